@@ -1,0 +1,371 @@
+//! Per-dialect normalization: the terms in which two schemas are compared.
+//!
+//! A column type is compared as the SQL a backend stores for it, never as a
+//! Rust enum: on SQLite `Integer` and `BigInteger` are both `integer`, so an
+//! entity switching `i32` to `i64` changes nothing a database can see. The
+//! SQL is sea-query's own rendering, the same text SeaORM and autogen
+//! execute, so "what we compare" and "what we create" cannot drift apart.
+
+use std::fmt;
+
+use sea_query::backend::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder, TableBuilder};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::{ColumnType, DefaultValue, StringLen};
+
+/// A SQL dialect autogen can compare and render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Dialect {
+    /// SQLite 3.35+.
+    Sqlite,
+    /// PostgreSQL 12+.
+    Postgres,
+    /// MySQL 8 and MariaDB 10.5+.
+    MySql,
+}
+
+/// A type the dialect cannot store (sea-query would panic rendering it).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{dialect} has no column type for {column_type:?}")]
+pub struct UnsupportedType {
+    /// The dialect.
+    pub dialect: Dialect,
+    /// The type it cannot store.
+    pub column_type: ColumnType,
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::MySql => "MySQL",
+        })
+    }
+}
+
+impl Dialect {
+    /// Whether this dialect can store `column_type` at all.
+    pub fn supports(self, column_type: &ColumnType) -> bool {
+        use ColumnType::*;
+        match column_type {
+            Array(inner) => self == Dialect::Postgres && self.supports(inner),
+            Vector(_) | Cidr | Inet | MacAddr | LTree => self == Dialect::Postgres,
+            Interval(..) => self != Dialect::Sqlite,
+            Bit(_) | VarBit(_) => self != Dialect::Sqlite,
+            Year => self == Dialect::MySql,
+            _ => true,
+        }
+    }
+
+    /// The SQL type text this dialect's `CREATE TABLE` uses for `column_type`.
+    pub fn column_type_sql(self, column_type: &ColumnType) -> Result<String, UnsupportedType> {
+        if !self.supports(column_type) {
+            return Err(UnsupportedType {
+                dialect: self,
+                column_type: column_type.clone(),
+            });
+        }
+        let rendered = column_type.to_sea_query();
+        let mut sql = String::new();
+        match self {
+            Dialect::Sqlite => SqliteQueryBuilder.prepare_column_type(&rendered, &mut sql),
+            Dialect::Postgres => PostgresQueryBuilder.prepare_column_type(&rendered, &mut sql),
+            Dialect::MySql => MysqlQueryBuilder.prepare_column_type(&rendered, &mut sql),
+        }
+        Ok(sql)
+    }
+
+    /// Whether two types are stored identically by this dialect.
+    pub fn same_type(self, a: &ColumnType, b: &ColumnType) -> bool {
+        match (self.column_type_sql(a), self.column_type_sql(b)) {
+            (Ok(a), Ok(b)) => a.eq_ignore_ascii_case(&b),
+            _ => a == b,
+        }
+    }
+
+    /// The SQL text of a default, as this dialect's `DEFAULT` clause writes it.
+    pub fn default_sql(self, default: &DefaultValue) -> String {
+        match default {
+            DefaultValue::Null => "NULL".to_owned(),
+            DefaultValue::Bool(true) => "TRUE".to_owned(),
+            DefaultValue::Bool(false) => "FALSE".to_owned(),
+            DefaultValue::Int(i) => i.to_string(),
+            DefaultValue::Float(f) => f.to_string(),
+            DefaultValue::String(s) => format!("'{}'", s.replace('\'', "''")),
+            DefaultValue::Expr(e) => e.clone(),
+        }
+    }
+
+    /// Whether two defaults are the same once written in this dialect.
+    /// Enclosing parentheses and keyword case do not count.
+    pub fn same_default(self, a: Option<&DefaultValue>, b: Option<&DefaultValue>) -> bool {
+        let normal = |d: Option<&DefaultValue>| {
+            d.map(|d| match d {
+                DefaultValue::String(_) => self.default_sql(d),
+                _ => strip_parens(&self.default_sql(d)).to_ascii_uppercase(),
+            })
+        };
+        normal(a) == normal(b)
+    }
+
+    /// Reads a type as the backend reports it back into the model.
+    ///
+    /// Only SQLite is parsed here: it reports the declared text verbatim, so
+    /// this is the inverse of [`Dialect::column_type_sql`]. Text that no
+    /// SeaORM type renders to stays [`ColumnType::Custom`], which compares by
+    /// its text and so never invents a difference.
+    pub fn parse_column_type(self, sql: &str) -> ColumnType {
+        let text = sql.trim();
+        let lower = text.to_ascii_lowercase();
+        let (base, args) = split_type_args(&lower);
+        let one = || args.first().copied();
+        let two = || match args.as_slice() {
+            [p, s] => Some((*p, *s)),
+            _ => None,
+        };
+        use ColumnType::*;
+        let parsed = match (base, args.len()) {
+            ("char", _) => Some(Char(one())),
+            ("varchar", 0) => Some(String(StringLen::None)),
+            ("varchar", 1) => Some(String(StringLen::N(args[0]))),
+            ("text", 0) => Some(Text),
+            ("tinyint", 0) => Some(TinyInteger),
+            ("smallint", 0) => Some(SmallInteger),
+            ("integer", 0) => Some(Integer),
+            ("bigint", 0) => Some(BigInteger),
+            ("float", 0) => Some(Float),
+            ("double", 0) => Some(Double),
+            ("real", 2) => Some(Decimal(two())),
+            ("real_decimal", 0) => Some(Decimal(None)),
+            ("datetime_text", 0) => Some(DateTime),
+            ("timestamp_text", 0) => Some(Timestamp),
+            ("timestamp_with_timezone_text", 0) => Some(TimestampWithTimeZone),
+            ("time_text", 0) => Some(Time),
+            ("date_text", 0) => Some(Date),
+            ("blob", 1) => Some(Binary(args[0])),
+            ("blob", 0) => Some(Blob),
+            ("varbinary_blob", 0) => Some(VarBinary(StringLen::None)),
+            ("varbinary_blob", 1) => Some(VarBinary(StringLen::N(args[0]))),
+            ("boolean", 0) => Some(Boolean),
+            ("real_money", 0) => Some(Money(None)),
+            ("real_money", 2) => Some(Money(two())),
+            ("json_text", 0) => Some(Json),
+            ("jsonb_text", 0) => Some(JsonBinary),
+            ("uuid_text", 0) => Some(Uuid),
+            _ => None,
+        };
+        match parsed {
+            Some(t) if self == Dialect::Sqlite => t,
+            _ => Custom(text.to_owned()),
+        }
+    }
+
+    /// Reads a default as the backend reports it back into the model.
+    pub fn parse_default(self, sql: &str) -> DefaultValue {
+        let text = strip_parens(sql.trim());
+        if text.eq_ignore_ascii_case("null") {
+            return DefaultValue::Null;
+        }
+        if text.eq_ignore_ascii_case("true") {
+            return DefaultValue::Bool(true);
+        }
+        if text.eq_ignore_ascii_case("false") {
+            return DefaultValue::Bool(false);
+        }
+        if let Ok(i) = text.parse::<i64>() {
+            return DefaultValue::Int(i);
+        }
+        if text.contains(['.', 'e', 'E']) {
+            if let Ok(f) = text.parse::<f64>() {
+                return DefaultValue::Float(f);
+            }
+        }
+        if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+            if !inner.replace("''", "").contains('\'') {
+                return DefaultValue::String(inner.replace("''", "'"));
+            }
+        }
+        DefaultValue::Expr(text.to_owned())
+    }
+}
+
+/// `varchar(10)` → (`varchar`, [10]); `real(10, 2)` → (`real`, [10, 2]).
+/// Arguments that are not numbers make the whole text unparsed (no arguments, full text as base).
+fn split_type_args(text: &str) -> (&str, Vec<u32>) {
+    let Some((base, rest)) = text.split_once('(') else {
+        return (text, Vec::new());
+    };
+    let Some(inner) = rest.strip_suffix(')') else {
+        return (text, Vec::new());
+    };
+    match inner.split(',').map(|a| a.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>() {
+        Ok(args) => (base.trim(), args),
+        Err(_) => (text, Vec::new()),
+    }
+}
+
+/// Removes parentheses that enclose the whole of `text`: `((now()))` → `now()`.
+fn strip_parens(mut text: &str) -> &str {
+    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        // `(a) + (b)` starts and ends with parentheses that do not enclose it all.
+        let mut depth = 0i32;
+        let encloses = inner.chars().all(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth >= 0
+        });
+        if !encloses {
+            break;
+        }
+        text = inner.trim();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IntervalFields;
+
+    /// One of every type, with payloads.
+    fn every_type() -> Vec<ColumnType> {
+        use ColumnType::*;
+        vec![
+            Char(None),
+            Char(Some(3)),
+            String(StringLen::None),
+            String(StringLen::N(40)),
+            String(StringLen::Max),
+            Text,
+            Blob,
+            TinyInteger,
+            SmallInteger,
+            Integer,
+            BigInteger,
+            TinyUnsigned,
+            SmallUnsigned,
+            Unsigned,
+            BigUnsigned,
+            Float,
+            Double,
+            Decimal(None),
+            Decimal(Some((10, 2))),
+            DateTime,
+            Timestamp,
+            TimestampWithTimeZone,
+            Time,
+            Date,
+            Year,
+            Interval(None, None),
+            Interval(Some(IntervalFields::DayToSecond), Some(3)),
+            Binary(16),
+            VarBinary(StringLen::None),
+            VarBinary(StringLen::N(32)),
+            Bit(None),
+            Bit(Some(8)),
+            VarBit(12),
+            Boolean,
+            Money(None),
+            Money(Some((19, 4))),
+            Json,
+            JsonBinary,
+            Uuid,
+            Custom("citext".into()),
+            Enum {
+                name: "mood".into(),
+                variants: vec!["happy".into(), "sad".into()],
+            },
+            Array(Box::new(Integer)),
+            Vector(Some(3)),
+            Cidr,
+            Inet,
+            MacAddr,
+            LTree,
+        ]
+    }
+
+    #[test]
+    fn every_supported_type_renders_and_unsupported_ones_are_errors() {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+            for t in every_type() {
+                match dialect.column_type_sql(&t) {
+                    Ok(sql) => assert!(!sql.is_empty(), "{dialect} {t:?}"),
+                    Err(e) => assert!(!dialect.supports(&t), "{e}"),
+                }
+            }
+        }
+        assert_eq!(
+            Dialect::Sqlite.column_type_sql(&ColumnType::Inet),
+            Err(UnsupportedType {
+                dialect: Dialect::Sqlite,
+                column_type: ColumnType::Inet
+            })
+        );
+    }
+
+    #[test]
+    fn sqlite_reads_back_what_it_renders() {
+        for t in every_type() {
+            let Ok(sql) = Dialect::Sqlite.column_type_sql(&t) else {
+                continue;
+            };
+            let back = Dialect::Sqlite.parse_column_type(&sql);
+            assert!(
+                Dialect::Sqlite.same_type(&t, &back),
+                "{t:?} rendered {sql:?} read back as {back:?}"
+            );
+        }
+        assert_eq!(
+            Dialect::Sqlite.parse_column_type("VARCHAR(12)"),
+            ColumnType::String(StringLen::N(12))
+        );
+        assert_eq!(
+            Dialect::Sqlite.parse_column_type("geometry"),
+            ColumnType::Custom("geometry".into())
+        );
+    }
+
+    #[test]
+    fn types_compare_as_the_backend_stores_them() {
+        use ColumnType::*;
+        assert!(Dialect::Sqlite.same_type(&Integer, &BigInteger));
+        assert!(!Dialect::Postgres.same_type(&Integer, &BigInteger));
+        assert!(Dialect::MySql.same_type(&String(StringLen::None), &String(StringLen::N(255))));
+        assert!(!Dialect::Sqlite.same_type(&Text, &String(StringLen::None)));
+    }
+
+    #[test]
+    fn defaults_read_back_from_their_sql() {
+        for d in [
+            DefaultValue::Null,
+            DefaultValue::Bool(true),
+            DefaultValue::Int(-3),
+            DefaultValue::Float(1.5),
+            DefaultValue::String("it's".into()),
+            DefaultValue::Expr("CURRENT_TIMESTAMP".into()),
+        ] {
+            let sql = Dialect::Sqlite.default_sql(&d);
+            assert_eq!(Dialect::Sqlite.parse_default(&sql), d, "{sql}");
+        }
+        assert_eq!(
+            Dialect::Sqlite.parse_default("(datetime('now'))"),
+            DefaultValue::Expr("datetime('now')".into())
+        );
+        assert!(Dialect::Sqlite.same_default(
+            Some(&DefaultValue::Expr("(current_timestamp)".into())),
+            Some(&DefaultValue::Expr("CURRENT_TIMESTAMP".into()))
+        ));
+        assert!(!Dialect::Sqlite.same_default(Some(&DefaultValue::String("A".into())), Some(&"a".into())));
+    }
+
+    #[test]
+    fn parentheses_are_stripped_only_when_they_enclose_everything() {
+        assert_eq!(strip_parens("((now()))"), "now()");
+        assert_eq!(strip_parens("(a) + (b)"), "(a) + (b)");
+    }
+}

@@ -1,0 +1,27 @@
+//! autogen's schema model and operation vocabulary: the one representation
+//! every other crate speaks.
+//!
+//! - [`Schema`], [`Table`], [`Column`], [`ColumnType`], [`Index`], [`ForeignKey`]:
+//!   what a database holds, filled from SeaORM entities (`autogen-reflect`) or a
+//!   live database (`autogen-introspect`).
+//! - [`Op`]: one schema change. Revision files build ops; [`Op::apply`] replays
+//!   them into a schema with no database, and [`Op::invert`] computes a
+//!   downgrade from an upgrade plus the schema before it.
+//! - [`Dialect`]: how a backend stores types and defaults, so that comparisons
+//!   happen in the terms of one backend rather than of Rust enums.
+//!
+//! **This crate does no I/O.** It never connects, reads files or prints; its
+//! failures are typed values ([`ApplyError`], [`InvertError`], [`UnsupportedType`]).
+#![deny(missing_docs)]
+
+mod dialect;
+mod model;
+mod op;
+mod sea_query_types;
+
+pub use dialect::{Dialect, UnsupportedType};
+pub use model::{
+    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, PrimaryKey, Schema,
+    StringLen, Table,
+};
+pub use op::{invert_all, replay, ApplyError, InvertError, Op};

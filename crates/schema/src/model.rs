@@ -1,0 +1,456 @@
+//! The schema model: what a database holds, independent of any backend.
+//!
+//! Builders (`Table::new(..).column(..)`) are the same calls a revision file
+//! makes, so generated and hand-written revisions read alike.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole database schema: tables keyed by name, in name order so that
+/// every listing and every generated file is deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Tables by name.
+    pub tables: BTreeMap<String, Table>,
+}
+
+impl Schema {
+    /// An empty schema.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a table.
+    pub fn insert(&mut self, table: Table) {
+        self.tables.insert(table.name.clone(), table);
+    }
+
+    /// The table called `name`, if any.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Every index of every table, in table then index order.
+    pub fn indexes(&self) -> impl Iterator<Item = &Index> {
+        self.tables.values().flat_map(|t| t.indexes.iter())
+    }
+
+    /// Removes the tables that `keep` rejects (filters such as "never the version table").
+    pub fn retain_tables(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.tables.retain(|name, _| keep(name));
+    }
+}
+
+/// A table: columns in their declared order, its primary key, indexes and foreign keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// Table name, unqualified.
+    pub name: String,
+    /// Columns in declared order.
+    pub columns: Vec<Column>,
+    /// Primary key, if the table has one.
+    pub primary_key: Option<PrimaryKey>,
+    /// Secondary indexes (unique or not), in name order once normalized.
+    pub indexes: Vec<Index>,
+    /// Foreign keys held by this table.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+impl Table {
+    /// An empty table called `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: None,
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+        }
+    }
+
+    /// Appends a column.
+    pub fn column(mut self, column: Column) -> Self {
+        self.columns.push(column);
+        self
+    }
+
+    /// Sets the primary key to these columns, in this order.
+    pub fn primary_key<I, S>(mut self, columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.primary_key = Some(PrimaryKey {
+            columns: columns.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Adds a foreign key.
+    pub fn foreign_key(mut self, foreign_key: ForeignKey) -> Self {
+        self.foreign_keys.push(foreign_key);
+        self
+    }
+
+    /// Adds an index on this table; its `table` is set to this table's name.
+    pub fn index(mut self, mut index: Index) -> Self {
+        index.table = self.name.clone();
+        self.indexes.push(index);
+        self
+    }
+
+    /// The column called `name`, if any.
+    pub fn get_column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The index called `name`, if any.
+    pub fn get_index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// Whether `column` is part of the primary key.
+    pub fn is_primary_key_column(&self, column: &str) -> bool {
+        self.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|c| c == column))
+    }
+
+    /// The tables this table's foreign keys point at, itself excluded.
+    pub fn referenced_tables(&self) -> impl Iterator<Item = &str> {
+        self.foreign_keys
+            .iter()
+            .map(|fk| fk.ref_table.as_str())
+            .filter(move |t| *t != self.name)
+    }
+}
+
+/// A table's primary key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    /// Key columns, in key order.
+    pub columns: Vec<String>,
+}
+
+/// A column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Declared type.
+    pub column_type: ColumnType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Server default, if any.
+    pub default: Option<DefaultValue>,
+    /// Whether the database generates values (identity, serial, AUTO_INCREMENT, AUTOINCREMENT).
+    pub auto_increment: bool,
+    /// An unnamed single-column UNIQUE constraint, as SeaORM's `unique` declares it.
+    pub unique: bool,
+}
+
+impl Column {
+    /// A NOT NULL column with no default, as SeaORM declares a non-`Option` field.
+    pub fn new(name: impl Into<String>, column_type: ColumnType) -> Self {
+        Self {
+            name: name.into(),
+            column_type,
+            nullable: false,
+            default: None,
+            auto_increment: false,
+            unique: false,
+        }
+    }
+
+    /// Allows NULL.
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// Sets the server default to a literal.
+    pub fn default(mut self, value: impl Into<DefaultValue>) -> Self {
+        self.default = Some(value.into());
+        self
+    }
+
+    /// Sets the server default to a SQL expression, written as the backend expects it.
+    pub fn default_expr(mut self, sql: impl Into<String>) -> Self {
+        self.default = Some(DefaultValue::Expr(sql.into()));
+        self
+    }
+
+    /// Marks the column as generated by the database.
+    pub fn auto_increment(mut self) -> Self {
+        self.auto_increment = true;
+        self
+    }
+
+    /// Adds an unnamed UNIQUE constraint on this column alone.
+    pub fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+}
+
+/// A column type: every type `sea_query::ColumnType` (and so SeaORM) can declare.
+///
+/// This mirrors sea-query's enum rather than reusing it because sea-query's
+/// `PartialEq` ignores payloads (`Vector(Some(3)) == Vector(Some(4))`) and its
+/// names are opaque `DynIden`s; the model needs exact, serializable values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // The variants are sea-query's, one for one.
+pub enum ColumnType {
+    Char(Option<u32>),
+    String(StringLen),
+    Text,
+    Blob,
+    TinyInteger,
+    SmallInteger,
+    Integer,
+    BigInteger,
+    TinyUnsigned,
+    SmallUnsigned,
+    Unsigned,
+    BigUnsigned,
+    Float,
+    Double,
+    Decimal(Option<(u32, u32)>),
+    DateTime,
+    Timestamp,
+    TimestampWithTimeZone,
+    Time,
+    Date,
+    Year,
+    Interval(Option<IntervalFields>, Option<u32>),
+    Binary(u32),
+    VarBinary(StringLen),
+    Bit(Option<u32>),
+    VarBit(u32),
+    Boolean,
+    Money(Option<(u32, u32)>),
+    Json,
+    JsonBinary,
+    Uuid,
+    /// A type written verbatim, such as a PostgreSQL domain or a type the model does not know.
+    Custom(String),
+    /// An enumeration: a PostgreSQL enum type, a MySQL inline ENUM, text on SQLite.
+    Enum {
+        name: String,
+        variants: Vec<String>,
+    },
+    Array(Box<ColumnType>),
+    Vector(Option<u32>),
+    Cidr,
+    Inet,
+    MacAddr,
+    LTree,
+}
+
+/// Length of a variable-length string or binary type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StringLen {
+    /// An explicit length.
+    N(u32),
+    /// The backend's maximum.
+    Max,
+    /// No length given.
+    #[default]
+    None,
+}
+
+/// The field restriction of a PostgreSQL `interval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // The variants are PostgreSQL's interval fields.
+pub enum IntervalFields {
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    YearToMonth,
+    DayToHour,
+    DayToMinute,
+    DayToSecond,
+    HourToMinute,
+    HourToSecond,
+    MinuteToSecond,
+}
+
+/// A server default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DefaultValue {
+    /// `DEFAULT NULL`.
+    Null,
+    /// A boolean literal.
+    Bool(bool),
+    /// An integer literal.
+    Int(i64),
+    /// A floating-point literal.
+    Float(f64),
+    /// A string literal (unquoted here; quoted when rendered).
+    String(String),
+    /// A SQL expression such as `CURRENT_TIMESTAMP`, kept as written.
+    Expr(String),
+}
+
+impl From<bool> for DefaultValue {
+    fn from(v: bool) -> Self {
+        Self::Bool(v)
+    }
+}
+impl From<i64> for DefaultValue {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+impl From<i32> for DefaultValue {
+    fn from(v: i32) -> Self {
+        Self::Int(v.into())
+    }
+}
+impl From<f64> for DefaultValue {
+    fn from(v: f64) -> Self {
+        Self::Float(v)
+    }
+}
+impl From<&str> for DefaultValue {
+    fn from(v: &str) -> Self {
+        Self::String(v.to_owned())
+    }
+}
+impl From<String> for DefaultValue {
+    fn from(v: String) -> Self {
+        Self::String(v)
+    }
+}
+
+/// A secondary index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// The indexed table.
+    pub table: String,
+    /// Indexed columns, in index order.
+    pub columns: Vec<String>,
+    /// Whether the index enforces uniqueness.
+    pub unique: bool,
+}
+
+impl Index {
+    /// A non-unique index on `table(columns…)`.
+    pub fn new<I, S>(name: impl Into<String>, table: impl Into<String>, columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            name: name.into(),
+            table: table.into(),
+            columns: columns.into_iter().map(Into::into).collect(),
+            unique: false,
+        }
+    }
+
+    /// Makes the index unique.
+    pub fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+}
+
+/// A foreign key held by a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Constraint name. SQLite does not keep one for inline keys, so it may be absent.
+    pub name: Option<String>,
+    /// Referencing columns, in key order.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns, in key order.
+    pub ref_columns: Vec<String>,
+    /// Action on delete of the referenced row.
+    pub on_delete: ForeignKeyAction,
+    /// Action on update of the referenced key.
+    pub on_update: ForeignKeyAction,
+}
+
+impl ForeignKey {
+    /// A foreign key `name (columns…) REFERENCES ref_table (ref_columns…)` with NO ACTION.
+    pub fn new<C, S, R, T>(name: impl Into<String>, columns: C, ref_table: impl Into<String>, ref_columns: R) -> Self
+    where
+        C: IntoIterator<Item = S>,
+        S: Into<String>,
+        R: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        Self {
+            name: Some(name.into()),
+            columns: columns.into_iter().map(Into::into).collect(),
+            ref_table: ref_table.into(),
+            ref_columns: ref_columns.into_iter().map(Into::into).collect(),
+            on_delete: ForeignKeyAction::NoAction,
+            on_update: ForeignKeyAction::NoAction,
+        }
+    }
+
+    /// Sets ON DELETE.
+    pub fn on_delete(mut self, action: ForeignKeyAction) -> Self {
+        self.on_delete = action;
+        self
+    }
+
+    /// Sets ON UPDATE.
+    pub fn on_update(mut self, action: ForeignKeyAction) -> Self {
+        self.on_update = action;
+        self
+    }
+}
+
+/// What a foreign key does when the referenced row changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // SQL's own actions.
+pub enum ForeignKeyAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ForeignKeyAction {
+    /// The SQL spelling, e.g. `SET NULL`.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            Self::NoAction => "NO ACTION",
+            Self::Restrict => "RESTRICT",
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses the SQL spelling, case-insensitively.
+    pub fn from_sql(sql: &str) -> Option<Self> {
+        Some(match sql.trim().to_ascii_uppercase().as_str() {
+            "NO ACTION" => Self::NoAction,
+            "RESTRICT" => Self::Restrict,
+            "CASCADE" => Self::Cascade,
+            "SET NULL" => Self::SetNull,
+            "SET DEFAULT" => Self::SetDefault,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ForeignKeyAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_sql())
+    }
+}

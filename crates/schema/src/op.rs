@@ -1,0 +1,409 @@
+//! The operation vocabulary: what a revision does to a schema.
+//!
+//! Ops are plain data. Applying one to a [`Schema`] replays it with no
+//! database; inverting one needs the schema as it was before, because the
+//! inverse of a drop has to recreate what was dropped.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::{Column, Index, Schema, Table};
+
+/// One schema change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// Create a table (and any indexes it carries).
+    CreateTable(Table),
+    /// Drop a table with its indexes.
+    DropTable {
+        /// Table name.
+        name: String,
+    },
+    /// Add a column at the end of a table.
+    AddColumn {
+        /// Table name.
+        table: String,
+        /// The new column.
+        column: Column,
+    },
+    /// Drop a column.
+    DropColumn {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
+    /// Create an index.
+    CreateIndex(Index),
+    /// Drop an index.
+    DropIndex {
+        /// The indexed table (MySQL needs it to drop an index).
+        table: String,
+        /// Index name.
+        name: String,
+    },
+    /// Raw SQL. It runs, but it cannot be replayed into a schema or inverted.
+    Execute(String),
+}
+
+/// Why an op could not be replayed into a schema.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ApplyError {
+    /// The table to create exists already.
+    #[error("table '{0}' already exists")]
+    TableExists(String),
+    /// The table named by the op does not exist.
+    #[error("no table '{0}'")]
+    NoSuchTable(String),
+    /// The column to add exists already.
+    #[error("column '{table}.{column}' already exists")]
+    ColumnExists {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
+    /// The column named by the op does not exist.
+    #[error("no column '{table}.{column}'")]
+    NoSuchColumn {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
+    /// A column cannot be dropped while a key or index uses it.
+    #[error("column '{table}.{column}' is used by {user}; drop that first")]
+    ColumnInUse {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// What uses it, e.g. "index 'idx-post-title'".
+        user: String,
+    },
+    /// The index to create exists already.
+    #[error("index '{0}' already exists")]
+    IndexExists(String),
+    /// The index named by the op does not exist.
+    #[error("no index '{name}' on table '{table}'")]
+    NoSuchIndex {
+        /// Table name.
+        table: String,
+        /// Index name.
+        name: String,
+    },
+    /// Raw SQL cannot be replayed.
+    #[error("raw SQL cannot be replayed into a schema: {0}")]
+    NotReplayable(String),
+}
+
+/// Why an op has no computable inverse.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum InvertError {
+    /// Raw SQL has no known inverse; the revision author must write one.
+    #[error("raw SQL has no automatic inverse: {0}")]
+    RawSql(String),
+    /// The op drops something the prior schema does not have.
+    #[error("cannot invert: {0}")]
+    Apply(#[from] ApplyError),
+}
+
+impl Op {
+    /// Replays this op into `schema`. On error `schema` is unchanged.
+    pub fn apply(&self, schema: &mut Schema) -> Result<(), ApplyError> {
+        match self {
+            Op::CreateTable(table) => {
+                if schema.tables.contains_key(&table.name) {
+                    return Err(ApplyError::TableExists(table.name.clone()));
+                }
+                for index in &table.indexes {
+                    if schema.indexes().any(|i| i.name == index.name) {
+                        return Err(ApplyError::IndexExists(index.name.clone()));
+                    }
+                }
+                schema.insert(table.clone());
+            }
+            Op::DropTable { name } => {
+                schema
+                    .tables
+                    .remove(name)
+                    .ok_or_else(|| ApplyError::NoSuchTable(name.clone()))?;
+            }
+            Op::AddColumn { table, column } => {
+                let t = table_mut(schema, table)?;
+                if t.get_column(&column.name).is_some() {
+                    return Err(ApplyError::ColumnExists {
+                        table: table.clone(),
+                        column: column.name.clone(),
+                    });
+                }
+                t.columns.push(column.clone());
+            }
+            Op::DropColumn { table, column } => {
+                let t = table_mut(schema, table)?;
+                let position = t.columns.iter().position(|c| &c.name == column).ok_or_else(|| {
+                    ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    }
+                })?;
+                if let Some(user) = column_user(t, column) {
+                    return Err(ApplyError::ColumnInUse {
+                        table: table.clone(),
+                        column: column.clone(),
+                        user,
+                    });
+                }
+                t.columns.remove(position);
+            }
+            Op::CreateIndex(index) => {
+                if schema.indexes().any(|i| i.name == index.name) {
+                    return Err(ApplyError::IndexExists(index.name.clone()));
+                }
+                let t = table_mut(schema, &index.table)?;
+                if let Some(missing) = index.columns.iter().find(|c| t.get_column(c).is_none()) {
+                    return Err(ApplyError::NoSuchColumn {
+                        table: index.table.clone(),
+                        column: missing.clone(),
+                    });
+                }
+                t.indexes.push(index.clone());
+            }
+            Op::DropIndex { table, name } => {
+                let t = table_mut(schema, table)?;
+                let position = t.indexes.iter().position(|i| &i.name == name).ok_or_else(|| {
+                    ApplyError::NoSuchIndex {
+                        table: table.clone(),
+                        name: name.clone(),
+                    }
+                })?;
+                t.indexes.remove(position);
+            }
+            Op::Execute(sql) => return Err(ApplyError::NotReplayable(sql.clone())),
+        }
+        Ok(())
+    }
+
+    /// The ops that undo this one, given the schema just before it ran.
+    ///
+    /// Dropping a table inverts to creating it and then its indexes, the way a
+    /// reviewer would write it by hand.
+    pub fn invert(&self, before: &Schema) -> Result<Vec<Op>, InvertError> {
+        Ok(match self {
+            Op::CreateTable(table) => vec![Op::DropTable {
+                name: table.name.clone(),
+            }],
+            Op::DropTable { name } => {
+                let table = before
+                    .table(name)
+                    .ok_or_else(|| ApplyError::NoSuchTable(name.clone()))?;
+                let mut bare = table.clone();
+                let indexes = std::mem::take(&mut bare.indexes);
+                std::iter::once(Op::CreateTable(bare))
+                    .chain(indexes.into_iter().map(Op::CreateIndex))
+                    .collect()
+            }
+            Op::AddColumn { table, column } => vec![Op::DropColumn {
+                table: table.clone(),
+                column: column.name.clone(),
+            }],
+            Op::DropColumn { table, column } => {
+                let old = before
+                    .table(table)
+                    .ok_or_else(|| ApplyError::NoSuchTable(table.clone()))?
+                    .get_column(column)
+                    .ok_or_else(|| ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    })?;
+                vec![Op::AddColumn {
+                    table: table.clone(),
+                    column: old.clone(),
+                }]
+            }
+            Op::CreateIndex(index) => vec![Op::DropIndex {
+                table: index.table.clone(),
+                name: index.name.clone(),
+            }],
+            Op::DropIndex { table, name } => {
+                let index = before
+                    .table(table)
+                    .ok_or_else(|| ApplyError::NoSuchTable(table.clone()))?
+                    .get_index(name)
+                    .ok_or_else(|| ApplyError::NoSuchIndex {
+                        table: table.clone(),
+                        name: name.clone(),
+                    })?;
+                vec![Op::CreateIndex(index.clone())]
+            }
+            Op::Execute(sql) => return Err(InvertError::RawSql(sql.clone())),
+        })
+    }
+}
+
+impl fmt::Display for Op {
+    /// A short description in the words of Alembic's report ("added table 'post'").
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
+            Op::DropTable { name } => write!(f, "removed table '{name}'"),
+            Op::AddColumn { table, column } => write!(f, "added column '{table}.{}'", column.name),
+            Op::DropColumn { table, column } => write!(f, "removed column '{table}.{column}'"),
+            Op::CreateIndex(i) => write!(
+                f,
+                "added {}index '{}' on '{}' ({})",
+                if i.unique { "unique " } else { "" },
+                i.name,
+                i.table,
+                i.columns.join(", ")
+            ),
+            Op::DropIndex { table, name } => write!(f, "removed index '{name}' on '{table}'"),
+            Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
+        }
+    }
+}
+
+/// Replays `ops` into a copy of `before`, returning the schema after them.
+pub fn replay<'a>(before: &Schema, ops: impl IntoIterator<Item = &'a Op>) -> Result<Schema, ApplyError> {
+    let mut schema = before.clone();
+    for op in ops {
+        op.apply(&mut schema)?;
+    }
+    Ok(schema)
+}
+
+/// The downgrade of an upgrade: each op inverted against the schema just
+/// before it, in reverse order.
+pub fn invert_all(upgrade: &[Op], before: &Schema) -> Result<Vec<Op>, InvertError> {
+    let mut schema = before.clone();
+    let mut inverses = Vec::with_capacity(upgrade.len());
+    for op in upgrade {
+        inverses.push(op.invert(&schema)?);
+        op.apply(&mut schema)?;
+    }
+    Ok(inverses.into_iter().rev().flatten().collect())
+}
+
+fn table_mut<'s>(schema: &'s mut Schema, name: &str) -> Result<&'s mut Table, ApplyError> {
+    schema
+        .tables
+        .get_mut(name)
+        .ok_or_else(|| ApplyError::NoSuchTable(name.to_owned()))
+}
+
+/// What in `table` still uses `column`, described for an error message.
+fn column_user(table: &Table, column: &str) -> Option<String> {
+    if table.is_primary_key_column(column) {
+        return Some("the primary key".to_owned());
+    }
+    if let Some(index) = table.indexes.iter().find(|i| i.columns.iter().any(|c| c == column)) {
+        return Some(format!("index '{}'", index.name));
+    }
+    table
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.columns.iter().any(|c| c == column))
+        .map(|fk| match &fk.name {
+            Some(name) => format!("foreign key '{name}'"),
+            None => format!("a foreign key to '{}'", fk.ref_table),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ColumnType, ForeignKey, ForeignKeyAction, StringLen};
+
+    fn blog() -> Schema {
+        let mut s = Schema::new();
+        s.insert(
+            Table::new("user")
+                .column(Column::new("id", ColumnType::Integer).auto_increment())
+                .column(Column::new("email", ColumnType::String(StringLen::None)).unique())
+                .primary_key(["id"]),
+        );
+        s.insert(
+            Table::new("post")
+                .column(Column::new("id", ColumnType::Integer).auto_increment())
+                .column(Column::new("title", ColumnType::Text))
+                .column(Column::new("user_id", ColumnType::Integer))
+                .primary_key(["id"])
+                .foreign_key(
+                    ForeignKey::new("fk-post-user_id", ["user_id"], "user", ["id"])
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .index(Index::new("idx-post-title", "post", ["title"])),
+        );
+        s
+    }
+
+    #[test]
+    fn every_op_round_trips_through_its_inverse() {
+        let before = blog();
+        let ops = [
+            Op::AddColumn {
+                table: "user".into(),
+                column: Column::new("bio", ColumnType::Text).nullable(),
+            },
+            Op::DropIndex {
+                table: "post".into(),
+                name: "idx-post-title".into(),
+            },
+            Op::DropColumn {
+                table: "post".into(),
+                column: "title".into(),
+            },
+            Op::CreateTable(Table::new("tag").column(Column::new("id", ColumnType::Integer))),
+            Op::CreateIndex(Index::new("idx-tag-id", "tag", ["id"]).unique()),
+            Op::DropTable { name: "post".into() },
+        ];
+        let after = replay(&before, &ops).unwrap();
+        assert!(after.table("post").is_none());
+        assert!(after.table("user").unwrap().get_column("bio").is_some());
+
+        let downgrade = invert_all(&ops, &before).unwrap();
+        // A re-added column comes back last, as ALTER TABLE ADD COLUMN puts it.
+        let by_column_name = |mut s: Schema| {
+            for t in s.tables.values_mut() {
+                t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            s
+        };
+        assert_eq!(by_column_name(replay(&after, &downgrade).unwrap()), by_column_name(before));
+    }
+
+    #[test]
+    fn dropping_a_table_inverts_to_create_then_indexes() {
+        let before = blog();
+        let inverse = Op::DropTable { name: "post".into() }.invert(&before).unwrap();
+        assert!(matches!(&inverse[0], Op::CreateTable(t) if t.name == "post" && t.indexes.is_empty()));
+        assert_eq!(
+            inverse[1],
+            Op::CreateIndex(Index::new("idx-post-title", "post", ["title"]))
+        );
+    }
+
+    #[test]
+    fn replay_refuses_what_the_database_would_refuse() {
+        let mut s = blog();
+        let dup = Op::CreateTable(Table::new("user"));
+        assert_eq!(dup.apply(&mut s), Err(ApplyError::TableExists("user".into())));
+        let indexed = Op::DropColumn {
+            table: "post".into(),
+            column: "title".into(),
+        };
+        assert!(matches!(indexed.apply(&mut s), Err(ApplyError::ColumnInUse { user, .. }) if user == "index 'idx-post-title'"));
+        let bad_index = Op::CreateIndex(Index::new("ix", "post", ["nope"]));
+        assert!(matches!(bad_index.apply(&mut s), Err(ApplyError::NoSuchColumn { .. })));
+        assert_eq!(s, blog(), "failed ops leave the schema unchanged");
+    }
+
+    #[test]
+    fn raw_sql_is_neither_replayed_nor_inverted() {
+        let op = Op::Execute("UPDATE t SET x = 1".into());
+        assert!(matches!(op.apply(&mut Schema::new()), Err(ApplyError::NotReplayable(_))));
+        assert!(matches!(op.invert(&Schema::new()), Err(InvertError::RawSql(_))));
+    }
+}
