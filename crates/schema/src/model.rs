@@ -249,6 +249,20 @@ pub enum ColumnType {
     LTree,
 }
 
+impl ColumnType {
+    /// An enumeration type called `name` with these variants, in order.
+    pub fn enumeration<I, S>(name: impl Into<String>, variants: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::Enum {
+            name: name.into(),
+            variants: variants.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// Length of a variable-length string or binary type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StringLen {
@@ -381,8 +395,8 @@ pub struct ForeignKey {
 }
 
 impl ForeignKey {
-    /// A foreign key `name (columns…) REFERENCES ref_table (ref_columns…)` with NO ACTION.
-    pub fn new<C, S, R, T>(name: impl Into<String>, columns: C, ref_table: impl Into<String>, ref_columns: R) -> Self
+    /// An unnamed foreign key `(columns…) REFERENCES ref_table (ref_columns…)` with NO ACTION.
+    pub fn new<C, S, R, T>(columns: C, ref_table: impl Into<String>, ref_columns: R) -> Self
     where
         C: IntoIterator<Item = S>,
         S: Into<String>,
@@ -390,13 +404,19 @@ impl ForeignKey {
         T: Into<String>,
     {
         Self {
-            name: Some(name.into()),
+            name: None,
             columns: columns.into_iter().map(Into::into).collect(),
             ref_table: ref_table.into(),
             ref_columns: ref_columns.into_iter().map(Into::into).collect(),
             on_delete: ForeignKeyAction::NoAction,
             on_update: ForeignKeyAction::NoAction,
         }
+    }
+
+    /// Names the constraint.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
     }
 
     /// Sets ON DELETE.

@@ -331,7 +331,7 @@ mod tests {
                 .column(Column::new("user_id", ColumnType::Integer))
                 .primary_key(["id"])
                 .foreign_key(
-                    ForeignKey::new("fk-post-user_id", ["user_id"], "user", ["id"])
+                    ForeignKey::new(["user_id"], "user", ["id"])
                         .on_delete(ForeignKeyAction::Cascade),
                 )
                 .index(Index::new("idx-post-title", "post", ["title"])),

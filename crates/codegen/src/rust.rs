@@ -1,0 +1,153 @@
+//! Rust source for each op: the calls a revision author would write by hand.
+//!
+//! Output is one long line per call; [`crate::rustfmt`] lays it out.
+
+use autogen_schema::{Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, Op, StringLen, Table};
+
+/// `op.create_table(...);` and friends.
+pub(crate) fn op_call(op: &Op) -> String {
+    match op {
+        Op::CreateTable(table) => format!("op.create_table({});", table_expr(table)),
+        Op::DropTable { name } => format!("op.drop_table({name:?});"),
+        Op::AddColumn { table, column } => format!("op.add_column({table:?}, {});", column_expr(column)),
+        Op::DropColumn { table, column } => format!("op.drop_column({table:?}, {column:?});"),
+        Op::CreateIndex(index) => format!("op.create_index({});", index_expr(index)),
+        Op::DropIndex { table, name } => format!("op.drop_index({table:?}, {name:?});"),
+        Op::Execute(sql) => format!("op.execute({sql:?});"),
+    }
+}
+
+fn table_expr(table: &Table) -> String {
+    let mut out = format!("Table::new({:?})", table.name);
+    for column in &table.columns {
+        out.push_str(&format!(".column({})", column_expr(column)));
+    }
+    if let Some(pk) = &table.primary_key {
+        out.push_str(&format!(".primary_key({})", str_array(&pk.columns)));
+    }
+    for fk in &table.foreign_keys {
+        out.push_str(&format!(".foreign_key({})", foreign_key_expr(fk)));
+    }
+    for index in &table.indexes {
+        out.push_str(&format!(".index({})", index_expr(index)));
+    }
+    out
+}
+
+fn column_expr(column: &Column) -> String {
+    let mut out = format!("Column::new({:?}, {})", column.name, column_type(&column.column_type));
+    if column.nullable {
+        out.push_str(".nullable()");
+    }
+    match &column.default {
+        None => {}
+        Some(DefaultValue::Expr(sql)) => out.push_str(&format!(".default_expr({sql:?})")),
+        Some(literal) => out.push_str(&format!(".default({})", default_literal(literal))),
+    }
+    if column.auto_increment {
+        out.push_str(".auto_increment()");
+    }
+    if column.unique {
+        out.push_str(".unique()");
+    }
+    out
+}
+
+fn default_literal(value: &DefaultValue) -> String {
+    match value {
+        DefaultValue::Null => "DefaultValue::Null".to_owned(),
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Int(i) if i32::try_from(*i).is_ok() => i.to_string(),
+        DefaultValue::Int(i) => format!("{i}i64"),
+        // `{:?}` keeps a decimal point (`1.0`), so the literal stays an f64.
+        DefaultValue::Float(f) => format!("{f:?}"),
+        DefaultValue::String(s) => format!("{s:?}"),
+        DefaultValue::Expr(sql) => format!("DefaultValue::Expr({sql:?}.into())"),
+    }
+}
+
+fn index_expr(index: &Index) -> String {
+    let mut out = format!(
+        "Index::new({:?}, {:?}, {})",
+        index.name,
+        index.table,
+        str_array(&index.columns)
+    );
+    if index.unique {
+        out.push_str(".unique()");
+    }
+    out
+}
+
+fn foreign_key_expr(fk: &ForeignKey) -> String {
+    let mut out = format!(
+        "ForeignKey::new({}, {:?}, {})",
+        str_array(&fk.columns),
+        fk.ref_table,
+        str_array(&fk.ref_columns)
+    );
+    if let Some(name) = &fk.name {
+        out.push_str(&format!(".name({name:?})"));
+    }
+    if fk.on_delete != ForeignKeyAction::NoAction {
+        out.push_str(&format!(".on_delete(ForeignKeyAction::{:?})", fk.on_delete));
+    }
+    if fk.on_update != ForeignKeyAction::NoAction {
+        out.push_str(&format!(".on_update(ForeignKeyAction::{:?})", fk.on_update));
+    }
+    out
+}
+
+/// The Rust expression for a column type, e.g. `ColumnType::String(StringLen::N(255))`.
+pub(crate) fn column_type(t: &ColumnType) -> String {
+    let len = |l: &StringLen| match l {
+        StringLen::N(n) => format!("StringLen::N({n})"),
+        StringLen::Max => "StringLen::Max".to_owned(),
+        StringLen::None => "StringLen::None".to_owned(),
+    };
+    let opt = |o: &Option<u32>| match o {
+        Some(n) => format!("Some({n})"),
+        None => "None".to_owned(),
+    };
+    let precision = |p: &Option<(u32, u32)>| match p {
+        Some((p, s)) => format!("Some(({p}, {s}))"),
+        None => "None".to_owned(),
+    };
+    match t {
+        ColumnType::Char(n) => format!("ColumnType::Char({})", opt(n)),
+        ColumnType::String(l) => format!("ColumnType::String({})", len(l)),
+        ColumnType::VarBinary(l) => format!("ColumnType::VarBinary({})", len(l)),
+        ColumnType::Decimal(p) => format!("ColumnType::Decimal({})", precision(p)),
+        ColumnType::Money(p) => format!("ColumnType::Money({})", precision(p)),
+        ColumnType::Interval(fields, p) => format!(
+            "ColumnType::Interval({}, {})",
+            match fields {
+                Some(f) => format!("Some(IntervalFields::{f:?})"),
+                None => "None".to_owned(),
+            },
+            opt(p)
+        ),
+        ColumnType::Binary(n) => format!("ColumnType::Binary({n})"),
+        ColumnType::Bit(n) => format!("ColumnType::Bit({})", opt(n)),
+        ColumnType::VarBit(n) => format!("ColumnType::VarBit({n})"),
+        ColumnType::Vector(n) => format!("ColumnType::Vector({})", opt(n)),
+        ColumnType::Custom(name) => format!("ColumnType::Custom({name:?}.into())"),
+        ColumnType::Enum { name, variants } => {
+            format!("ColumnType::enumeration({name:?}, {})", str_array(variants))
+        }
+        ColumnType::Array(inner) => format!("ColumnType::Array(Box::new({}))", column_type(inner)),
+        // The remaining variants carry no payload, so their Debug form is their Rust name.
+        unit => format!("ColumnType::{unit:?}"),
+    }
+}
+
+/// `["a", "b"]`
+fn str_array(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// `&["a", "b"]`, or `&[]`.
+pub(crate) fn str_slice(items: &[String]) -> String {
+    format!("&{}", str_array(items))
+}
