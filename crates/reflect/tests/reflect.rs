@@ -1,0 +1,145 @@
+//! Entities in both SeaORM 2.0 formats, read back as the schema SeaORM would create.
+
+use autogen_reflect::Entities;
+use autogen_schema::{
+    Column, ColumnType, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, StringLen, Table,
+};
+
+/// The classic format: `DeriveEntityModel` plus a `DeriveRelation` enum
+/// (`compact_model` adds the `ModelEx` a dense entity's relation needs).
+mod user {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::compact_model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(unique)]
+        pub email: String,
+        #[sea_orm(indexed)]
+        pub name: String,
+        pub bio: Option<String>,
+        #[sea_orm(default_value = 0)]
+        pub karma: i64,
+        #[sea_orm(default_expr = "Expr::current_timestamp()")]
+        pub created_at: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(has_many = "super::post::Entity")]
+        Post,
+    }
+
+    impl Related<super::post::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Post.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The 2.0 dense format: `#[sea_orm::model]` with relation fields.
+mod post {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(column_type = "String(StringLen::N(200))", unique_key = "author_title")]
+        pub title: String,
+        #[sea_orm(unique_key = "author_title")]
+        pub user_id: i32,
+        #[sea_orm(default_value = "draft")]
+        pub status: String,
+        #[sea_orm(belongs_to, from = "user_id", to = "id", on_delete = "Cascade")]
+        pub author: HasOne<super::user::Entity>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A composite key with no auto-increment.
+mod post_tag {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_tag")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+fn entities() -> Entities {
+    Entities::new()
+        .entity(post::Entity)
+        .entity(user::Entity)
+        .entity(post_tag::Entity)
+}
+
+#[test]
+fn classic_entity_with_every_skeleton_attribute() {
+    let schema = entities().schema(Dialect::Sqlite);
+    let expected = Table::new("user")
+        .column(Column::new("id", ColumnType::Integer).auto_increment())
+        .column(Column::new("email", ColumnType::String(StringLen::None)).unique())
+        .column(Column::new("name", ColumnType::String(StringLen::None)))
+        .column(Column::new("bio", ColumnType::String(StringLen::None)).nullable())
+        .column(Column::new("karma", ColumnType::BigInteger).default(0))
+        .column(Column::new("created_at", ColumnType::DateTime).default_expr("CURRENT_TIMESTAMP"))
+        .primary_key(["id"])
+        .index(Index::new("idx-user-name", "user", ["name"]));
+    assert_eq!(schema.table("user"), Some(&expected));
+}
+
+#[test]
+fn dense_entity_with_a_foreign_key_and_a_unique_key() {
+    let schema = entities().schema(Dialect::Sqlite);
+    let post = schema.table("post").unwrap();
+    assert_eq!(
+        post.foreign_keys,
+        [ForeignKey::new(["user_id"], "user", ["id"])
+            .name("fk-post-user_id")
+            .on_delete(ForeignKeyAction::Cascade)]
+    );
+    assert_eq!(
+        post.indexes,
+        [Index::new("idx-post-author_title", "post", ["title", "user_id"]).unique()]
+    );
+    assert_eq!(
+        post.get_column("title").unwrap().column_type,
+        ColumnType::String(StringLen::N(200))
+    );
+    assert_eq!(
+        post.get_column("status").unwrap().default,
+        Some(DefaultValue::String("draft".into()))
+    );
+}
+
+#[test]
+fn composite_primary_key_keeps_its_order_and_no_auto_increment() {
+    let schema = entities().schema(Dialect::Postgres);
+    let t = schema.table("post_tag").unwrap();
+    assert_eq!(t.primary_key.as_ref().unwrap().columns, ["post_id", "tag"]);
+    assert!(t.columns.iter().all(|c| !c.auto_increment));
+}
+
+#[test]
+fn registration_is_by_type_and_deduplicated() {
+    let e = entities().entity(user::Entity);
+    assert_eq!(e.table_names().collect::<Vec<_>>(), ["post", "user", "post_tag"]);
+}
