@@ -1,0 +1,175 @@
+//! SQLite introspection through its catalog pragmas.
+//!
+//! sea-schema's SQLite discovery is not used: it maps the declared type to a
+//! `ColumnType` lossily (`integer` becomes `BigInteger`, `enum_text` becomes
+//! `Text`), drops foreign key names and partial-index predicates, and
+//! queries per table. SQLite keeps each declared type verbatim, so reading
+//! it directly and parsing it with [`Dialect::parse_column_type`] is both
+//! exact and a fixed number of queries (one per object kind, joined over
+//! `sqlite_master`).
+
+use std::collections::btree_map::{BTreeMap, Entry};
+
+use autogen_schema::{Column, Dialect, ForeignKey, ForeignKeyAction, Index, PrimaryKey, Schema, Table};
+use sea_orm::{ConnectionTrait, QueryResult, Statement};
+
+use crate::Error;
+
+const DIALECT: Dialect = Dialect::Sqlite;
+
+/// User tables only: SQLite's own (`sqlite_sequence`, `sqlite_stat1`) are not schema.
+const TABLES: &str = "SELECT name, sql FROM sqlite_master \
+     WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+
+const COLUMNS: &str = "SELECT m.name AS tbl, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk \
+     FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, c.cid";
+
+const INDEXES: &str = "SELECT m.name AS tbl, l.name, l.\"unique\", l.origin, i.name AS col \
+     FROM sqlite_master m JOIN pragma_index_list(m.name) l JOIN pragma_index_info(l.name) i \
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, l.name, i.seqno";
+
+const FOREIGN_KEYS: &str = "SELECT m.name AS tbl, f.id, f.\"table\" AS ref_table, f.\"from\", f.\"to\", \
+     f.on_update, f.on_delete \
+     FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, f.id, f.seq";
+
+pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
+    let mut tables: BTreeMap<String, (Table, String)> = BTreeMap::new();
+    for row in query(db, TABLES).await? {
+        let name: String = get(&row, "name")?;
+        let sql: Option<String> = get(&row, "sql")?;
+        tables.insert(name.clone(), (Table::new(name), sql.unwrap_or_default()));
+    }
+
+    let mut primary_keys: BTreeMap<String, Vec<(i32, String)>> = BTreeMap::new();
+    for row in query(db, COLUMNS).await? {
+        let table: String = get(&row, "tbl")?;
+        let name: String = get(&row, "name")?;
+        let declared: String = get(&row, "type")?;
+        let not_null: i32 = get(&row, "notnull")?;
+        let default: Option<String> = get(&row, "dflt_value")?;
+        let pk: i32 = get(&row, "pk")?;
+        if pk > 0 {
+            primary_keys.entry(table.clone()).or_default().push((pk, name.clone()));
+        }
+        let (t, _) = table_entry(&mut tables, &table)?;
+        t.columns.push(Column {
+            name,
+            column_type: DIALECT.parse_column_type(&declared),
+            nullable: not_null == 0,
+            default: default.map(|d| DIALECT.parse_default(&d)),
+            auto_increment: false,
+            unique: false,
+        });
+    }
+    for (table, mut key) in primary_keys {
+        key.sort();
+        let (t, sql) = table_entry(&mut tables, &table)?;
+        // AUTOINCREMENT is only legal on a lone INTEGER PRIMARY KEY, and
+        // sqlite_master keeps the CREATE TABLE text as written.
+        if key.len() == 1 && sql.to_ascii_uppercase().contains("AUTOINCREMENT") {
+            if let Some(c) = t.columns.iter_mut().find(|c| c.name == key[0].1) {
+                c.auto_increment = true;
+            }
+        }
+        t.primary_key = Some(PrimaryKey {
+            columns: key.into_iter().map(|(_, c)| c).collect(),
+        });
+    }
+
+    let mut indexes: BTreeMap<(String, String), (Index, String)> = BTreeMap::new();
+    for row in query(db, INDEXES).await? {
+        let table: String = get(&row, "tbl")?;
+        let name: String = get(&row, "name")?;
+        let unique: i32 = get(&row, "unique")?;
+        let origin: String = get(&row, "origin")?;
+        let column: Option<String> = get(&row, "col")?;
+        let column = column.ok_or_else(|| Error::Catalog {
+            object: format!("index '{name}'"),
+            detail: "expression indexes are not supported yet".into(),
+        })?;
+        let entry = indexes.entry((table.clone(), name.clone())).or_insert_with(|| {
+            let mut index = Index::new(name, table, Vec::<String>::new());
+            index.unique = unique != 0;
+            (index, origin)
+        });
+        entry.0.columns.push(column);
+    }
+    for ((table, _), (index, origin)) in indexes {
+        let (t, _) = table_entry(&mut tables, &table)?;
+        match origin.as_str() {
+            // The primary key's own index is the primary key.
+            "pk" => {}
+            // An inline `UNIQUE` on one column is that column's property, as SeaORM declares it.
+            "u" if index.columns.len() == 1 => {
+                if let Some(c) = t.columns.iter_mut().find(|c| c.name == index.columns[0]) {
+                    c.unique = true;
+                }
+            }
+            _ => t.indexes.push(index),
+        }
+    }
+
+    let mut foreign_keys: BTreeMap<(String, i32), ForeignKey> = BTreeMap::new();
+    for row in query(db, FOREIGN_KEYS).await? {
+        let table: String = get(&row, "tbl")?;
+        let id: i32 = get(&row, "id")?;
+        let ref_table: String = get(&row, "ref_table")?;
+        let from: String = get(&row, "from")?;
+        let to: Option<String> = get(&row, "to")?;
+        let on_update: String = get(&row, "on_update")?;
+        let on_delete: String = get(&row, "on_delete")?;
+        let fk = match foreign_keys.entry((table.clone(), id)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(ForeignKey {
+            // SQLite does not keep the names of foreign key constraints.
+            name: None,
+            columns: Vec::new(),
+            ref_table,
+            ref_columns: Vec::new(),
+            on_delete: action(&on_delete, &table)?,
+            on_update: action(&on_update, &table)?,
+            }),
+        };
+        fk.columns.push(from);
+        // `to` is NULL when the key references the parent's primary key implicitly.
+        fk.ref_columns.extend(to);
+    }
+    for ((table, _), fk) in foreign_keys {
+        table_entry(&mut tables, &table)?.0.foreign_keys.push(fk);
+    }
+
+    let mut schema = Schema::new();
+    for (_, (table, _)) in tables {
+        schema.insert(table);
+    }
+    Ok(schema)
+}
+
+async fn query<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<QueryResult>, Error> {
+    Ok(db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?)
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Error> {
+    Ok(row.try_get("", column)?)
+}
+
+fn table_entry<'t>(
+    tables: &'t mut BTreeMap<String, (Table, String)>,
+    name: &str,
+) -> Result<&'t mut (Table, String), Error> {
+    tables.get_mut(name).ok_or_else(|| Error::Catalog {
+        object: format!("table '{name}'"),
+        detail: "listed by a pragma but not by sqlite_master".into(),
+    })
+}
+
+fn action(sql: &str, table: &str) -> Result<ForeignKeyAction, Error> {
+    ForeignKeyAction::from_sql(sql).ok_or_else(|| Error::Catalog {
+        object: format!("a foreign key of table '{table}'"),
+        detail: format!("unknown action {sql:?}"),
+    })
+}
