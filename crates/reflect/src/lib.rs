@@ -20,7 +20,7 @@ use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
 /// `Entities::new().entity(user::Entity).entity(post::Entity)`.
 #[derive(Clone, Default)]
 pub struct Entities {
-    tables: Vec<(&'static str, fn(DbBackend) -> Table)>,
+    tables: Vec<(&'static str, fn(Dialect) -> Table)>,
 }
 
 impl std::fmt::Debug for Entities {
@@ -56,10 +56,9 @@ impl Entities {
 
     /// The schema these entities declare, as SeaORM would create it on `dialect`.
     pub fn schema(&self, dialect: Dialect) -> Schema {
-        let backend = backend(dialect);
         let mut schema = Schema::new();
         for (_, reflect) in &self.tables {
-            schema.insert(reflect(backend));
+            schema.insert(reflect(dialect));
         }
         schema
     }
@@ -74,10 +73,10 @@ pub fn backend(dialect: Dialect) -> DbBackend {
     }
 }
 
-/// One entity as SeaORM would create it on `backend`.
-fn reflect_entity<E: EntityTrait>(backend: DbBackend) -> Table {
+/// One entity as SeaORM would create it on `dialect`.
+fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
     let entity = E::default();
-    let dialect = dialect(backend);
+    let backend = backend(dialect);
     let helper = sea_orm::Schema::new(backend);
     let create = helper.create_table_from_entity(entity);
 
@@ -128,15 +127,6 @@ fn reflect_entity<E: EntityTrait>(backend: DbBackend) -> Table {
         });
     }
     table
-}
-
-fn dialect(backend: DbBackend) -> Dialect {
-    match backend {
-        DbBackend::Sqlite => Dialect::Sqlite,
-        DbBackend::Postgres => Dialect::Postgres,
-        DbBackend::MySql => Dialect::MySql,
-        other => unreachable!("SeaORM backend {other:?} has no autogen dialect"),
-    }
 }
 
 fn action(action: Option<SeaAction>) -> ForeignKeyAction {

@@ -1,0 +1,261 @@
+//! The revision graph: revisions linked by `down_revision`, with heads,
+//! bases, and the upgrade and downgrade paths between states.
+//!
+//! The graph is a DAG, not a list: a revision may have several parents (a
+//! merge) and several children (a branch point). A database's state is the
+//! set of revisions applied, recorded as that set's heads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use thiserror::Error;
+
+use crate::revision::RevisionModule;
+
+/// A revision-graph problem, named the way Alembic names it, with the way out.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum GraphError {
+    /// Two files declare the same revision id.
+    #[error("revision '{id}' is declared twice: in {first} and in {second}; give one of them a new id")]
+    Duplicate {
+        /// The id.
+        id: String,
+        /// The first file.
+        first: String,
+        /// The second file.
+        second: String,
+    },
+    /// A revision names a parent that no file declares.
+    #[error("revision '{id}' ({path}) revises '{parent}', which no revision file declares; restore that file or fix down_revision")]
+    MissingParent {
+        /// The revision.
+        id: String,
+        /// Its file.
+        path: String,
+        /// The missing parent.
+        parent: String,
+    },
+    /// Following `down_revision` comes back to where it started.
+    #[error("revisions form a cycle: {}; fix down_revision in one of them", .0.join(" -> "))]
+    Cycle(Vec<String>),
+    /// No revision matches.
+    #[error("no revision '{0}'; `autogen history` lists them")]
+    Unknown(String),
+    /// A prefix matches several revisions.
+    #[error("revision prefix '{prefix}' is ambiguous; it could be any of: {}", .candidates.join(", "))]
+    Ambiguous {
+        /// The prefix given.
+        prefix: String,
+        /// Every match.
+        candidates: Vec<String>,
+    },
+    /// `head` was asked for, but the graph has several.
+    #[error("there are multiple heads ({}); use `heads` or a specific target, or `autogen merge` them", .0.join(", "))]
+    MultipleHeads(Vec<String>),
+    /// A relative target does not lead anywhere unique.
+    #[error("relative target '{target}' {reason}")]
+    Relative {
+        /// The target given, e.g. `+2`.
+        target: String,
+        /// Why it cannot be followed.
+        reason: String,
+    },
+}
+
+/// One revision in the graph.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The compiled revision.
+    pub module: RevisionModule,
+    /// Parents: `down_revision`.
+    pub parents: Vec<String>,
+    /// Children: revisions whose `down_revision` names this one.
+    pub children: Vec<String>,
+}
+
+impl Node {
+    /// Revision id.
+    pub fn id(&self) -> &'static str {
+        self.module.revision.id
+    }
+
+    /// Revision message.
+    pub fn message(&self) -> &'static str {
+        self.module.revision.message
+    }
+}
+
+/// Every revision of a migration crate, linked.
+#[derive(Clone, Debug)]
+pub struct Graph {
+    nodes: BTreeMap<String, Node>,
+}
+
+impl Graph {
+    /// Links `modules` by `down_revision` and checks that they form a DAG.
+    pub fn new(modules: &[RevisionModule]) -> Result<Self, GraphError> {
+        let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+        for module in modules {
+            let id = module.revision.id.to_owned();
+            if let Some(existing) = nodes.get(&id) {
+                let (first, second) = sorted_pair(existing.module.path, module.path);
+                return Err(GraphError::Duplicate { id, first, second });
+            }
+            let parents = module.revision.down_revision.iter().map(|p| p.to_string()).collect();
+            nodes.insert(
+                id,
+                Node {
+                    module: *module,
+                    parents,
+                    children: Vec::new(),
+                },
+            );
+        }
+        let links: Vec<(String, String)> = nodes
+            .values()
+            .flat_map(|n| n.parents.iter().map(|p| (p.clone(), n.id().to_owned())))
+            .collect();
+        for (parent, child) in links {
+            match nodes.get_mut(&parent) {
+                Some(p) => p.children.push(child),
+                None => {
+                    return Err(GraphError::MissingParent {
+                        path: nodes[&child].module.path.to_owned(),
+                        id: child,
+                        parent,
+                    })
+                }
+            }
+        }
+        let graph = Self { nodes };
+        graph.check_acyclic()?;
+        Ok(graph)
+    }
+
+    /// Whether there are no revisions.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The revision `id`, exactly.
+    pub fn get(&self, id: &str) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Revisions nothing revises, by id.
+    pub fn heads(&self) -> Vec<&Node> {
+        self.nodes.values().filter(|n| n.children.is_empty()).collect()
+    }
+
+    /// The single head, or the multiple-heads error.
+    pub fn head(&self) -> Result<Option<&Node>, GraphError> {
+        match self.heads().as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(GraphError::MultipleHeads(many.iter().map(|n| n.id().to_owned()).collect())),
+        }
+    }
+
+    /// The revision a full id or a unique prefix of one names.
+    pub fn resolve(&self, rev: &str) -> Result<&Node, GraphError> {
+        if let Some(node) = self.nodes.get(rev) {
+            return Ok(node);
+        }
+        let candidates: Vec<&Node> = self.nodes.values().filter(|n| n.id().starts_with(rev)).collect();
+        match candidates.as_slice() {
+            [] => Err(GraphError::Unknown(rev.to_owned())),
+            [one] => Ok(one),
+            many => Err(GraphError::Ambiguous {
+                prefix: rev.to_owned(),
+                candidates: many.iter().map(|n| n.id().to_owned()).collect(),
+            }),
+        }
+    }
+
+    /// `ids` and everything they revise, transitively.
+    pub fn ancestors<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+        while let Some(id) = stack.pop() {
+            if let Some(node) = self.nodes.get(&id) {
+                if seen.insert(id) {
+                    stack.extend(node.parents.iter().cloned());
+                }
+            }
+        }
+        seen
+    }
+
+    /// The revisions of `set` with parents before children; ties go by id so
+    /// every run applies them in the same order.
+    pub fn topological<'s>(&self, set: &'s BTreeSet<String>) -> Vec<&Node> {
+        let mut remaining: BTreeMap<&str, usize> = set
+            .iter()
+            .map(|id| {
+                let in_set = self.nodes[id].parents.iter().filter(|p| set.contains(*p)).count();
+                (id.as_str(), in_set)
+            })
+            .collect();
+        let mut ordered = Vec::with_capacity(set.len());
+        while let Some(id) = remaining.iter().find(|(_, n)| **n == 0).map(|(id, _)| *id) {
+            remaining.remove(id);
+            let node = &self.nodes[id];
+            for child in &node.children {
+                if let Some(n) = remaining.get_mut(child.as_str()) {
+                    *n -= 1;
+                }
+            }
+            ordered.push(node);
+        }
+        ordered
+    }
+
+    /// Every revision, newest first: the order of `autogen history`.
+    pub fn newest_first(&self) -> Vec<&Node> {
+        let all: BTreeSet<String> = self.nodes.keys().cloned().collect();
+        let mut order = self.topological(&all);
+        order.reverse();
+        order
+    }
+
+    /// The heads of `applied`: its revisions that no other applied revision revises.
+    pub fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
+        applied
+            .iter()
+            .filter(|id| !self.nodes[*id].children.iter().any(|c| applied.contains(c)))
+            .cloned()
+            .collect()
+    }
+
+    fn check_acyclic(&self) -> Result<(), GraphError> {
+        let all: BTreeSet<String> = self.nodes.keys().cloned().collect();
+        if self.topological(&all).len() == all.len() {
+            return Ok(());
+        }
+        // Walk parents from any node left over until one repeats: that loop is the cycle.
+        let ordered: BTreeSet<&str> = self.topological(&all).iter().map(|n| n.id()).collect();
+        let start = self.nodes.keys().find(|id| !ordered.contains(id.as_str())).expect("a node is left");
+        let mut path = vec![start.clone()];
+        loop {
+            let current = &self.nodes[path.last().expect("path is not empty")];
+            let next = current
+                .parents
+                .iter()
+                .find(|p| !ordered.contains(p.as_str()))
+                .expect("a node in a cycle has a parent in it");
+            if let Some(at) = path.iter().position(|id| id == next) {
+                let mut cycle = path[at..].to_vec();
+                cycle.push(next.clone());
+                return Err(GraphError::Cycle(cycle));
+            }
+            path.push(next.clone());
+        }
+    }
+}
+
+fn sorted_pair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_owned(), b.to_owned())
+    } else {
+        (b.to_owned(), a.to_owned())
+    }
+}

@@ -1,0 +1,304 @@
+//! Ops rendered as SQL for one dialect, through sea-query.
+//!
+//! Tables are built the way SeaORM's `Schema::create_table_from_entity`
+//! builds them (inline single-column primary key, `pk-<table>` for a
+//! composite one, inline foreign keys), so a table autogen creates and the
+//! table SeaORM would create introspect identically. What sea-query would
+//! panic on (a type the backend lacks, an ALTER SQLite cannot do) is checked
+//! first and returned as a [`RenderError`].
+
+use autogen_schema::{Column, DefaultValue, Dialect, ForeignKeyAction, Index, Op, Table, UnsupportedType};
+use sea_query::{
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction as SeaAction, MysqlQueryBuilder, PostgresQueryBuilder,
+    SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
+};
+use thiserror::Error;
+
+/// An op this dialect cannot express.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum RenderError {
+    /// A column type the backend lacks.
+    #[error(transparent)]
+    Type(#[from] UnsupportedType),
+    /// An ALTER the backend cannot perform in place.
+    #[error("{dialect} cannot {what}; {fix}")]
+    Unsupported {
+        /// The dialect.
+        dialect: Dialect,
+        /// What was asked, e.g. "add the NOT NULL column 'user.bio' without a default".
+        what: String,
+        /// The way out.
+        fix: String,
+    },
+}
+
+/// The SQL statements that perform `op`, in order.
+pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
+    Ok(match op {
+        Op::CreateTable(table) => {
+            let mut sql = vec![build(&create_table(table, dialect)?, dialect)];
+            for index in &table.indexes {
+                sql.push(build(&create_index(index), dialect));
+            }
+            sql
+        }
+        Op::DropTable { name } => vec![build(&SeaTable::drop().table(Alias::new(name)).to_owned(), dialect)],
+        Op::AddColumn { table, column } => {
+            if dialect == Dialect::Sqlite {
+                check_sqlite_add_column(table, column)?;
+            }
+            let alter = SeaTable::alter()
+                .table(Alias::new(table))
+                .add_column(&mut column_def(column, false, dialect)?)
+                .to_owned();
+            vec![build(&alter, dialect)]
+        }
+        Op::DropColumn { table, column } => {
+            let alter = SeaTable::alter()
+                .table(Alias::new(table))
+                .drop_column(Alias::new(column))
+                .to_owned();
+            vec![build(&alter, dialect)]
+        }
+        Op::CreateIndex(index) => vec![build(&create_index(index), dialect)],
+        Op::DropIndex { table, name } => {
+            let drop = sea_query::Index::drop()
+                .name(name)
+                .table(Alias::new(table))
+                .to_owned();
+            vec![build(&drop, dialect)]
+        }
+        Op::Execute(sql) => vec![sql.clone()],
+    })
+}
+
+fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
+        Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
+        Dialect::MySql => statement.to_string(MysqlQueryBuilder),
+    }
+}
+
+fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreateStatement, RenderError> {
+    let mut create = SeaTable::create().table(Alias::new(&table.name)).to_owned();
+    let key = table.primary_key.as_ref().map(|pk| pk.columns.as_slice()).unwrap_or_default();
+    for column in &table.columns {
+        let inline_key = key.len() == 1 && key[0] == column.name;
+        create.col(&mut column_def(column, inline_key, dialect)?);
+    }
+    if key.len() > 1 {
+        let mut pk = sea_query::Index::create()
+            .name(format!("pk-{}", table.name))
+            .primary()
+            .to_owned();
+        for column in key {
+            pk.col(Alias::new(column));
+        }
+        create.primary_key(&mut pk);
+    }
+    for fk in &table.foreign_keys {
+        let mut def = ForeignKey::create();
+        if let Some(name) = &fk.name {
+            def.name(name);
+        }
+        for column in &fk.columns {
+            def.from_col(Alias::new(column));
+        }
+        def.to_tbl(Alias::new(&fk.ref_table));
+        for column in &fk.ref_columns {
+            def.to_col(Alias::new(column));
+        }
+        def.on_delete(action(fk.on_delete)).on_update(action(fk.on_update));
+        create.foreign_key(&mut def);
+    }
+    Ok(create)
+}
+
+fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<ColumnDef, RenderError> {
+    dialect.column_type_sql(&column.column_type)?;
+    let mut def = ColumnDef::new_with_type(Alias::new(&column.name), column.column_type.to_sea_query());
+    if !column.nullable {
+        def.not_null();
+    }
+    if let Some(default) = &column.default {
+        def.default(default_expr(default));
+    }
+    if primary_key {
+        def.primary_key();
+    }
+    if column.auto_increment {
+        def.auto_increment();
+    }
+    if column.unique {
+        def.unique_key();
+    }
+    Ok(def)
+}
+
+/// Literals go through sea-query's value rendering, as SeaORM's
+/// `default_value` does; expressions are written as given.
+fn default_expr(default: &DefaultValue) -> Expr {
+    match default {
+        DefaultValue::Null => Expr::cust("NULL".to_owned()),
+        DefaultValue::Bool(b) => Expr::val(*b),
+        DefaultValue::Int(i) => Expr::val(*i),
+        DefaultValue::Float(f) => Expr::val(*f),
+        DefaultValue::String(s) => Expr::val(s.clone()),
+        DefaultValue::Expr(sql) => Expr::cust(sql.clone()),
+    }
+}
+
+fn create_index(index: &Index) -> sea_query::IndexCreateStatement {
+    let mut create = sea_query::Index::create()
+        .name(&index.name)
+        .table(Alias::new(&index.table))
+        .to_owned();
+    for column in &index.columns {
+        create.col(Alias::new(column));
+    }
+    if index.unique {
+        create.unique();
+    }
+    create
+}
+
+fn action(action: ForeignKeyAction) -> SeaAction {
+    match action {
+        ForeignKeyAction::NoAction => SeaAction::NoAction,
+        ForeignKeyAction::Restrict => SeaAction::Restrict,
+        ForeignKeyAction::Cascade => SeaAction::Cascade,
+        ForeignKeyAction::SetNull => SeaAction::SetNull,
+        ForeignKeyAction::SetDefault => SeaAction::SetDefault,
+    }
+}
+
+/// SQLite's `ALTER TABLE ADD COLUMN` refuses these; saying so before
+/// running anything beats a half-understood database error.
+fn check_sqlite_add_column(table: &str, column: &Column) -> Result<(), RenderError> {
+    let refuse = |what: String, fix: &str| {
+        Err(RenderError::Unsupported {
+            dialect: Dialect::Sqlite,
+            what,
+            fix: fix.to_owned(),
+        })
+    };
+    let name = format!("'{table}.{}'", column.name);
+    if !column.nullable && matches!(column.default, None | Some(DefaultValue::Null)) {
+        return refuse(
+            format!("add the NOT NULL column {name} without a default"),
+            "give it a default (`.default(...)`) or make it nullable, then backfill in a later revision",
+        );
+    }
+    if column.unique {
+        return refuse(
+            format!("add the UNIQUE column {name} with ALTER TABLE"),
+            "add it without `.unique()` and create a unique index on it with `op.create_index(...)`",
+        );
+    }
+    if column.auto_increment {
+        return refuse(
+            format!("add the auto-increment column {name} to an existing table"),
+            "create the table with it instead",
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use autogen_schema::{ColumnType, ForeignKey as Fk, StringLen};
+
+    fn post() -> Table {
+        Table::new("post")
+            .column(Column::new("id", ColumnType::Integer).auto_increment())
+            .column(Column::new("title", ColumnType::String(StringLen::None)).unique())
+            .column(Column::new("views", ColumnType::BigInteger).default(0))
+            .column(Column::new("user_id", ColumnType::Integer))
+            .primary_key(["id"])
+            .foreign_key(
+                Fk::new(["user_id"], "user", ["id"])
+                    .name("fk-post-user_id")
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .index(Index::new("idx-post-views", "post", ["views"]))
+    }
+
+    #[test]
+    fn create_table_renders_per_dialect() {
+        let op = Op::CreateTable(post());
+        assert_eq!(
+            render(&op, Dialect::Sqlite).unwrap(),
+            [
+                r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL UNIQUE, "views" integer NOT NULL DEFAULT 0, "user_id" integer NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE NO ACTION )"#,
+                r#"CREATE INDEX "idx-post-views" ON "post" ("views")"#,
+            ]
+        );
+        assert_eq!(
+            render(&op, Dialect::Postgres).unwrap()[0],
+            r#"CREATE TABLE "post" ( "id" integer GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "title" varchar NOT NULL UNIQUE, "views" bigint NOT NULL DEFAULT 0, "user_id" integer NOT NULL, CONSTRAINT "fk-post-user_id" FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE NO ACTION )"#
+        );
+        assert_eq!(
+            render(&op, Dialect::MySql).unwrap()[0],
+            "CREATE TABLE `post` ( `id` int NOT NULL PRIMARY KEY AUTO_INCREMENT, `title` varchar(255) NOT NULL UNIQUE, `views` bigint NOT NULL DEFAULT 0, `user_id` int NOT NULL, CONSTRAINT `fk-post-user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION )"
+        );
+    }
+
+    #[test]
+    fn a_composite_key_is_named_as_seaorm_names_it() {
+        let t = Table::new("post_tag")
+            .column(Column::new("post_id", ColumnType::Integer))
+            .column(Column::new("tag", ColumnType::Text))
+            .primary_key(["post_id", "tag"]);
+        assert_eq!(
+            render(&Op::CreateTable(t), Dialect::Sqlite).unwrap(),
+            [r#"CREATE TABLE "post_tag" ( "post_id" integer NOT NULL, "tag" text NOT NULL, CONSTRAINT "pk-post_tag" PRIMARY KEY ("post_id", "tag") )"#]
+        );
+    }
+
+    #[test]
+    fn alters_and_drops() {
+        let add = Op::AddColumn {
+            table: "user".into(),
+            column: Column::new("bio", ColumnType::Text).nullable().default("none"),
+        };
+        assert_eq!(
+            render(&add, Dialect::Sqlite).unwrap(),
+            [r#"ALTER TABLE "user" ADD COLUMN "bio" text DEFAULT 'none'"#]
+        );
+        let drop = Op::DropColumn {
+            table: "user".into(),
+            column: "bio".into(),
+        };
+        assert_eq!(
+            render(&drop, Dialect::Sqlite).unwrap(),
+            [r#"ALTER TABLE "user" DROP COLUMN "bio""#]
+        );
+        let drop_index = Op::DropIndex {
+            table: "post".into(),
+            name: "ix".into(),
+        };
+        assert_eq!(render(&drop_index, Dialect::MySql).unwrap(), ["DROP INDEX `ix` ON `post`"]);
+        assert_eq!(
+            render(&Op::DropTable { name: "post".into() }, Dialect::Postgres).unwrap(),
+            [r#"DROP TABLE "post""#]
+        );
+    }
+
+    #[test]
+    fn what_a_dialect_cannot_do_is_an_error_not_a_panic() {
+        let inet = Op::CreateTable(Table::new("t").column(Column::new("ip", ColumnType::Inet)));
+        assert!(matches!(render(&inet, Dialect::Sqlite), Err(RenderError::Type(_))));
+        let not_null = Op::AddColumn {
+            table: "user".into(),
+            column: Column::new("bio", ColumnType::Text),
+        };
+        assert_eq!(
+            render(&not_null, Dialect::Sqlite).unwrap_err().to_string(),
+            "SQLite cannot add the NOT NULL column 'user.bio' without a default; give it a default \
+             (`.default(...)`) or make it nullable, then backfill in a later revision"
+        );
+        assert!(render(&not_null, Dialect::Postgres).is_ok());
+    }
+}

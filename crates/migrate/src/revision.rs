@@ -1,0 +1,109 @@
+//! What a revision file declares, and what the build script collects.
+
+use autogen_schema::{Column, Index, Op, Table};
+
+/// The `REVISION` constant of a revision file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Revision {
+    /// Revision id, e.g. `"ae1027a6acf5"`.
+    pub id: &'static str,
+    /// The revisions this one follows: empty for a base, several for a merge.
+    pub down_revision: &'static [&'static str],
+    /// Names for the branch this revision starts.
+    pub branch_labels: &'static [&'static str],
+    /// Revisions that must be applied first without being parents.
+    pub depends_on: &'static [&'static str],
+    /// The message given with `-m`.
+    pub message: &'static str,
+}
+
+/// One revision file as compiled into the migration crate.
+#[derive(Clone, Copy, Debug)]
+pub struct RevisionModule {
+    /// Its `REVISION` constant.
+    pub revision: Revision,
+    /// Its `upgrade` function.
+    pub upgrade: fn(&mut Operations),
+    /// Its `downgrade` function.
+    pub downgrade: fn(&mut Operations),
+    /// Its source file.
+    pub path: &'static str,
+}
+
+/// The revisions of a migration crate: its `src/versions` directory and every
+/// file in it, as discovered by `autogen-build` at compile time.
+#[derive(Clone, Copy, Debug)]
+pub struct Versions {
+    /// The directory new revision files are written to.
+    pub dir: &'static str,
+    /// Every revision file in it.
+    pub revisions: &'static [RevisionModule],
+}
+
+/// The `op` a revision's `upgrade` and `downgrade` receive.
+///
+/// Each call records an [`Op`]; nothing touches a database until the
+/// recorded ops are executed, rendered as SQL, or replayed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Operations {
+    ops: Vec<Op>,
+}
+
+impl Operations {
+    /// No ops yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records what `f` (an `upgrade` or `downgrade`) does.
+    pub fn record(f: fn(&mut Operations)) -> Vec<Op> {
+        let mut op = Self::new();
+        f(&mut op);
+        op.ops
+    }
+
+    /// `CREATE TABLE`, with any indexes the table carries.
+    pub fn create_table(&mut self, table: Table) {
+        self.ops.push(Op::CreateTable(table));
+    }
+
+    /// `DROP TABLE`.
+    pub fn drop_table(&mut self, name: &str) {
+        self.ops.push(Op::DropTable { name: name.to_owned() });
+    }
+
+    /// `ALTER TABLE … ADD COLUMN`.
+    pub fn add_column(&mut self, table: &str, column: Column) {
+        self.ops.push(Op::AddColumn {
+            table: table.to_owned(),
+            column,
+        });
+    }
+
+    /// `ALTER TABLE … DROP COLUMN`.
+    pub fn drop_column(&mut self, table: &str, column: &str) {
+        self.ops.push(Op::DropColumn {
+            table: table.to_owned(),
+            column: column.to_owned(),
+        });
+    }
+
+    /// `CREATE [UNIQUE] INDEX`.
+    pub fn create_index(&mut self, index: Index) {
+        self.ops.push(Op::CreateIndex(index));
+    }
+
+    /// `DROP INDEX`.
+    pub fn drop_index(&mut self, table: &str, name: &str) {
+        self.ops.push(Op::DropIndex {
+            table: table.to_owned(),
+            name: name.to_owned(),
+        });
+    }
+
+    /// Raw SQL, run as written. It cannot be replayed or inverted, so a
+    /// revision that uses it must write its own downgrade.
+    pub fn execute(&mut self, sql: &str) {
+        self.ops.push(Op::Execute(sql.to_owned()));
+    }
+}
