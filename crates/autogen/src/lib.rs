@@ -1,1 +1,67 @@
-//! tmp
+//! autogen: Alembic's migration workflow for SeaORM projects.
+//!
+//! Change an entity, run `autogen revision --autogenerate -m "add bio"`,
+//! review the Rust revision file it writes, and apply it with
+//! `autogen upgrade head`. This crate is what a project depends on:
+//!
+//! - [`prelude`]: everything a revision file uses (`use autogen::prelude::*;`).
+//! - [`Project`] and [`cli::run`]: a migration crate's `main` registers its
+//!   entities and hands over the command line.
+//! - [`command`]: every command as a function, to migrate from application code.
+//! - the `autogen` binary ([`cli::launch`]): finds `autogen.toml` and runs the
+//!   migration crate with the same arguments.
+//!
+//! The work is done by the `autogen-*` crates (schema model, reflection,
+//! introspection, diff, codegen, migrate); this crate wires them together and
+//! is the only one that prints or chooses exit codes.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod command;
+pub mod config;
+mod init;
+
+pub use autogen_migrate::{Operations, Revision, RevisionModule, Versions};
+pub use autogen_reflect::Entities;
+
+/// What a revision file needs: `use autogen::prelude::*;`.
+pub mod prelude {
+    pub use autogen_migrate::{Operations, Revision};
+    pub use autogen_schema::{
+        Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, StringLen, Table,
+    };
+}
+
+/// A migration crate's revisions and the entities they should produce.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The revision files, from `include_versions!()`.
+    pub versions: Versions,
+    /// The target entities.
+    pub entities: Entities,
+}
+
+impl Project {
+    /// A project with these revisions and no entities yet.
+    pub fn new(versions: Versions) -> Self {
+        Self {
+            versions,
+            entities: Entities::new(),
+        }
+    }
+
+    /// Registers an entity as part of the target schema.
+    pub fn entity<E: sea_orm::EntityTrait>(mut self, entity: E) -> Self {
+        self.entities = self.entities.entity(entity);
+        self
+    }
+}
+
+/// Defines `VERSIONS` from the revision files `autogen_build::versions()`
+/// found in `src/versions` when the migration crate was built.
+#[macro_export]
+macro_rules! include_versions {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/autogen_versions.rs"));
+    };
+}

@@ -1,0 +1,214 @@
+//! `autogen.toml`: where the migration crate is and which database to use.
+//!
+//! ```toml
+//! [autogen]
+//! script_location = "migration"
+//! database_url = "${DATABASE_URL:-sqlite://app.db}"
+//! ```
+//!
+//! `${NAME}` reads an environment variable and `${NAME:-fallback}` gives it a
+//! default. A relative SQLite path is relative to the file itself, so every
+//! command means the same database wherever it is run from.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use serde::Deserialize;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "autogen.toml";
+
+/// The environment variable the launcher uses to tell a migration crate
+/// which configuration file it found.
+pub const CONFIG_ENV: &str = "AUTOGEN_CONFIG";
+
+/// A loaded `autogen.toml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The migration crate's directory.
+    pub script_location: PathBuf,
+    /// The database URL, with variables substituted and SQLite paths made absolute.
+    pub database_url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    autogen: Section,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    script_location: String,
+    database_url: String,
+}
+
+impl Config {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file: File = toml::from_str(&text).with_context(|| format!("{} is not a valid autogen.toml", path.display()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let url = interpolate(&file.autogen.database_url, |name| std::env::var(name).ok())
+            .with_context(|| format!("{}: database_url", path.display()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            script_location: dir.join(&file.autogen.script_location),
+            database_url: resolve_sqlite_path(&url, dir),
+        })
+    }
+
+    /// The first `autogen.toml` in `start` or one of its parents.
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    }
+
+    /// The configuration a command should use: the file the launcher named,
+    /// else the nearest one upward from the working directory, else the one
+    /// beside the migration crate (`fallback_dir`).
+    pub fn discover(explicit: Option<&Path>, fallback_dir: Option<&Path>) -> Result<Self> {
+        if let Some(path) = explicit {
+            return Self::load(path);
+        }
+        let cwd = std::env::current_dir().context("cannot read the working directory")?;
+        let found = Self::find(&cwd).or_else(|| fallback_dir.and_then(Self::find));
+        match found {
+            Some(path) => Self::load(&path),
+            None => bail!(
+                "no {FILE_NAME} in {} or any parent directory; run `autogen init migration` to create one",
+                cwd.display()
+            ),
+        }
+    }
+}
+
+/// Substitutes `${NAME}` and `${NAME:-fallback}` from `lookup`.
+fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            bail!("unclosed `${{` in {text:?}");
+        };
+        let (name, fallback) = match after[..end].split_once(":-") {
+            Some((name, fallback)) => (name, Some(fallback)),
+            None => (&after[..end], None),
+        };
+        match (lookup(name).filter(|v| !v.is_empty()), fallback) {
+            (Some(value), _) => out.push_str(&value),
+            (None, Some(fallback)) => out.push_str(fallback),
+            (None, None) => bail!(
+                "reads ${{{name}}}, which is not set; set {name}, or give a fallback: ${{{name}:-sqlite://app.db}}"
+            ),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `sqlite://app.db` → `sqlite:///abs/dir/app.db?mode=rwc`: relative to the
+/// configuration file, and created on first use as SQLAlchemy does.
+fn resolve_sqlite_path(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_owned();
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return url.to_owned();
+    }
+    let absolute = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        dir.join(path)
+    };
+    let query = if query.split('&').any(|kv| kv.starts_with("mode=")) {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    format!("sqlite://{}?{query}", absolute.display())
+}
+
+/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "SET").then(|| "value".to_owned())
+    }
+
+    #[test]
+    fn variables_are_substituted_with_fallbacks() {
+        assert_eq!(interpolate("a${SET}b", env).unwrap(), "avalueb");
+        assert_eq!(interpolate("${UNSET:-sqlite://x.db}", env).unwrap(), "sqlite://x.db");
+        assert_eq!(interpolate("${SET:-other}", env).unwrap(), "value");
+        let err = interpolate("${UNSET}", env).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "reads ${UNSET}, which is not set; set UNSET, or give a fallback: ${UNSET:-sqlite://app.db}"
+        );
+        assert!(interpolate("${OPEN", env).is_err());
+    }
+
+    #[test]
+    fn sqlite_paths_are_relative_to_the_file() {
+        let dir = Path::new("/proj");
+        assert_eq!(resolve_sqlite_path("sqlite://app.db", dir), "sqlite:///proj/app.db?mode=rwc");
+        assert_eq!(
+            resolve_sqlite_path("sqlite:///abs/app.db?mode=ro", dir),
+            "sqlite:///abs/app.db?mode=ro"
+        );
+        assert_eq!(resolve_sqlite_path("sqlite::memory:", dir), "sqlite::memory:");
+        assert_eq!(resolve_sqlite_path("postgres://h/db", dir), "postgres://h/db");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://me:s3cret@db:5432/app"), "postgres://me:***@db:5432/app");
+        assert_eq!(redact("postgres://me@db/app"), "postgres://me@db/app");
+        assert_eq!(redact("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
+    }
+
+    #[test]
+    fn a_file_is_loaded_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            "[autogen]\nscript_location = \"migration\"\ndatabase_url = \"sqlite://app.db\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.script_location, dir.path().join("migration"));
+        assert_eq!(
+            config.database_url,
+            format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display())
+        );
+        std::fs::write(&path, "[autogen]\nscript_location = \"m\"\ndatabse_url = \"x\"\n").unwrap();
+        let err = format!("{:#}", Config::load(&path).unwrap_err());
+        assert!(err.contains("unknown field `databse_url`"), "{err}");
+    }
+}

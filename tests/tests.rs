@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `autogen` binary, driving scratch projects in
+//! temporary directories against real databases.
+
+/// `Scratch`: a temporary project and the `autogen` command run inside it.
+mod util;
+
+/// The walking skeleton on SQLite: init → autogenerate → upgrade → change → downgrade.
+mod workflow;
+
+/// Mistakes a user makes, and the errors that name them.
+mod errors;

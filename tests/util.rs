@@ -1,0 +1,150 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The autogen repository this test binary was built from.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A scratch project in a temporary directory.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// An empty directory.
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::Builder::new().prefix("autogen-e2e-").tempdir().unwrap(),
+        }
+    }
+
+    /// A Cargo workspace holding `entity` (the given entity modules) and
+    /// `migration` (scaffolded by `autogen init`, entities registered),
+    /// pinned to this repository's Cargo.lock so it builds offline with the
+    /// dependencies already compiled for the tests.
+    pub fn with_entities(entities: &[(&str, &str)]) -> Self {
+        let scratch = Self::empty();
+        let repo = repo();
+        let init = scratch.autogen(&["init", "migration", "--autogen-path", repo.to_str().unwrap()]);
+        assert_success(&init);
+        scratch.write(
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
+        );
+        fs::copy(repo.join("Cargo.lock"), scratch.path("Cargo.lock")).unwrap();
+        scratch.write(
+            "entity/Cargo.toml",
+            "[package]\nname = \"entity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             sea-orm = { version = \"2.0.4\", default-features = false, features = [\"macros\"] }\n",
+        );
+        scratch.set_entities(entities);
+        scratch.edit("migration/Cargo.toml", |s| {
+            s.replace("# entity = { path = \"../entity\" }", "entity = { path = \"../entity\" }")
+        });
+        let registrations: String = entities
+            .iter()
+            .map(|(module, _)| format!(".entity(entity::{module}::Entity)"))
+            .collect();
+        scratch.edit("migration/src/main.rs", |s| {
+            s.replace(
+                "    // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n",
+                &format!("    let project = project{registrations};\n"),
+            )
+        });
+        scratch
+    }
+
+    /// Replaces the entity crate's modules.
+    pub fn set_entities(&self, entities: &[(&str, &str)]) {
+        let mut lib = String::new();
+        for (module, fixture) in entities {
+            let source = fs::read_to_string(repo().join("fixtures/entities").join(fixture)).unwrap();
+            self.write(&format!("entity/src/{module}.rs"), &source);
+            lib.push_str(&format!("pub mod {module};\n"));
+        }
+        self.write("entity/src/lib.rs", &lib);
+    }
+
+    /// A path inside the project.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes a file, creating its directory.
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    /// Rewrites a file; the edit must change it.
+    pub fn edit(&self, relative: &str, f: impl FnOnce(&str) -> String) {
+        let before = fs::read_to_string(self.path(relative)).unwrap();
+        let after = f(&before);
+        assert_ne!(before, after, "editing {relative} changed nothing");
+        fs::write(self.path(relative), after).unwrap();
+    }
+
+    /// The revision files, sorted by name.
+    pub fn revision_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = fs::read_dir(self.path("migration/src/versions"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The project's SQLite database URL, as autogen.toml's default resolves it.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.path("app.db").display())
+    }
+
+    /// Runs the `autogen` launcher in the project.
+    pub fn autogen(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_autogen"));
+        command.args(args);
+        self.run(command)
+    }
+
+    /// Runs the migration crate directly, as `cargo run -p migration -- <args>` would.
+    pub fn cargo_run_migration(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO"));
+        command.args(["run", "--quiet", "-p", "migration", "--"]).args(args);
+        self.run(command)
+    }
+
+    fn run(&self, mut command: Command) -> Output {
+        command
+            .current_dir(self.dir.path())
+            // One target directory for every scratch project, so dependencies compile once.
+            .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
+            .env("CARGO_NET_OFFLINE", "true")
+            .env_remove("AUTOGEN_CONFIG")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    }
+}
+
+/// Panics with both streams unless the command succeeded.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "command failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

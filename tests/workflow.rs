@@ -1,0 +1,131 @@
+use std::fs;
+
+use autogen_schema::Schema;
+use sea_orm::Database;
+
+use crate::util::{assert_success, stderr, stdout, Scratch};
+
+async fn introspect(url: &str) -> Schema {
+    let db = Database::connect(url).await.unwrap();
+    let mut schema = autogen_introspect::introspect(&db).await.unwrap();
+    schema.retain_tables(|t| t != "autogen_version");
+    db.close().await.unwrap();
+    schema
+}
+
+/// The upgrade body of a revision file.
+fn upgrade_body(source: &str) -> &str {
+    let start = source.find("pub fn upgrade").unwrap();
+    let end = source.find("pub fn downgrade").unwrap();
+    source[start..end].trim_end()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
+    let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
+
+    // First revision: everything the entities declare.
+    let first = p.autogen(&["revision", "--autogenerate", "-m", "create user", "--rev-id", "aaaaaaaaaaaa"]);
+    assert_success(&first);
+    assert_eq!(
+        stderr(&first),
+        "Detected added table 'user'\nDetected added index 'idx-user-name' on 'user' (name)\n"
+    );
+    let first_file = p.path("migration/src/versions/aaaaaaaaaaaa_create_user.rs");
+    assert_eq!(stdout(&first), format!("Generating {} ... done\n", first_file.display()));
+    let source = fs::read_to_string(&first_file).unwrap();
+    assert!(source.starts_with("//! create user\n//!\n//! Revision ID: aaaaaaaaaaaa\n//! Revises: <base>\n"));
+
+    let up = p.autogen(&["upgrade", "head"]);
+    assert_success(&up);
+    assert_eq!(stderr(&up), "Running upgrade  -> aaaaaaaaaaaa, create user\n");
+    let at_first = introspect(&p.database_url()).await;
+    assert_eq!(at_first.tables.keys().collect::<Vec<_>>(), ["user"]);
+
+    // Nothing changed: nothing detected, no file.
+    let none = p.autogen(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_success(&none);
+    assert!(stdout(&none).starts_with("No changes in schema detected"));
+    assert_eq!(p.revision_files().len(), 1);
+
+    // Change the entities: a new column on user, a new table.
+    p.set_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
+    p.edit("migration/src/main.rs", |s| {
+        s.replace(".entity(entity::user::Entity)", ".entity(entity::user::Entity).entity(entity::post::Entity)")
+    });
+    let second = p.autogen(&["revision", "--autogenerate", "-m", "add bio and post", "--rev-id", "bbbbbbbbbbbb"]);
+    assert_success(&second);
+    assert_eq!(
+        stderr(&second),
+        "Detected added table 'post'\nDetected added column 'user.bio'\n"
+    );
+    let second_source = fs::read_to_string(p.path("migration/src/versions/bbbbbbbbbbbb_add_bio_and_post.rs")).unwrap();
+    assert_eq!(
+        upgrade_body(&second_source),
+        r#"pub fn upgrade(op: &mut Operations) {
+    op.create_table(
+        Table::new("post")
+            .column(Column::new("id", ColumnType::Integer).auto_increment())
+            .column(Column::new("user_id", ColumnType::Integer))
+            .column(Column::new("body", ColumnType::Text))
+            .primary_key(["id"])
+            .foreign_key(
+                ForeignKey::new(["user_id"], "user", ["id"])
+                    .name("fk-post-user_id")
+                    .on_delete(ForeignKeyAction::Cascade),
+            ),
+    );
+    op.add_column(
+        "user",
+        Column::new("bio", ColumnType::String(StringLen::None)).nullable(),
+    );
+}"#
+    );
+    assert!(second_source.contains("down_revision: &[\"aaaaaaaaaaaa\"],"));
+
+    let up = p.autogen(&["upgrade", "head"]);
+    assert_success(&up);
+    assert_eq!(stderr(&up), "Running upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add bio and post\n");
+    let at_second = introspect(&p.database_url()).await;
+    assert!(at_second.table("post").is_some());
+    assert!(at_second.table("user").unwrap().get_column("bio").is_some());
+
+    // The round trip: the database now matches the entities exactly.
+    let none = p.autogen(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert_success(&none);
+    assert!(stdout(&none).starts_with("No changes in schema detected"), "{}", stderr(&none));
+
+    let current = p.autogen(&["current"]);
+    assert_success(&current);
+    assert_eq!(stdout(&current), "bbbbbbbbbbbb (head)\n");
+
+    // Undo the second revision: the schema is the first one again.
+    let down = p.autogen(&["downgrade", "-1"]);
+    assert_success(&down);
+    assert_eq!(stderr(&down), "Running downgrade bbbbbbbbbbbb -> aaaaaaaaaaaa, add bio and post\n");
+    assert_eq!(introspect(&p.database_url()).await, at_first);
+
+    let current = p.autogen(&["current"]);
+    assert_success(&current);
+    assert_eq!(stdout(&current), "aaaaaaaaaaaa\n");
+    let history = p.autogen(&["history"]);
+    assert_success(&history);
+    assert_eq!(
+        stdout(&history),
+        "aaaaaaaaaaaa -> bbbbbbbbbbbb (head), add bio and post\n<base> -> aaaaaaaaaaaa, create user\n"
+    );
+
+    // `cargo run -p migration -- …` is the same program with the same answers.
+    let direct = p.cargo_run_migration(&["history"]);
+    assert_success(&direct);
+    assert_eq!(stdout(&direct), stdout(&history));
+    let direct = p.cargo_run_migration(&["upgrade", "head"]);
+    assert_success(&direct);
+    assert_eq!(introspect(&p.database_url()).await, at_second);
+
+    let base = p.autogen(&["downgrade", "base"]);
+    assert_success(&base);
+    assert_eq!(introspect(&p.database_url()).await, Schema::new());
+    let current = p.autogen(&["current"]);
+    assert_eq!(stdout(&current), "");
+}
