@@ -7,7 +7,12 @@ fn commands_outside_a_project_say_how_to_start_one() {
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(message.starts_with("error: no autogen.toml in "), "{message}");
-    assert!(message.trim_end().ends_with("run `autogen init migration` to create one"), "{message}");
+    assert!(
+        message
+            .trim_end()
+            .ends_with("run `autogen init migration` to create one"),
+        "{message}"
+    );
 }
 
 #[test]

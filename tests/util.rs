@@ -4,7 +4,10 @@ use std::process::{Command, Output};
 
 /// The autogen repository this test binary was built from.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A scratch project in a temporary directory.
@@ -41,7 +44,10 @@ impl Scratch {
         );
         scratch.set_entities(entities);
         scratch.edit("migration/Cargo.toml", |s| {
-            s.replace("# entity = { path = \"../entity\" }", "entity = { path = \"../entity\" }")
+            s.replace(
+                "# entity = { path = \"../entity\" }",
+                "entity = { path = \"../entity\" }",
+            )
         });
         let registrations: String = entities
             .iter()
@@ -105,19 +111,30 @@ impl Scratch {
 
     /// Runs the `autogen` launcher in the project.
     pub fn autogen(&self, args: &[&str]) -> Output {
+        self.autogen_with_env(args, &[])
+    }
+
+    /// Runs the `autogen` launcher in the project with extra environment variables.
+    pub fn autogen_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_autogen"));
         command.args(args);
-        self.run(command)
+        self.run_prepared(command, vars)
     }
 
     /// Runs the migration crate directly, as `cargo run -p migration -- <args>` would.
     pub fn cargo_run_migration(&self, args: &[&str]) -> Output {
         let mut command = Command::new(env!("CARGO"));
-        command.args(["run", "--quiet", "-p", "migration", "--"]).args(args);
+        command
+            .args(["run", "--quiet", "-p", "migration", "--"])
+            .args(args);
         self.run(command)
     }
 
-    fn run(&self, mut command: Command) -> Output {
+    fn run(&self, command: Command) -> Output {
+        self.run_prepared(command, &[])
+    }
+
+    fn run_prepared(&self, mut command: Command, vars: &[(&str, &str)]) -> Output {
         command
             .current_dir(self.dir.path())
             // One target directory for every scratch project, so dependencies compile once.
@@ -125,6 +142,7 @@ impl Scratch {
             .env("CARGO_NET_OFFLINE", "true")
             .env_remove("AUTOGEN_CONFIG")
             .env_remove("DATABASE_URL")
+            .envs(vars.iter().copied())
             .output()
             .unwrap()
     }

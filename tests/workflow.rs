@@ -25,14 +25,24 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
 
     // First revision: everything the entities declare.
-    let first = p.autogen(&["revision", "--autogenerate", "-m", "create user", "--rev-id", "aaaaaaaaaaaa"]);
+    let first = p.autogen(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "create user",
+        "--rev-id",
+        "aaaaaaaaaaaa",
+    ]);
     assert_success(&first);
     assert_eq!(
         stderr(&first),
         "Detected added table 'user'\nDetected added index 'idx-user-name' on 'user' (name)\n"
     );
     let first_file = p.path("migration/src/versions/aaaaaaaaaaaa_create_user.rs");
-    assert_eq!(stdout(&first), format!("Generating {} ... done\n", first_file.display()));
+    assert_eq!(
+        stdout(&first),
+        format!("Generating {} ... done\n", first_file.display())
+    );
     let source = fs::read_to_string(&first_file).unwrap();
     assert!(source.starts_with("//! create user\n//!\n//! Revision ID: aaaaaaaaaaaa\n//! Revises: <base>\n"));
 
@@ -51,15 +61,26 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     // Change the entities: a new column on user, a new table.
     p.set_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
     p.edit("migration/src/main.rs", |s| {
-        s.replace(".entity(entity::user::Entity)", ".entity(entity::user::Entity).entity(entity::post::Entity)")
+        s.replace(
+            ".entity(entity::user::Entity)",
+            ".entity(entity::user::Entity).entity(entity::post::Entity)",
+        )
     });
-    let second = p.autogen(&["revision", "--autogenerate", "-m", "add bio and post", "--rev-id", "bbbbbbbbbbbb"]);
+    let second = p.autogen(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "add bio and post",
+        "--rev-id",
+        "bbbbbbbbbbbb",
+    ]);
     assert_success(&second);
     assert_eq!(
         stderr(&second),
         "Detected added table 'post'\nDetected added column 'user.bio'\n"
     );
-    let second_source = fs::read_to_string(p.path("migration/src/versions/bbbbbbbbbbbb_add_bio_and_post.rs")).unwrap();
+    let second_source =
+        fs::read_to_string(p.path("migration/src/versions/bbbbbbbbbbbb_add_bio_and_post.rs")).unwrap();
     assert_eq!(
         upgrade_body(&second_source),
         r#"pub fn upgrade(op: &mut Operations) {
@@ -85,7 +106,10 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
 
     let up = p.autogen(&["upgrade", "head"]);
     assert_success(&up);
-    assert_eq!(stderr(&up), "Running upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add bio and post\n");
+    assert_eq!(
+        stderr(&up),
+        "Running upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add bio and post\n"
+    );
     let at_second = introspect(&p.database_url()).await;
     assert!(at_second.table("post").is_some());
     assert!(at_second.table("user").unwrap().get_column("bio").is_some());
@@ -93,16 +117,34 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     // The round trip: the database now matches the entities exactly.
     let none = p.autogen(&["revision", "--autogenerate", "-m", "nothing"]);
     assert_success(&none);
-    assert!(stdout(&none).starts_with("No changes in schema detected"), "{}", stderr(&none));
+    assert!(
+        stdout(&none).starts_with("No changes in schema detected"),
+        "{}",
+        stderr(&none)
+    );
+
+    let check = p.autogen(&["check"]);
+    assert_success(&check);
+    assert_eq!(stdout(&check), "No new upgrade operations detected.\n");
 
     let current = p.autogen(&["current"]);
     assert_success(&current);
     assert_eq!(stdout(&current), "bbbbbbbbbbbb (head)\n");
 
+    // autogen.toml reads DATABASE_URL when it is set: another, empty database.
+    let other = format!("sqlite://{}?mode=rwc", p.path("other.db").display());
+    let elsewhere = p.autogen_with_env(&["current"], &[("DATABASE_URL", &other)]);
+    assert_success(&elsewhere);
+    assert_eq!(stdout(&elsewhere), "");
+    assert!(p.path("other.db").exists());
+
     // Undo the second revision: the schema is the first one again.
     let down = p.autogen(&["downgrade", "-1"]);
     assert_success(&down);
-    assert_eq!(stderr(&down), "Running downgrade bbbbbbbbbbbb -> aaaaaaaaaaaa, add bio and post\n");
+    assert_eq!(
+        stderr(&down),
+        "Running downgrade bbbbbbbbbbbb -> aaaaaaaaaaaa, add bio and post\n"
+    );
     assert_eq!(introspect(&p.database_url()).await, at_first);
 
     let current = p.autogen(&["current"]);

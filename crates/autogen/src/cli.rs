@@ -73,6 +73,8 @@ pub enum Command {
     Current,
     /// List revisions, newest first.
     History,
+    /// Exit 1 if autogenerate would write any op (the database must be at head), 0 if not.
+    Check,
 }
 
 /// The migration crate's entry point: runs the command line against `project`.
@@ -120,7 +122,8 @@ fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
     let base = std::env::current_dir().context("cannot read the working directory")?;
     let source = match autogen_path {
         Some(repo) => AutogenSource::Path(
-            std::fs::canonicalize(&repo).with_context(|| format!("no autogen checkout at {}", repo.display()))?,
+            std::fs::canonicalize(&repo)
+                .with_context(|| format!("no autogen checkout at {}", repo.display()))?,
         ),
         None => AutogenSource::Registry,
     };
@@ -218,6 +221,18 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             Command::History => {
                 for line in command::history(project)? {
                     writeln!(out, "{line}")?;
+                }
+            }
+            Command::Check => {
+                let ops = command::compare(project, &config).await?;
+                if ops.is_empty() {
+                    writeln!(out, "No new upgrade operations detected.")?;
+                } else {
+                    writeln!(out, "New upgrade operations detected:")?;
+                    for op in &ops {
+                        writeln!(out, "  {op}")?;
+                    }
+                    return Ok(ExitCode::FAILURE);
                 }
             }
         }

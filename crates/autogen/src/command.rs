@@ -27,7 +27,12 @@ pub fn graph(project: &Project) -> Result<Graph> {
 }
 
 /// Applies revisions up to `target`, calling `report` before each one runs.
-pub async fn upgrade(project: &Project, config: &Config, target: &str, report: impl FnMut(&Step)) -> Result<Vec<Step>> {
+pub async fn upgrade(
+    project: &Project,
+    config: &Config,
+    target: &str,
+    report: impl FnMut(&Step),
+) -> Result<Vec<Step>> {
     let graph = graph(project)?;
     let db = connect(config).await?;
     Ok(Migrator::new(&graph, &db).upgrade(target, report).await?)
@@ -114,7 +119,11 @@ pub struct RevisionOutcome {
 
 /// Writes a new revision on top of the current heads; with `autogenerate`,
 /// its ops are what turns the database into the entities.
-pub async fn revision(project: &Project, config: &Config, options: &RevisionOptions) -> Result<RevisionOutcome> {
+pub async fn revision(
+    project: &Project,
+    config: &Config,
+    options: &RevisionOptions,
+) -> Result<RevisionOutcome> {
     let graph = graph(project)?;
     let heads: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
     let id = match &options.rev_id {
@@ -163,8 +172,21 @@ pub async fn revision(project: &Project, config: &Config, options: &RevisionOpti
     })
 }
 
+/// The ops autogenerate would write now: what turns the database (which
+/// must be at head) into the entities. Empty means they agree.
+pub async fn compare(project: &Project, config: &Config) -> Result<Vec<Op>> {
+    let graph = graph(project)?;
+    let heads: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
+    Ok(autogenerate(project, config, &graph, &heads).await?.0)
+}
+
 /// Upgrade and downgrade ops between the database (at head) and the entities.
-async fn autogenerate(project: &Project, config: &Config, graph: &Graph, heads: &[String]) -> Result<(Vec<Op>, Vec<Op>)> {
+async fn autogenerate(
+    project: &Project,
+    config: &Config,
+    graph: &Graph,
+    heads: &[String],
+) -> Result<(Vec<Op>, Vec<Op>)> {
     if project.entities.is_empty() {
         bail!(
             "no entities are registered, so autogenerate would drop every table; \

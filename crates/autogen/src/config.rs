@@ -49,8 +49,10 @@ struct Section {
 impl Config {
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file: File = toml::from_str(&text).with_context(|| format!("{} is not a valid autogen.toml", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let file: File = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid autogen.toml", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let url = interpolate(&file.autogen.database_url, |name| std::env::var(name).ok())
             .with_context(|| format!("{}: database_url", path.display()))?;
@@ -115,7 +117,10 @@ fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<St
 /// `sqlite://app.db` → `sqlite:///abs/dir/app.db?mode=rwc`: relative to the
 /// configuration file, and created on first use as SQLAlchemy does.
 fn resolve_sqlite_path(url: &str, dir: &Path) -> String {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return url.to_owned();
     };
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -163,7 +168,10 @@ mod tests {
     #[test]
     fn variables_are_substituted_with_fallbacks() {
         assert_eq!(interpolate("a${SET}b", env).unwrap(), "avalueb");
-        assert_eq!(interpolate("${UNSET:-sqlite://x.db}", env).unwrap(), "sqlite://x.db");
+        assert_eq!(
+            interpolate("${UNSET:-sqlite://x.db}", env).unwrap(),
+            "sqlite://x.db"
+        );
         assert_eq!(interpolate("${SET:-other}", env).unwrap(), "value");
         let err = interpolate("${UNSET}", env).unwrap_err().to_string();
         assert_eq!(
@@ -176,7 +184,10 @@ mod tests {
     #[test]
     fn sqlite_paths_are_relative_to_the_file() {
         let dir = Path::new("/proj");
-        assert_eq!(resolve_sqlite_path("sqlite://app.db", dir), "sqlite:///proj/app.db?mode=rwc");
+        assert_eq!(
+            resolve_sqlite_path("sqlite://app.db", dir),
+            "sqlite:///proj/app.db?mode=rwc"
+        );
         assert_eq!(
             resolve_sqlite_path("sqlite:///abs/app.db?mode=ro", dir),
             "sqlite:///abs/app.db?mode=ro"
@@ -187,7 +198,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://me:s3cret@db:5432/app"), "postgres://me:***@db:5432/app");
+        assert_eq!(
+            redact("postgres://me:s3cret@db:5432/app"),
+            "postgres://me:***@db:5432/app"
+        );
         assert_eq!(redact("postgres://me@db/app"), "postgres://me@db/app");
         assert_eq!(redact("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
     }

@@ -21,7 +21,10 @@ pub enum AutogenSource {
 pub fn init(base: &Path, dir: &Path, source: &AutogenSource) -> Result<Vec<PathBuf>> {
     let config_path = base.join(FILE_NAME);
     if config_path.exists() {
-        bail!("{} already exists; autogen is already set up here", config_path.display());
+        bail!(
+            "{} already exists; autogen is already set up here",
+            config_path.display()
+        );
     }
     let crate_dir = base.join(dir);
     if crate_dir.exists() && fs::read_dir(&crate_dir)?.next().is_some() {
@@ -37,7 +40,10 @@ pub fn init(base: &Path, dir: &Path, source: &AutogenSource) -> Result<Vec<PathB
         (crate_dir.join("Cargo.toml"), cargo_toml(&name, source)),
         (crate_dir.join("build.rs"), BUILD_RS.to_owned()),
         (crate_dir.join("src").join("main.rs"), MAIN_RS.to_owned()),
-        (crate_dir.join("src").join("versions").join("README.md"), VERSIONS_README.to_owned()),
+        (
+            crate_dir.join("src").join("versions").join("README.md"),
+            VERSIONS_README.to_owned(),
+        ),
     ];
     let mut written = Vec::with_capacity(files.len());
     for (path, text) in files {
@@ -58,7 +64,13 @@ fn crate_name(dir: &Path) -> Result<String> {
         .unwrap_or_default();
     let name: String = last
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
         bail!(
@@ -89,8 +101,14 @@ fn cargo_toml(name: &str, source: &AutogenSource) -> String {
             (format!("\"{version}\""), format!("\"{version}\""))
         }
         AutogenSource::Path(repo) => (
-            format!("{{ path = {:?} }}", repo.join("crates/autogen").display().to_string()),
-            format!("{{ path = {:?} }}", repo.join("crates/build").display().to_string()),
+            format!(
+                "{{ path = {:?} }}",
+                repo.join("crates/autogen").display().to_string()
+            ),
+            format!(
+                "{{ path = {:?} }}",
+                repo.join("crates/build").display().to_string()
+            ),
         ),
     };
     format!(
@@ -144,7 +162,9 @@ mod tests {
         let files = init(dir.path(), Path::new("migration"), &AutogenSource::Registry).unwrap();
         assert_eq!(files.len(), 5);
         let again = init(dir.path(), Path::new("other"), &AutogenSource::Registry).unwrap_err();
-        assert!(again.to_string().ends_with("autogen.toml already exists; autogen is already set up here"));
+        assert!(again
+            .to_string()
+            .ends_with("autogen.toml already exists; autogen is already set up here"));
         fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
         let taken = init(dir.path(), Path::new("migration"), &AutogenSource::Registry).unwrap_err();
         assert!(taken.to_string().contains("already exists and is not empty"));

@@ -28,7 +28,8 @@ pub use autogen_reflect::Entities;
 pub mod prelude {
     pub use autogen_migrate::{Operations, Revision};
     pub use autogen_schema::{
-        Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, StringLen, Table,
+        Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, StringLen,
+        Table,
     };
 }
 

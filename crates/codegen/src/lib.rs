@@ -59,9 +59,18 @@ pub fn render_revision(header: &RevisionHeader, upgrade: &[Op], downgrade: &[Op]
     out.push_str("use autogen::prelude::*;\n\n");
     out.push_str("pub const REVISION: Revision = Revision {\n");
     out.push_str(&format!("    id: {:?},\n", header.id));
-    out.push_str(&format!("    down_revision: {},\n", rust::str_slice(&header.down_revisions)));
-    out.push_str(&format!("    branch_labels: {},\n", rust::str_slice(&header.branch_labels)));
-    out.push_str(&format!("    depends_on: {},\n", rust::str_slice(&header.depends_on)));
+    out.push_str(&format!(
+        "    down_revision: {},\n",
+        rust::str_slice(&header.down_revisions)
+    ));
+    out.push_str(&format!(
+        "    branch_labels: {},\n",
+        rust::str_slice(&header.branch_labels)
+    ));
+    out.push_str(&format!(
+        "    depends_on: {},\n",
+        rust::str_slice(&header.depends_on)
+    ));
     out.push_str(&format!("    message: {:?},\n", header.message));
     out.push_str("};\n\n");
     for (name, ops) in [("upgrade", upgrade), ("downgrade", downgrade)] {
@@ -138,7 +147,9 @@ pub fn rustfmt(source: &str, dir: &Path) -> Result<String, FormatError> {
     drop(stdin);
     let output = child.wait_with_output().map_err(FormatError::Spawn)?;
     if !output.status.success() {
-        return Err(FormatError::Rejected(String::from_utf8_lossy(&output.stderr).into_owned()));
+        return Err(FormatError::Rejected(
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ));
     }
     String::from_utf8(output.stdout).map_err(|e| FormatError::Rejected(e.to_string()))
 }
@@ -273,7 +284,11 @@ pub fn downgrade(op: &mut Operations) {
         let a = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();
         let b = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();
         assert_eq!(a, b);
-        assert_eq!(rustfmt(&a, dir.path()).unwrap(), a, "formatting again changes nothing");
+        assert_eq!(
+            rustfmt(&a, dir.path()).unwrap(),
+            a,
+            "formatting again changes nothing"
+        );
     }
 
     #[test]
@@ -282,13 +297,22 @@ pub fn downgrade(op: &mut Operations) {
         let types = [
             (ColumnType::Char(None), "ColumnType::Char(None)"),
             (ColumnType::Char(Some(2)), "ColumnType::Char(Some(2))"),
-            (ColumnType::String(StringLen::Max), "ColumnType::String(StringLen::Max)"),
-            (ColumnType::Decimal(Some((10, 2))), "ColumnType::Decimal(Some((10, 2)))"),
+            (
+                ColumnType::String(StringLen::Max),
+                "ColumnType::String(StringLen::Max)",
+            ),
+            (
+                ColumnType::Decimal(Some((10, 2))),
+                "ColumnType::Decimal(Some((10, 2)))",
+            ),
             (
                 ColumnType::Interval(Some(IntervalFields::DayToSecond), Some(3)),
                 "ColumnType::Interval(Some(IntervalFields::DayToSecond), Some(3))",
             ),
-            (ColumnType::Custom("citext".into()), "ColumnType::Custom(\"citext\".into())"),
+            (
+                ColumnType::Custom("citext".into()),
+                "ColumnType::Custom(\"citext\".into())",
+            ),
             (
                 ColumnType::Enum {
                     name: "mood".into(),
@@ -300,7 +324,10 @@ pub fn downgrade(op: &mut Operations) {
                 ColumnType::Array(Box::new(ColumnType::Text)),
                 "ColumnType::Array(Box::new(ColumnType::Text))",
             ),
-            (ColumnType::VarBinary(StringLen::None), "ColumnType::VarBinary(StringLen::None)"),
+            (
+                ColumnType::VarBinary(StringLen::None),
+                "ColumnType::VarBinary(StringLen::None)",
+            ),
         ];
         for (t, rust) in types {
             assert_eq!(rust::column_type(&t), rust);

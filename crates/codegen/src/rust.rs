@@ -2,7 +2,9 @@
 //!
 //! Output is one long line per call; [`crate::rustfmt`] lays it out.
 
-use autogen_schema::{Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, Op, StringLen, Table};
+use autogen_schema::{
+    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, Op, StringLen, Table,
+};
 
 /// `op.create_table(...);` and friends.
 pub(crate) fn op_call(op: &Op) -> String {
@@ -35,7 +37,11 @@ fn table_expr(table: &Table) -> String {
 }
 
 fn column_expr(column: &Column) -> String {
-    let mut out = format!("Column::new({:?}, {})", column.name, column_type(&column.column_type));
+    let mut out = format!(
+        "Column::new({:?}, {})",
+        column.name,
+        column_type(&column.column_type)
+    );
     if column.nullable {
         out.push_str(".nullable()");
     }

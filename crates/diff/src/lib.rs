@@ -78,7 +78,11 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     }
     let mut drop_order = dependency_order(&removed);
     drop_order.reverse();
-    ops.extend(drop_order.into_iter().map(|t| Op::DropTable { name: t.name.clone() }));
+    ops.extend(
+        drop_order
+            .into_iter()
+            .map(|t| Op::DropTable { name: t.name.clone() }),
+    );
     ops
 }
 
@@ -173,7 +177,11 @@ mod tests {
         check(
             &full,
             &Schema::new(),
-            &["removed table 'comment'", "removed table 'post'", "removed table 'user'"],
+            &[
+                "removed table 'comment'",
+                "removed table 'post'",
+                "removed table 'user'",
+            ],
         );
     }
 

@@ -51,7 +51,10 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         let default: Option<String> = get(&row, "dflt_value")?;
         let pk: i32 = get(&row, "pk")?;
         if pk > 0 {
-            primary_keys.entry(table.clone()).or_default().push((pk, name.clone()));
+            primary_keys
+                .entry(table.clone())
+                .or_default()
+                .push((pk, name.clone()));
         }
         let (t, _) = table_entry(&mut tables, &table)?;
         t.columns.push(Column {
@@ -123,13 +126,13 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         let fk = match foreign_keys.entry((table.clone(), id)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(ForeignKey {
-            // SQLite does not keep the names of foreign key constraints.
-            name: None,
-            columns: Vec::new(),
-            ref_table,
-            ref_columns: Vec::new(),
-            on_delete: action(&on_delete, &table)?,
-            on_update: action(&on_update, &table)?,
+                // SQLite does not keep the names of foreign key constraints.
+                name: None,
+                columns: Vec::new(),
+                ref_table,
+                ref_columns: Vec::new(),
+                on_delete: action(&on_delete, &table)?,
+                on_update: action(&on_update, &table)?,
             }),
         };
         fk.columns.push(from);

@@ -77,8 +77,16 @@ impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parents = self.parents.join(", ");
         match self.direction {
-            Direction::Up => write!(f, "Running upgrade {parents} -> {}, {}", self.revision, self.message),
-            Direction::Down => write!(f, "Running downgrade {} -> {parents}, {}", self.revision, self.message),
+            Direction::Up => write!(
+                f,
+                "Running upgrade {parents} -> {}, {}",
+                self.revision, self.message
+            ),
+            Direction::Down => write!(
+                f,
+                "Running downgrade {} -> {parents}, {}",
+                self.revision, self.message
+            ),
         }
     }
 }
@@ -111,14 +119,22 @@ impl<'a> Migrator<'a> {
     }
 
     /// Applies what `target` needs, reporting each step before it runs.
-    pub async fn upgrade(&self, target: &str, mut report: impl FnMut(&Step)) -> Result<Vec<Step>, MigrateError> {
+    pub async fn upgrade(
+        &self,
+        target: &str,
+        mut report: impl FnMut(&Step),
+    ) -> Result<Vec<Step>, MigrateError> {
         let current = self.current().await?;
         let plan = self.graph.upgrade_plan(&current, target)?;
         self.run(current, plan, Direction::Up, &mut report).await
     }
 
     /// Undoes what `target` needs, reporting each step before it runs.
-    pub async fn downgrade(&self, target: &str, mut report: impl FnMut(&Step)) -> Result<Vec<Step>, MigrateError> {
+    pub async fn downgrade(
+        &self,
+        target: &str,
+        mut report: impl FnMut(&Step),
+    ) -> Result<Vec<Step>, MigrateError> {
         let current = self.current().await?;
         let plan = self.graph.downgrade_plan(&current, target)?;
         self.run(current, plan, Direction::Down, &mut report).await
@@ -233,7 +249,11 @@ async fn read_version_table<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, D
             .to_owned(),
     };
     let found = db
-        .query_one_raw(Statement::from_sql_and_values(backend, exists, [VERSION_TABLE.into()]))
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            exists,
+            [VERSION_TABLE.into()],
+        ))
         .await?;
     if found.is_none() {
         return Ok(Vec::new());
@@ -244,19 +264,26 @@ async fn read_version_table<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, D
             format!("SELECT version_num FROM {VERSION_TABLE} ORDER BY version_num"),
         ))
         .await?;
-    rows.iter().map(|r| r.try_get::<String>("", "version_num")).collect()
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "version_num"))
+        .collect()
 }
 
 async fn write_version_table<C: ConnectionTrait>(db: &C, heads: &[String]) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    db.execute_unprepared(&format!("DELETE FROM {VERSION_TABLE}")).await?;
+    db.execute_unprepared(&format!("DELETE FROM {VERSION_TABLE}"))
+        .await?;
     let insert = match backend {
         DbBackend::MySql => format!("INSERT INTO {VERSION_TABLE} (version_num) VALUES (?)"),
         _ => format!("INSERT INTO {VERSION_TABLE} (version_num) VALUES ($1)"),
     };
     for head in heads {
-        db.execute_raw(Statement::from_sql_and_values(backend, &insert, [head.clone().into()]))
-            .await?;
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            &insert,
+            [head.clone().into()],
+        ))
+        .await?;
     }
     Ok(())
 }

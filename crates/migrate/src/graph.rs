@@ -100,7 +100,12 @@ impl Graph {
                 let (first, second) = sorted_pair(existing.module.path, module.path);
                 return Err(GraphError::Duplicate { id, first, second });
             }
-            let parents = module.revision.down_revision.iter().map(|p| p.to_string()).collect();
+            let parents = module
+                .revision
+                .down_revision
+                .iter()
+                .map(|p| p.to_string())
+                .collect();
             nodes.insert(
                 id,
                 Node {
@@ -151,7 +156,9 @@ impl Graph {
         match self.heads().as_slice() {
             [] => Ok(None),
             [one] => Ok(Some(one)),
-            many => Err(GraphError::MultipleHeads(many.iter().map(|n| n.id().to_owned()).collect())),
+            many => Err(GraphError::MultipleHeads(
+                many.iter().map(|n| n.id().to_owned()).collect(),
+            )),
         }
     }
 
@@ -187,7 +194,7 @@ impl Graph {
 
     /// The revisions of `set` with parents before children; ties go by id so
     /// every run applies them in the same order.
-    pub fn topological<'s>(&self, set: &'s BTreeSet<String>) -> Vec<&Node> {
+    pub fn topological(&self, set: &BTreeSet<String>) -> Vec<&Node> {
         let mut remaining: BTreeMap<&str, usize> = set
             .iter()
             .map(|id| {
@@ -233,7 +240,11 @@ impl Graph {
         }
         // Walk parents from any node left over until one repeats: that loop is the cycle.
         let ordered: BTreeSet<&str> = self.topological(&all).iter().map(|n| n.id()).collect();
-        let start = self.nodes.keys().find(|id| !ordered.contains(id.as_str())).expect("a node is left");
+        let start = self
+            .nodes
+            .keys()
+            .find(|id| !ordered.contains(id.as_str()))
+            .expect("a node is left");
         let mut path = vec![start.clone()];
         loop {
             let current = &self.nodes[path.last().expect("path is not empty")];

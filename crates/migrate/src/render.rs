@@ -9,8 +9,8 @@
 
 use autogen_schema::{Column, DefaultValue, Dialect, ForeignKeyAction, Index, Op, Table, UnsupportedType};
 use sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction as SeaAction, MysqlQueryBuilder, PostgresQueryBuilder,
-    SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
+    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction as SeaAction, MysqlQueryBuilder,
+    PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
 };
 use thiserror::Error;
 
@@ -42,7 +42,10 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
             }
             sql
         }
-        Op::DropTable { name } => vec![build(&SeaTable::drop().table(Alias::new(name)).to_owned(), dialect)],
+        Op::DropTable { name } => vec![build(
+            &SeaTable::drop().table(Alias::new(name)).to_owned(),
+            dialect,
+        )],
         Op::AddColumn { table, column } => {
             if dialect == Dialect::Sqlite {
                 check_sqlite_add_column(table, column)?;
@@ -82,7 +85,11 @@ fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
 
 fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreateStatement, RenderError> {
     let mut create = SeaTable::create().table(Alias::new(&table.name)).to_owned();
-    let key = table.primary_key.as_ref().map(|pk| pk.columns.as_slice()).unwrap_or_default();
+    let key = table
+        .primary_key
+        .as_ref()
+        .map(|pk| pk.columns.as_slice())
+        .unwrap_or_default();
     for column in &table.columns {
         let inline_key = key.len() == 1 && key[0] == column.name;
         create.col(&mut column_def(column, inline_key, dialect)?);
@@ -109,7 +116,8 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
         for column in &fk.ref_columns {
             def.to_col(Alias::new(column));
         }
-        def.on_delete(action(fk.on_delete)).on_update(action(fk.on_update));
+        def.on_delete(action(fk.on_delete))
+            .on_update(action(fk.on_update));
         create.foreign_key(&mut def);
     }
     Ok(create)
@@ -253,7 +261,9 @@ mod tests {
             .primary_key(["post_id", "tag"]);
         assert_eq!(
             render(&Op::CreateTable(t), Dialect::Sqlite).unwrap(),
-            [r#"CREATE TABLE "post_tag" ( "post_id" integer NOT NULL, "tag" text NOT NULL, CONSTRAINT "pk-post_tag" PRIMARY KEY ("post_id", "tag") )"#]
+            [
+                r#"CREATE TABLE "post_tag" ( "post_id" integer NOT NULL, "tag" text NOT NULL, CONSTRAINT "pk-post_tag" PRIMARY KEY ("post_id", "tag") )"#
+            ]
         );
     }
 
@@ -279,7 +289,10 @@ mod tests {
             table: "post".into(),
             name: "ix".into(),
         };
-        assert_eq!(render(&drop_index, Dialect::MySql).unwrap(), ["DROP INDEX `ix` ON `post`"]);
+        assert_eq!(
+            render(&drop_index, Dialect::MySql).unwrap(),
+            ["DROP INDEX `ix` ON `post`"]
+        );
         assert_eq!(
             render(&Op::DropTable { name: "post".into() }, Dialect::Postgres).unwrap(),
             [r#"DROP TABLE "post""#]
@@ -289,7 +302,10 @@ mod tests {
     #[test]
     fn what_a_dialect_cannot_do_is_an_error_not_a_panic() {
         let inet = Op::CreateTable(Table::new("t").column(Column::new("ip", ColumnType::Inet)));
-        assert!(matches!(render(&inet, Dialect::Sqlite), Err(RenderError::Type(_))));
+        assert!(matches!(
+            render(&inet, Dialect::Sqlite),
+            Err(RenderError::Type(_))
+        ));
         let not_null = Op::AddColumn {
             table: "user".into(),
             column: Column::new("bio", ColumnType::Text),

@@ -69,7 +69,9 @@ impl Operations {
 
     /// `DROP TABLE`.
     pub fn drop_table(&mut self, name: &str) {
-        self.ops.push(Op::DropTable { name: name.to_owned() });
+        self.ops.push(Op::DropTable {
+            name: name.to_owned(),
+        });
     }
 
     /// `ALTER TABLE … ADD COLUMN`.

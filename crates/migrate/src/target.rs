@@ -71,7 +71,11 @@ impl Graph {
             };
             at = match next.as_slice() {
                 [one] => Some(one),
-                [] => return Err(relative("goes past the head; `autogen upgrade head` is as far as it goes".into())),
+                [] => {
+                    return Err(relative(
+                        "goes past the head; `autogen upgrade head` is as far as it goes".into(),
+                    ))
+                }
                 many => {
                     let ids: Vec<&str> = many.iter().map(|n| n.id()).collect();
                     return Err(relative(format!(
@@ -188,8 +192,14 @@ mod tests {
     #[test]
     fn upgrade_targets() {
         let g = chain();
-        assert_eq!(ids(g.upgrade_plan(&[], "head").unwrap()), ["a1aa", "b2bb", "c3cc", "d4dd"]);
-        assert_eq!(ids(g.upgrade_plan(&at("b2bb"), "head").unwrap()), ["c3cc", "d4dd"]);
+        assert_eq!(
+            ids(g.upgrade_plan(&[], "head").unwrap()),
+            ["a1aa", "b2bb", "c3cc", "d4dd"]
+        );
+        assert_eq!(
+            ids(g.upgrade_plan(&at("b2bb"), "head").unwrap()),
+            ["c3cc", "d4dd"]
+        );
         assert_eq!(ids(g.upgrade_plan(&[], "+1").unwrap()), ["a1aa"]);
         assert_eq!(ids(g.upgrade_plan(&at("a1aa"), "+2").unwrap()), ["b2bb", "c3cc"]);
         assert_eq!(ids(g.upgrade_plan(&at("a1aa"), "c3").unwrap()), ["b2bb", "c3cc"]);
@@ -201,10 +211,22 @@ mod tests {
     fn downgrade_targets() {
         let g = chain();
         assert_eq!(ids(g.downgrade_plan(&at("d4dd"), "-1").unwrap()), ["d4dd"]);
-        assert_eq!(ids(g.downgrade_plan(&at("d4dd"), "-2").unwrap()), ["d4dd", "c3cc"]);
-        assert_eq!(ids(g.downgrade_plan(&at("c3cc"), "a1").unwrap()), ["c3cc", "b2bb"]);
-        assert_eq!(ids(g.downgrade_plan(&at("b2bb"), "base").unwrap()), ["b2bb", "a1aa"]);
-        assert_eq!(ids(g.downgrade_plan(&at("b2bb"), "-2").unwrap()), ["b2bb", "a1aa"]);
+        assert_eq!(
+            ids(g.downgrade_plan(&at("d4dd"), "-2").unwrap()),
+            ["d4dd", "c3cc"]
+        );
+        assert_eq!(
+            ids(g.downgrade_plan(&at("c3cc"), "a1").unwrap()),
+            ["c3cc", "b2bb"]
+        );
+        assert_eq!(
+            ids(g.downgrade_plan(&at("b2bb"), "base").unwrap()),
+            ["b2bb", "a1aa"]
+        );
+        assert_eq!(
+            ids(g.downgrade_plan(&at("b2bb"), "-2").unwrap()),
+            ["b2bb", "a1aa"]
+        );
     }
 
     #[test]
@@ -215,10 +237,18 @@ mod tests {
             err,
             "relative target '-3' goes below base: only 2 revision(s) are applied; `autogen downgrade base` undoes them all"
         );
-        assert!(g.upgrade_plan(&at("c3cc"), "+2").unwrap_err().to_string().contains("goes past the head"));
+        assert!(g
+            .upgrade_plan(&at("c3cc"), "+2")
+            .unwrap_err()
+            .to_string()
+            .contains("goes past the head"));
         assert!(g.upgrade_plan(&[], "+0").is_err());
         assert!(g.upgrade_plan(&[], "+x").is_err());
-        assert!(g.downgrade_plan(&at("b2bb"), "d4dd").unwrap_err().to_string().contains("is not applied"));
+        assert!(g
+            .downgrade_plan(&at("b2bb"), "d4dd")
+            .unwrap_err()
+            .to_string()
+            .contains("is not applied"));
     }
 
     #[test]
@@ -254,7 +284,11 @@ mod tests {
             "there are multiple heads (b, c); use `heads` or a specific target, or `autogen merge` them"
         );
         assert_eq!(ids(g.upgrade_plan(&[], "heads").unwrap()), ["a", "b", "c"]);
-        assert!(g.upgrade_plan(&at("a"), "+1").unwrap_err().to_string().contains("branch point"));
+        assert!(g
+            .upgrade_plan(&at("a"), "+1")
+            .unwrap_err()
+            .to_string()
+            .contains("branch point"));
         let both = vec!["b".to_owned(), "c".to_owned()];
         assert_eq!(g.heads_of(&g.ancestors(both.iter().map(String::as_str))), both);
         assert_eq!(ids(g.downgrade_plan(&both, "a").unwrap()), ["c", "b"]);

@@ -55,7 +55,13 @@ fn graph(with_broken: bool) -> Graph {
         module("bbbb00000002", &["aaaa00000001"], "add bio", add_bio, drop_bio),
     ];
     if with_broken {
-        modules.push(module("cccc00000003", &["bbbb00000002"], "broken", broken, drop_bio));
+        modules.push(module(
+            "cccc00000003",
+            &["bbbb00000002"],
+            "broken",
+            broken,
+            drop_bio,
+        ));
     }
     Graph::new(&modules).unwrap()
 }
@@ -68,7 +74,9 @@ async fn tables(db: &DatabaseConnection) -> Vec<String> {
         ))
         .await
         .unwrap();
-    rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -91,7 +99,10 @@ async fn upgrade_and_downgrade_keep_the_version_table() {
     assert_eq!(tables(&db).await, ["autogen_version", "user"]);
 
     let steps = m.downgrade("-1", |_| {}).await.unwrap();
-    assert_eq!(steps[0].to_string(), "Running downgrade bbbb00000002 -> aaaa00000001, add bio");
+    assert_eq!(
+        steps[0].to_string(),
+        "Running downgrade bbbb00000002 -> aaaa00000001, add bio"
+    );
     assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
 
     m.downgrade("base", |_| {}).await.unwrap();
@@ -99,7 +110,10 @@ async fn upgrade_and_downgrade_keep_the_version_table() {
     assert_eq!(tables(&db).await, ["autogen_version"]);
 
     assert!(m.upgrade("head", |_| {}).await.unwrap().len() == 2);
-    assert!(m.upgrade("head", |_| {}).await.unwrap().is_empty(), "nothing left to do");
+    assert!(
+        m.upgrade("head", |_| {}).await.unwrap().is_empty(),
+        "nothing left to do"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +127,11 @@ async fn a_failing_revision_is_rolled_back_and_not_recorded() {
     assert!(message.contains("still at bbbb00000002"), "{message}");
     assert!(message.contains("INSERT INTO no_such_table"), "{message}");
     assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
-    assert_eq!(tables(&db).await, ["autogen_version", "user"], "the half-created table is gone");
+    assert_eq!(
+        tables(&db).await,
+        ["autogen_version", "user"],
+        "the half-created table is gone"
+    );
 }
 
 #[tokio::test]
@@ -122,7 +140,9 @@ async fn a_version_table_naming_an_unknown_revision_is_reported() {
     let g = graph(false);
     let m = Migrator::new(&g, &db);
     m.upgrade("+1", |_| {}).await.unwrap();
-    db.execute_unprepared("UPDATE autogen_version SET version_num = 'ffff00000000'").await.unwrap();
+    db.execute_unprepared("UPDATE autogen_version SET version_num = 'ffff00000000'")
+        .await
+        .unwrap();
     let err = m.upgrade("head", |_| {}).await.unwrap_err();
     assert!(matches!(err, MigrateError::UnknownApplied(ref id) if id == "ffff00000000"));
 }

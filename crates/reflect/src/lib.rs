@@ -12,7 +12,9 @@
 //! **This crate never touches a database.**
 #![deny(missing_docs)]
 
-use autogen_schema::{Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, PrimaryKey, Schema, Table};
+use autogen_schema::{
+    Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, PrimaryKey, Schema, Table,
+};
 use sea_orm::sea_query::{self, ForeignKeyAction as SeaAction};
 use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
 
@@ -20,8 +22,11 @@ use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
 /// `Entities::new().entity(user::Entity).entity(post::Entity)`.
 #[derive(Clone, Default)]
 pub struct Entities {
-    tables: Vec<(&'static str, fn(Dialect) -> Table)>,
+    tables: Vec<(&'static str, ReflectFn)>,
 }
+
+/// Reads one registered entity as SeaORM would create it on a dialect.
+type ReflectFn = fn(Dialect) -> Table;
 
 impl std::fmt::Debug for Entities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -92,7 +97,10 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
             column_type,
             // SeaORM only ever says NOT NULL; a nullable column has no null spec at all.
             nullable: spec.nullable != Some(false),
-            default: spec.default.as_ref().map(|e| dialect.parse_default(&expr_sql(e, backend))),
+            default: spec
+                .default
+                .as_ref()
+                .map(|e| dialect.parse_default(&expr_sql(e, backend))),
             auto_increment: spec.auto_increment,
             unique: spec.unique,
         });

@@ -200,7 +200,11 @@ fn split_type_args(text: &str) -> (&str, Vec<u32>) {
     let Some(inner) = rest.strip_suffix(')') else {
         return (text, Vec::new());
     };
-    match inner.split(',').map(|a| a.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>() {
+    match inner
+        .split(',')
+        .map(|a| a.trim().parse::<u32>())
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(args) => (base.trim(), args),
         Err(_) => (text, Vec::new()),
     }

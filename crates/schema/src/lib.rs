@@ -21,7 +21,7 @@ mod sea_query_types;
 
 pub use dialect::{Dialect, UnsupportedType};
 pub use model::{
-    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, PrimaryKey, Schema,
-    StringLen, Table,
+    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, PrimaryKey,
+    Schema, StringLen, Table,
 };
 pub use op::{invert_all, replay, ApplyError, InvertError, Op};

@@ -298,7 +298,11 @@ fn column_user(table: &Table, column: &str) -> Option<String> {
     if table.is_primary_key_column(column) {
         return Some("the primary key".to_owned());
     }
-    if let Some(index) = table.indexes.iter().find(|i| i.columns.iter().any(|c| c == column)) {
+    if let Some(index) = table
+        .indexes
+        .iter()
+        .find(|i| i.columns.iter().any(|c| c == column))
+    {
         return Some(format!("index '{}'", index.name));
     }
     table
@@ -331,8 +335,7 @@ mod tests {
                 .column(Column::new("user_id", ColumnType::Integer))
                 .primary_key(["id"])
                 .foreign_key(
-                    ForeignKey::new(["user_id"], "user", ["id"])
-                        .on_delete(ForeignKeyAction::Cascade),
+                    ForeignKey::new(["user_id"], "user", ["id"]).on_delete(ForeignKeyAction::Cascade),
                 )
                 .index(Index::new("idx-post-title", "post", ["title"])),
         );
@@ -371,7 +374,10 @@ mod tests {
             }
             s
         };
-        assert_eq!(by_column_name(replay(&after, &downgrade).unwrap()), by_column_name(before));
+        assert_eq!(
+            by_column_name(replay(&after, &downgrade).unwrap()),
+            by_column_name(before)
+        );
     }
 
     #[test]
@@ -394,16 +400,24 @@ mod tests {
             table: "post".into(),
             column: "title".into(),
         };
-        assert!(matches!(indexed.apply(&mut s), Err(ApplyError::ColumnInUse { user, .. }) if user == "index 'idx-post-title'"));
+        assert!(
+            matches!(indexed.apply(&mut s), Err(ApplyError::ColumnInUse { user, .. }) if user == "index 'idx-post-title'")
+        );
         let bad_index = Op::CreateIndex(Index::new("ix", "post", ["nope"]));
-        assert!(matches!(bad_index.apply(&mut s), Err(ApplyError::NoSuchColumn { .. })));
+        assert!(matches!(
+            bad_index.apply(&mut s),
+            Err(ApplyError::NoSuchColumn { .. })
+        ));
         assert_eq!(s, blog(), "failed ops leave the schema unchanged");
     }
 
     #[test]
     fn raw_sql_is_neither_replayed_nor_inverted() {
         let op = Op::Execute("UPDATE t SET x = 1".into());
-        assert!(matches!(op.apply(&mut Schema::new()), Err(ApplyError::NotReplayable(_))));
+        assert!(matches!(
+            op.apply(&mut Schema::new()),
+            Err(ApplyError::NotReplayable(_))
+        ));
         assert!(matches!(op.invert(&Schema::new()), Err(InvertError::RawSql(_))));
     }
 }

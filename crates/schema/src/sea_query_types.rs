@@ -84,9 +84,10 @@ impl ColumnType {
             Q::Time => ColumnType::Time,
             Q::Date => ColumnType::Date,
             Q::Year => ColumnType::Year,
-            Q::Interval(fields, precision) => {
-                ColumnType::Interval(fields.as_ref().and_then(IntervalFields::from_sea_query), *precision)
-            }
+            Q::Interval(fields, precision) => ColumnType::Interval(
+                fields.as_ref().and_then(IntervalFields::from_sea_query),
+                *precision,
+            ),
             Q::Binary(n) => ColumnType::Binary(*n),
             Q::VarBinary(len) => ColumnType::VarBinary(StringLen::from_sea_query(*len)),
             Q::Bit(n) => ColumnType::Bit(*n),
@@ -152,6 +153,17 @@ macro_rules! interval_fields {
 }
 
 interval_fields!(
-    Year, Month, Day, Hour, Minute, Second, YearToMonth, DayToHour, DayToMinute, DayToSecond, HourToMinute,
-    HourToSecond, MinuteToSecond,
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    YearToMonth,
+    DayToHour,
+    DayToMinute,
+    DayToSecond,
+    HourToMinute,
+    HourToSecond,
+    MinuteToSecond,
 );

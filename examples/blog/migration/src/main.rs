@@ -4,9 +4,37 @@
 
 autogen::include_versions!();
 
-fn main() -> std::process::ExitCode {
-    let project = autogen::Project::new(VERSIONS)
+fn project() -> autogen::Project {
+    autogen::Project::new(VERSIONS)
         .entity(blog_entity::user::Entity)
-        .entity(blog_entity::post::Entity);
-    autogen::cli::run(project)
+        .entity(blog_entity::post::Entity)
+}
+
+fn main() -> std::process::ExitCode {
+    autogen::cli::run(project())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{project, VERSIONS};
+    use autogen::config::Config;
+
+    #[tokio::test]
+    async fn the_committed_history_brings_an_empty_database_to_the_entities() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            path: dir.path().join("autogen.toml"),
+            script_location: dir.path().to_owned(),
+            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display()),
+        };
+        let steps = autogen::command::upgrade(&project(), &config, "head", |_| {})
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), VERSIONS.revisions.len());
+        let left = autogen::command::compare(&project(), &config).await.unwrap();
+        assert!(
+            left.is_empty(),
+            "the entities and the revisions disagree: {left:#?}"
+        );
+    }
 }
