@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{render_revision, RevisionHeader};
-use autogen_migrate::{dialect_of, Graph, Migrator, Node, Step, VERSION_TABLE};
+use autogen_migrate::{dialect_of, Direction, Graph, Migrator, Node, Step, VERSION_TABLE};
 use autogen_schema::{invert_all, Op};
 use sea_orm::{Database, DatabaseConnection};
 
@@ -33,9 +33,7 @@ pub async fn upgrade(
     target: &str,
     report: impl FnMut(&Step),
 ) -> Result<Vec<Step>> {
-    let graph = graph(project)?;
-    let db = connect(config).await?;
-    Ok(Migrator::new(&graph, &db).upgrade(target, report).await?)
+    migrate(project, config, Direction::Up, target, report).await
 }
 
 /// Undoes revisions down to `target`, calling `report` before each one runs.
@@ -45,9 +43,21 @@ pub async fn downgrade(
     target: &str,
     report: impl FnMut(&Step),
 ) -> Result<Vec<Step>> {
+    migrate(project, config, Direction::Down, target, report).await
+}
+
+async fn migrate(
+    project: &Project,
+    config: &Config,
+    direction: Direction,
+    target: &str,
+    report: impl FnMut(&Step),
+) -> Result<Vec<Step>> {
     let graph = graph(project)?;
     let db = connect(config).await?;
-    Ok(Migrator::new(&graph, &db).downgrade(target, report).await?)
+    Ok(Migrator::new(&graph, &db)
+        .migrate(direction, target, report)
+        .await?)
 }
 
 /// The revisions the database is at, each marked if it is a head of the graph.

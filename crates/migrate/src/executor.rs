@@ -119,25 +119,32 @@ impl<'a> Migrator<'a> {
     }
 
     /// Applies what `target` needs, reporting each step before it runs.
-    pub async fn upgrade(
-        &self,
-        target: &str,
-        mut report: impl FnMut(&Step),
-    ) -> Result<Vec<Step>, MigrateError> {
-        let current = self.current().await?;
-        let plan = self.graph.upgrade_plan(&current, target)?;
-        self.run(current, plan, Direction::Up, &mut report).await
+    pub async fn upgrade(&self, target: &str, report: impl FnMut(&Step)) -> Result<Vec<Step>, MigrateError> {
+        self.migrate(Direction::Up, target, report).await
     }
 
     /// Undoes what `target` needs, reporting each step before it runs.
     pub async fn downgrade(
         &self,
         target: &str,
+        report: impl FnMut(&Step),
+    ) -> Result<Vec<Step>, MigrateError> {
+        self.migrate(Direction::Down, target, report).await
+    }
+
+    /// Moves the database to `target` in `direction`, reporting each step before it runs.
+    pub async fn migrate(
+        &self,
+        direction: Direction,
+        target: &str,
         mut report: impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
         let current = self.current().await?;
-        let plan = self.graph.downgrade_plan(&current, target)?;
-        self.run(current, plan, Direction::Down, &mut report).await
+        let plan = match direction {
+            Direction::Up => self.graph.upgrade_plan(&current, target)?,
+            Direction::Down => self.graph.downgrade_plan(&current, target)?,
+        };
+        self.run(current, plan, direction, &mut report).await
     }
 
     async fn run(
