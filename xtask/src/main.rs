@@ -1,21 +1,35 @@
 //! `cargo xtask …`: the project's own chores.
 //!
-//! - `cargo xtask test`: every test of the workspace (what `.ci/run` runs).
+//! - `cargo xtask test`: every test of the workspace, with throwaway
+//!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs).
+//! - `cargo xtask db up|down|url`: those servers, by hand.
 //! - `cargo xtask demo`: the quick start: the blog example on a fresh SQLite
 //!   database, through the real `autogen` binary.
+
+mod db;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
 
+const USAGE: &str = "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo>";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("test") => test(&args[1..]),
-        Some("demo") => demo(),
+    let root = root();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["test", ..] => test(&root, &args[1..]),
+        ["db", "up"] => db::up(&root).map(|urls| {
+            for (name, url) in urls {
+                println!("{name}={url}");
+            }
+        }),
+        ["db", "down"] => db::down(&root),
+        ["db", "url"] => db::urls(&root).map(|urls| print!("{urls}")),
+        ["demo"] => demo(&root),
         _ => {
-            eprintln!("usage: cargo xtask <test [cargo test args…] | demo>");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -39,7 +53,7 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn run(mut command: Command) -> Result<()> {
+pub(crate) fn run(command: &mut Command) -> Result<()> {
     let status = command
         .status()
         .with_context(|| format!("cannot run {command:?}"))?;
@@ -49,29 +63,89 @@ fn run(mut command: Command) -> Result<()> {
     Ok(())
 }
 
-/// Every test in the workspace, examples included.
-fn test(extra: &[String]) -> Result<()> {
+/// Every test in the workspace, examples included, with database servers
+/// running. Servers named by the environment are used as they are; otherwise
+/// they are started here and stopped afterwards. With AUTOGEN_REQUIRE_DBS=1 a
+/// server that cannot be had is a failure, not a skip.
+fn test(root: &Path, extra: &[String]) -> Result<()> {
+    let given = std::env::var_os(db::POSTGRES_ENV).is_some() && std::env::var_os(db::MYSQL_ENV).is_some();
+    let required = std::env::var("AUTOGEN_REQUIRE_DBS").is_ok_and(|v| v == "1");
     let mut command = cargo();
     command
-        .current_dir(root())
+        .current_dir(root)
         .args(["test", "--workspace"])
         .args(extra);
-    run(command)
+    let started = if given {
+        false
+    } else {
+        match db::up(root) {
+            Ok(urls) => {
+                command.envs(urls);
+                true
+            }
+            Err(e) if required => {
+                return Err(e.context("AUTOGEN_REQUIRE_DBS=1 and a database server cannot start"))
+            }
+            Err(e) => {
+                eprintln!("xtask: warning: {e:#}\nxtask: the PostgreSQL and MariaDB tests will be skipped");
+                false
+            }
+        }
+    };
+    let result = run_tests(&mut command);
+    if started {
+        db::down(root)?;
+    }
+    result
+}
+
+/// Runs `cargo test`, echoing its output, and closes with one line adding up
+/// every test binary's result, so a reader (or CI) sees the whole count.
+fn run_tests(command: &mut Command) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    for line in BufReader::new(child.stdout.take().expect("stdout is piped")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(counts) = line.strip_prefix("test result: ") {
+            for part in counts.split(['.', ';']) {
+                let mut words = part.split_whitespace();
+                let (Some(n), Some(what)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<u64>() else { continue };
+                match what {
+                    "passed" => passed += n,
+                    "failed" => failed += n,
+                    "ignored" => ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    println!("summary: {passed} passed, {failed} failed, {ignored} skipped");
+    if !status.success() {
+        bail!("cargo test failed: {status}");
+    }
+    Ok(())
 }
 
 /// The blog example from an empty database: upgrade, inspect, autogenerate
 /// (nothing to detect), downgrade one step and upgrade again.
-fn demo() -> Result<()> {
-    let blog = root().join("examples/blog");
+fn demo(root: &Path) -> Result<()> {
+    let blog = root.join("examples/blog");
     let database = blog.join("blog.db");
     if database.exists() {
         std::fs::remove_file(&database).with_context(|| format!("cannot remove {}", database.display()))?;
     }
-    let mut build = cargo();
-    build
-        .current_dir(root())
-        .args(["build", "--quiet", "-p", "autogen", "-p", "blog-migration"]);
-    run(build)?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--quiet", "-p", "autogen", "-p", "blog-migration"]))?;
     let steps: [&[&str]; 7] = [
         &["upgrade", "head"],
         &["current"],
@@ -83,13 +157,11 @@ fn demo() -> Result<()> {
     ];
     let autogen = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
+        .unwrap_or_else(|| root.join("target"))
         .join("debug/autogen");
     for args in steps {
         println!("\n$ autogen {}", args.join(" "));
-        let mut command = Command::new(&autogen);
-        command.current_dir(&blog).args(args);
-        run(command)?;
+        run(Command::new(&autogen).current_dir(&blog).args(args))?;
     }
     Ok(())
 }

@@ -30,17 +30,21 @@ pub enum MigrateError {
         /// Why.
         source: RenderError,
     },
-    /// A statement failed; the revision was rolled back and not recorded.
-    #[error("revision {revision} failed and was rolled back, so the database is still at {at}.\n  statement: {statement}\n  error: {source}")]
+    /// A statement failed. The revision is not recorded; where the backend
+    /// has transactional DDL it was rolled back whole.
+    #[error("{}", describe_failure(revision, at, statement, source, committed))]
     Statement {
         /// The revision.
         revision: String,
-        /// Where the database is now: its heads, or `base`.
+        /// Where the version table says the database is: its heads, or `base`.
         at: String,
         /// The failing SQL.
         statement: String,
         /// The database's error.
         source: DbErr,
+        /// Statements of this revision that took effect anyway, because the
+        /// backend commits DDL as it runs (MySQL, MariaDB). Empty elsewhere.
+        committed: Vec<String>,
     },
     /// The version table names a revision no file declares.
     #[error("the database is at revision '{0}', which no revision file declares; restore that file, or `autogen stamp` the database")]
@@ -183,14 +187,19 @@ impl<'a> Migrator<'a> {
             report(&step);
 
             let txn = self.db.begin().await?;
-            for statement in &statements {
+            for (done, statement) in statements.iter().enumerate() {
                 if let Err(source) = txn.execute_unprepared(statement).await {
                     drop(txn);
+                    let committed = match dialect {
+                        Dialect::MySql => statements[..done].to_vec(),
+                        Dialect::Sqlite | Dialect::Postgres => Vec::new(),
+                    };
                     return Err(MigrateError::Statement {
                         revision: step.revision,
                         at: describe_heads(&self.graph.heads_of(&applied)),
                         statement: statement.clone(),
                         source,
+                        committed,
                     });
                 }
             }
@@ -209,6 +218,27 @@ fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, RenderError> 
         statements.extend(render(op, dialect)?);
     }
     Ok(statements)
+}
+
+fn describe_failure(
+    revision: &str,
+    at: &str,
+    statement: &str,
+    source: &DbErr,
+    committed: &[String],
+) -> String {
+    let mut text = if committed.is_empty() {
+        format!("revision {revision} failed and was rolled back, so the database is still at {at}.")
+    } else {
+        format!(
+            "revision {revision} failed; it is not recorded, so the version table still says {at}, but this \
+             database commits DDL as it runs and these statements of the revision took effect:\n  {}\n\
+             Undo them by hand before retrying.",
+            committed.join(";\n  ")
+        )
+    };
+    text.push_str(&format!("\n  failing statement: {statement}\n  error: {source}"));
+    text
 }
 
 fn describe_heads(heads: &[String]) -> String {

@@ -1,0 +1,178 @@
+//! Revisions run against real databases, on each backend: the version
+//! table, the transaction around each revision, and the steps reported.
+
+use autogen_migrate::{Graph, MigrateError, Migrator, Operations, Revision, RevisionModule};
+use autogen_schema::{Column, ColumnType, Index, StringLen, Table};
+use autogen_testdb::{test_each_backend, Backend};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+
+fn create_user(op: &mut Operations) {
+    op.create_table(
+        Table::new("user")
+            .column(Column::new("id", ColumnType::Integer).auto_increment())
+            .column(Column::new("name", ColumnType::String(StringLen::N(100))))
+            .primary_key(["id"]),
+    );
+    op.create_index(Index::new("idx-user-name", "user", ["name"]));
+}
+fn drop_user(op: &mut Operations) {
+    op.drop_table("user");
+}
+fn add_bio(op: &mut Operations) {
+    op.add_column("user", Column::new("bio", ColumnType::Text).nullable());
+}
+fn drop_bio(op: &mut Operations) {
+    op.drop_column("user", "bio");
+}
+fn broken(op: &mut Operations) {
+    op.create_table(Table::new("half").column(Column::new("id", ColumnType::Integer)));
+    op.execute("INSERT INTO no_such_table VALUES (1)");
+}
+
+fn module(
+    id: &'static str,
+    down: &'static [&'static str],
+    message: &'static str,
+    upgrade: fn(&mut Operations),
+    downgrade: fn(&mut Operations),
+) -> RevisionModule {
+    RevisionModule {
+        revision: Revision {
+            id,
+            down_revision: down,
+            branch_labels: &[],
+            depends_on: &[],
+            message,
+        },
+        upgrade,
+        downgrade,
+        path: "src/versions/test.rs",
+    }
+}
+
+fn graph(with_broken: bool) -> Graph {
+    let mut modules = vec![
+        module("aaaa00000001", &[], "create user", create_user, drop_user),
+        module("bbbb00000002", &["aaaa00000001"], "add bio", add_bio, drop_bio),
+    ];
+    if with_broken {
+        modules.push(module(
+            "cccc00000003",
+            &["bbbb00000002"],
+            "broken",
+            broken,
+            drop_bio,
+        ));
+    }
+    Graph::new(&modules).unwrap()
+}
+
+async fn tables(db: &DatabaseConnection) -> Vec<String> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        DbBackend::Postgres => {
+            "SELECT table_name AS name FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY 1"
+        }
+        _ => {
+            "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables \
+             WHERE table_schema = DATABASE() ORDER BY 1"
+        }
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect()
+}
+
+test_each_backend!(
+    upgrade_and_downgrade_keep_the_version_table,
+    |test_db: TestDb, backend: Backend| {
+        let db = Database::connect(&test_db.url).await.unwrap();
+        let g = graph(false);
+        let m = Migrator::new(&g, &db);
+        assert!(m.current().await.unwrap().is_empty());
+
+        let mut reported = Vec::new();
+        m.upgrade("head", |s| reported.push(s.to_string())).await.unwrap();
+        assert_eq!(
+            reported,
+            [
+                "Running upgrade  -> aaaa00000001, create user",
+                "Running upgrade aaaa00000001 -> bbbb00000002, add bio",
+            ]
+        );
+        assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
+        assert_eq!(tables(&db).await, ["autogen_version", "user"]);
+
+        let steps = m.downgrade("-1", |_| {}).await.unwrap();
+        assert_eq!(
+            steps[0].to_string(),
+            "Running downgrade bbbb00000002 -> aaaa00000001, add bio"
+        );
+        assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
+
+        m.downgrade("base", |_| {}).await.unwrap();
+        assert!(m.current().await.unwrap().is_empty());
+        assert_eq!(tables(&db).await, ["autogen_version"]);
+
+        assert_eq!(m.upgrade("head", |_| {}).await.unwrap().len(), 2);
+        assert!(
+            m.upgrade("head", |_| {}).await.unwrap().is_empty(),
+            "nothing left to do"
+        );
+    }
+);
+
+test_each_backend!(
+    a_failing_revision_is_not_recorded,
+    |test_db: TestDb, backend: Backend| {
+        let db = Database::connect(&test_db.url).await.unwrap();
+        let g = graph(true);
+        let m = Migrator::new(&g, &db);
+        let err = m.upgrade("head", |_| {}).await.unwrap_err();
+        assert!(matches!(err, MigrateError::Statement { ref revision, .. } if revision == "cccc00000003"));
+        let message = err.to_string();
+        assert!(message.contains("INSERT INTO no_such_table"), "{message}");
+        assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
+        if backend == Backend::MySql {
+            // MySQL commits DDL as it runs: the table stays, and the message says so.
+            assert!(
+                message.contains("these statements of the revision took effect"),
+                "{message}"
+            );
+            assert!(message.contains("CREATE TABLE `half`"), "{message}");
+            assert_eq!(tables(&db).await, ["autogen_version", "half", "user"]);
+        } else {
+            assert!(
+                message.contains("rolled back, so the database is still at bbbb00000002"),
+                "{message}"
+            );
+            assert_eq!(
+                tables(&db).await,
+                ["autogen_version", "user"],
+                "the half-created table is gone"
+            );
+        }
+    }
+);
+
+test_each_backend!(
+    a_version_table_naming_an_unknown_revision_is_reported,
+    |test_db: TestDb, backend: Backend| {
+        let db = Database::connect(&test_db.url).await.unwrap();
+        let g = graph(false);
+        let m = Migrator::new(&g, &db);
+        m.upgrade("+1", |_| {}).await.unwrap();
+        db.execute_unprepared("UPDATE autogen_version SET version_num = 'ffff00000000'")
+            .await
+            .unwrap();
+        let err = m.upgrade("head", |_| {}).await.unwrap_err();
+        assert!(matches!(err, MigrateError::UnknownApplied(ref id) if id == "ffff00000000"));
+    }
+);
