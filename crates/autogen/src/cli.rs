@@ -13,7 +13,9 @@ use std::process::{Command as Process, ExitCode};
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
-use crate::command::{self, RevisionOptions};
+use autogen_migrate::{Direction, RunOptions};
+
+use crate::command::{self, HistoryOptions, RevisionOptions};
 use crate::config::{Config, CONFIG_ENV};
 use crate::init::{self, AutogenSource};
 use crate::Project;
@@ -55,26 +57,127 @@ pub enum Command {
         /// Use this revision id instead of a random one.
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
+        /// The revision to build on (`base` starts a new root); needed when there are several heads.
+        #[arg(long, value_name = "REVISION")]
+        head: Option<String>,
+        /// Allow --head to be a revision that is not a head, starting a branch there.
+        #[arg(long, requires = "head")]
+        splice: bool,
+        /// A label for the branch this revision starts (repeatable).
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Vec<String>,
+        /// A revision or branch label this one depends on (repeatable).
+        #[arg(long, value_name = "REVISION")]
+        depends_on: Vec<String>,
+        /// A directory under src/versions to write the file to.
+        #[arg(long, value_name = "DIR")]
+        version_path: Option<PathBuf>,
     },
-    /// Apply revisions up to a target: head, +N, or a revision (a unique prefix will do).
+    /// Apply revisions up to a target: head, heads, +N, <rev>+N, <label>@head, <label>@+N, or a revision.
     Upgrade {
-        /// Where to stop.
+        /// Where to stop; with --sql, a range `<from>:<to>` is allowed.
         #[arg(value_name = "REVISION")]
         target: String,
+        /// How to run.
+        #[command(flatten)]
+        run: RunArgs,
     },
-    /// Undo revisions down to a target: -N, base, or a revision (a unique prefix will do).
+    /// Undo revisions down to a target: -N, base, <label>@base, <label>@-N, or a revision.
     #[command(allow_hyphen_values = true)]
     Downgrade {
-        /// Where to stop.
+        /// Where to stop; with --sql, give a range `<from>:<to>`.
         #[arg(value_name = "REVISION")]
         target: String,
+        /// How to run.
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Show the revision(s) the database is at.
-    Current,
+    Current {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// List revisions, newest first.
-    History,
+    History {
+        /// Only this range, `<from>:<to>` (either end may be empty or `current`).
+        #[arg(short, long, value_name = "RANGE", allow_hyphen_values = true)]
+        rev_range: Option<String>,
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Mark the revisions the database is at.
+        #[arg(short, long)]
+        indicate_current: bool,
+    },
+    /// Show the heads of the revision graph.
+    Heads {
+        /// Show each head in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the branch points of the revision graph.
+    Branches,
+    /// Show one revision.
+    Show {
+        /// The revision (an id, a unique prefix, a label, head…).
+        #[arg(value_name = "REVISION")]
+        rev: String,
+    },
+    /// Write a revision that merges several heads into one.
+    Merge {
+        /// The revisions to merge, or `heads` for all of them.
+        #[arg(value_name = "REVISIONS", required = true)]
+        revisions: Vec<String>,
+        /// The merge's message.
+        #[arg(short, long, default_value = "")]
+        message: String,
+        /// Use this revision id instead of a random one.
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+        /// A label for the branch the merge starts (repeatable).
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Vec<String>,
+    },
+    /// Record a revision in the version table without running anything.
+    Stamp {
+        /// The revision to record (head, heads, base, an id…).
+        #[arg(value_name = "REVISION")]
+        target: String,
+        /// Clear the version table first, even of revisions no file declares.
+        #[arg(long)]
+        purge: bool,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Open a revision file in $VISUAL or $EDITOR.
+    Edit {
+        /// The revision (an id, a unique prefix, a label, head…).
+        #[arg(value_name = "REVISION")]
+        rev: String,
+    },
     /// Exit 1 if autogenerate would write any op (the database must be at head), 0 if not.
     Check,
+}
+
+/// Options shared by `upgrade` and `downgrade`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Print the SQL script for the configured database instead of running it (no connection).
+    #[arg(long)]
+    pub sql: bool,
+    /// Run everything in one transaction instead of one per revision (PostgreSQL, SQLite).
+    #[arg(long)]
+    pub single_transaction: bool,
+}
+
+impl RunArgs {
+    fn options(&self) -> RunOptions {
+        RunOptions {
+            single_transaction: self.single_transaction,
+        }
+    }
 }
 
 /// The migration crate's entry point: runs the command line against `project`.
@@ -174,68 +277,168 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
     let crate_dir = Path::new(project.versions.dir).ancestors().nth(2);
     let config = Config::discover(cli.config.as_deref(), crate_dir)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let mut out = std::io::stdout().lock();
-        match cli.command {
-            Command::Init { .. } => unreachable!("handled above"),
-            Command::Revision {
+    let mut out = std::io::stdout().lock();
+    let lines = |out: &mut dyn std::io::Write, lines: Vec<String>| -> Result<()> {
+        for line in lines {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    };
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Revision {
+            message,
+            autogenerate,
+            allow_empty,
+            rev_id,
+            head,
+            splice,
+            branch_label,
+            depends_on,
+            version_path,
+        } => {
+            let options = RevisionOptions {
                 message,
                 autogenerate,
                 allow_empty,
                 rev_id,
-            } => {
-                let options = RevisionOptions {
-                    message,
-                    autogenerate,
-                    allow_empty,
-                    rev_id,
-                };
-                let outcome = command::revision(project, &config, &options).await?;
-                for line in autogen_codegen::report(&outcome.ops) {
-                    eprintln!("{line}");
-                }
-                match outcome.path {
-                    Some(path) => {
-                        if let Some(warning) = outcome.format_warning {
-                            eprintln!("warning: the file is not formatted: {warning}");
-                        }
-                        writeln!(out, "Generating {} ... done", path.display())?;
+                head,
+                splice,
+                branch_labels: branch_label,
+                depends_on,
+                version_path,
+            };
+            let outcome = runtime.block_on(command::revision(project, &config, &options))?;
+            for line in autogen_codegen::report(&outcome.ops) {
+                eprintln!("{line}");
+            }
+            match outcome.path {
+                Some(path) => {
+                    if let Some(warning) = outcome.format_warning {
+                        eprintln!("warning: the file is not formatted: {warning}");
                     }
-                    None => writeln!(
-                        out,
-                        "No changes in schema detected; no revision written (--allow-empty writes one anyway)."
-                    )?,
+                    writeln!(out, "Generating {} ... done", path.display())?;
                 }
-            }
-            Command::Upgrade { target } => {
-                command::upgrade(project, &config, &target, |step| eprintln!("{step}")).await?;
-            }
-            Command::Downgrade { target } => {
-                command::downgrade(project, &config, &target, |step| eprintln!("{step}")).await?;
-            }
-            Command::Current => {
-                for (id, is_head) in command::current(project, &config).await? {
-                    writeln!(out, "{id}{}", if is_head { " (head)" } else { "" })?;
-                }
-            }
-            Command::History => {
-                for line in command::history(project)? {
-                    writeln!(out, "{line}")?;
-                }
-            }
-            Command::Check => {
-                let ops = command::compare(project, &config).await?;
-                if ops.is_empty() {
-                    writeln!(out, "No new upgrade operations detected.")?;
-                } else {
-                    writeln!(out, "New upgrade operations detected:")?;
-                    for op in &ops {
-                        writeln!(out, "  {op}")?;
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
+                None => writeln!(
+                    out,
+                    "No changes in schema detected; no revision written (--allow-empty writes one anyway)."
+                )?,
             }
         }
-        Ok(ExitCode::SUCCESS)
-    })
+        Command::Upgrade { target, run } => {
+            if run.sql {
+                write!(
+                    out,
+                    "{}",
+                    command::migrate_sql(project, &config, Direction::Up, &target, run.options())?
+                )?;
+            } else {
+                runtime.block_on(command::upgrade(project, &config, &target, run.options(), |s| {
+                    eprintln!("{s}")
+                }))?;
+            }
+        }
+        Command::Downgrade { target, run } => {
+            if run.sql {
+                write!(
+                    out,
+                    "{}",
+                    command::migrate_sql(project, &config, Direction::Down, &target, run.options())?
+                )?;
+            } else {
+                runtime.block_on(command::downgrade(
+                    project,
+                    &config,
+                    &target,
+                    run.options(),
+                    |s| eprintln!("{s}"),
+                ))?;
+            }
+        }
+        Command::Current { verbose } => lines(
+            &mut out,
+            runtime.block_on(command::current(project, &config, verbose))?,
+        )?,
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+        } => {
+            let options = HistoryOptions {
+                range: rev_range,
+                verbose,
+                indicate_current,
+            };
+            lines(
+                &mut out,
+                runtime.block_on(command::history(project, &config, &options))?,
+            )?;
+        }
+        Command::Heads { verbose } => lines(&mut out, command::heads(project, verbose)?)?,
+        Command::Branches => lines(&mut out, command::branches(project)?)?,
+        Command::Show { rev } => write!(out, "{}", command::show(project, &rev)?)?,
+        Command::Merge {
+            revisions,
+            message,
+            rev_id,
+            branch_label,
+        } => {
+            let options = RevisionOptions {
+                message,
+                rev_id,
+                branch_labels: branch_label,
+                ..RevisionOptions::default()
+            };
+            let path = command::merge(project, &revisions, &options)?;
+            writeln!(out, "Generating {} ... done", path.display())?;
+        }
+        Command::Stamp { target, purge, sql } => {
+            if sql {
+                write!(out, "{}", command::stamp_sql(project, &config, &target)?)?;
+            } else {
+                let heads = runtime.block_on(command::stamp(project, &config, &target, purge))?;
+                let at = if heads.is_empty() {
+                    "base".to_owned()
+                } else {
+                    heads.join(", ")
+                };
+                eprintln!("Stamped {at}");
+            }
+        }
+        Command::Edit { rev } => edit(&command::revision_path(project, &rev)?)?,
+        Command::Check => {
+            let ops = runtime.block_on(command::compare(project, &config))?;
+            if ops.is_empty() {
+                writeln!(out, "No new upgrade operations detected.")?;
+            } else {
+                writeln!(out, "New upgrade operations detected:")?;
+                for op in &ops {
+                    writeln!(out, "  {op}")?;
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `path` in the user's editor and waits for it.
+fn edit(path: &Path) -> Result<()> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .context("set $EDITOR (or $VISUAL) to the editor to open revisions with, e.g. EDITOR=vim")?;
+    // Through the shell, so an EDITOR such as `code --wait` keeps its arguments.
+    let status = Process::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(path)
+        .status()
+        .with_context(|| format!("cannot run the editor {editor:?}"))?;
+    if !status.success() {
+        bail!("the editor {editor:?} exited with {status}");
+    }
+    Ok(())
 }

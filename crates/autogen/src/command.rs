@@ -1,29 +1,51 @@
 //! Every command as a function, for the CLI and for applications that
-//! migrate on start-up: `autogen::command::upgrade(&project, &config, "head", |_| {})`.
+//! migrate on start-up:
+//!
+//! ```no_run
+//! # async fn start(project: autogen::Project) -> anyhow::Result<()> {
+//! let config = autogen::config::Config::discover(None, None)?;
+//! autogen::command::upgrade(&project, &config, "head", Default::default(), |step| eprintln!("{step}")).await?;
+//! # Ok(()) }
+//! ```
 
+use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{render_revision, RevisionHeader};
-use autogen_migrate::{dialect_of, Direction, Graph, Migrator, Node, Step, VERSION_TABLE};
-use autogen_schema::{invert_all, Op};
-use sea_orm::{Database, DatabaseConnection};
+use autogen_migrate::{Direction, Graph, Migrator, Node, RunOptions, Step, VERSION_TABLE};
+use autogen_schema::{invert_all, Dialect, Op};
 
 use crate::config::{redact, Config};
+use crate::listing;
 use crate::Project;
-
-/// Connects to the configured database.
-pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
-    Database::connect(&config.database_url)
-        .await
-        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))
-}
 
 /// The project's revision graph, checked.
 pub fn graph(project: &Project) -> Result<Graph> {
     Ok(Graph::new(project.versions.revisions)?)
+}
+
+/// Connects to the configured database for a migration run.
+pub async fn connect<'g>(graph: &'g Graph, config: &Config) -> Result<Migrator<'g>> {
+    Migrator::connect(graph, &config.database_url)
+        .await
+        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))
+}
+
+/// The dialect the configured URL names, without connecting (for `--sql`).
+pub fn dialect_of_url(url: &str) -> Result<Dialect> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    Ok(match scheme {
+        "sqlite" => Dialect::Sqlite,
+        "postgres" | "postgresql" => Dialect::Postgres,
+        "mysql" | "mariadb" => Dialect::MySql,
+        _ => bail!(
+            "cannot tell the database from the URL {}; it should start with sqlite:, postgres:// or mysql://",
+            redact(url)
+        ),
+    })
 }
 
 /// Applies revisions up to `target`, calling `report` before each one runs.
@@ -31,9 +53,10 @@ pub async fn upgrade(
     project: &Project,
     config: &Config,
     target: &str,
+    options: RunOptions,
     report: impl FnMut(&Step),
 ) -> Result<Vec<Step>> {
-    migrate(project, config, Direction::Up, target, report).await
+    migrate(project, config, Direction::Up, target, options, report).await
 }
 
 /// Undoes revisions down to `target`, calling `report` before each one runs.
@@ -41,9 +64,10 @@ pub async fn downgrade(
     project: &Project,
     config: &Config,
     target: &str,
+    options: RunOptions,
     report: impl FnMut(&Step),
 ) -> Result<Vec<Step>> {
-    migrate(project, config, Direction::Down, target, report).await
+    migrate(project, config, Direction::Down, target, options, report).await
 }
 
 async fn migrate(
@@ -51,59 +75,181 @@ async fn migrate(
     config: &Config,
     direction: Direction,
     target: &str,
+    options: RunOptions,
     report: impl FnMut(&Step),
 ) -> Result<Vec<Step>> {
     let graph = graph(project)?;
-    let db = connect(config).await?;
-    Ok(Migrator::new(&graph, &db)
-        .migrate(direction, target, report)
-        .await?)
+    let migrator = connect(&graph, config).await?;
+    Ok(migrator.migrate(direction, target, options, report).await?)
 }
 
-/// The revisions the database is at, each marked if it is a head of the graph.
-pub async fn current(project: &Project, config: &Config) -> Result<Vec<(String, bool)>> {
+/// The SQL `upgrade`/`downgrade <range>` would run, for the configured
+/// dialect, without connecting.
+pub fn migrate_sql(
+    project: &Project,
+    config: &Config,
+    direction: Direction,
+    range: &str,
+    options: RunOptions,
+) -> Result<String> {
     let graph = graph(project)?;
-    let db = connect(config).await?;
-    let heads = Migrator::new(&graph, &db).current().await?;
-    let graph_heads: Vec<&str> = graph.heads().into_iter().map(Node::id).collect();
-    Ok(heads
-        .into_iter()
-        .map(|id| {
-            let is_head = graph_heads.contains(&id.as_str());
-            (id, is_head)
-        })
-        .collect())
+    let dialect = dialect_of_url(&config.database_url)?;
+    Ok(autogen_migrate::script(
+        &graph, dialect, direction, range, options,
+    )?)
 }
 
-/// `autogen history`: every revision, newest first, as Alembic lists them:
-/// `1975ea83b712 -> ae1027a6acf5 (head), add bio`.
-pub fn history(project: &Project) -> Result<Vec<String>> {
+/// Records `target` in the version table without running revisions; returns the heads recorded.
+pub async fn stamp(project: &Project, config: &Config, target: &str, purge: bool) -> Result<Vec<String>> {
     let graph = graph(project)?;
+    let migrator = connect(&graph, config).await?;
+    Ok(migrator.stamp(target, purge).await?)
+}
+
+/// The SQL `stamp <target>` would run, without connecting.
+pub fn stamp_sql(project: &Project, config: &Config, target: &str) -> Result<String> {
+    let graph = graph(project)?;
+    let dialect = dialect_of_url(&config.database_url)?;
+    Ok(autogen_migrate::stamp_script(&graph, dialect, target)?)
+}
+
+/// The revisions the database is at.
+pub async fn current_heads(project: &Project, config: &Config) -> Result<Vec<String>> {
+    let graph = graph(project)?;
+    let migrator = connect(&graph, config).await?;
+    Ok(migrator.current().await?)
+}
+
+/// `autogen current`: the revisions the database is at, as Alembic prints
+/// them (`ae1027a6acf5 (head)`), or their verbose blocks.
+pub async fn current(project: &Project, config: &Config, verbose: bool) -> Result<Vec<String>> {
+    let graph = graph(project)?;
+    let heads = current_heads(project, config).await?;
+    let nodes = heads.iter().filter_map(|id| graph.get(id));
+    Ok(if verbose {
+        std::iter::once(format!(
+            "Current revision(s) for {}:",
+            redact(&config.database_url)
+        ))
+        .chain(nodes.map(|n| listing::verbose(n, None)))
+        .collect()
+    } else {
+        nodes.map(|n| listing::marked_id(n, None)).collect()
+    })
+}
+
+/// What `history` lists.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryOptions {
+    /// `<from>:<to>`, either end optional; `current` names where the database is.
+    pub range: Option<String>,
+    /// Full blocks instead of one line each.
+    pub verbose: bool,
+    /// Mark the revisions the database is at.
+    pub indicate_current: bool,
+}
+
+/// `autogen history`: revisions newest first, as Alembic lists them.
+pub async fn history(project: &Project, config: &Config, options: &HistoryOptions) -> Result<Vec<String>> {
+    let graph = graph(project)?;
+    let needs_db =
+        options.indicate_current || options.range.as_deref().is_some_and(|r| r.contains("current"));
+    let current = if needs_db {
+        current_heads(project, config).await?
+    } else {
+        Vec::new()
+    };
+    let shown = match &options.range {
+        None => None,
+        Some(range) => Some(history_range(&graph, &current, range)?),
+    };
+    let marked: BTreeSet<String> = current.iter().cloned().collect();
+    let indicate = options.indicate_current.then_some(&marked);
     Ok(graph
         .newest_first()
         .into_iter()
-        .map(|node| {
-            let parents = match node.parents.as_slice() {
-                [] => "<base>".to_owned(),
-                [one] => one.clone(),
-                many => format!("({})", many.join(", ")),
-            };
-            let mut marks = String::new();
-            if node.children.is_empty() {
-                marks.push_str(" (head)");
+        .filter(|n| shown.as_ref().is_none_or(|s| s.contains(n.id())))
+        .map(|n| {
+            if options.verbose {
+                listing::verbose(n, indicate)
+            } else {
+                listing::line(n, indicate)
             }
-            if node.children.len() > 1 {
-                marks.push_str(" (branchpoint)");
-            }
-            if node.parents.len() > 1 {
-                marks.push_str(" (mergepoint)");
-            }
-            format!("{parents} -> {}{marks}, {}", node.id(), node.message())
         })
         .collect())
 }
 
-/// What `revision` asks for.
+/// The revisions of `<from>:<to>`: `to` and what it requires, back to and including `from`.
+fn history_range(graph: &Graph, current: &[String], range: &str) -> Result<BTreeSet<String>> {
+    let (from, to) = range
+        .split_once(':')
+        .with_context(|| format!("history range {range:?} should be <from>:<to>, e.g. base:head or ae10:"))?;
+    let end = |spec: &str| -> Result<BTreeSet<String>> {
+        Ok(match spec {
+            "" | "heads" => graph.ancestors(graph.heads().into_iter().map(Node::id)),
+            "current" => graph.ancestors(current.iter().map(String::as_str)),
+            spec => match graph.resolve_target(current, spec)? {
+                None => BTreeSet::new(),
+                Some(node) => graph.ancestors([node.id()]),
+            },
+        })
+    };
+    let upto = end(to)?;
+    let (before, from_node) = match from {
+        "" | "base" => (BTreeSet::new(), None),
+        "current" => (end("current")?, None),
+        spec => {
+            let node = graph
+                .resolve_target(current, spec)?
+                .with_context(|| format!("history range {range:?} starts nowhere"))?;
+            (graph.ancestors([node.id()]), Some(node.id().to_owned()))
+        }
+    };
+    let mut shown: BTreeSet<String> = upto.difference(&before).cloned().collect();
+    shown.extend(from_node.filter(|id| upto.contains(id)));
+    Ok(shown)
+}
+
+/// `autogen heads`: the heads of the revision graph.
+pub fn heads(project: &Project, verbose: bool) -> Result<Vec<String>> {
+    let graph = graph(project)?;
+    Ok(graph
+        .heads()
+        .into_iter()
+        .map(|n| {
+            if verbose {
+                listing::verbose(n, None)
+            } else {
+                listing::marked_id(n, None)
+            }
+        })
+        .collect())
+}
+
+/// `autogen branches`: every branch point and the branches it starts.
+pub fn branches(project: &Project) -> Result<Vec<String>> {
+    Ok(listing::branches(&graph(project)?))
+}
+
+/// `autogen show <rev>`: one revision's verbose block.
+pub fn show(project: &Project, rev: &str) -> Result<String> {
+    let graph = graph(project)?;
+    let node = graph
+        .resolve_target(&[], rev)?
+        .with_context(|| format!("`{rev}` is base, which is not a revision"))?;
+    Ok(listing::verbose(node, None))
+}
+
+/// The file of revision `rev`, for `autogen edit`.
+pub fn revision_path(project: &Project, rev: &str) -> Result<PathBuf> {
+    let graph = graph(project)?;
+    let node = graph
+        .resolve_target(&[], rev)?
+        .with_context(|| format!("`{rev}` is base, which is not a revision"))?;
+    Ok(PathBuf::from(node.module.path))
+}
+
+/// What `revision` (and `merge`) ask for.
 #[derive(Clone, Debug, Default)]
 pub struct RevisionOptions {
     /// The message (`-m`).
@@ -114,6 +260,16 @@ pub struct RevisionOptions {
     pub allow_empty: bool,
     /// Use this id instead of a random one.
     pub rev_id: Option<String>,
+    /// The revision to build on (`base` starts a new root); required when there are several heads.
+    pub head: Option<String>,
+    /// Allow `head` to be a revision that is not a head, starting a branch there.
+    pub splice: bool,
+    /// Labels for the branch this revision starts.
+    pub branch_labels: Vec<String>,
+    /// Revisions (or labels) this one depends on.
+    pub depends_on: Vec<String>,
+    /// A directory under `src/versions` to write to instead of `src/versions` itself.
+    pub version_path: Option<PathBuf>,
 }
 
 /// What `revision` did.
@@ -127,21 +283,17 @@ pub struct RevisionOutcome {
     pub format_warning: Option<String>,
 }
 
-/// Writes a new revision on top of the current heads; with `autogenerate`,
-/// its ops are what turns the database into the entities.
+/// Writes a new revision; with `autogenerate`, its ops are what turns the
+/// database into the entities.
 pub async fn revision(
     project: &Project,
     config: &Config,
     options: &RevisionOptions,
 ) -> Result<RevisionOutcome> {
     let graph = graph(project)?;
-    let heads: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
-    let id = match &options.rev_id {
-        Some(id) => checked_rev_id(id, &graph)?,
-        None => new_rev_id(&graph),
-    };
+    let parents = revision_parents(&graph, options)?;
     let (upgrade, downgrade) = if options.autogenerate {
-        autogenerate(project, config, &graph, &heads).await?
+        autogenerate(project, config, &graph).await?
     } else {
         (Vec::new(), Vec::new())
     };
@@ -152,21 +304,119 @@ pub async fn revision(
             format_warning: None,
         });
     }
+    write_revision(project, &graph, options, parents, &upgrade, &downgrade)
+}
+
+/// `autogen merge`: a revision whose parents are `revisions` (or every head),
+/// joining their branches. It has no ops of its own.
+pub fn merge(project: &Project, revisions: &[String], options: &RevisionOptions) -> Result<PathBuf> {
+    let graph = graph(project)?;
+    let parents: Vec<String> = if revisions.iter().any(|r| r == "heads") {
+        graph.heads().into_iter().map(|n| n.id().to_owned()).collect()
+    } else {
+        let mut ids = Vec::new();
+        for rev in revisions {
+            let node = graph
+                .resolve_target(&[], rev)?
+                .with_context(|| "base cannot be merged")?;
+            ids.push(node.id().to_owned());
+        }
+        ids
+    };
+    let distinct: BTreeSet<&String> = parents.iter().collect();
+    if distinct.len() < 2 {
+        bail!(
+            "nothing to merge: a merge needs two or more revisions, and {:?} names {}",
+            revisions,
+            distinct.len()
+        );
+    }
+    let outcome = write_revision(project, &graph, options, parents, &[], &[])?;
+    Ok(outcome.path.expect("a merge always writes a file"))
+}
+
+/// The parents of a new revision: `--head`, or the single head.
+fn revision_parents(graph: &Graph, options: &RevisionOptions) -> Result<Vec<String>> {
+    let Some(head) = &options.head else {
+        return Ok(graph
+            .head()
+            .map_err(|e| {
+                anyhow::anyhow!("{e}; or pass --head <revision> to say which one the new revision follows")
+            })?
+            .map(|n| vec![n.id().to_owned()])
+            .unwrap_or_default());
+    };
+    let Some(node) = graph.resolve_target(&[], head)? else {
+        return Ok(Vec::new());
+    };
+    if !node.children.is_empty() && !options.splice {
+        bail!(
+            "revision {} is not a head (it is followed by {}); pass --splice to start a branch there",
+            node.id(),
+            node.children.join(", ")
+        );
+    }
+    Ok(vec![node.id().to_owned()])
+}
+
+fn write_revision(
+    project: &Project,
+    graph: &Graph,
+    options: &RevisionOptions,
+    parents: Vec<String>,
+    upgrade: &[Op],
+    downgrade: &[Op],
+) -> Result<RevisionOutcome> {
+    let id = match &options.rev_id {
+        Some(id) => checked_rev_id(id, graph)?,
+        None => new_rev_id(graph),
+    };
+    for label in &options.branch_labels {
+        if let Some(owner) = graph.labelled(label) {
+            bail!("branch label {label:?} is already on revision {}", owner.id());
+        }
+    }
+    let mut depends_on = Vec::new();
+    for dependency in &options.depends_on {
+        let node = graph
+            .resolve_target(&[], dependency)?
+            .with_context(|| "a revision cannot depend on base")?;
+        depends_on.push(node.id().to_owned());
+    }
     let header = RevisionHeader {
         id: id.clone(),
-        down_revisions: heads,
-        branch_labels: Vec::new(),
-        depends_on: Vec::new(),
+        down_revisions: parents,
+        branch_labels: options.branch_labels.clone(),
+        depends_on,
         message: options.message.clone(),
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
-    let source = render_revision(&header, &upgrade, &downgrade);
-    let dir = Path::new(project.versions.dir);
-    let (text, format_warning) = match autogen_codegen::rustfmt(&source, dir.parent().unwrap_or(dir)) {
-        Ok(formatted) => (formatted, None),
-        Err(e) => (source, Some(e.to_string())),
+    let source = render_revision(&header, upgrade, downgrade);
+    let versions = Path::new(project.versions.dir);
+    let dir = match &options.version_path {
+        None => versions.to_owned(),
+        Some(path) => {
+            let dir = if path.is_absolute() {
+                path.clone()
+            } else {
+                versions.join(path)
+            };
+            if !dir.starts_with(versions) || path.components().any(|c| c == std::path::Component::ParentDir) {
+                bail!(
+                    "--version-path {} is outside {}; revisions are only found under src/versions",
+                    path.display(),
+                    versions.display()
+                );
+            }
+            dir
+        }
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (text, format_warning) =
+        match autogen_codegen::rustfmt(&source, versions.parent().unwrap_or(versions)) {
+            Ok(formatted) => (formatted, None),
+            Err(e) => (source, Some(e.to_string())),
+        };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(autogen_codegen::file_name(&id, &options.message));
     let mut file = OpenOptions::new()
         .write(true)
@@ -176,7 +426,7 @@ pub async fn revision(
     file.write_all(text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(RevisionOutcome {
-        ops: upgrade,
+        ops: upgrade.to_vec(),
         path: Some(path),
         format_warning,
     })
@@ -186,39 +436,33 @@ pub async fn revision(
 /// must be at head) into the entities. Empty means they agree.
 pub async fn compare(project: &Project, config: &Config) -> Result<Vec<Op>> {
     let graph = graph(project)?;
-    let heads: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
-    Ok(autogenerate(project, config, &graph, &heads).await?.0)
+    Ok(autogenerate(project, config, &graph).await?.0)
 }
 
-/// Upgrade and downgrade ops between the database (at head) and the entities.
-async fn autogenerate(
-    project: &Project,
-    config: &Config,
-    graph: &Graph,
-    heads: &[String],
-) -> Result<(Vec<Op>, Vec<Op>)> {
+/// Upgrade and downgrade ops between the database (at every head) and the entities.
+async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Result<(Vec<Op>, Vec<Op>)> {
     if project.entities.is_empty() {
         bail!(
             "no entities are registered, so autogenerate would drop every table; \
              register them in the migration crate's main.rs with `.entity(your_crate::user::Entity)`"
         );
     }
-    let db = connect(config).await?;
-    let mut at = Migrator::new(graph, &db).current().await?;
-    let mut expected = heads.to_vec();
+    let migrator = connect(graph, config).await?;
+    let mut at = migrator.current().await?;
+    let mut expected: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
     at.sort();
     expected.sort();
     if at != expected {
         bail!(
             "target database is not up to date: it is at {}, the revision files end at {}; \
-             run `autogen upgrade head` first",
+             run `autogen upgrade heads` first",
             describe(&at),
             describe(&expected)
         );
     }
-    let mut current = autogen_introspect::introspect(&db).await?;
+    let mut current = autogen_introspect::introspect(migrator.connection()).await?;
     current.retain_tables(|t| t != VERSION_TABLE);
-    let target = project.entities.schema(dialect_of(db.get_database_backend()));
+    let target = project.entities.schema(migrator.dialect());
     let upgrade = autogen_diff::diff(&current, &target);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     Ok((upgrade, downgrade))

@@ -20,8 +20,9 @@ pub mod cli;
 pub mod command;
 pub mod config;
 mod init;
+mod listing;
 
-pub use autogen_migrate::{Operations, Revision, RevisionModule, Versions};
+pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
 pub use autogen_reflect::Entities;
 
 /// What a revision file needs: `use autogen::prelude::*;`.

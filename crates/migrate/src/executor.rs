@@ -2,19 +2,23 @@
 //!
 //! Each revision runs in its own transaction together with the version-table
 //! update that records it, so on a backend with transactional DDL (SQLite,
-//! PostgreSQL) a failing revision leaves nothing behind and is not recorded.
+//! PostgreSQL) a failing revision leaves nothing behind and is not recorded;
+//! [`RunOptions::single_transaction`] puts the whole run in one transaction
+//! instead. Concurrent runs are serialized: PostgreSQL takes an advisory lock,
+//! MySQL `GET_LOCK`, SQLite a write transaction (`BEGIN IMMEDIATE`) per
+//! revision; and since every step re-reads the version table inside its
+//! transaction, a run that waited applies only what is still missing.
+
+use std::collections::BTreeSet;
 
 use autogen_schema::{Dialect, Op};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node};
 use crate::render::{render, RenderError};
 use crate::revision::Operations;
-
-/// The table recording which revisions a database is at, one row per head,
-/// as Alembic's `alembic_version`.
-pub const VERSION_TABLE: &str = "autogen_version";
+use crate::version_table;
 
 /// Running revisions failed.
 #[derive(Debug, Error)]
@@ -41,14 +45,23 @@ pub enum MigrateError {
         /// The failing SQL.
         statement: String,
         /// The database's error.
-        source: DbErr,
+        source: Box<DbErr>,
         /// Statements of this revision that took effect anyway, because the
         /// backend commits DDL as it runs (MySQL, MariaDB). Empty elsewhere.
         committed: Vec<String>,
     },
     /// The version table names a revision no file declares.
-    #[error("the database is at revision '{0}', which no revision file declares; restore that file, or `autogen stamp` the database")]
+    #[error(
+        "the database is at revision '{0}', which no revision file declares; restore that file, \
+         or `autogen stamp --purge <revision>` to record where the database really is"
+    )]
     UnknownApplied(String),
+    /// The run was asked for something this backend cannot do.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Another process holds the migration lock for too long.
+    #[error("another autogen process is migrating this database and did not finish within {0} seconds")]
+    Locked(u32),
     /// Any other database error.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
@@ -77,6 +90,17 @@ pub struct Step {
     pub message: String,
 }
 
+impl Step {
+    pub(crate) fn new(node: &Node, direction: Direction) -> Self {
+        Self {
+            direction,
+            revision: node.id().to_owned(),
+            parents: node.parents.clone(),
+            message: node.message().to_owned(),
+        }
+    }
+}
+
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parents = self.parents.join(", ");
@@ -95,16 +119,40 @@ impl std::fmt::Display for Step {
     }
 }
 
-/// Runs a revision graph against one database.
+/// How a run uses transactions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// One transaction over the whole run instead of one per revision
+    /// (PostgreSQL and SQLite; MySQL cannot roll back DDL).
+    pub single_transaction: bool,
+}
+
+/// How long a run waits for another one to finish, in seconds.
+const LOCK_WAIT_SECONDS: u32 = 300;
+/// PostgreSQL advisory lock key: "autogen" in ASCII.
+const ADVISORY_LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
+
+/// Runs a revision graph against one database, over one connection (so the
+/// lock and the transactions share it).
 pub struct Migrator<'a> {
     graph: &'a Graph,
-    db: &'a DatabaseConnection,
+    db: DatabaseConnection,
 }
 
 impl<'a> Migrator<'a> {
-    /// A migrator for `graph` on `db`.
-    pub fn new(graph: &'a Graph, db: &'a DatabaseConnection) -> Self {
-        Self { graph, db }
+    /// Connects to `url` with the single connection a migration run uses.
+    pub async fn connect(graph: &'a Graph, url: &str) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.max_connections(1).min_connections(1).sqlx_logging(false);
+        Ok(Self {
+            graph,
+            db: Database::connect(options).await?,
+        })
+    }
+
+    /// The connection, for callers that inspect the database after a run.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// The dialect of the connected database.
@@ -115,25 +163,27 @@ impl<'a> Migrator<'a> {
     /// The revisions the version table records (the applied heads), by id.
     /// A database that was never migrated has none.
     pub async fn current(&self) -> Result<Vec<String>, MigrateError> {
-        let heads = read_version_table(self.db).await?;
+        let heads = version_table::read(&self.db).await?;
         if let Some(unknown) = heads.iter().find(|id| self.graph.get(id).is_none()) {
             return Err(MigrateError::UnknownApplied(unknown.clone()));
         }
         Ok(heads)
     }
 
-    /// Applies what `target` needs, reporting each step before it runs.
+    /// Applies what `target` needs, one transaction per revision, reporting each step before it runs.
     pub async fn upgrade(&self, target: &str, report: impl FnMut(&Step)) -> Result<Vec<Step>, MigrateError> {
-        self.migrate(Direction::Up, target, report).await
+        self.migrate(Direction::Up, target, RunOptions::default(), report)
+            .await
     }
 
-    /// Undoes what `target` needs, reporting each step before it runs.
+    /// Undoes what `target` needs, one transaction per revision, reporting each step before it runs.
     pub async fn downgrade(
         &self,
         target: &str,
         report: impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
-        self.migrate(Direction::Down, target, report).await
+        self.migrate(Direction::Down, target, RunOptions::default(), report)
+            .await
     }
 
     /// Moves the database to `target` in `direction`, reporting each step before it runs.
@@ -141,36 +191,64 @@ impl<'a> Migrator<'a> {
         &self,
         direction: Direction,
         target: &str,
+        options: RunOptions,
         mut report: impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
-        let current = self.current().await?;
-        let plan = match direction {
-            Direction::Up => self.graph.upgrade_plan(&current, target)?,
-            Direction::Down => self.graph.downgrade_plan(&current, target)?,
-        };
-        self.run(current, plan, direction, &mut report).await
+        if options.single_transaction && self.dialect() == Dialect::MySql {
+            return Err(MigrateError::Unsupported(
+                "MySQL commits DDL as it runs, so one transaction over the whole run is not possible; \
+                 leave out --single-transaction"
+                    .into(),
+            ));
+        }
+        self.lock().await?;
+        let result = self.migrate_locked(direction, target, options, &mut report).await;
+        if result.is_err() {
+            // Whatever transaction the failure left open must not stay open.
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        self.unlock().await?;
+        result
     }
 
-    async fn run(
+    async fn migrate_locked(
         &self,
-        current: Vec<String>,
-        plan: Vec<&Node>,
         direction: Direction,
+        target: &str,
+        options: RunOptions,
         report: &mut impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
         let dialect = self.dialect();
-        let mut applied = self.graph.ancestors(current.iter().map(String::as_str));
-        let mut steps = Vec::with_capacity(plan.len());
-        if !plan.is_empty() {
-            self.db.execute_unprepared(&create_version_table(dialect)).await?;
+        let current = self.current().await?;
+        // The target is resolved once, against where the database was when the
+        // run began, so that `+1` means one step even if another run moved it.
+        let goal = match direction {
+            Direction::Up => self.graph.upgrade_goal(&current, target)?,
+            Direction::Down => self.graph.downgrade_goal(&current, target)?,
+        };
+        let applied = self.graph.ancestors(current.iter().map(String::as_str));
+        if self.next(direction, &applied, &goal).is_none() {
+            return Ok(Vec::new());
         }
-        for node in plan {
-            let step = Step {
-                direction,
-                revision: node.id().to_owned(),
-                parents: node.parents.clone(),
-                message: node.message().to_owned(),
+        self.db
+            .execute_unprepared(&version_table::create_sql(dialect))
+            .await?;
+        let started_at = current;
+        let mut steps = Vec::new();
+        if options.single_transaction {
+            self.db.execute_unprepared(begin(dialect)).await?;
+        }
+        loop {
+            if !options.single_transaction {
+                self.db.execute_unprepared(begin(dialect)).await?;
+            }
+            let heads = self.current().await?;
+            let applied = self.graph.ancestors(heads.iter().map(String::as_str));
+            let Some(node) = self.next(direction, &applied, &goal) else {
+                self.db.execute_unprepared("COMMIT").await?;
+                return Ok(steps);
             };
+            let step = Step::new(node, direction);
             let ops = Operations::record(match direction {
                 Direction::Up => node.module.upgrade,
                 Direction::Down => node.module.downgrade,
@@ -185,34 +263,162 @@ impl<'a> Migrator<'a> {
                 Direction::Down => after.remove(&step.revision),
             };
             report(&step);
-
-            let txn = self.db.begin().await?;
             for (done, statement) in statements.iter().enumerate() {
-                if let Err(source) = txn.execute_unprepared(statement).await {
-                    drop(txn);
-                    let committed = match dialect {
-                        Dialect::MySql => statements[..done].to_vec(),
-                        Dialect::Sqlite | Dialect::Postgres => Vec::new(),
+                if let Err(source) = self.db.execute_unprepared(statement).await {
+                    let at = if options.single_transaction {
+                        &started_at
+                    } else {
+                        &heads
                     };
                     return Err(MigrateError::Statement {
                         revision: step.revision,
-                        at: describe_heads(&self.graph.heads_of(&applied)),
+                        at: describe_heads(at),
                         statement: statement.clone(),
-                        source,
-                        committed,
+                        source: Box::new(source),
+                        committed: match dialect {
+                            Dialect::MySql => statements[..done].to_vec(),
+                            Dialect::Sqlite | Dialect::Postgres => Vec::new(),
+                        },
                     });
                 }
             }
-            write_version_table(&txn, &self.graph.heads_of(&after)).await?;
-            txn.commit().await?;
-            applied = after;
+            for statement in version_table::write_sql(dialect, &self.graph.heads_of(&after)) {
+                self.db.execute_unprepared(&statement).await?;
+            }
+            if !options.single_transaction {
+                self.db.execute_unprepared("COMMIT").await?;
+            }
             steps.push(step);
         }
-        Ok(steps)
+    }
+
+    /// Records `target` in the version table without running any revision.
+    /// Rows naming unknown revisions are an error unless `purge` clears them.
+    /// Returns the heads recorded.
+    pub async fn stamp(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
+        self.lock().await?;
+        let result = self.stamp_locked(target, purge).await;
+        if result.is_err() {
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        self.unlock().await?;
+        result
+    }
+
+    async fn stamp_locked(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
+        let dialect = self.dialect();
+        let current = if purge { Vec::new() } else { self.current().await? };
+        let heads = stamp_heads(self.graph, &current, target)?;
+        self.db
+            .execute_unprepared(&version_table::create_sql(dialect))
+            .await?;
+        self.db.execute_unprepared(begin(dialect)).await?;
+        for statement in version_table::write_sql(dialect, &heads) {
+            self.db.execute_unprepared(&statement).await?;
+        }
+        self.db.execute_unprepared("COMMIT").await?;
+        Ok(heads)
+    }
+
+    fn next(
+        &self,
+        direction: Direction,
+        applied: &BTreeSet<String>,
+        goal: &BTreeSet<String>,
+    ) -> Option<&'a Node> {
+        next_step(self.graph, direction, applied, goal)
+    }
+
+    async fn lock(&self) -> Result<(), MigrateError> {
+        match self.dialect() {
+            Dialect::Postgres => {
+                self.db
+                    .execute_unprepared(&format!("SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})"))
+                    .await?;
+            }
+            Dialect::MySql => {
+                let row = self
+                    .db
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        DbBackend::MySql,
+                        format!("SELECT GET_LOCK('autogen_migrate', {LOCK_WAIT_SECONDS}) AS locked"),
+                    ))
+                    .await?;
+                let locked: Option<i64> = row.map(|r| r.try_get("", "locked")).transpose()?.flatten();
+                if locked != Some(1) {
+                    return Err(MigrateError::Locked(LOCK_WAIT_SECONDS));
+                }
+            }
+            // Each step's BEGIN IMMEDIATE takes SQLite's write lock.
+            Dialect::Sqlite => {}
+        }
+        Ok(())
+    }
+
+    async fn unlock(&self) -> Result<(), MigrateError> {
+        match self.dialect() {
+            Dialect::Postgres => {
+                self.db
+                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"))
+                    .await?;
+            }
+            Dialect::MySql => {
+                self.db
+                    .execute_unprepared("SELECT RELEASE_LOCK('autogen_migrate')")
+                    .await?;
+            }
+            Dialect::Sqlite => {}
+        }
+        Ok(())
     }
 }
 
-fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, RenderError> {
+/// The next revision to run from `applied` towards `goal`: the first pending
+/// one going up, the last applied one going down.
+pub(crate) fn next_step<'g>(
+    graph: &'g Graph,
+    direction: Direction,
+    applied: &BTreeSet<String>,
+    goal: &BTreeSet<String>,
+) -> Option<&'g Node> {
+    match direction {
+        Direction::Up => {
+            let pending: BTreeSet<String> = goal.difference(applied).cloned().collect();
+            graph.topological(&pending).into_iter().next()
+        }
+        Direction::Down => {
+            let undo: BTreeSet<String> = applied.difference(goal).cloned().collect();
+            graph.topological(&undo).into_iter().last()
+        }
+    }
+}
+
+/// The heads the version table holds once `stamp <target>` is done.
+pub(crate) fn stamp_heads(
+    graph: &Graph,
+    current: &[String],
+    target: &str,
+) -> Result<Vec<String>, GraphError> {
+    let applied = match target {
+        "heads" => graph.ancestors(graph.heads().into_iter().map(Node::id)),
+        spec => match graph.resolve_target(current, spec)? {
+            None => BTreeSet::new(),
+            Some(node) => graph.ancestors([node.id()]),
+        },
+    };
+    Ok(graph.heads_of(&applied))
+}
+
+/// `BEGIN`, taking SQLite's write lock at once so concurrent runs wait
+/// instead of failing on a stale read.
+pub(crate) fn begin(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        Dialect::Postgres | Dialect::MySql => "BEGIN",
+    }
+}
+
+pub(crate) fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, RenderError> {
     let mut statements = Vec::new();
     for op in ops {
         statements.extend(render(op, dialect)?);
@@ -241,7 +447,7 @@ fn describe_failure(
     text
 }
 
-fn describe_heads(heads: &[String]) -> String {
+pub(crate) fn describe_heads(heads: &[String]) -> String {
     if heads.is_empty() {
         "base".to_owned()
     } else {
@@ -257,70 +463,4 @@ pub fn dialect_of(backend: DbBackend) -> Dialect {
         DbBackend::MySql => Dialect::MySql,
         other => unreachable!("SeaORM backend {other:?} has no autogen dialect"),
     }
-}
-
-fn create_version_table(dialect: Dialect) -> String {
-    let q = |s: &str| match dialect {
-        Dialect::MySql => format!("`{s}`"),
-        _ => format!("\"{s}\""),
-    };
-    format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} varchar(32) NOT NULL, CONSTRAINT {} PRIMARY KEY ({}))",
-        q(VERSION_TABLE),
-        q("version_num"),
-        q(&format!("{VERSION_TABLE}_pkc")),
-        q("version_num"),
-    )
-}
-
-/// The version table's rows, or none if it does not exist yet.
-async fn read_version_table<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
-    let backend = db.get_database_backend();
-    let exists = match backend {
-        DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1".to_owned(),
-        DbBackend::Postgres => {
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-                .to_owned()
-        }
-        _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-            .to_owned(),
-    };
-    let found = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            exists,
-            [VERSION_TABLE.into()],
-        ))
-        .await?;
-    if found.is_none() {
-        return Ok(Vec::new());
-    }
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!("SELECT version_num FROM {VERSION_TABLE} ORDER BY version_num"),
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get::<String>("", "version_num"))
-        .collect()
-}
-
-async fn write_version_table<C: ConnectionTrait>(db: &C, heads: &[String]) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    db.execute_unprepared(&format!("DELETE FROM {VERSION_TABLE}"))
-        .await?;
-    let insert = match backend {
-        DbBackend::MySql => format!("INSERT INTO {VERSION_TABLE} (version_num) VALUES (?)"),
-        _ => format!("INSERT INTO {VERSION_TABLE} (version_num) VALUES ($1)"),
-    };
-    for head in heads {
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            &insert,
-            [head.clone().into()],
-        ))
-        .await?;
-    }
-    Ok(())
 }

@@ -34,6 +34,26 @@ pub enum GraphError {
         /// The missing parent.
         parent: String,
     },
+    /// A revision depends on one that no file declares.
+    #[error("revision '{id}' ({path}) depends on '{dependency}', which no revision or branch label names; fix depends_on")]
+    MissingDependency {
+        /// The revision.
+        id: String,
+        /// Its file.
+        path: String,
+        /// The missing dependency.
+        dependency: String,
+    },
+    /// Two revisions carry the same branch label.
+    #[error("branch label '{label}' is on both {first} and {second}; a label names one branch")]
+    DuplicateLabel {
+        /// The label.
+        label: String,
+        /// One revision.
+        first: String,
+        /// The other.
+        second: String,
+    },
     /// Following `down_revision` comes back to where it started.
     #[error("revisions form a cycle: {}; fix down_revision in one of them", .0.join(" -> "))]
     Cycle(Vec<String>),
@@ -51,6 +71,14 @@ pub enum GraphError {
     /// `head` was asked for, but the graph has several.
     #[error("there are multiple heads ({}); use `heads` or a specific target, or `autogen merge` them", .0.join(", "))]
     MultipleHeads(Vec<String>),
+    /// A branch has several heads where one was asked for.
+    #[error("branch '{label}' has multiple heads ({}); name one of them", .heads.join(", "))]
+    BranchHeads {
+        /// The label.
+        label: String,
+        /// Its heads.
+        heads: Vec<String>,
+    },
     /// A relative target does not lead anywhere unique.
     #[error("relative target '{target}' {reason}")]
     Relative {
@@ -68,6 +96,8 @@ pub struct Node {
     pub module: RevisionModule,
     /// Parents: `down_revision`.
     pub parents: Vec<String>,
+    /// Revisions that must be applied first without being parents (`depends_on`, labels resolved).
+    pub depends_on: Vec<String>,
     /// Children: revisions whose `down_revision` names this one.
     pub children: Vec<String>,
 }
@@ -82,12 +112,24 @@ impl Node {
     pub fn message(&self) -> &'static str {
         self.module.revision.message
     }
+
+    /// Branch labels declared on this revision.
+    pub fn branch_labels(&self) -> &'static [&'static str] {
+        self.module.revision.branch_labels
+    }
+
+    /// What must be applied before this revision: parents and dependencies.
+    fn requires(&self) -> impl Iterator<Item = &String> {
+        self.parents.iter().chain(&self.depends_on)
+    }
 }
 
 /// Every revision of a migration crate, linked.
 #[derive(Clone, Debug)]
 pub struct Graph {
     nodes: BTreeMap<String, Node>,
+    /// Branch label → the revision that declares it.
+    labels: BTreeMap<String, String>,
 }
 
 impl Graph {
@@ -111,9 +153,42 @@ impl Graph {
                 Node {
                     module: *module,
                     parents,
+                    depends_on: Vec::new(),
                     children: Vec::new(),
                 },
             );
+        }
+        let mut labels: BTreeMap<String, String> = BTreeMap::new();
+        for node in nodes.values() {
+            for label in node.branch_labels() {
+                if let Some(first) = labels.insert(label.to_string(), node.id().to_owned()) {
+                    return Err(GraphError::DuplicateLabel {
+                        label: label.to_string(),
+                        first,
+                        second: node.id().to_owned(),
+                    });
+                }
+            }
+        }
+        let ids: Vec<String> = nodes.keys().cloned().collect();
+        for id in ids {
+            let node = &nodes[&id];
+            let mut resolved = Vec::new();
+            for dependency in node.module.revision.depends_on {
+                let target = if nodes.contains_key(*dependency) {
+                    dependency.to_string()
+                } else if let Some(labelled) = labels.get(*dependency) {
+                    labelled.clone()
+                } else {
+                    return Err(GraphError::MissingDependency {
+                        path: node.module.path.to_owned(),
+                        id,
+                        dependency: dependency.to_string(),
+                    });
+                };
+                resolved.push(target);
+            }
+            nodes.get_mut(&id).expect("id is a key").depends_on = resolved;
         }
         let links: Vec<(String, String)> = nodes
             .values()
@@ -131,7 +206,7 @@ impl Graph {
                 }
             }
         }
-        let graph = Self { nodes };
+        let graph = Self { nodes, labels };
         graph.check_acyclic()?;
         Ok(graph)
     }
@@ -162,9 +237,36 @@ impl Graph {
         }
     }
 
-    /// The revision a full id or a unique prefix of one names.
+    /// The revision that declares a branch label.
+    pub fn labelled(&self, label: &str) -> Option<&Node> {
+        self.labels.get(label).and_then(|id| self.nodes.get(id))
+    }
+
+    /// Every revision of the branch a label names: the labelled revision and its descendants.
+    pub fn branch(&self, label: &str) -> Result<BTreeSet<String>, GraphError> {
+        let start = self
+            .labelled(label)
+            .ok_or_else(|| GraphError::Unknown(format!("{label}@")))?;
+        Ok(self.descendants(start.id()))
+    }
+
+    /// `id` and every revision that follows it through children, transitively.
+    pub fn descendants(&self, id: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![id.to_owned()];
+        while let Some(id) = stack.pop() {
+            if let Some(node) = self.nodes.get(&id) {
+                if seen.insert(id) {
+                    stack.extend(node.children.iter().cloned());
+                }
+            }
+        }
+        seen
+    }
+
+    /// The revision a full id, a branch label or a unique id prefix names.
     pub fn resolve(&self, rev: &str) -> Result<&Node, GraphError> {
-        if let Some(node) = self.nodes.get(rev) {
+        if let Some(node) = self.nodes.get(rev).or_else(|| self.labelled(rev)) {
             return Ok(node);
         }
         let candidates: Vec<&Node> = self.nodes.values().filter(|n| n.id().starts_with(rev)).collect();
@@ -178,18 +280,36 @@ impl Graph {
         }
     }
 
-    /// `ids` and everything they revise, transitively.
+    /// `ids` and everything they require (parents and dependencies), transitively.
     pub fn ancestors<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
         let mut stack: Vec<String> = ids.into_iter().map(str::to_owned).collect();
         while let Some(id) = stack.pop() {
             if let Some(node) = self.nodes.get(&id) {
                 if seen.insert(id) {
-                    stack.extend(node.parents.iter().cloned());
+                    stack.extend(node.requires().cloned());
                 }
             }
         }
         seen
+    }
+
+    /// Every revision that requires one of `ids` (through children or
+    /// dependencies), transitively, `ids` included.
+    pub fn dependents(&self, ids: &BTreeSet<String>) -> BTreeSet<String> {
+        let mut seen = ids.clone();
+        loop {
+            let more: Vec<String> = self
+                .nodes
+                .values()
+                .filter(|n| !seen.contains(n.id()) && n.requires().any(|r| seen.contains(r)))
+                .map(|n| n.id().to_owned())
+                .collect();
+            if more.is_empty() {
+                return seen;
+            }
+            seen.extend(more);
+        }
     }
 
     /// The revisions of `set` with parents before children; ties go by id so
@@ -198,7 +318,7 @@ impl Graph {
         let mut remaining: BTreeMap<&str, usize> = set
             .iter()
             .map(|id| {
-                let in_set = self.nodes[id].parents.iter().filter(|p| set.contains(*p)).count();
+                let in_set = self.nodes[id].requires().filter(|p| set.contains(*p)).count();
                 (id.as_str(), in_set)
             })
             .collect();
@@ -206,10 +326,8 @@ impl Graph {
         while let Some(id) = remaining.iter().find(|(_, n)| **n == 0).map(|(id, _)| *id) {
             remaining.remove(id);
             let node = &self.nodes[id];
-            for child in &node.children {
-                if let Some(n) = remaining.get_mut(child.as_str()) {
-                    *n -= 1;
-                }
+            for (other, n) in remaining.iter_mut() {
+                *n -= self.nodes[*other].requires().filter(|r| *r == id).count();
             }
             ordered.push(node);
         }
@@ -249,8 +367,7 @@ impl Graph {
         loop {
             let current = &self.nodes[path.last().expect("path is not empty")];
             let next = current
-                .parents
-                .iter()
+                .requires()
                 .find(|p| !ordered.contains(p.as_str()))
                 .expect("a node in a cycle has a parent in it");
             if let Some(at) = path.iter().position(|id| id == next) {

@@ -7,7 +7,9 @@
 //!   allowed) and resolves targets (`head`, `+1`, `-1`, `base`, a prefix) into
 //!   the revisions to run.
 //! - [`Migrator`] runs them, each revision and its [`VERSION_TABLE`] update
-//!   in one transaction; [`render`] turns ops into SQL per dialect.
+//!   in one transaction, under a lock that serializes concurrent runs;
+//!   [`script`] prints the same run as SQL without connecting (`--sql`);
+//!   [`render`] turns ops into SQL per dialect.
 //!
 //! **This crate knows nothing about entities**: it runs what revision files
 //! say and never decides what they should say.
@@ -17,9 +19,13 @@ mod executor;
 mod graph;
 mod render;
 mod revision;
+mod script;
 mod target;
+mod version_table;
 
-pub use executor::{dialect_of, Direction, MigrateError, Migrator, Step, VERSION_TABLE};
+pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, Step};
 pub use graph::{Graph, GraphError, Node};
 pub use render::{render, RenderError};
 pub use revision::{Operations, Revision, RevisionModule, Versions};
+pub use script::{script, stamp_script};
+pub use version_table::VERSION_TABLE;

@@ -1,127 +1,225 @@
-//! Upgrade and downgrade targets (`head`, `heads`, `+N`, `-N`, `base`, a
-//! revision or a unique prefix of one) resolved into the revisions to run.
+//! Targets resolved into the revisions to run.
+//!
+//! The grammar is Alembic's: `head`, `heads`, `base`, a revision id, a unique
+//! prefix of one or a branch label; `+N` / `-N` relative to where the
+//! database is; `<rev>+N` / `<rev>-N` relative to a revision; and
+//! `<label>@head`, `<label>@base`, `<label>@+N`, `<label>@-N`, `<label>@<rev>`
+//! within one branch.
 
 use std::collections::BTreeSet;
 
 use crate::graph::{Graph, GraphError, Node};
 
 impl Graph {
-    /// The revisions `upgrade <target>` applies, parents first, given the
-    /// heads the database is at.
+    /// The revisions `upgrade <target>` applies, requirements first, given
+    /// the heads the database is at.
     pub fn upgrade_plan(&self, current: &[String], target: &str) -> Result<Vec<&Node>, GraphError> {
         let applied = self.ancestors(current.iter().map(String::as_str));
-        let wanted: BTreeSet<String> = match target {
-            "head" => self.ancestors(self.head()?.map(Node::id)),
-            "heads" => self.ancestors(self.heads().into_iter().map(Node::id)),
-            relative if relative.starts_with('+') => {
-                let steps = parse_steps(relative)?;
-                self.ancestors(self.walk_up(current, relative, steps)?)
-            }
-            rev => self.ancestors([self.resolve(rev)?.id()]),
-        };
-        let pending: BTreeSet<String> = wanted.difference(&applied).cloned().collect();
-        Ok(self.topological(&pending))
+        let goal = self.upgrade_goal(current, target)?;
+        Ok(self.topological(&goal.difference(&applied).cloned().collect()))
     }
 
-    /// The revisions `downgrade <target>` undoes, children first, given the
-    /// heads the database is at.
+    /// The revisions `downgrade <target>` undoes, dependents first, given
+    /// the heads the database is at.
     pub fn downgrade_plan(&self, current: &[String], target: &str) -> Result<Vec<&Node>, GraphError> {
         let applied = self.ancestors(current.iter().map(String::as_str));
-        let keep: BTreeSet<String> = match target {
-            "base" => BTreeSet::new(),
-            relative if relative.starts_with('-') => {
-                let steps = parse_steps(relative)?;
-                self.ancestors(self.walk_down(current, relative, steps)?)
-            }
-            rev => {
-                let node = self.resolve(rev)?;
-                if !applied.contains(node.id()) {
-                    return Err(GraphError::Relative {
-                        target: rev.to_owned(),
-                        reason: format!(
-                            "is not applied, so there is nothing to downgrade to; `autogen upgrade {}` applies it",
-                            node.id()
-                        ),
-                    });
-                }
-                self.ancestors([node.id()])
-            }
-        };
-        let undo: BTreeSet<String> = applied.difference(&keep).cloned().collect();
-        let mut order = self.topological(&undo);
+        let keep = self.downgrade_goal(current, target)?;
+        let mut order = self.topological(&applied.difference(&keep).cloned().collect());
         order.reverse();
         Ok(order)
     }
 
-    /// `+N`: N single steps forward from the one head the database is at.
-    fn walk_up(&self, current: &[String], target: &str, steps: usize) -> Result<Option<&str>, GraphError> {
-        let relative = |reason: String| GraphError::Relative {
-            target: target.to_owned(),
-            reason,
-        };
-        let mut at: Option<&Node> = match current {
-            [] => None,
-            [one] => Some(self.get(one).ok_or_else(|| GraphError::Unknown(one.clone()))?),
-            many => return Err(relative(at_several_heads(many))),
-        };
-        for _ in 0..steps {
-            let next: Vec<&Node> = match at {
-                None => self.nodes_without_parents(),
-                Some(node) => node.children.iter().filter_map(|c| self.get(c)).collect(),
-            };
-            at = match next.as_slice() {
-                [one] => Some(one),
-                [] => {
-                    return Err(relative(
-                        "goes past the head; `autogen upgrade head` is as far as it goes".into(),
-                    ))
+    /// Every revision that is applied once `upgrade <target>` is done.
+    pub fn upgrade_goal(&self, current: &[String], target: &str) -> Result<BTreeSet<String>, GraphError> {
+        let mut goal = self.ancestors(current.iter().map(String::as_str));
+        match target {
+            "heads" => goal.extend(self.ancestors(self.heads().into_iter().map(Node::id))),
+            spec => {
+                if let Some(node) = self.resolve_target(current, spec)? {
+                    goal.extend(self.ancestors([node.id()]));
                 }
-                many => {
-                    let ids: Vec<&str> = many.iter().map(|n| n.id()).collect();
-                    return Err(relative(format!(
-                        "crosses a branch point ({}); name the revision to upgrade to",
-                        ids.join(", ")
-                    )));
-                }
-            };
+            }
         }
-        Ok(at.map(Node::id))
+        Ok(goal)
     }
 
-    /// `-N`: N single steps back from the one head the database is at.
-    /// `None` is base.
-    fn walk_down(&self, current: &[String], target: &str, steps: usize) -> Result<Option<&str>, GraphError> {
-        let relative = |reason: String| GraphError::Relative {
-            target: target.to_owned(),
-            reason,
+    /// Every revision still applied once `downgrade <target>` is done: what
+    /// is applied, less the revisions after the target (and what depends on them).
+    pub fn downgrade_goal(&self, current: &[String], target: &str) -> Result<BTreeSet<String>, GraphError> {
+        let applied = self.ancestors(current.iter().map(String::as_str));
+        let undo = match target.strip_suffix("@base") {
+            // One branch down to nothing, the others untouched.
+            Some(label) => {
+                let root = self
+                    .labelled(label)
+                    .ok_or_else(|| GraphError::Unknown(target.to_owned()))?;
+                self.dependents(&BTreeSet::from([root.id().to_owned()]))
+            }
+            None => match self.resolve_target(current, target)? {
+                None => applied.clone(),
+                Some(node) => {
+                    if !applied.contains(node.id()) {
+                        return Err(GraphError::Relative {
+                            target: target.to_owned(),
+                            reason: format!(
+                                "is not applied, so there is nothing to downgrade to; `autogen upgrade {}` applies it",
+                                node.id()
+                            ),
+                        });
+                    }
+                    let mut after = self.dependents(&BTreeSet::from([node.id().to_owned()]));
+                    after.remove(node.id());
+                    after
+                }
+            },
         };
-        let mut at: Option<&Node> = match current {
-            [] => return Err(relative("goes below base: nothing is applied".into())),
-            [one] => Some(self.get(one).ok_or_else(|| GraphError::Unknown(one.clone()))?),
-            many => return Err(relative(at_several_heads(many))),
-        };
-        for taken in 0..steps {
-            let node = at.ok_or_else(|| {
-                relative(format!(
-                    "goes below base: only {taken} revision(s) are applied; `autogen downgrade base` undoes them all"
-                ))
-            })?;
-            at = match node.parents.as_slice() {
+        Ok(applied.difference(&undo).cloned().collect())
+    }
+
+    /// The revision a target names (`None` is base), resolving relative
+    /// forms against the heads the database is at.
+    pub fn resolve_target(&self, current: &[String], target: &str) -> Result<Option<&Node>, GraphError> {
+        match target {
+            "base" => return Ok(None),
+            "head" => return self.head(),
+            _ => {}
+        }
+        if let Some((label, rest)) = target.split_once('@') {
+            let branch = self.branch(label)?;
+            return match rest {
+                "head" => {
+                    let heads: Vec<&Node> = self
+                        .heads()
+                        .into_iter()
+                        .filter(|n| branch.contains(n.id()))
+                        .collect();
+                    match heads.as_slice() {
+                        [one] => Ok(Some(one)),
+                        many => Err(GraphError::BranchHeads {
+                            label: label.to_owned(),
+                            heads: many.iter().map(|n| n.id().to_owned()).collect(),
+                        }),
+                    }
+                }
+                relative if relative.starts_with(['+', '-']) => {
+                    let steps = parse_steps(target, relative)?;
+                    let on_branch: Vec<String> = current
+                        .iter()
+                        .filter(|id| branch.contains(id.as_str()))
+                        .cloned()
+                        .collect();
+                    let start = match on_branch.as_slice() {
+                        [] => None,
+                        [one] => self.get(one),
+                        many => return Err(several_heads(target, many)),
+                    };
+                    let first = self
+                        .labelled(label)
+                        .map(|n| n.parents.as_slice())
+                        .unwrap_or_default();
+                    // Nothing of the branch applied: its first step is the labelled revision,
+                    // taken from the revision it grows from.
+                    let start = match (start, first) {
+                        (Some(node), _) => Some(node),
+                        (None, [parent]) => self.get(parent),
+                        (None, _) => None,
+                    };
+                    self.walk(target, start, steps, Some(&branch))
+                }
+                rev => Ok(Some(self.resolve(rev)?)),
+            };
+        }
+        if target.starts_with(['+', '-']) {
+            let steps = parse_steps(target, target)?;
+            let start = match current {
                 [] => None,
-                [one] => self.get(one),
-                many => {
-                    return Err(relative(format!(
-                        "crosses the merge point {} (parents {}); name the revision to downgrade to",
-                        node.id(),
-                        many.join(", ")
-                    )))
-                }
+                [one] => Some(self.get(one).ok_or_else(|| GraphError::Unknown(one.clone()))?),
+                many => return Err(several_heads(target, many)),
             };
+            return self.walk(target, start, steps, None);
         }
-        Ok(at.map(Node::id))
+        match self.resolve(target) {
+            Ok(node) => Ok(Some(node)),
+            Err(unknown) => {
+                // `<rev>+N` / `<rev>-N`, unless the whole text was a name.
+                let Some(at) = target.rfind(['+', '-']).filter(|at| *at > 0) else {
+                    return Err(unknown);
+                };
+                let (base, relative) = target.split_at(at);
+                if !relative[1..].chars().all(|c| c.is_ascii_digit()) {
+                    return Err(unknown);
+                }
+                let steps = parse_steps(target, relative)?;
+                let start = self.resolve_target(current, base)?;
+                self.walk(target, start, steps, None)
+            }
+        }
     }
 
-    fn nodes_without_parents(&self) -> Vec<&Node> {
+    /// `steps` single steps from `start` (`None` is base): forward through
+    /// children when positive, back through parents when negative, staying
+    /// within `branch` if given.
+    fn walk<'g>(
+        &'g self,
+        target: &str,
+        start: Option<&'g Node>,
+        steps: i64,
+        branch: Option<&BTreeSet<String>>,
+    ) -> Result<Option<&'g Node>, GraphError> {
+        let relative = |reason: String| GraphError::Relative {
+            target: target.to_owned(),
+            reason,
+        };
+        let in_branch = |id: &str| branch.is_none_or(|b| b.contains(id));
+        let mut at = start;
+        for taken in 0..steps.unsigned_abs() {
+            if steps > 0 {
+                let next: Vec<&Node> = match at {
+                    None => self.roots(),
+                    Some(node) => node.children.iter().filter_map(|c| self.get(c)).collect(),
+                }
+                .into_iter()
+                .filter(|n| in_branch(n.id()))
+                .collect();
+                at = match next.as_slice() {
+                    [one] => Some(one),
+                    [] => {
+                        return Err(relative(
+                            "goes past the head; `autogen upgrade head` is as far as it goes".into(),
+                        ))
+                    }
+                    many => {
+                        let ids: Vec<&str> = many.iter().map(|n| n.id()).collect();
+                        return Err(relative(format!(
+                            "crosses a branch point ({}); name the revision or the branch (`<label>@+1`)",
+                            ids.join(", ")
+                        )));
+                    }
+                };
+            } else {
+                let node = at.ok_or_else(|| {
+                    relative(format!(
+                        "goes below base: only {taken} revision(s) are applied; `autogen downgrade base` undoes them all"
+                    ))
+                })?;
+                at = match node.parents.as_slice() {
+                    [] => None,
+                    [one] => self.get(one),
+                    many => {
+                        return Err(relative(format!(
+                            "crosses the merge point {} (parents {}); name the revision to downgrade to",
+                            node.id(),
+                            many.join(", ")
+                        )))
+                    }
+                };
+            }
+        }
+        Ok(at)
+    }
+
+    /// Revisions with no parent, in id order.
+    fn roots(&self) -> Vec<&Node> {
         self.newest_first()
             .into_iter()
             .rev()
@@ -130,21 +228,25 @@ impl Graph {
     }
 }
 
-fn at_several_heads(heads: &[String]) -> String {
-    format!(
-        "is ambiguous: the database is at several heads ({}); name a revision instead",
-        heads.join(", ")
-    )
+fn several_heads(target: &str, heads: &[String]) -> GraphError {
+    GraphError::Relative {
+        target: target.to_owned(),
+        reason: format!(
+            "is ambiguous: the database is at several heads ({}); name a revision or a branch (`<label>@+1`) instead",
+            heads.join(", ")
+        ),
+    }
 }
 
-fn parse_steps(target: &str) -> Result<usize, GraphError> {
-    target[1..]
-        .parse::<usize>()
+/// `+2` → 2, `-1` → -1. `target` is the whole text, for the message.
+fn parse_steps(target: &str, relative: &str) -> Result<i64, GraphError> {
+    relative
+        .parse::<i64>()
         .ok()
-        .filter(|n| *n > 0)
+        .filter(|n| *n != 0)
         .ok_or_else(|| GraphError::Relative {
             target: target.to_owned(),
-            reason: "needs a positive number of steps, e.g. +1 or -2".into(),
+            reason: "needs a non-zero number of steps, e.g. +1 or -2".into(),
         })
 }
 
@@ -156,12 +258,21 @@ mod tests {
     fn noop(_: &mut Operations) {}
 
     fn module(id: &'static str, down: &'static [&'static str]) -> RevisionModule {
+        labelled(id, down, &[], &[])
+    }
+
+    fn labelled(
+        id: &'static str,
+        down: &'static [&'static str],
+        branch_labels: &'static [&'static str],
+        depends_on: &'static [&'static str],
+    ) -> RevisionModule {
         RevisionModule {
             revision: Revision {
                 id,
                 down_revision: down,
-                branch_labels: &[],
-                depends_on: &[],
+                branch_labels,
+                depends_on,
                 message: "m",
             },
             upgrade: noop,
@@ -292,5 +403,73 @@ mod tests {
         let both = vec!["b".to_owned(), "c".to_owned()];
         assert_eq!(g.heads_of(&g.ancestors(both.iter().map(String::as_str))), both);
         assert_eq!(ids(g.downgrade_plan(&both, "a").unwrap()), ["c", "b"]);
+    }
+
+    /// base <- a1 <- a2 (branch "app"), base <- s1 <- s2 (branch "shop", s2 depends on a1)
+    fn branches() -> Graph {
+        Graph::new(&[
+            labelled("a1", &[], &["app"], &[]),
+            module("a2", &["a1"]),
+            labelled("s1", &[], &["shop"], &[]),
+            labelled("s2", &["s1"], &[], &["app"]),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn revisions_relative_to_a_revision() {
+        let g = chain();
+        assert_eq!(g.resolve_target(&[], "a1aa+2").unwrap().unwrap().id(), "c3cc");
+        assert_eq!(g.resolve_target(&[], "d4-1").unwrap().unwrap().id(), "c3cc");
+        assert_eq!(
+            ids(g.upgrade_plan(&at("a1aa"), "b2+1").unwrap()),
+            ["b2bb", "c3cc"]
+        );
+        assert!(g
+            .resolve_target(&[], "head+1")
+            .unwrap_err()
+            .to_string()
+            .contains("past the head"));
+    }
+
+    #[test]
+    fn branch_labels_name_a_branch() {
+        let g = branches();
+        assert_eq!(ids(g.upgrade_plan(&[], "app@head").unwrap()), ["a1", "a2"]);
+        assert_eq!(ids(g.upgrade_plan(&[], "shop").unwrap()), ["s1"]);
+        assert_eq!(ids(g.upgrade_plan(&[], "shop@+1").unwrap()), ["s1"]);
+        assert_eq!(ids(g.upgrade_plan(&at("a1"), "app@+1").unwrap()), ["a2"]);
+        assert_eq!(
+            g.resolve_target(&[], "nope@head").unwrap_err().to_string(),
+            "no revision 'nope@'; `autogen history` lists them"
+        );
+    }
+
+    #[test]
+    fn dependencies_are_applied_first_and_undone_after() {
+        let g = branches();
+        // s2 depends on a1: upgrading the shop branch brings a1 along.
+        assert_eq!(ids(g.upgrade_plan(&[], "shop@head").unwrap()), ["a1", "s1", "s2"]);
+        let all = vec!["a2".to_owned(), "s2".to_owned()];
+        assert_eq!(
+            ids(g.upgrade_plan(&[], "heads").unwrap()),
+            ["a1", "a2", "s1", "s2"]
+        );
+        // Undoing the app branch undoes s2, which depends on it; s1 stays.
+        assert_eq!(
+            ids(g.downgrade_plan(&all, "app@base").unwrap()),
+            ["s2", "a2", "a1"]
+        );
+        // Downgrading one branch leaves the other alone.
+        assert_eq!(ids(g.downgrade_plan(&all, "s1").unwrap()), ["s2"]);
+        assert_eq!(ids(g.downgrade_plan(&all, "shop@-1").unwrap()), ["s2"]);
+    }
+
+    #[test]
+    fn labels_and_dependencies_must_exist_once() {
+        let dup = Graph::new(&[labelled("a", &[], &["x"], &[]), labelled("b", &[], &["x"], &[])]);
+        assert!(matches!(dup, Err(GraphError::DuplicateLabel { .. })));
+        let missing = Graph::new(&[labelled("a", &[], &[], &["zzz"])]).unwrap_err();
+        assert!(missing.to_string().contains("depends on 'zzz'"), "{missing}");
     }
 }

@@ -1,10 +1,12 @@
 //! Revisions run against real databases, on each backend: the version
 //! table, the transaction around each revision, and the steps reported.
 
-use autogen_migrate::{Graph, MigrateError, Migrator, Operations, Revision, RevisionModule};
+use autogen_migrate::{
+    Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
+};
 use autogen_schema::{Column, ColumnType, Index, StringLen, Table};
 use autogen_testdb::{test_each_backend, Backend};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 fn create_user(op: &mut Operations) {
     op.create_table(
@@ -93,9 +95,9 @@ async fn tables(db: &DatabaseConnection) -> Vec<String> {
 test_each_backend!(
     upgrade_and_downgrade_keep_the_version_table,
     |test_db: TestDb, backend: Backend| {
-        let db = Database::connect(&test_db.url).await.unwrap();
         let g = graph(false);
-        let m = Migrator::new(&g, &db);
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        let db = m.connection();
         assert!(m.current().await.unwrap().is_empty());
 
         let mut reported = Vec::new();
@@ -108,7 +110,7 @@ test_each_backend!(
             ]
         );
         assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
-        assert_eq!(tables(&db).await, ["autogen_version", "user"]);
+        assert_eq!(tables(db).await, ["autogen_version", "user"]);
 
         let steps = m.downgrade("-1", |_| {}).await.unwrap();
         assert_eq!(
@@ -119,7 +121,7 @@ test_each_backend!(
 
         m.downgrade("base", |_| {}).await.unwrap();
         assert!(m.current().await.unwrap().is_empty());
-        assert_eq!(tables(&db).await, ["autogen_version"]);
+        assert_eq!(tables(db).await, ["autogen_version"]);
 
         assert_eq!(m.upgrade("head", |_| {}).await.unwrap().len(), 2);
         assert!(
@@ -132,9 +134,9 @@ test_each_backend!(
 test_each_backend!(
     a_failing_revision_is_not_recorded,
     |test_db: TestDb, backend: Backend| {
-        let db = Database::connect(&test_db.url).await.unwrap();
         let g = graph(true);
-        let m = Migrator::new(&g, &db);
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        let db = m.connection();
         let err = m.upgrade("head", |_| {}).await.unwrap_err();
         assert!(matches!(err, MigrateError::Statement { ref revision, .. } if revision == "cccc00000003"));
         let message = err.to_string();
@@ -147,14 +149,14 @@ test_each_backend!(
                 "{message}"
             );
             assert!(message.contains("CREATE TABLE `half`"), "{message}");
-            assert_eq!(tables(&db).await, ["autogen_version", "half", "user"]);
+            assert_eq!(tables(db).await, ["autogen_version", "half", "user"]);
         } else {
             assert!(
                 message.contains("rolled back, so the database is still at bbbb00000002"),
                 "{message}"
             );
             assert_eq!(
-                tables(&db).await,
+                tables(db).await,
                 ["autogen_version", "user"],
                 "the half-created table is gone"
             );
@@ -165,14 +167,92 @@ test_each_backend!(
 test_each_backend!(
     a_version_table_naming_an_unknown_revision_is_reported,
     |test_db: TestDb, backend: Backend| {
-        let db = Database::connect(&test_db.url).await.unwrap();
         let g = graph(false);
-        let m = Migrator::new(&g, &db);
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        let db = m.connection();
         m.upgrade("+1", |_| {}).await.unwrap();
         db.execute_unprepared("UPDATE autogen_version SET version_num = 'ffff00000000'")
             .await
             .unwrap();
         let err = m.upgrade("head", |_| {}).await.unwrap_err();
         assert!(matches!(err, MigrateError::UnknownApplied(ref id) if id == "ffff00000000"));
+    }
+);
+
+test_each_backend!(
+    one_transaction_for_the_whole_run,
+    |test_db: TestDb, backend: Backend| {
+        let g = graph(true);
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        let single = RunOptions {
+            single_transaction: true,
+        };
+        let result = m.migrate(Direction::Up, "head", single, |_| {}).await;
+        if backend == Backend::MySql {
+            let err = result.unwrap_err().to_string();
+            assert!(err.contains("MySQL commits DDL as it runs"), "{err}");
+            return;
+        }
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("rolled back, so the database is still at base"),
+            "{err}"
+        );
+        assert!(
+            m.current().await.unwrap().is_empty(),
+            "nothing of the run is recorded"
+        );
+        assert_eq!(
+            tables(m.connection()).await,
+            ["autogen_version"],
+            "nothing of the run is left"
+        );
+        let steps = m.migrate(Direction::Up, "bbbb", single, |_| {}).await.unwrap();
+        assert_eq!(steps.len(), 2);
+        assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
+    }
+);
+
+test_each_backend!(
+    stamp_records_without_running,
+    |test_db: TestDb, backend: Backend| {
+        let g = graph(false);
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        assert_eq!(m.stamp("head", false).await.unwrap(), ["bbbb00000002"]);
+        assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
+        assert_eq!(
+            tables(m.connection()).await,
+            ["autogen_version"],
+            "no revision ran"
+        );
+        assert!(m.stamp("base", false).await.unwrap().is_empty());
+        m.stamp("aaaa", false).await.unwrap();
+        m.connection()
+            .execute_unprepared("UPDATE autogen_version SET version_num = 'gone00000000'")
+            .await
+            .unwrap();
+        assert!(matches!(
+            m.stamp("head", false).await,
+            Err(MigrateError::UnknownApplied(_))
+        ));
+        assert_eq!(m.stamp("aaaa", true).await.unwrap(), ["aaaa00000001"]);
+        assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
+    }
+);
+
+test_each_backend!(
+    concurrent_upgrades_apply_each_revision_once,
+    |test_db: TestDb, backend: Backend| {
+        let g = graph(false);
+        let first = Migrator::connect(&g, &test_db.url).await.unwrap();
+        let second = Migrator::connect(&g, &test_db.url).await.unwrap();
+        let (a, b) = tokio::join!(first.upgrade("head", |_| {}), second.upgrade("head", |_| {}));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(
+            a.len() + b.len(),
+            2,
+            "each revision ran exactly once: {a:?} {b:?}"
+        );
+        assert_eq!(first.current().await.unwrap(), ["bbbb00000002"]);
     }
 );

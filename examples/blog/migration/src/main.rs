@@ -27,7 +27,7 @@ mod tests {
             script_location: dir.path().to_owned(),
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display()),
         };
-        let steps = autogen::command::upgrade(&project(), &config, "head", |_| {})
+        let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await
             .unwrap();
         assert_eq!(steps.len(), VERSIONS.revisions.len());

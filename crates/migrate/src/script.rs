@@ -1,0 +1,228 @@
+//! Offline mode (`--sql`): the SQL a run would execute, printed as a script
+//! for a DBA to review or apply, without connecting to any database.
+
+use autogen_schema::Dialect;
+
+use crate::executor::{begin, next_step, render_all, stamp_heads, Direction, MigrateError, RunOptions, Step};
+use crate::graph::{Graph, GraphError};
+use crate::revision::Operations;
+use crate::version_table;
+
+/// The script for `upgrade|downgrade <range> --sql`. `range` is
+/// `<from>:<to>`; an upgrade may give `<to>` alone, starting from base.
+pub fn script(
+    graph: &Graph,
+    dialect: Dialect,
+    direction: Direction,
+    range: &str,
+    options: RunOptions,
+) -> Result<String, MigrateError> {
+    let (from, to) = match (range.split_once(':'), direction) {
+        (Some((from, to)), _) => (from, to),
+        (None, Direction::Up) => ("base", range),
+        (None, Direction::Down) => {
+            return Err(GraphError::Relative {
+                target: range.to_owned(),
+                reason: "needs a starting point offline, as `<from>:<to>` (e.g. `head:base`), \
+                         since no database says where it is"
+                    .into(),
+            }
+            .into())
+        }
+    };
+    let from = if from.is_empty() { "base" } else { from };
+    let start = stamp_heads(graph, &[], from)?;
+    let goal = match direction {
+        Direction::Up => graph.upgrade_goal(&start, if to.is_empty() { "heads" } else { to })?,
+        Direction::Down => graph.downgrade_goal(&start, if to.is_empty() { "base" } else { to })?,
+    };
+    let verb = match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
+    };
+    let mut out = format!("-- autogen {verb} {range}, rendered for {dialect} without connecting\n\n");
+    out.push_str(&statement(&version_table::create_sql(dialect)));
+    out.push('\n');
+    if options.single_transaction {
+        out.push_str(&statement(begin(dialect)));
+        out.push('\n');
+    }
+    let mut applied = graph.ancestors(start.iter().map(String::as_str));
+    while let Some(node) = next_step(graph, direction, &applied, &goal) {
+        let step = Step::new(node, direction);
+        out.push_str(&format!("-- {step}\n\n"));
+        if !options.single_transaction {
+            out.push_str(&statement(begin(dialect)));
+            out.push('\n');
+        }
+        let ops = Operations::record(match direction {
+            Direction::Up => node.module.upgrade,
+            Direction::Down => node.module.downgrade,
+        });
+        let rendered = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
+            revision: step.revision.clone(),
+            source,
+        })?;
+        for sql in rendered {
+            out.push_str(&statement(&sql));
+            out.push('\n');
+        }
+        match direction {
+            Direction::Up => applied.insert(step.revision.clone()),
+            Direction::Down => applied.remove(&step.revision),
+        };
+        for sql in version_table::write_sql(dialect, &graph.heads_of(&applied)) {
+            out.push_str(&statement(&sql));
+        }
+        out.push('\n');
+        if !options.single_transaction {
+            out.push_str(&statement("COMMIT"));
+            out.push('\n');
+        }
+    }
+    if options.single_transaction {
+        out.push_str(&statement("COMMIT"));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The script for `stamp <target> --sql`.
+pub fn stamp_script(graph: &Graph, dialect: Dialect, target: &str) -> Result<String, MigrateError> {
+    let heads = stamp_heads(graph, &[], target)?;
+    let mut out = format!("-- autogen stamp {target}, rendered for {dialect} without connecting\n\n");
+    out.push_str(&statement(&version_table::create_sql(dialect)));
+    out.push('\n');
+    for sql in version_table::write_sql(dialect, &heads) {
+        out.push_str(&statement(&sql));
+    }
+    Ok(out)
+}
+
+fn statement(sql: &str) -> String {
+    format!("{};\n", sql.trim_end_matches(';'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::{Revision, RevisionModule};
+    use autogen_schema::{Column, ColumnType, Table};
+
+    fn create(op: &mut Operations) {
+        op.create_table(Table::new("t").column(Column::new("id", ColumnType::Integer)));
+    }
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+    fn add(op: &mut Operations) {
+        op.add_column("t", Column::new("x", ColumnType::Text).nullable());
+    }
+    fn remove(op: &mut Operations) {
+        op.drop_column("t", "x");
+    }
+
+    fn graph() -> Graph {
+        let module = |id, down, message, upgrade, downgrade| RevisionModule {
+            revision: Revision {
+                id,
+                down_revision: down,
+                branch_labels: &[],
+                depends_on: &[],
+                message,
+            },
+            upgrade,
+            downgrade,
+            path: "x.rs",
+        };
+        Graph::new(&[
+            module("aaaa", &[], "create t", create, drop),
+            module("bbbb", &["aaaa"], "add x", add, remove),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn an_upgrade_script_per_revision_transaction() {
+        let sql = script(
+            &graph(),
+            Dialect::Sqlite,
+            Direction::Up,
+            "head",
+            RunOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            sql,
+            r#"-- autogen upgrade head, rendered for SQLite without connecting
+
+CREATE TABLE IF NOT EXISTS "autogen_version" ("version_num" varchar(32) NOT NULL, CONSTRAINT "autogen_version_pkc" PRIMARY KEY ("version_num"));
+
+-- Running upgrade  -> aaaa, create t
+
+BEGIN IMMEDIATE;
+
+CREATE TABLE "t" ( "id" integer NOT NULL );
+
+DELETE FROM "autogen_version";
+INSERT INTO "autogen_version" ("version_num") VALUES ('aaaa');
+
+COMMIT;
+
+-- Running upgrade aaaa -> bbbb, add x
+
+BEGIN IMMEDIATE;
+
+ALTER TABLE "t" ADD COLUMN "x" text;
+
+DELETE FROM "autogen_version";
+INSERT INTO "autogen_version" ("version_num") VALUES ('bbbb');
+
+COMMIT;
+
+"#
+        );
+    }
+
+    #[test]
+    fn ranges_and_single_transaction() {
+        let options = RunOptions {
+            single_transaction: true,
+        };
+        let sql = script(&graph(), Dialect::Postgres, Direction::Down, "bbbb:base", options).unwrap();
+        assert_eq!(sql.matches("BEGIN;").count(), 1);
+        assert_eq!(sql.matches("COMMIT;").count(), 1);
+        let drop_x = sql.find(r#"ALTER TABLE "t" DROP COLUMN "x""#).unwrap();
+        let drop_t = sql.find(r#"DROP TABLE "t""#).unwrap();
+        assert!(drop_x < drop_t);
+        let partial = script(
+            &graph(),
+            Dialect::MySql,
+            Direction::Up,
+            "aaaa:bbbb",
+            RunOptions::default(),
+        )
+        .unwrap();
+        assert!(!partial.contains("CREATE TABLE `t`"));
+        assert!(partial.contains("ALTER TABLE `t` ADD COLUMN `x` text"));
+        let err = script(
+            &graph(),
+            Dialect::Sqlite,
+            Direction::Down,
+            "base",
+            RunOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("needs a starting point offline"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_stamp_script_writes_only_the_version_table() {
+        let sql = stamp_script(&graph(), Dialect::Sqlite, "head").unwrap();
+        assert!(sql.ends_with("INSERT INTO \"autogen_version\" (\"version_num\") VALUES ('bbbb');\n"));
+        assert!(!sql.contains("CREATE TABLE \"t\""));
+    }
+}
