@@ -9,3 +9,9 @@ mod workflow;
 
 /// Mistakes a user makes, and the errors that name them.
 mod errors;
+
+/// Every command over a branched history, on SQLite.
+mod commands;
+
+/// The revision commands on PostgreSQL and MariaDB.
+mod servers;

@@ -32,6 +32,14 @@ impl Scratch {
         let repo = repo();
         let init = scratch.autogen(&["init", "migration", "--autogen-path", repo.to_str().unwrap()]);
         assert_success(&init);
+        // Scratch projects share a target directory, where cargo names a path
+        // package's artifacts by its name and workspace-relative path: packages
+        // named after the scratch directory keep concurrent tests apart.
+        let package = scratch.package();
+        let suffix = package.trim_start_matches("migration_");
+        scratch.edit("migration/Cargo.toml", |s| {
+            s.replace("name = \"migration\"", &format!("name = \"{package}\""))
+        });
         scratch.write(
             "Cargo.toml",
             "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
@@ -39,14 +47,16 @@ impl Scratch {
         fs::copy(repo.join("Cargo.lock"), scratch.path("Cargo.lock")).unwrap();
         scratch.write(
             "entity/Cargo.toml",
-            "[package]\nname = \"entity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-             sea-orm = { version = \"2.0.4\", default-features = false, features = [\"macros\"] }\n",
+            &format!(
+                "[package]\nname = \"entity_{suffix}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nsea-orm = {{ version = \"2.0.4\", default-features = false, features = [\"macros\"] }}\n"
+            ),
         );
         scratch.set_entities(entities);
         scratch.edit("migration/Cargo.toml", |s| {
             s.replace(
                 "# entity = { path = \"../entity\" }",
-                "entity = { path = \"../entity\" }",
+                &format!("entity = {{ path = \"../entity\", package = \"entity_{suffix}\" }}"),
             )
         });
         let registrations: String = entities
@@ -82,7 +92,7 @@ impl Scratch {
     pub fn write(&self, relative: &str, text: &str) {
         let path = self.path(relative);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
+        write_newer(&path, text);
     }
 
     /// Rewrites a file; the edit must change it.
@@ -90,7 +100,7 @@ impl Scratch {
         let before = fs::read_to_string(self.path(relative)).unwrap();
         let after = f(&before);
         assert_ne!(before, after, "editing {relative} changed nothing");
-        fs::write(self.path(relative), after).unwrap();
+        write_newer(&self.path(relative), &after);
     }
 
     /// The revision files, sorted by name.
@@ -121,11 +131,27 @@ impl Scratch {
         self.run_prepared(command, vars)
     }
 
+    /// The migration crate's package name: `migration_` and the scratch directory's suffix.
+    pub fn package(&self) -> String {
+        let dir = self.dir.path().file_name().unwrap().to_string_lossy();
+        let suffix: String = dir
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("migration_{suffix}")
+    }
+
     /// Runs the migration crate directly, as `cargo run -p migration -- <args>` would.
     pub fn cargo_run_migration(&self, args: &[&str]) -> Output {
         let mut command = Command::new(env!("CARGO"));
         command
-            .args(["run", "--quiet", "-p", "migration", "--"])
+            .args(["run", "--quiet", "-p", &self.package(), "--"])
             .args(args);
         self.run(command)
     }
@@ -146,6 +172,20 @@ impl Scratch {
             .output()
             .unwrap()
     }
+}
+
+/// Writes `path` and dates it a little ahead: cargo decides what to rebuild
+/// by modification times, and an edit made within the same clock tick as the
+/// previous build would otherwise look already built.
+fn write_newer(path: &Path, text: &str) {
+    fs::write(path, text).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
 }
 
 /// Panics with both streams unless the command succeeded.

@@ -424,10 +424,10 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
 
 /// Opens `path` in the user's editor and waits for it.
 fn edit(path: &Path) -> Result<()> {
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .ok()
-        .filter(|e| !e.trim().is_empty())
+    let editor = ["VISUAL", "EDITOR"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|e| !e.trim().is_empty())
         .context("set $EDITOR (or $VISUAL) to the editor to open revisions with, e.g. EDITOR=vim")?;
     // Through the shell, so an EDITOR such as `code --wait` keeps its arguments.
     let status = Process::new("sh")

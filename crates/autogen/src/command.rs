@@ -206,7 +206,13 @@ fn history_range(graph: &Graph, current: &[String], range: &str) -> Result<BTree
         }
     };
     let mut shown: BTreeSet<String> = upto.difference(&before).cloned().collect();
-    shown.extend(from_node.filter(|id| upto.contains(id)));
+    if let Some(from) = from_node {
+        // From a revision: only what grows from it, not the other branches.
+        shown = shown.intersection(&graph.descendants(&from)).cloned().collect();
+        if upto.contains(&from) {
+            shown.insert(from);
+        }
+    }
     Ok(shown)
 }
 

@@ -42,7 +42,7 @@ pub fn generate(dir: &Path) -> io::Result<String> {
     let mut modules = Vec::with_capacity(files.len());
     let mut taken = BTreeSet::new();
     for file in &files {
-        let module = module_name(file, &mut taken);
+        let module = module_name(file.strip_prefix(dir).unwrap_or(file), &mut taken);
         let path = file.to_string_lossy();
         writeln!(source, "#[path = {path:?}]").unwrap();
         // An empty `upgrade(op)` is the normal state of a new revision.
@@ -73,7 +73,8 @@ pub fn generate(dir: &Path) -> io::Result<String> {
     Ok(source)
 }
 
-/// `*.rs` files directly in `dir`, sorted by name; hidden files and `mod.rs` are not revisions.
+/// `*.rs` files in `dir` and its subdirectories (`revision --version-path`),
+/// sorted by path; hidden files and directories and `mod.rs` are not revisions.
 fn revision_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -84,6 +85,10 @@ fn revision_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     for entry in entries {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if path.is_dir() && !name.starts_with('.') {
+            files.extend(revision_files(&path)?);
+            continue;
+        }
         if path.extension().is_some_and(|e| e == "rs")
             && !name.starts_with('.')
             && name != "mod.rs"
@@ -96,10 +101,11 @@ fn revision_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// A module name for a file: `v_` and the stem with every other character
-/// made `_`, numbered if two files map to the same name.
+/// A module name for a file (relative to the versions directory): `v_` and
+/// the path without `.rs`, every other character made `_`, numbered if two
+/// files map to the same name.
 fn module_name(file: &Path, taken: &mut BTreeSet<String>) -> String {
-    let stem = file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let stem = file.with_extension("").to_string_lossy().into_owned();
     let base: String = std::iter::once('v')
         .chain(std::iter::once('_'))
         .chain(stem.chars().map(|c| {
@@ -124,8 +130,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_revision_file_becomes_a_module_in_name_order() {
+    fn every_revision_file_becomes_a_module_in_path_order() {
         let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("shop")).unwrap();
+        fs::create_dir_all(dir.path().join(".git")).unwrap();
         for name in [
             "b2_second.rs",
             "a1_first.rs",
@@ -133,6 +141,8 @@ mod tests {
             "notes.md",
             ".hidden.rs",
             "mod.rs",
+            "shop/c3_cart.rs",
+            ".git/x.rs",
         ] {
             fs::write(dir.path().join(name), "").unwrap();
         }
@@ -141,9 +151,12 @@ mod tests {
             .lines()
             .filter_map(|l| l.strip_prefix("mod ").and_then(|m| m.strip_suffix(';')))
             .collect();
-        assert_eq!(modules, ["v_a1_first", "v_a1_first_2", "v_b2_second"]);
+        assert_eq!(
+            modules,
+            ["v_a1_first", "v_a1_first_2", "v_b2_second", "v_shop_c3_cart"]
+        );
         assert!(source.contains("upgrade: v_b2_second::upgrade"));
-        assert_eq!(source.matches("::autogen::RevisionModule {").count(), 3);
+        assert_eq!(source.matches("::autogen::RevisionModule {").count(), 4);
     }
 
     #[test]

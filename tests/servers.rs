@@ -1,0 +1,63 @@
+use autogen_testdb::Backend;
+
+use crate::util::{assert_success, stderr, stdout, Scratch};
+
+/// upgrade, downgrade, stamp and current through the real binary, on a real server.
+async fn run_on(backend: Backend) {
+    let Some(db) = backend.fresh().await else { return };
+    let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
+    for file in ["aaaaaaaaaaaa_create_user.rs", "bbbbbbbbbbbb_add_post.rs"] {
+        let source =
+            std::fs::read_to_string(crate::util::repo().join("fixtures/revisions").join(file)).unwrap();
+        p.write(&format!("migration/src/versions/{file}"), &source);
+    }
+    let run = |args: &[&str]| {
+        let out = p.autogen_with_env(args, &[("DATABASE_URL", &db.url)]);
+        assert_success(&out);
+        (stdout(&out), stderr(&out))
+    };
+
+    assert_eq!(run(&["current"]).0, "");
+    assert_eq!(
+        run(&["upgrade", "head"]).1,
+        "Running upgrade  -> aaaaaaaaaaaa, create user\nRunning upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add post\n"
+    );
+    assert_eq!(run(&["current"]).0, "bbbbbbbbbbbb (head)\n");
+    assert_eq!(
+        run(&["downgrade", "-1"]).1,
+        "Running downgrade bbbbbbbbbbbb -> aaaaaaaaaaaa, add post\n"
+    );
+    assert_eq!(run(&["current"]).0, "aaaaaaaaaaaa\n");
+    run(&["downgrade", "base"]);
+    assert_eq!(run(&["current"]).0, "");
+    assert_eq!(run(&["stamp", "head"]).1, "Stamped bbbbbbbbbbbb\n");
+    assert_eq!(run(&["current"]).0, "bbbbbbbbbbbb (head)\n");
+    run(&["stamp", "base"]);
+    run(&["upgrade", "+1"]);
+    assert_eq!(run(&["current"]).0, "aaaaaaaaaaaa\n");
+    run(&["upgrade", "head"]);
+    assert_eq!(run(&["current"]).0, "bbbbbbbbbbbb (head)\n");
+
+    // A refused login is reported without the password (the MariaDB server uses one).
+    if db.url.contains(":autogen-test@") {
+        let wrong = db.url.replace("autogen-test", "wrong-password");
+        let out = p.autogen_with_env(&["current"], &[("DATABASE_URL", &wrong)]);
+        assert_eq!(out.status.code(), Some(1));
+        let message = stderr(&out);
+        assert!(
+            message.contains("cannot connect to mysql://autogen:***@127.0.0.1"),
+            "{message}"
+        );
+        assert!(!message.contains("wrong-password"), "{message}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres() {
+    run_on(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb() {
+    run_on(Backend::MySql).await;
+}
