@@ -170,12 +170,16 @@ pub struct RunArgs {
     /// Run everything in one transaction instead of one per revision (PostgreSQL, SQLite).
     #[arg(long)]
     pub single_transaction: bool,
+    /// A value revisions can read with `op.tag()`.
+    #[arg(long)]
+    pub tag: Option<String>,
 }
 
 impl RunArgs {
     fn options(&self) -> RunOptions {
         RunOptions {
             single_transaction: self.single_transaction,
+            tag: self.tag.clone(),
         }
     }
 }

@@ -120,11 +120,13 @@ impl std::fmt::Display for Step {
 }
 
 /// How a run uses transactions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunOptions {
     /// One transaction over the whole run instead of one per revision
     /// (PostgreSQL and SQLite; MySQL cannot roll back DDL).
     pub single_transaction: bool,
+    /// A value revisions can read with `op.tag()` (Alembic's `--tag`).
+    pub tag: Option<String>,
 }
 
 /// How long a run waits for another one to finish, in seconds.
@@ -202,7 +204,9 @@ impl<'a> Migrator<'a> {
             ));
         }
         self.lock().await?;
-        let result = self.migrate_locked(direction, target, options, &mut report).await;
+        let result = self
+            .migrate_locked(direction, target, &options, &mut report)
+            .await;
         if result.is_err() {
             // Whatever transaction the failure left open must not stay open.
             let _ = self.db.execute_unprepared("ROLLBACK").await;
@@ -215,7 +219,7 @@ impl<'a> Migrator<'a> {
         &self,
         direction: Direction,
         target: &str,
-        options: RunOptions,
+        options: &RunOptions,
         report: &mut impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
         let dialect = self.dialect();
@@ -249,10 +253,13 @@ impl<'a> Migrator<'a> {
                 return Ok(steps);
             };
             let step = Step::new(node, direction);
-            let ops = Operations::record(match direction {
-                Direction::Up => node.module.upgrade,
-                Direction::Down => node.module.downgrade,
-            });
+            let ops = Operations::record(
+                match direction {
+                    Direction::Up => node.module.upgrade,
+                    Direction::Down => node.module.downgrade,
+                },
+                options.tag.as_deref(),
+            );
             let statements = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
                 revision: step.revision.clone(),
                 source,

@@ -47,6 +47,7 @@ pub struct Versions {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Operations {
     ops: Vec<Op>,
+    tag: Option<String>,
 }
 
 impl Operations {
@@ -55,11 +56,20 @@ impl Operations {
         Self::default()
     }
 
-    /// Records what `f` (an `upgrade` or `downgrade`) does.
-    pub fn record(f: fn(&mut Operations)) -> Vec<Op> {
-        let mut op = Self::new();
+    /// Records what `f` (an `upgrade` or `downgrade`) does, run with `--tag tag`.
+    pub fn record(f: fn(&mut Operations), tag: Option<&str>) -> Vec<Op> {
+        let mut op = Self {
+            ops: Vec::new(),
+            tag: tag.map(str::to_owned),
+        };
         f(&mut op);
         op.ops
+    }
+
+    /// The `--tag` the run was given, for revisions that act on it
+    /// (Alembic's `context.get_tag_argument()`).
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
     }
 
     /// `CREATE TABLE`, with any indexes the table carries.

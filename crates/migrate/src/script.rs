@@ -55,10 +55,13 @@ pub fn script(
             out.push_str(&statement(begin(dialect)));
             out.push('\n');
         }
-        let ops = Operations::record(match direction {
-            Direction::Up => node.module.upgrade,
-            Direction::Down => node.module.downgrade,
-        });
+        let ops = Operations::record(
+            match direction {
+                Direction::Up => node.module.upgrade,
+                Direction::Down => node.module.downgrade,
+            },
+            options.tag.as_deref(),
+        );
         let rendered = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
             revision: step.revision.clone(),
             source,
@@ -117,6 +120,9 @@ mod tests {
     }
     fn add(op: &mut Operations) {
         op.add_column("t", Column::new("x", ColumnType::Text).nullable());
+        if op.tag() == Some("seed") {
+            op.execute("UPDATE t SET x = 'seeded'");
+        }
     }
     fn remove(op: &mut Operations) {
         op.drop_column("t", "x");
@@ -188,6 +194,7 @@ COMMIT;
     fn ranges_and_single_transaction() {
         let options = RunOptions {
             single_transaction: true,
+            ..RunOptions::default()
         };
         let sql = script(&graph(), Dialect::Postgres, Direction::Down, "bbbb:base", options).unwrap();
         assert_eq!(sql.matches("BEGIN;").count(), 1);
@@ -217,6 +224,25 @@ COMMIT;
             err.to_string().contains("needs a starting point offline"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn revisions_see_the_tag() {
+        let plain = script(
+            &graph(),
+            Dialect::Sqlite,
+            Direction::Up,
+            "head",
+            RunOptions::default(),
+        )
+        .unwrap();
+        assert!(!plain.contains("seeded"));
+        let tagged = RunOptions {
+            tag: Some("seed".into()),
+            ..RunOptions::default()
+        };
+        let seeded = script(&graph(), Dialect::Sqlite, Direction::Up, "head", tagged).unwrap();
+        assert!(seeded.contains("UPDATE t SET x = 'seeded';"), "{seeded}");
     }
 
     #[test]

@@ -186,8 +186,9 @@ test_each_backend!(
         let m = Migrator::connect(&g, &test_db.url).await.unwrap();
         let single = RunOptions {
             single_transaction: true,
+            ..RunOptions::default()
         };
-        let result = m.migrate(Direction::Up, "head", single, |_| {}).await;
+        let result = m.migrate(Direction::Up, "head", single.clone(), |_| {}).await;
         if backend == Backend::MySql {
             let err = result.unwrap_err().to_string();
             assert!(err.contains("MySQL commits DDL as it runs"), "{err}");
