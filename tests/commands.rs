@@ -171,10 +171,14 @@ fn the_command_surface_over_a_branched_history() {
     );
     assert_eq!(ok(&p, &["heads"]), "mmmm9 (head) (mergepoint)\n");
     assert!(ok(&p, &["show", "mmmm9"]).contains("Merges: bbbb2, cccc3, ssss2\n"));
-    assert!(ok(&p, &["heads", "--verbose"]).starts_with("Rev: mmmm9 (head) (mergepoint)\nMerges: bbbb2, cccc3, ssss2\n"));
+    assert!(ok(&p, &["heads", "--verbose"])
+        .starts_with("Rev: mmmm9 (head) (mergepoint)\nMerges: bbbb2, cccc3, ssss2\n"));
     let verbose_history = ok(&p, &["history", "--verbose", "-r", "ssss1:ssss2"]);
     assert_eq!(verbose_history.matches("Rev: ").count(), 2, "{verbose_history}");
-    assert!(verbose_history.starts_with("Rev: ssss2\nParent: ssss1\n"), "{verbose_history}");
+    assert!(
+        verbose_history.starts_with("Rev: ssss2\nParent: ssss1\n"),
+        "{verbose_history}"
+    );
     let up = p.autogen(&["upgrade", "head"]);
     assert_success(&up);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! Output is one long line per call; [`crate::rustfmt`] lays it out.
 
 use autogen_schema::{
-    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, Op, StringLen, Table,
+    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart, Op, StringLen, Table,
 };
 
 /// `op.create_table(...);` and friends.
@@ -29,6 +29,21 @@ fn table_expr(table: &Table) -> String {
     }
     for fk in &table.foreign_keys {
         out.push_str(&format!(".foreign_key({})", foreign_key_expr(fk)));
+    }
+    for unique in &table.unique_constraints {
+        match &unique.name {
+            Some(name) => out.push_str(&format!(".unique({name:?}, {})", str_array(&unique.columns))),
+            None => out.push_str(&format!(".unique_unnamed({})", str_array(&unique.columns))),
+        }
+    }
+    for check in &table.checks {
+        match &check.name {
+            Some(name) => out.push_str(&format!(".check({name:?}, {:?})", check.expression)),
+            None => out.push_str(&format!(".check_unnamed({:?})", check.expression)),
+        }
+    }
+    if let Some(comment) = &table.comment {
+        out.push_str(&format!(".comment({comment:?})"));
     }
     for index in &table.indexes {
         out.push_str(&format!(".index({})", index_expr(index)));
@@ -56,6 +71,9 @@ fn column_expr(column: &Column) -> String {
     if column.unique {
         out.push_str(".unique()");
     }
+    if let Some(comment) = &column.comment {
+        out.push_str(&format!(".comment({comment:?})"));
+    }
     out
 }
 
@@ -73,14 +91,32 @@ fn default_literal(value: &DefaultValue) -> String {
 }
 
 fn index_expr(index: &Index) -> String {
+    // Leading columns go in `Index::new`; whatever follows an expression is appended in order.
+    let leading: Vec<String> = index
+        .parts
+        .iter()
+        .map_while(|p| match p {
+            IndexPart::Column(c) => Some(c.clone()),
+            IndexPart::Expression(_) => None,
+        })
+        .collect();
     let mut out = format!(
         "Index::new({:?}, {:?}, {})",
         index.name,
         index.table,
-        str_array(&index.columns)
+        str_array(&leading)
     );
+    for part in &index.parts[leading.len()..] {
+        match part {
+            IndexPart::Column(c) => out.push_str(&format!(".column({c:?})")),
+            IndexPart::Expression(e) => out.push_str(&format!(".expression({e:?})")),
+        }
+    }
     if index.unique {
         out.push_str(".unique()");
+    }
+    if let Some(predicate) = &index.where_clause {
+        out.push_str(&format!(".where_clause({predicate:?})"));
     }
     out
 }

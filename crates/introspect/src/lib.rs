@@ -7,6 +7,7 @@
 //! **This crate reads; it never decides what differs.**
 #![deny(missing_docs)]
 
+mod sql_text;
 mod sqlite;
 
 use autogen_schema::{Dialect, Schema};

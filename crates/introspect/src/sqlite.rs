@@ -2,18 +2,22 @@
 //!
 //! sea-schema's SQLite discovery is not used: it maps the declared type to a
 //! `ColumnType` lossily (`integer` becomes `BigInteger`, `enum_text` becomes
-//! `Text`), drops foreign key names and partial-index predicates, and
-//! queries per table. SQLite keeps each declared type verbatim, so reading
+//! `Text`), misses CHECK constraints, foreign key names, index expressions and
+//! partial-index predicates, and queries per table. CHECKs, index expressions
+//! and predicates are read from the stored DDL text (`sql_text`). SQLite keeps each declared type verbatim, so reading
 //! it directly and parsing it with [`Dialect::parse_column_type`] is both
 //! exact and a fixed number of queries (one per object kind, joined over
 //! `sqlite_master`).
 
 use std::collections::btree_map::{BTreeMap, Entry};
 
-use autogen_schema::{Column, Dialect, ForeignKey, ForeignKeyAction, Index, PrimaryKey, Schema, Table};
+use autogen_schema::{
+    Column, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
+    UniqueConstraint,
+};
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
 
-use crate::Error;
+use crate::{sql_text, Error};
 
 const DIALECT: Dialect = Dialect::Sqlite;
 
@@ -25,8 +29,9 @@ const COLUMNS: &str = "SELECT m.name AS tbl, c.name, c.type, c.\"notnull\", c.df
      FROM sqlite_master m JOIN pragma_table_info(m.name) c \
      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, c.cid";
 
-const INDEXES: &str = "SELECT m.name AS tbl, l.name, l.\"unique\", l.origin, i.name AS col \
+const INDEXES: &str = "SELECT m.name AS tbl, l.name, l.\"unique\", l.origin, i.name AS col, s.sql \
      FROM sqlite_master m JOIN pragma_index_list(m.name) l JOIN pragma_index_info(l.name) i \
+     LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = l.name \
      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, l.name, i.seqno";
 
 const FOREIGN_KEYS: &str = "SELECT m.name AS tbl, f.id, f.\"table\" AS ref_table, f.\"from\", f.\"to\", \
@@ -64,6 +69,8 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
             default: default.map(|d| DIALECT.parse_default(&d)),
             auto_increment: false,
             unique: false,
+            // SQLite has no comments.
+            comment: None,
         });
     }
     for (table, mut key) in primary_keys {
@@ -81,37 +88,51 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         });
     }
 
-    let mut indexes: BTreeMap<(String, String), (Index, String)> = BTreeMap::new();
+    // (table, index) → (index, origin, the key parts as CREATE INDEX wrote them)
+    let mut indexes: BTreeMap<(String, String), (Index, String, Vec<String>)> = BTreeMap::new();
     for row in query(db, INDEXES).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let unique: i32 = get(&row, "unique")?;
         let origin: String = get(&row, "origin")?;
         let column: Option<String> = get(&row, "col")?;
-        let column = column.ok_or_else(|| Error::Catalog {
-            object: format!("index '{name}'"),
-            detail: "expression indexes are not supported yet".into(),
-        })?;
+        let sql: Option<String> = get(&row, "sql")?;
         let entry = indexes.entry((table.clone(), name.clone())).or_insert_with(|| {
             let mut index = Index::new(name, table, Vec::<String>::new());
             index.unique = unique != 0;
-            (index, origin)
+            // Only CREATE INDEX text says what an expression part or a predicate is.
+            let (texts, predicate) = sql.as_deref().map(sql_text::index_parts).unwrap_or_default();
+            index.where_clause = predicate;
+            (index, origin, texts)
         });
-        entry.0.columns.push(column);
+        let (index, _, texts) = entry;
+        let part = match column {
+            Some(column) => IndexPart::Column(column),
+            None => IndexPart::Expression(texts.get(index.parts.len()).cloned().unwrap_or_default()),
+        };
+        index.parts.push(part);
     }
-    for ((table, _), (index, origin)) in indexes {
+    for ((table, _), (index, origin, _)) in indexes {
         let (t, _) = table_entry(&mut tables, &table)?;
+        let columns: Vec<String> = index.column_names().map(str::to_owned).collect();
         match origin.as_str() {
             // The primary key's own index is the primary key.
             "pk" => {}
             // An inline `UNIQUE` on one column is that column's property, as SeaORM declares it.
-            "u" if index.columns.len() == 1 => {
-                if let Some(c) = t.columns.iter_mut().find(|c| c.name == index.columns[0]) {
+            "u" if columns.len() == 1 => {
+                if let Some(c) = t.columns.iter_mut().find(|c| c.name == columns[0]) {
                     c.unique = true;
                 }
             }
+            // SQLite names UNIQUE constraints itself (sqlite_autoindex_…); the name is not the user's.
+            "u" => t
+                .unique_constraints
+                .push(UniqueConstraint { name: None, columns }),
             _ => t.indexes.push(index),
         }
+    }
+    for (t, sql) in tables.values_mut() {
+        t.checks = sql_text::table_checks(sql);
     }
 
     let mut foreign_keys: BTreeMap<(String, i32), ForeignKey> = BTreeMap::new();

@@ -25,9 +25,13 @@ CREATE TABLE "post" (
     "user_id" integer NOT NULL,
     "title" varchar NOT NULL,
     "slug" varchar NOT NULL,
-    FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE SET NULL
+    "views" integer NOT NULL DEFAULT 0 CHECK (views >= 0),
+    FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE SET NULL,
+    UNIQUE ("title", "slug"),
+    CONSTRAINT "title_not_empty" CHECK (length(title) > 0)
 );
 CREATE UNIQUE INDEX "idx-post-user_slug" ON "post" ("user_id", "slug");
+CREATE INDEX "idx-post-lower_title" ON "post" (lower("title"), "id") WHERE views > 10;
 CREATE TABLE "post_tag" (
     "post_id" integer NOT NULL,
     "tag" varchar NOT NULL,
@@ -62,11 +66,21 @@ fn expected() -> Schema {
             .column(Column::new("user_id", ColumnType::Integer))
             .column(Column::new("title", ColumnType::String(StringLen::None)))
             .column(Column::new("slug", ColumnType::String(StringLen::None)))
+            .column(Column::new("views", ColumnType::Integer).default(0))
             .primary_key(["id"])
             .foreign_key(
                 ForeignKey::new(["user_id"], "user", ["id"])
                     .on_delete(ForeignKeyAction::Cascade)
                     .on_update(ForeignKeyAction::SetNull),
+            )
+            .unique_unnamed(["title", "slug"])
+            .check_unnamed("views >= 0")
+            .check("title_not_empty", "length(title) > 0")
+            .index(
+                Index::new("idx-post-lower_title", "post", Vec::<String>::new())
+                    .expression(r#"lower("title")"#)
+                    .column("id")
+                    .where_clause("views > 10"),
             )
             .index(Index::new("idx-post-user_slug", "post", ["user_id", "slug"]).unique()),
     );

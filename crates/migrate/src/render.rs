@@ -7,10 +7,12 @@
 //! panic on (a type the backend lacks, an ALTER SQLite cannot do) is checked
 //! first and returned as a [`RenderError`].
 
-use autogen_schema::{Column, DefaultValue, Dialect, ForeignKeyAction, Index, Op, Table, UnsupportedType};
+use autogen_schema::{
+    Column, DefaultValue, Dialect, ForeignKeyAction, Index, IndexPart, Op, Table, UnsupportedType,
+};
 use sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey, ForeignKeyAction as SeaAction, MysqlQueryBuilder,
-    PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
+    Alias, ColumnDef, ConditionalStatement, Expr, ForeignKey, ForeignKeyAction as SeaAction,
+    MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
 };
 use thiserror::Error;
 
@@ -37,8 +39,11 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
     Ok(match op {
         Op::CreateTable(table) => {
             let mut sql = vec![build(&create_table(table, dialect)?, dialect)];
+            if dialect == Dialect::Postgres {
+                sql.extend(postgres_comments(table));
+            }
             for index in &table.indexes {
-                sql.push(build(&create_index(index), dialect));
+                sql.push(build(&create_index(index, dialect)?, dialect));
             }
             sql
         }
@@ -63,7 +68,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
                 .to_owned();
             vec![build(&alter, dialect)]
         }
-        Op::CreateIndex(index) => vec![build(&create_index(index), dialect)],
+        Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
         Op::DropIndex { table, name } => {
             let drop = sea_query::Index::drop()
                 .name(name)
@@ -120,7 +125,54 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
             .on_update(action(fk.on_update));
         create.foreign_key(&mut def);
     }
+    for unique in &table.unique_constraints {
+        let mut index = sea_query::Index::create().unique().to_owned();
+        if let Some(name) = &unique.name {
+            index.name(name);
+        }
+        for column in &unique.columns {
+            index.col(Alias::new(column));
+        }
+        create.index(&mut index);
+    }
+    for check in &table.checks {
+        let expr = Expr::cust(check.expression.clone());
+        match &check.name {
+            Some(name) => create.check((Alias::new(name), expr)),
+            None => create.check(expr),
+        };
+    }
+    if dialect == Dialect::MySql {
+        if let Some(comment) = &table.comment {
+            create.comment(comment);
+        }
+    }
     Ok(create)
+}
+
+/// PostgreSQL keeps comments outside `CREATE TABLE`: `COMMENT ON …`.
+fn postgres_comments(table: &Table) -> Vec<String> {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let ident = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut sql = Vec::new();
+    if let Some(comment) = &table.comment {
+        sql.push(format!(
+            "COMMENT ON TABLE {} IS {}",
+            ident(&table.name),
+            quote(comment)
+        ));
+    }
+    for column in &table.columns {
+        if let Some(comment) = &column.comment {
+            sql.push(format!(
+                "COMMENT ON COLUMN {}.{} IS {}",
+                ident(&table.name),
+                ident(&column.name),
+                quote(comment)
+            ));
+        }
+    }
+    sql
 }
 
 fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<ColumnDef, RenderError> {
@@ -141,6 +193,9 @@ fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<Co
     if column.unique {
         def.unique_key();
     }
+    if let (Dialect::MySql, Some(comment)) = (dialect, &column.comment) {
+        def.comment(comment);
+    }
     Ok(def)
 }
 
@@ -157,18 +212,31 @@ fn default_expr(default: &DefaultValue) -> Expr {
     }
 }
 
-fn create_index(index: &Index) -> sea_query::IndexCreateStatement {
+fn create_index(index: &Index, dialect: Dialect) -> Result<sea_query::IndexCreateStatement, RenderError> {
     let mut create = sea_query::Index::create()
         .name(&index.name)
         .table(Alias::new(&index.table))
         .to_owned();
-    for column in &index.columns {
-        create.col(Alias::new(column));
+    for part in &index.parts {
+        match part {
+            IndexPart::Column(column) => create.col(Alias::new(column)),
+            IndexPart::Expression(sql) => create.col(Expr::cust(sql.clone())),
+        };
     }
     if index.unique {
         create.unique();
     }
-    create
+    if let Some(predicate) = &index.where_clause {
+        if dialect == Dialect::MySql {
+            return Err(RenderError::Unsupported {
+                dialect,
+                what: format!("create the partial index '{}'", index.name),
+                fix: "drop `.where_clause(...)`, or index a generated column instead".into(),
+            });
+        }
+        create.and_where(Expr::cust(predicate.clone()));
+    }
+    Ok(create)
 }
 
 fn action(action: ForeignKeyAction) -> SeaAction {

@@ -13,7 +13,7 @@
 #![deny(missing_docs)]
 
 use autogen_schema::{
-    Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, PrimaryKey, Schema, Table,
+    Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
 };
 use sea_orm::sea_query::{self, ForeignKeyAction as SeaAction};
 use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
@@ -103,8 +103,10 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
                 .map(|e| dialect.parse_default(&expr_sql(e, backend))),
             auto_increment: spec.auto_increment,
             unique: spec.unique,
+            comment: spec.comment.as_deref().and_then(without_rename_hint),
         });
     }
+    table.comment = entity.comment().map(str::to_owned);
     let key: Vec<String> = E::PrimaryKey::iter()
         .map(|pk| pk.into_column().as_str().to_owned())
         .collect();
@@ -130,11 +132,26 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
         table.indexes.push(Index {
             name: spec.get_name().expect("SeaORM names every index").to_owned(),
             table: table.name.clone(),
-            columns: spec.get_column_names(),
+            parts: spec
+                .get_column_names()
+                .into_iter()
+                .map(IndexPart::Column)
+                .collect(),
             unique: index.is_unique_key(),
+            where_clause: None,
         });
     }
     table
+}
+
+/// SeaORM writes `renamed_from` into the column comment (`renamed_from "old"`,
+/// or `text; renamed_from "old"`); the comment a database gets is the rest.
+fn without_rename_hint(comment: &str) -> Option<String> {
+    let text = match comment.rfind("renamed_from \"") {
+        Some(at) => comment[..at].trim_end().trim_end_matches(';'),
+        None => comment,
+    };
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 fn action(action: Option<SeaAction>) -> ForeignKeyAction {

@@ -21,7 +21,7 @@ mod sea_query_types;
 
 pub use dialect::{Dialect, UnsupportedType};
 pub use model::{
-    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, PrimaryKey,
-    Schema, StringLen, Table,
+    Check, Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart, IntervalFields,
+    PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
 pub use op::{invert_all, replay, ApplyError, InvertError, Op};

@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 pub struct Schema {
     /// Tables by name.
     pub tables: BTreeMap<String, Table>,
+    /// Named enumeration types (PostgreSQL `CREATE TYPE … AS ENUM`) and their
+    /// labels in order. MySQL's inline `ENUM` lives in the column type instead.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Vec<String>>,
 }
 
 impl Schema {
@@ -56,6 +60,33 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// Foreign keys held by this table.
     pub foreign_keys: Vec<ForeignKey>,
+    /// UNIQUE constraints over several columns (a single column's is [`Column::unique`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique_constraints: Vec<UniqueConstraint>,
+    /// CHECK constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Table comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A UNIQUE constraint over several columns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniqueConstraint {
+    /// Constraint name; SQLite does not keep one.
+    pub name: Option<String>,
+    /// Columns, in constraint order.
+    pub columns: Vec<String>,
+}
+
+/// A CHECK constraint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// Constraint name; SQLite does not keep one.
+    pub name: Option<String>,
+    /// The condition, as the backend prints it.
+    pub expression: String,
 }
 
 impl Table {
@@ -67,6 +98,9 @@ impl Table {
             primary_key: None,
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
+            unique_constraints: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
         }
     }
 
@@ -94,6 +128,56 @@ impl Table {
         self
     }
 
+    /// Adds a UNIQUE constraint over these columns.
+    pub fn unique<I, S>(mut self, name: impl Into<String>, columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.unique_constraints.push(UniqueConstraint {
+            name: Some(name.into()),
+            columns: columns.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Adds an unnamed UNIQUE constraint over these columns (SQLite keeps no names).
+    pub fn unique_unnamed<I, S>(mut self, columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.unique_constraints.push(UniqueConstraint {
+            name: None,
+            columns: columns.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Adds a CHECK constraint.
+    pub fn check(mut self, name: impl Into<String>, expression: impl Into<String>) -> Self {
+        self.checks.push(Check {
+            name: Some(name.into()),
+            expression: expression.into(),
+        });
+        self
+    }
+
+    /// Adds an unnamed CHECK constraint (SQLite keeps no names).
+    pub fn check_unnamed(mut self, expression: impl Into<String>) -> Self {
+        self.checks.push(Check {
+            name: None,
+            expression: expression.into(),
+        });
+        self
+    }
+
+    /// Sets the table comment.
+    pub fn comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
+    }
+
     /// Adds an index on this table; its `table` is set to this table's name.
     pub fn index(mut self, mut index: Index) -> Self {
         index.table = self.name.clone();
@@ -116,6 +200,13 @@ impl Table {
         self.primary_key
             .as_ref()
             .is_some_and(|pk| pk.columns.iter().any(|c| c == column))
+    }
+
+    /// Whether a foreign key of this table starts at `column`.
+    pub fn is_foreign_key_column(&self, column: &str) -> bool {
+        self.foreign_keys
+            .iter()
+            .any(|fk| fk.columns.iter().any(|c| c == column))
     }
 
     /// The tables this table's foreign keys point at, itself excluded.
@@ -149,6 +240,9 @@ pub struct Column {
     pub auto_increment: bool,
     /// An unnamed single-column UNIQUE constraint, as SeaORM's `unique` declares it.
     pub unique: bool,
+    /// Column comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Column {
@@ -161,7 +255,14 @@ impl Column {
             default: None,
             auto_increment: false,
             unique: false,
+            comment: None,
         }
+    }
+
+    /// Sets the column comment.
+    pub fn comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
     }
 
     /// Allows NULL.
@@ -349,10 +450,22 @@ pub struct Index {
     pub name: String,
     /// The indexed table.
     pub table: String,
-    /// Indexed columns, in index order.
-    pub columns: Vec<String>,
+    /// What is indexed, in index order.
+    pub parts: Vec<IndexPart>,
     /// Whether the index enforces uniqueness.
     pub unique: bool,
+    /// A partial index's predicate, as the backend prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub where_clause: Option<String>,
+}
+
+/// One indexed element.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexPart {
+    /// A column, by name.
+    Column(String),
+    /// An expression such as `lower(email)`, as the backend prints it.
+    Expression(String),
 }
 
 impl Index {
@@ -365,8 +478,9 @@ impl Index {
         Self {
             name: name.into(),
             table: table.into(),
-            columns: columns.into_iter().map(Into::into).collect(),
+            parts: columns.into_iter().map(|c| IndexPart::Column(c.into())).collect(),
             unique: false,
+            where_clause: None,
         }
     }
 
@@ -374,6 +488,41 @@ impl Index {
     pub fn unique(mut self) -> Self {
         self.unique = true;
         self
+    }
+
+    /// Appends a column part.
+    pub fn column(mut self, name: impl Into<String>) -> Self {
+        self.parts.push(IndexPart::Column(name.into()));
+        self
+    }
+
+    /// Appends an expression part, e.g. `lower(email)`.
+    pub fn expression(mut self, sql: impl Into<String>) -> Self {
+        self.parts.push(IndexPart::Expression(sql.into()));
+        self
+    }
+
+    /// Makes the index partial: only rows where `predicate` holds.
+    pub fn where_clause(mut self, predicate: impl Into<String>) -> Self {
+        self.where_clause = Some(predicate.into());
+        self
+    }
+
+    /// The indexed columns (expression parts left out).
+    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            IndexPart::Column(c) => Some(c.as_str()),
+            IndexPart::Expression(_) => None,
+        })
+    }
+}
+
+impl fmt::Display for IndexPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexPart::Column(c) => f.write_str(c),
+            IndexPart::Expression(e) => write!(f, "({e})"),
+        }
     }
 }
 

@@ -163,10 +163,10 @@ impl Op {
                     return Err(ApplyError::IndexExists(index.name.clone()));
                 }
                 let t = table_mut(schema, &index.table)?;
-                if let Some(missing) = index.columns.iter().find(|c| t.get_column(c).is_none()) {
+                if let Some(missing) = index.column_names().find(|c| t.get_column(c).is_none()) {
                     return Err(ApplyError::NoSuchColumn {
                         table: index.table.clone(),
-                        column: missing.clone(),
+                        column: missing.to_owned(),
                     });
                 }
                 t.indexes.push(index.clone());
@@ -257,7 +257,11 @@ impl fmt::Display for Op {
                 if i.unique { "unique " } else { "" },
                 i.name,
                 i.table,
-                i.columns.join(", ")
+                i.parts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Op::DropIndex { table, name } => write!(f, "removed index '{name}' on '{table}'"),
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
@@ -301,9 +305,19 @@ fn column_user(table: &Table, column: &str) -> Option<String> {
     if let Some(index) = table
         .indexes
         .iter()
-        .find(|i| i.columns.iter().any(|c| c == column))
+        .find(|i| i.column_names().any(|c| c == column))
     {
         return Some(format!("index '{}'", index.name));
+    }
+    if let Some(unique) = table
+        .unique_constraints
+        .iter()
+        .find(|u| u.columns.iter().any(|c| c == column))
+    {
+        return Some(match &unique.name {
+            Some(name) => format!("unique constraint '{name}'"),
+            None => "a unique constraint".to_owned(),
+        });
     }
     table
         .foreign_keys

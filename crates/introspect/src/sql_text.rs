@@ -1,0 +1,186 @@
+//! Reading the pieces of stored DDL text that SQLite's pragmas do not report:
+//! CHECK constraints, index expressions and partial-index predicates.
+//!
+//! This is a scanner, not a parser: it tracks parentheses and quotes so that
+//! commas, keywords and parentheses inside strings or sub-expressions are not
+//! mistaken for structure.
+
+use autogen_schema::Check;
+
+/// Byte offsets in `text` of characters outside quotes, with their
+/// parenthesis depth (an opening parenthesis counts as inside).
+fn scan(text: &str) -> Vec<(usize, char, i32)> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut depth = 0;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' | '`' => quote = Some(c),
+            '[' => quote = Some(']'),
+            '(' => {
+                depth += 1;
+                out.push((i, c, depth));
+            }
+            ')' => {
+                out.push((i, c, depth));
+                depth -= 1;
+            }
+            _ => out.push((i, c, depth)),
+        }
+    }
+    out
+}
+
+/// The text inside the parentheses that open at byte `open`.
+fn enclosed(text: &str, open: usize) -> Option<(&str, usize)> {
+    let chars = scan(text);
+    let start = chars.iter().position(|(i, _, _)| *i == open)?;
+    let depth = chars[start].2;
+    let close = chars[start + 1..]
+        .iter()
+        .find(|(_, c, d)| *c == ')' && *d == depth)?
+        .0;
+    Some((text[open + 1..close].trim(), close))
+}
+
+/// Where `keyword` occurs as a word, outside quotes, at parenthesis `depth`.
+fn keyword_positions(text: &str, keyword: &str, depth: i32) -> Vec<usize> {
+    let upper = text.to_ascii_uppercase();
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    scan(text)
+        .into_iter()
+        .filter(|(i, _, d)| {
+            *d == depth
+                && upper[*i..].starts_with(keyword)
+                && !is_word(upper[..*i].chars().next_back())
+                && !is_word(upper[*i + keyword.len()..].chars().next())
+        })
+        .map(|(i, _, _)| i)
+        .collect()
+}
+
+/// Splits at commas outside quotes at parenthesis depth 0.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c, d) in scan(text) {
+        if c == ',' && d == 0 {
+            parts.push(text[start..i].trim());
+            start = i + 1;
+        }
+    }
+    parts.push(text[start..].trim());
+    parts
+}
+
+/// `"name"`, `` `name` ``, `[name]` or `name` → `name`.
+fn unquote(ident: &str) -> String {
+    let ident = ident.trim();
+    for (open, close) in [('"', '"'), ('`', '`'), ('[', ']')] {
+        if let Some(inner) = ident.strip_prefix(open).and_then(|i| i.strip_suffix(close)) {
+            return inner.replace(&format!("{close}{close}"), &close.to_string());
+        }
+    }
+    ident.to_owned()
+}
+
+/// The CHECK constraints of a `CREATE TABLE` statement, column-level and
+/// table-level, with their names where `CONSTRAINT <name>` gives one.
+pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for at in keyword_positions(create_table, "CHECK", 1) {
+        let Some(open) = create_table[at..].find('(').map(|o| o + at) else {
+            continue;
+        };
+        let Some((expression, _)) = enclosed(create_table, open) else {
+            continue;
+        };
+        // `CONSTRAINT name CHECK`: the two words before, if they are that.
+        let before: Vec<&str> = create_table[..at].split_whitespace().rev().take(2).collect();
+        let name = match before.as_slice() {
+            [name, word] if word.eq_ignore_ascii_case("CONSTRAINT") => Some(unquote(name)),
+            _ => None,
+        };
+        checks.push(Check {
+            name,
+            expression: expression.to_owned(),
+        });
+    }
+    checks
+}
+
+/// The key parts and the `WHERE` predicate of a `CREATE INDEX` statement.
+pub(crate) fn index_parts(create_index: &str) -> (Vec<String>, Option<String>) {
+    let on = keyword_positions(create_index, "ON", 0);
+    let Some(open) = on
+        .first()
+        .and_then(|at| create_index[*at..].find('(').map(|o| o + at))
+    else {
+        return (Vec::new(), None);
+    };
+    let Some((list, close)) = enclosed(create_index, open) else {
+        return (Vec::new(), None);
+    };
+    let parts = split_top_level(list).into_iter().map(str::to_owned).collect();
+    let rest = &create_index[close + 1..];
+    let predicate = keyword_positions(rest, "WHERE", 0).first().map(|at| {
+        rest[at + "WHERE".len()..]
+            .trim()
+            .trim_end_matches(';')
+            .trim()
+            .to_owned()
+    });
+    (parts, predicate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_are_found_with_and_without_names() {
+        let sql = r#"CREATE TABLE "t" ( "a" integer NOT NULL CHECK (a > 0), "b" text DEFAULT 'CHECK (x)',
+            CONSTRAINT "b_short" CHECK (length(b) < 10), CHECK ((a) <> 3) )"#;
+        assert_eq!(
+            table_checks(sql),
+            [
+                Check {
+                    name: None,
+                    expression: "a > 0".into()
+                },
+                Check {
+                    name: Some("b_short".into()),
+                    expression: "length(b) < 10".into()
+                },
+                Check {
+                    name: None,
+                    expression: "(a) <> 3".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn index_expressions_and_predicates() {
+        let sql =
+            r#"CREATE UNIQUE INDEX "ix" ON "t" ("a", lower("b"), substr(c, 1, 2)) WHERE a > 0 AND b <> 'x'"#;
+        assert_eq!(
+            index_parts(sql),
+            (
+                vec![
+                    r#""a""#.to_owned(),
+                    r#"lower("b")"#.to_owned(),
+                    "substr(c, 1, 2)".to_owned()
+                ],
+                Some("a > 0 AND b <> 'x'".to_owned())
+            )
+        );
+        assert_eq!(index_parts(r#"CREATE INDEX "i" ON "t" ("a")"#).1, None);
+    }
+}
