@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{ColumnType, DefaultValue, StringLen};
+use crate::normalize;
 
 /// A SQL dialect autogen can compare and render.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,10 +78,19 @@ impl Dialect {
         Ok(sql)
     }
 
+    /// The type as this dialect stores and reports it, in canonical spelling
+    /// (`varchar(255)` on PostgreSQL is `character varying(255)`).
+    pub fn stored_type(self, column_type: &ColumnType) -> Result<String, UnsupportedType> {
+        Ok(normalize::canonical_type(
+            self,
+            &self.column_type_sql(column_type)?,
+        ))
+    }
+
     /// Whether two types are stored identically by this dialect.
     pub fn same_type(self, a: &ColumnType, b: &ColumnType) -> bool {
-        match (self.column_type_sql(a), self.column_type_sql(b)) {
-            (Ok(a), Ok(b)) => a.eq_ignore_ascii_case(&b),
+        match (self.stored_type(a), self.stored_type(b)) {
+            (Ok(a), Ok(b)) => a == b,
             _ => a == b,
         }
     }
@@ -102,8 +112,10 @@ impl Dialect {
     /// Enclosing parentheses and keyword case do not count.
     pub fn same_default(self, a: Option<&DefaultValue>, b: Option<&DefaultValue>) -> bool {
         let normal = |d: Option<&DefaultValue>| {
-            d.map(|d| match d {
-                DefaultValue::String(_) => self.default_sql(d),
+            d.map(|d| match (self, d) {
+                (_, DefaultValue::String(_)) => self.default_sql(d),
+                // MySQL has no boolean: TRUE is stored, and reported, as 1.
+                (Dialect::MySql, DefaultValue::Bool(b)) => i32::from(*b).to_string(),
                 _ => strip_parens(&self.default_sql(d)).to_ascii_uppercase(),
             })
         };
@@ -112,11 +124,16 @@ impl Dialect {
 
     /// Reads a type as the backend reports it back into the model.
     ///
-    /// Only SQLite is parsed here: it reports the declared text verbatim, so
-    /// this is the inverse of [`Dialect::column_type_sql`]. Text that no
-    /// SeaORM type renders to stays [`ColumnType::Custom`], which compares by
-    /// its text and so never invents a difference.
+    /// SQLite reports the declared text verbatim, so for it this is the
+    /// inverse of [`Dialect::column_type_sql`]; PostgreSQL's `format_type` and
+    /// MySQL's `COLUMN_TYPE` spellings are read through their canonical forms.
+    /// Text that no SeaORM type renders to stays [`ColumnType::Custom`], which
+    /// compares by its text and so never invents a difference.
     pub fn parse_column_type(self, sql: &str) -> ColumnType {
+        if self != Dialect::Sqlite {
+            return normalize::parse_type(self, sql)
+                .unwrap_or_else(|| ColumnType::Custom(normalize::canonical_type(self, sql)));
+        }
         let text = sql.trim();
         let lower = text.to_ascii_lowercase();
         let (base, args) = split_type_args(&lower);
@@ -164,7 +181,15 @@ impl Dialect {
 
     /// Reads a default as the backend reports it back into the model.
     pub fn parse_default(self, sql: &str) -> DefaultValue {
-        let text = strip_parens(sql.trim());
+        let text = match self {
+            Dialect::Postgres => normalize::strip_postgres_casts(strip_parens(sql.trim())),
+            Dialect::Sqlite | Dialect::MySql => sql.trim(),
+        };
+        let text = strip_parens(text);
+        // MariaDB spells the keyword as a function.
+        if text.eq_ignore_ascii_case("current_timestamp()") {
+            return DefaultValue::Expr("CURRENT_TIMESTAMP".to_owned());
+        }
         if text.eq_ignore_ascii_case("null") {
             return DefaultValue::Null;
         }
@@ -332,6 +357,19 @@ mod tests {
             Dialect::Sqlite.parse_column_type("geometry"),
             ColumnType::Custom("geometry".into())
         );
+    }
+
+    #[test]
+    fn every_dialect_reads_back_what_it_renders() {
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            for t in every_type() {
+                let Ok(sql) = dialect.column_type_sql(&t) else {
+                    continue;
+                };
+                let back = dialect.parse_column_type(&sql);
+                assert!(dialect.same_type(&t, &back), "{dialect}: {t:?} rendered {sql:?} read back as {back:?}");
+            }
+        }
     }
 
     #[test]

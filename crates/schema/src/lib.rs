@@ -16,6 +16,7 @@
 
 mod dialect;
 mod model;
+mod normalize;
 mod op;
 mod sea_query_types;
 

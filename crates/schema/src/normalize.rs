@@ -1,0 +1,373 @@
+//! PostgreSQL's and MySQL's own spellings of types and defaults, brought to
+//! one canonical form so that equal things compare equal.
+//!
+//! PostgreSQL reports `character varying(255)` for what sea-query writes as
+//! `varchar(255)`, `numeric` for `decimal`, `timestamp without time zone` for
+//! `timestamp`; MariaDB reports `int(11)` for `int` and `tinyint(1)` for
+//! `bool`. Both sides of a comparison go through [`canonical_type`].
+
+use crate::dialect::Dialect;
+use crate::model::{ColumnType, IntervalFields, StringLen};
+
+/// The canonical spelling of a type in `dialect`: lower case, single spaces,
+/// no spaces inside the argument list, aliases resolved.
+pub(crate) fn canonical_type(dialect: Dialect, sql: &str) -> String {
+    let lower = sql
+        .trim()
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let compact = compact_args(&lower);
+    match dialect {
+        Dialect::Sqlite => compact,
+        Dialect::Postgres => match compact.strip_suffix("[]") {
+            Some(element) => format!("{}[]", canonical_type(dialect, element)),
+            None => postgres_alias(&compact),
+        },
+        Dialect::MySql => mysql_alias(&compact),
+    }
+}
+
+/// `decimal(10, 2)` → `decimal(10,2)`, leaving quoted text alone.
+fn compact_args(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        out.push(c);
+        if !quoted && c == ',' {
+            while chars.peek() == Some(&' ') {
+                chars.next();
+            }
+        }
+        if !quoted && c == '(' {
+            while chars.peek() == Some(&' ') {
+                chars.next();
+            }
+        }
+    }
+    out.replace(" (", "(").replace(" )", ")")
+}
+
+/// `name(args) rest` → (`name`, `(args)`, ` rest`).
+fn split_base(text: &str) -> (&str, &str, &str) {
+    match text.find('(') {
+        Some(open) => {
+            let close = text[open..].find(')').map_or(text.len(), |c| open + c + 1);
+            (&text[..open], &text[open..close], &text[close..])
+        }
+        None => match text.find(' ') {
+            Some(space) => (&text[..space], "", &text[space..]),
+            None => (text, "", ""),
+        },
+    }
+}
+
+fn postgres_alias(text: &str) -> String {
+    // Multi-word names first: their arguments sit in the middle.
+    for (short, long) in [
+        ("timestamptz", "timestamp with time zone"),
+        ("timetz", "time with time zone"),
+    ] {
+        if let Some(args) = text.strip_prefix(short) {
+            let (args, _) = args.split_once(' ').unwrap_or((args, ""));
+            return long.replacen(" with", &format!("{args} with"), 1);
+        }
+    }
+    if text.starts_with("timestamp") || text.starts_with("time") {
+        let (base, args, rest) = split_base(text);
+        let rest = if rest.trim().is_empty() {
+            " without time zone"
+        } else {
+            rest
+        };
+        return format!("{base}{args}{rest}");
+    }
+    let (base, args, rest) = split_base(text);
+    let base = match base {
+        "varchar" => "character varying",
+        "char" | "bpchar" => "character",
+        "bool" => "boolean",
+        "decimal" => "numeric",
+        "int" | "int4" => "integer",
+        "int8" => "bigint",
+        "int2" => "smallint",
+        "float8" => "double precision",
+        "float4" => "real",
+        "varbit" => "bit varying",
+        other => other,
+    };
+    let args = match (base, args) {
+        ("character" | "bit", "") if rest.is_empty() => "(1)",
+        (_, args) => args,
+    };
+    format!("{base}{args}{rest}")
+}
+
+fn mysql_alias(text: &str) -> String {
+    let (base, args, rest) = split_base(text);
+    match (base, args) {
+        ("bool" | "boolean", _) => return "tinyint(1)".to_owned(),
+        ("tinyint", "(1)") => return format!("tinyint(1){rest}"),
+        ("enum" | "set", _) => return text.to_owned(),
+        _ => {}
+    }
+    let base = match base {
+        "integer" => "int",
+        "dec" | "numeric" => "decimal",
+        other => other,
+    };
+    let args = match (base, args) {
+        // Display widths are not part of the type.
+        ("tinyint" | "smallint" | "mediumint" | "int" | "bigint" | "year", _) => "",
+        ("decimal", "") => "(10,0)",
+        ("char" | "binary" | "bit", "") => "(1)",
+        (_, args) => args,
+    };
+    format!("{base}{args}{rest}")
+}
+
+/// A type as PostgreSQL's `format_type` or MySQL's `COLUMN_TYPE` prints it,
+/// as a model type; `None` for what no sea-query type renders to.
+pub(crate) fn parse_type(dialect: Dialect, sql: &str) -> Option<ColumnType> {
+    let canonical = canonical_type(dialect, sql);
+    match dialect {
+        Dialect::Sqlite => None,
+        Dialect::Postgres => parse_postgres(&canonical),
+        Dialect::MySql => parse_mysql(&canonical),
+    }
+}
+
+fn numbers(args: &str) -> Vec<u32> {
+    args.trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .filter_map(|a| a.trim().parse().ok())
+        .collect()
+}
+
+fn parse_postgres(text: &str) -> Option<ColumnType> {
+    use ColumnType::*;
+    if let Some(element) = text.strip_suffix("[]") {
+        return parse_postgres(element).map(|t| Array(Box::new(t)));
+    }
+    let (base, args, rest) = split_base(text);
+    let n = numbers(args);
+    Some(match (base, n.as_slice(), rest) {
+        ("smallint", [], "") => SmallInteger,
+        ("integer", [], "") => Integer,
+        ("bigint", [], "") => BigInteger,
+        ("real", [], "") => Float,
+        ("double", [], " precision") => Double,
+        ("numeric", [], "") => Decimal(None),
+        ("numeric", [p, s], "") => Decimal(Some((*p, *s))),
+        ("character", [n], "") => Char(Some(*n)),
+        ("character", [], " varying") => String(StringLen::None),
+        ("character varying", [], "") => String(StringLen::None),
+        ("character varying", [n], "") => String(StringLen::N(*n)),
+        ("text", [], "") => Text,
+        ("boolean", [], "") => Boolean,
+        ("timestamp", [], " without time zone") => DateTime,
+        ("timestamp", [], " with time zone") => TimestampWithTimeZone,
+        ("time", [], " without time zone") => Time,
+        ("date", [], "") => Date,
+        ("interval", [], "") => Interval(None, None),
+        ("interval", [p], "") => Interval(None, Some(*p)),
+        ("interval", [], fields) => Interval(interval_fields(fields.trim()), None),
+        ("bytea", [], "") => VarBinary(StringLen::None),
+        ("bit", [n], "") => Bit(Some(*n)),
+        ("bit varying", [n], "") => VarBit(*n),
+        ("money", [], "") => Money(None),
+        ("json", [], "") => Json,
+        ("jsonb", [], "") => JsonBinary,
+        ("uuid", [], "") => Uuid,
+        ("vector", [], "") => Vector(None),
+        ("vector", [n], "") => Vector(Some(*n)),
+        ("cidr", [], "") => Cidr,
+        ("inet", [], "") => Inet,
+        ("macaddr", [], "") => MacAddr,
+        ("ltree", [], "") => LTree,
+        _ => return None,
+    })
+}
+
+fn interval_fields(text: &str) -> Option<IntervalFields> {
+    use IntervalFields::*;
+    Some(match text {
+        "year" => Year,
+        "month" => Month,
+        "day" => Day,
+        "hour" => Hour,
+        "minute" => Minute,
+        "second" => Second,
+        "year to month" => YearToMonth,
+        "day to hour" => DayToHour,
+        "day to minute" => DayToMinute,
+        "day to second" => DayToSecond,
+        "hour to minute" => HourToMinute,
+        "hour to second" => HourToSecond,
+        "minute to second" => MinuteToSecond,
+        _ => return None,
+    })
+}
+
+fn parse_mysql(text: &str) -> Option<ColumnType> {
+    use ColumnType::*;
+    if let Some(list) = text.strip_prefix("enum(").and_then(|l| l.strip_suffix(')')) {
+        let variants = list
+            .split("','")
+            .map(|v| v.trim_matches('\'').replace("''", "'"))
+            .collect();
+        // MySQL enums are per column; the caller names it after the column.
+        return Some(Enum {
+            name: std::string::String::new(),
+            variants,
+        });
+    }
+    let (base, args, rest) = split_base(text);
+    let n = numbers(args);
+    Some(match (base, n.as_slice(), rest) {
+        ("tinyint", [1], "") => Boolean,
+        ("tinyint", [], "") => TinyInteger,
+        ("tinyint", [], " unsigned") => TinyUnsigned,
+        ("smallint", [], "") => SmallInteger,
+        ("smallint", [], " unsigned") => SmallUnsigned,
+        ("int", [], "") => Integer,
+        ("int", [], " unsigned") => Unsigned,
+        ("bigint", [], "") => BigInteger,
+        ("bigint", [], " unsigned") => BigUnsigned,
+        ("float", [], "") => Float,
+        ("double", [], "") => Double,
+        ("decimal", [p, s], "") => Decimal(Some((*p, *s))),
+        ("char", [n], "") => Char(Some(*n)),
+        ("varchar", [n], "") => String(StringLen::N(*n)),
+        ("text", [], "") => Text,
+        ("datetime", [], "") => DateTime,
+        ("timestamp", [], "") => Timestamp,
+        ("time", [], "") => Time,
+        ("date", [], "") => Date,
+        ("year", [], "") => Year,
+        ("binary", [n], "") => Binary(*n),
+        ("varbinary", [n], "") => VarBinary(StringLen::N(*n)),
+        ("blob", [], "") => Blob,
+        ("bit", [n], "") => Bit(Some(*n)),
+        ("json", [], "") => Json,
+        _ => return None,
+    })
+}
+
+/// PostgreSQL writes a literal default with a cast: `'x'::character varying`,
+/// `'{}'::jsonb`, `(-1)`. The value without its casts, if it is a literal.
+pub(crate) fn strip_postgres_casts(text: &str) -> &str {
+    let original = text.trim();
+    let mut value = original;
+    while let Some(at) = value.rfind("::") {
+        let cast = &value[at + 2..];
+        let is_type = !cast.is_empty()
+            && cast
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ',' | '[' | ']' | '"'));
+        if !is_type {
+            break;
+        }
+        value = value[..at].trim_end();
+    }
+    let literal = value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'');
+    if literal {
+        value
+    } else {
+        original
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_spellings_meet() {
+        for (reported, rendered) in [
+            ("character varying(255)", "varchar(255)"),
+            ("character varying", "varchar"),
+            ("numeric(10,2)", "decimal(10, 2)"),
+            ("timestamp without time zone", "timestamp"),
+            ("timestamp(3) without time zone", "timestamp(3)"),
+            ("boolean", "bool"),
+            ("integer[]", "int4[]"),
+            ("character(1)", "char"),
+            ("timestamp with time zone", "timestamptz"),
+        ] {
+            assert_eq!(
+                canonical_type(Dialect::Postgres, reported),
+                canonical_type(Dialect::Postgres, rendered),
+                "{reported} vs {rendered}"
+            );
+        }
+    }
+
+    #[test]
+    fn mysql_spellings_meet() {
+        for (reported, rendered) in [
+            ("int(11)", "int"),
+            ("tinyint(1)", "bool"),
+            ("bigint(20) unsigned", "bigint UNSIGNED"),
+            ("decimal(10,0)", "decimal"),
+            ("enum('a','b')", "ENUM('a', 'b')"),
+            ("year(4)", "year"),
+        ] {
+            assert_eq!(
+                canonical_type(Dialect::MySql, reported),
+                canonical_type(Dialect::MySql, rendered),
+                "{reported} vs {rendered}"
+            );
+        }
+        assert_ne!(
+            canonical_type(Dialect::MySql, "tinyint(4)"),
+            canonical_type(Dialect::MySql, "bool")
+        );
+    }
+
+    #[test]
+    fn reported_types_read_back() {
+        assert_eq!(
+            parse_type(Dialect::Postgres, "character varying(40)"),
+            Some(ColumnType::String(StringLen::N(40)))
+        );
+        assert_eq!(
+            parse_type(Dialect::Postgres, "interval day to second"),
+            Some(ColumnType::Interval(Some(IntervalFields::DayToSecond), None))
+        );
+        assert_eq!(
+            parse_type(Dialect::Postgres, "text[]"),
+            Some(ColumnType::Array(Box::new(ColumnType::Text)))
+        );
+        assert_eq!(
+            parse_type(Dialect::MySql, "int(10) unsigned"),
+            Some(ColumnType::Unsigned)
+        );
+        assert_eq!(
+            parse_type(Dialect::MySql, "enum('draft','it''s')"),
+            Some(ColumnType::Enum {
+                name: String::new(),
+                variants: vec!["draft".into(), "it's".into()]
+            })
+        );
+        assert_eq!(parse_type(Dialect::Postgres, "tsvector"), None);
+    }
+
+    #[test]
+    fn postgres_casts_come_off_literals_only() {
+        assert_eq!(strip_postgres_casts("'x'::character varying"), "'x'");
+        assert_eq!(strip_postgres_casts("'{}'::jsonb"), "'{}'");
+        assert_eq!(strip_postgres_casts("'a'::text::character varying(10)"), "'a'");
+        assert_eq!(
+            strip_postgres_casts("nextval('s'::regclass)"),
+            "nextval('s'::regclass)"
+        );
+        assert_eq!(strip_postgres_casts("now()"), "now()");
+    }
+}
