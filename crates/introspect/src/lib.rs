@@ -7,11 +7,12 @@
 //! **This crate reads; it never decides what differs.**
 #![deny(missing_docs)]
 
+mod postgres;
 mod sql_text;
 mod sqlite;
 
 use autogen_schema::{Dialect, Schema};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use thiserror::Error;
 
 /// Introspection failed.
@@ -33,12 +34,49 @@ pub enum Error {
     Unsupported(Dialect),
 }
 
+/// What to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The PostgreSQL schema to read; the connection's `current_schema()` if unset.
+    /// (MySQL reads the connected database; SQLite has one.)
+    pub schema: Option<String>,
+}
+
 /// Every table of the connected database, with columns, primary key,
 /// indexes and foreign keys.
 pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
+    introspect_with(db, &Options::default()).await
+}
+
+/// [`introspect`], with options.
+pub async fn introspect_with<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, Error> {
     match db.get_database_backend() {
         DbBackend::Sqlite => sqlite::introspect(db).await,
-        DbBackend::Postgres => Err(Error::Unsupported(Dialect::Postgres)),
+        DbBackend::Postgres => {
+            let schema = match &options.schema {
+                Some(schema) => schema.clone(),
+                None => current_schema(db).await?,
+            };
+            postgres::introspect(db, &schema).await
+        }
         _ => Err(Error::Unsupported(Dialect::MySql)),
     }
+}
+
+/// How many catalog queries introspecting a PostgreSQL schema sends,
+/// whatever its size (one more finds `current_schema()` when no schema is named).
+pub const POSTGRES_QUERIES: usize = postgres::QUERIES;
+
+async fn current_schema<C: ConnectionTrait>(db: &C) -> Result<String, Error> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_schema() AS name",
+        ))
+        .await?
+        .ok_or_else(|| Error::Catalog {
+            object: "current_schema()".into(),
+            detail: "returned no row".into(),
+        })?;
+    Ok(row.try_get("", "name")?)
 }

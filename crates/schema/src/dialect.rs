@@ -367,7 +367,10 @@ mod tests {
                     continue;
                 };
                 let back = dialect.parse_column_type(&sql);
-                assert!(dialect.same_type(&t, &back), "{dialect}: {t:?} rendered {sql:?} read back as {back:?}");
+                assert!(
+                    dialect.same_type(&t, &back),
+                    "{dialect}: {t:?} rendered {sql:?} read back as {back:?}"
+                );
             }
         }
     }

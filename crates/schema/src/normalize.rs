@@ -268,9 +268,9 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     while let Some(at) = value.rfind("::") {
         let cast = &value[at + 2..];
         let is_type = !cast.is_empty()
-            && cast
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ',' | '[' | ']' | '"'));
+            && cast.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ',' | '[' | ']' | '"')
+            });
         if !is_type {
             break;
         }
