@@ -53,11 +53,40 @@ async fn run_on(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn postgres() {
+async fn postgres_revisions() {
     run_on(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn mariadb() {
+async fn mariadb_revisions() {
     run_on(Backend::MySql).await;
+}
+
+/// Entities → autogenerate → upgrade → nothing left to detect, on a real server.
+async fn round_trip_on(backend: Backend) {
+    let Some(db) = backend.fresh().await else { return };
+    let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
+    let run = |args: &[&str]| p.autogen_with_env(args, &[("DATABASE_URL", &db.url)]);
+    let first = run(&["revision", "--autogenerate", "-m", "initial"]);
+    assert_success(&first);
+    assert_eq!(
+        stderr(&first),
+        "Detected added table 'user'\nDetected added index 'idx-user-name' on 'user' (name)\nDetected added table 'post'\n"
+    );
+    assert_success(&run(&["upgrade", "head"]));
+    let check = run(&["check"]);
+    assert_success(&check);
+    assert_eq!(stdout(&check), "No new upgrade operations detected.\n");
+    assert_success(&run(&["downgrade", "base"]));
+    assert_eq!(stdout(&run(&["current"])), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_round_trip() {
+    round_trip_on(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_round_trip() {
+    round_trip_on(Backend::MySql).await;
 }

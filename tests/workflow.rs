@@ -7,8 +7,7 @@ use crate::util::{assert_success, stderr, stdout, Scratch};
 
 async fn introspect(url: &str) -> Schema {
     let db = Database::connect(url).await.unwrap();
-    let mut schema = autogen_introspect::introspect(&db).await.unwrap();
-    schema.retain_tables(|t| t != "autogen_version");
+    let schema = autogen_introspect::introspect(&db).await.unwrap();
     db.close().await.unwrap();
     schema
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{render_revision, RevisionHeader};
-use autogen_migrate::{Direction, Graph, Migrator, Node, RunOptions, Step, VERSION_TABLE};
+use autogen_migrate::{Direction, Graph, Migrator, Node, RunOptions, Step};
 use autogen_schema::{invert_all, Dialect, Op};
 
 use crate::config::{redact, Config};
@@ -466,8 +466,7 @@ async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Resu
             describe(&expected)
         );
     }
-    let mut current = autogen_introspect::introspect(migrator.connection()).await?;
-    current.retain_tables(|t| t != VERSION_TABLE);
+    let current = autogen_introspect::introspect(migrator.connection()).await?;
     let target = project.entities.schema(migrator.dialect());
     let upgrade = autogen_diff::diff(&current, &target);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;

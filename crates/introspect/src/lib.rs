@@ -7,11 +7,12 @@
 //! **This crate reads; it never decides what differs.**
 #![deny(missing_docs)]
 
+mod mysql;
 mod postgres;
 mod sql_text;
 mod sqlite;
 
-use autogen_schema::{Dialect, Schema};
+use autogen_schema::{Schema, VERSION_TABLE};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use thiserror::Error;
 
@@ -29,9 +30,6 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
-    /// This backend cannot be introspected by this version.
-    #[error("introspecting {0} databases is not supported yet; use SQLite")]
-    Unsupported(Dialect),
 }
 
 /// What to read.
@@ -40,6 +38,8 @@ pub struct Options {
     /// The PostgreSQL schema to read; the connection's `current_schema()` if unset.
     /// (MySQL reads the connected database; SQLite has one.)
     pub schema: Option<String>,
+    /// Read autogen's own version table too (left out by default: it is never compared).
+    pub include_version_table: bool,
 }
 
 /// Every table of the connected database, with columns, primary key,
@@ -50,6 +50,14 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
 
 /// [`introspect`], with options.
 pub async fn introspect_with<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, Error> {
+    let mut schema = read(db, options).await?;
+    if !options.include_version_table {
+        schema.retain_tables(|t| t != VERSION_TABLE);
+    }
+    Ok(schema)
+}
+
+async fn read<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, Error> {
     match db.get_database_backend() {
         DbBackend::Sqlite => sqlite::introspect(db).await,
         DbBackend::Postgres => {
@@ -59,9 +67,12 @@ pub async fn introspect_with<C: ConnectionTrait>(db: &C, options: &Options) -> R
             };
             postgres::introspect(db, &schema).await
         }
-        _ => Err(Error::Unsupported(Dialect::MySql)),
+        _ => mysql::introspect(db).await,
     }
 }
+
+/// How many queries introspecting a MySQL or MariaDB database sends, whatever its size.
+pub const MYSQL_QUERIES: usize = mysql::QUERIES;
 
 /// How many catalog queries introspecting a PostgreSQL schema sends,
 /// whatever its size (one more finds `current_schema()` when no schema is named).

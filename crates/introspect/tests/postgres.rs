@@ -1,24 +1,27 @@
 //! A PostgreSQL schema created from `fixtures/sql/postgres.sql`, introspected
 //! and compared to the expected model; and the number of queries that took.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use autogen_introspect::{introspect, POSTGRES_QUERIES};
 use autogen_schema::{
     Column, ColumnType, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, Schema, StringLen, Table,
 };
-use autogen_testdb::Backend;
-use sea_orm::{ConnectionTrait, Database, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use autogen_testdb::{Backend, Counting};
+use sea_orm::{ConnectionTrait, Database};
 
 fn expected() -> Schema {
     let mut s = Schema::new();
-    s.enums.insert("mood".into(), vec!["happy".into(), "ok".into(), "sad".into()]);
+    s.enums
+        .insert("mood".into(), vec!["happy".into(), "ok".into(), "sad".into()]);
     s.insert(
         Table::new("user")
             .column(Column::new("id", ColumnType::Integer).auto_increment())
             .column(Column::new("email", ColumnType::String(StringLen::N(200))).unique())
             .column(Column::new("name", ColumnType::String(StringLen::None)))
-            .column(Column::new("bio", ColumnType::Text).nullable().comment("about them"))
+            .column(
+                Column::new("bio", ColumnType::Text)
+                    .nullable()
+                    .comment("about them"),
+            )
             .column(Column::new("karma", ColumnType::BigInteger).default(0))
             .column(Column::new("ratio", ColumnType::Double).nullable().default(1.5))
             .column(Column::new("active", ColumnType::Boolean).default(true))
@@ -30,15 +33,24 @@ fn expected() -> Schema {
             .column(Column::new("balance", ColumnType::Decimal(Some((10, 2)))).default(0))
             .column(Column::new("created_at", ColumnType::DateTime).default_expr("CURRENT_TIMESTAMP"))
             .column(Column::new("seen_at", ColumnType::TimestampWithTimeZone).nullable())
-            .column(Column::new("mood", ColumnType::enumeration("mood", ["happy", "ok", "sad"])).default("ok"))
+            .column(
+                Column::new("mood", ColumnType::enumeration("mood", ["happy", "ok", "sad"])).default("ok"),
+            )
             .column(Column::new("tags", ColumnType::Array(Box::new(ColumnType::Text))).nullable())
             .column(Column::new("settings", ColumnType::JsonBinary).default("{}"))
             .column(Column::new("token", ColumnType::Uuid).nullable())
             .primary_key(["id"])
             .check("karma_not_negative", "karma >= 0")
             .comment("people who write")
-            .index(Index::new("idx-user-active_name", "user", ["name"]).unique().where_clause("active"))
-            .index(Index::new("idx-user-lower_email", "user", Vec::<String>::new()).expression("lower(email::text)"))
+            .index(
+                Index::new("idx-user-active_name", "user", ["name"])
+                    .unique()
+                    .where_clause("active"),
+            )
+            .index(
+                Index::new("idx-user-lower_email", "user", Vec::<String>::new())
+                    .expression("lower(email::text)"),
+            )
             .index(Index::new("idx-user-name", "user", ["name"])),
     );
     s.insert(
@@ -66,12 +78,18 @@ fn expected() -> Schema {
 }
 
 fn fixture() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/sql/postgres.sql")).unwrap()
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/sql/postgres.sql"
+    ))
+    .unwrap()
 }
 
 #[tokio::test]
 async fn the_fixture_reads_back_as_its_model() {
-    let Some(test_db) = Backend::Postgres.fresh().await else { return };
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
     let db = Database::connect(&test_db.url).await.unwrap();
     db.execute_unprepared(&fixture()).await.unwrap();
     let schema = introspect(&db).await.unwrap();
@@ -83,44 +101,27 @@ async fn the_fixture_reads_back_as_its_model() {
     let declared = expected();
     for table in schema.tables.values() {
         for column in &table.columns {
-            let want = &declared.table(&table.name).unwrap().get_column(&column.name).unwrap().column_type;
-            assert!(Dialect::Postgres.same_type(&column.column_type, want), "{}.{}", table.name, column.name);
+            let want = &declared
+                .table(&table.name)
+                .unwrap()
+                .get_column(&column.name)
+                .unwrap()
+                .column_type;
+            assert!(
+                Dialect::Postgres.same_type(&column.column_type, want),
+                "{}.{}",
+                table.name,
+                column.name
+            );
         }
-    }
-}
-
-/// Counts the statements a connection is asked to run.
-struct Counting<C> {
-    inner: C,
-    queries: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl<C: ConnectionTrait + Send> ConnectionTrait for Counting<C> {
-    fn get_database_backend(&self) -> DbBackend {
-        self.inner.get_database_backend()
-    }
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.queries.fetch_add(1, Ordering::SeqCst);
-        self.inner.execute_raw(stmt).await
-    }
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.queries.fetch_add(1, Ordering::SeqCst);
-        self.inner.execute_unprepared(sql).await
-    }
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.queries.fetch_add(1, Ordering::SeqCst);
-        self.inner.query_one_raw(stmt).await
-    }
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.queries.fetch_add(1, Ordering::SeqCst);
-        self.inner.query_all_raw(stmt).await
     }
 }
 
 #[tokio::test]
 async fn the_query_count_does_not_grow_with_the_tables() {
-    let Some(test_db) = Backend::Postgres.fresh().await else { return };
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
     let db = Database::connect(&test_db.url).await.unwrap();
     let mut counts = Vec::new();
     for tables in [1, 40] {
@@ -131,12 +132,9 @@ async fn the_query_count_does_not_grow_with_the_tables() {
             .await
             .unwrap();
         }
-        let counting = Counting {
-            inner: db.clone(),
-            queries: AtomicUsize::new(0),
-        };
+        let counting = Counting::new(db.clone());
         introspect(&counting).await.unwrap();
-        counts.push(counting.queries.load(Ordering::SeqCst));
+        counts.push(counting.queries());
     }
     // POSTGRES_QUERIES catalog queries, plus one for current_schema().
     assert_eq!(counts, [POSTGRES_QUERIES + 1, POSTGRES_QUERIES + 1]);

@@ -4,8 +4,7 @@
 use autogen_schema::Dialect;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-/// The version table's name.
-pub const VERSION_TABLE: &str = "autogen_version";
+pub use autogen_schema::VERSION_TABLE;
 
 fn quote(dialect: Dialect, name: &str) -> String {
     match dialect {

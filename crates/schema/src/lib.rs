@@ -26,3 +26,7 @@ pub use model::{
     PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
 pub use op::{invert_all, replay, ApplyError, InvertError, Op};
+
+/// The table that records which revisions a database is at (Alembic's
+/// `alembic_version`). It is autogen's own, never part of a compared schema.
+pub const VERSION_TABLE: &str = "autogen_version";

@@ -7,7 +7,9 @@
 //! [`test_each_backend!`] runs one test body on all three.
 #![deny(missing_docs)]
 
-use sea_orm::{ConnectionTrait, Database};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 
 /// A backend the tests run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +72,55 @@ impl Backend {
             url: format!("{base}/{name}"),
             _dir: None,
         })
+    }
+}
+
+/// A connection that counts the statements it is asked to run, to show that
+/// a catalog read does not grow with the schema.
+pub struct Counting<C> {
+    inner: C,
+    queries: AtomicUsize,
+}
+
+impl<C> Counting<C> {
+    /// Wraps `inner`.
+    pub fn new(inner: C) -> Self {
+        Self {
+            inner,
+            queries: AtomicUsize::new(0),
+        }
+    }
+
+    /// Statements run so far.
+    pub fn queries(&self) -> usize {
+        self.queries.load(Ordering::SeqCst)
+    }
+
+    fn count(&self) {
+        self.queries.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl<C: ConnectionTrait + Send> ConnectionTrait for Counting<C> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.count();
+        self.inner.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.count();
+        self.inner.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.count();
+        self.inner.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.count();
+        self.inner.query_all_raw(stmt).await
     }
 }
 
