@@ -130,6 +130,24 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     assert_success(&current);
     assert_eq!(stdout(&current), "bbbbbbbbbbbb (head)\n");
 
+    // `inspect` prints the live schema; the version table is autogen's and not shown.
+    let inspect = p.autogen(&["inspect", "--table", "post"]);
+    assert_success(&inspect);
+    assert_eq!(
+        stdout(&inspect),
+        "table \"post\"\n  column \"id\" integer NOT NULL AUTO INCREMENT\n  column \"user_id\" integer NOT NULL\n  \
+         column \"body\" text NOT NULL\n  primary key (id)\n  \
+         foreign key (user_id) references \"user\" (id) on delete CASCADE on update NO ACTION\n"
+    );
+    let json = p.autogen(&["inspect", "--format", "json"]);
+    assert_success(&json);
+    let parsed: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let tables: Vec<&String> = parsed["tables"].as_object().unwrap().keys().collect();
+    assert_eq!(tables, ["post", "user"]);
+    let missing = p.autogen(&["inspect", "--table", "nope"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no table 'nope'"));
+
     // autogen.toml reads DATABASE_URL when it is set: another, empty database.
     let other = format!("sqlite://{}?mode=rwc", p.path("other.db").display());
     let elsewhere = p.autogen_with_env(&["current"], &[("DATABASE_URL", &other)]);

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 use autogen_migrate::{Direction, RunOptions};
 
-use crate::command::{self, HistoryOptions, RevisionOptions};
+use crate::command::{self, HistoryOptions, InspectFormat, RevisionOptions};
 use crate::config::{Config, CONFIG_ENV};
 use crate::init::{self, AutogenSource};
 use crate::Project;
@@ -159,6 +159,15 @@ pub enum Command {
     },
     /// Exit 1 if autogenerate would write any op (the database must be at head), 0 if not.
     Check,
+    /// Print the live database schema.
+    Inspect {
+        /// Only this table (repeatable).
+        #[arg(long, value_name = "TABLE")]
+        table: Vec<String>,
+        /// Text, or JSON for tools.
+        #[arg(long, value_enum, default_value_t)]
+        format: InspectFormat,
+    },
 }
 
 /// Options shared by `upgrade` and `downgrade`.
@@ -410,6 +419,13 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Edit { rev } => edit(&command::revision_path(project, &rev)?)?,
+        Command::Inspect { table, format } => {
+            write!(
+                out,
+                "{}",
+                runtime.block_on(command::inspect(&config, &table, format))?
+            )?;
+        }
         Command::Check => {
             let ops = runtime.block_on(command::compare(project, &config))?;
             if ops.is_empty() {

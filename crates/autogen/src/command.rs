@@ -255,6 +255,36 @@ pub fn revision_path(project: &Project, rev: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(node.module.path))
 }
 
+/// How `inspect` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum InspectFormat {
+    /// One object per line.
+    #[default]
+    Text,
+    /// The schema model as JSON.
+    Json,
+}
+
+/// `autogen inspect`: the live schema (only `tables`, if any are named).
+pub async fn inspect(config: &Config, tables: &[String], format: InspectFormat) -> Result<String> {
+    let db = sea_orm::Database::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))?;
+    let dialect = autogen_migrate::dialect_of(sea_orm::ConnectionTrait::get_database_backend(&db));
+    let mut schema = autogen_introspect::introspect(&db).await?;
+    if let Some(missing) = tables.iter().find(|t| schema.table(t).is_none()) {
+        bail!("no table '{missing}' in {}", redact(&config.database_url));
+    }
+    if !tables.is_empty() {
+        schema.retain_tables(|t| tables.iter().any(|wanted| wanted == t));
+        schema.enums.clear();
+    }
+    Ok(match format {
+        InspectFormat::Text => crate::inspect::text(&schema, dialect),
+        InspectFormat::Json => serde_json::to_string_pretty(&schema)? + "\n",
+    })
+}
+
 /// What `revision` (and `merge`) ask for.
 #[derive(Clone, Debug, Default)]
 pub struct RevisionOptions {

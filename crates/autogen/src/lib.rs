@@ -20,6 +20,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 mod init;
+mod inspect;
 mod listing;
 
 pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
