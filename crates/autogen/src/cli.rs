@@ -161,6 +161,9 @@ pub enum Command {
     Check,
     /// Print the live database schema.
     Inspect {
+        /// The database to read instead of autogen.toml's (no project needed).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
         /// Only this table (repeatable).
         #[arg(long, value_name = "TABLE")]
         table: Vec<String>,
@@ -210,6 +213,12 @@ pub fn launch() -> ExitCode {
     };
     report(match cli.command {
         Command::Init { dir, autogen_path } => run_init(&dir, autogen_path),
+        // With a URL, inspecting needs no project: the launcher does it itself.
+        Command::Inspect {
+            url: Some(url),
+            table,
+            format,
+        } => inspect(&url, &table, format),
         _ => forward(cli.config.as_deref()),
     })
 }
@@ -251,6 +260,12 @@ fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
          and autogen.toml to set the database.",
         dir.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(url: &str, tables: &[String], format: InspectFormat) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    print!("{}", runtime.block_on(command::inspect(url, tables, format))?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -419,11 +434,12 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Edit { rev } => edit(&command::revision_path(project, &rev)?)?,
-        Command::Inspect { table, format } => {
+        Command::Inspect { url, table, format } => {
+            let url = url.unwrap_or_else(|| config.database_url.clone());
             write!(
                 out,
                 "{}",
-                runtime.block_on(command::inspect(&config, &table, format))?
+                runtime.block_on(command::inspect(&url, &table, format))?
             )?;
         }
         Command::Check => {

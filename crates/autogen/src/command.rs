@@ -265,15 +265,15 @@ pub enum InspectFormat {
     Json,
 }
 
-/// `autogen inspect`: the live schema (only `tables`, if any are named).
-pub async fn inspect(config: &Config, tables: &[String], format: InspectFormat) -> Result<String> {
-    let db = sea_orm::Database::connect(&config.database_url)
+/// `autogen inspect`: the live schema at `url` (only `tables`, if any are named).
+pub async fn inspect(url: &str, tables: &[String], format: InspectFormat) -> Result<String> {
+    let db = sea_orm::Database::connect(url)
         .await
-        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))?;
+        .with_context(|| format!("cannot connect to {}", redact(url)))?;
     let dialect = autogen_migrate::dialect_of(sea_orm::ConnectionTrait::get_database_backend(&db));
     let mut schema = autogen_introspect::introspect(&db).await?;
     if let Some(missing) = tables.iter().find(|t| schema.table(t).is_none()) {
-        bail!("no table '{missing}' in {}", redact(&config.database_url));
+        bail!("no table '{missing}' in {}", redact(url));
     }
     if !tables.is_empty() {
         schema.retain_tables(|t| tables.iter().any(|wanted| wanted == t));
