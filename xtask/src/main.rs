@@ -3,9 +3,12 @@
 //! - `cargo xtask test`: every test of the workspace, with throwaway
 //!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs).
 //! - `cargo xtask db up|down|url`: those servers, by hand.
+//! - `cargo xtask bench introspect`: PostgreSQL introspection beside
+//!   SQLAlchemy's, written to BENCHMARKS.md.
 //! - `cargo xtask demo`: the quick start: the blog example on a fresh SQLite
 //!   database, through the real `autogen` binary.
 
+mod bench;
 mod db;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +16,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
 
-const USAGE: &str = "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo>";
+const USAGE: &str =
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo | bench introspect>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
         ["db", "down"] => db::down(&root),
         ["db", "url"] => db::urls(&root).map(|urls| print!("{urls}")),
         ["demo"] => demo(&root),
+        ["bench", "introspect"] => bench::introspect(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -49,7 +54,7 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
