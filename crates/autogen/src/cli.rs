@@ -354,34 +354,10 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Upgrade { target, run } => {
-            if run.sql {
-                write!(
-                    out,
-                    "{}",
-                    command::migrate_sql(project, &config, Direction::Up, &target, run.options())?
-                )?;
-            } else {
-                runtime.block_on(command::upgrade(project, &config, &target, run.options(), |s| {
-                    eprintln!("{s}")
-                }))?;
-            }
+            migrate(project, &config, &runtime, Direction::Up, &target, &run)?
         }
         Command::Downgrade { target, run } => {
-            if run.sql {
-                write!(
-                    out,
-                    "{}",
-                    command::migrate_sql(project, &config, Direction::Down, &target, run.options())?
-                )?;
-            } else {
-                runtime.block_on(command::downgrade(
-                    project,
-                    &config,
-                    &target,
-                    run.options(),
-                    |s| eprintln!("{s}"),
-                ))?;
-            }
+            migrate(project, &config, &runtime, Direction::Down, &target, &run)?
         }
         Command::Current { verbose } => lines(
             &mut out,
@@ -456,6 +432,32 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `upgrade` or `downgrade`: run it, or with `--sql` print it.
+fn migrate(
+    project: &Project,
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    direction: Direction,
+    target: &str,
+    run: &RunArgs,
+) -> Result<()> {
+    if run.sql {
+        print!(
+            "{}",
+            command::migrate_sql(project, config, direction, target, run.options())?
+        );
+    } else {
+        let report = |step: &autogen_migrate::Step| eprintln!("{step}");
+        runtime.block_on(async {
+            match direction {
+                Direction::Up => command::upgrade(project, config, target, run.options(), report).await,
+                Direction::Down => command::downgrade(project, config, target, run.options(), report).await,
+            }
+        })?;
+    }
+    Ok(())
 }
 
 /// Opens `path` in the user's editor and waits for it.

@@ -267,7 +267,11 @@ pub enum InspectFormat {
 
 /// `autogen inspect`: the live schema at `url` (only `tables`, if any are named).
 pub async fn inspect(url: &str, tables: &[String], format: InspectFormat) -> Result<String> {
-    let db = sea_orm::Database::connect(url)
+    // Two connections let the catalog queries run side by side; each more
+    // costs a server process that warms its own catalog caches (measured in BENCHMARKS.md).
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options.max_connections(2).sqlx_logging(false);
+    let db = sea_orm::Database::connect(options)
         .await
         .with_context(|| format!("cannot connect to {}", redact(url)))?;
     let dialect = autogen_migrate::dialect_of(sea_orm::ConnectionTrait::get_database_backend(&db));

@@ -13,7 +13,9 @@ mod sql_text;
 mod sqlite;
 
 use autogen_schema::{Schema, VERSION_TABLE};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 use thiserror::Error;
 
 /// Introspection failed.
@@ -77,6 +79,33 @@ pub const MYSQL_QUERIES: usize = mysql::QUERIES;
 /// How many catalog queries introspecting a PostgreSQL schema sends,
 /// whatever its size (one more finds `current_schema()` when no schema is named).
 pub const POSTGRES_QUERIES: usize = postgres::QUERIES;
+
+/// Runs one catalog query.
+async fn query<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<QueryResult>, Error> {
+    let statement = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+    Ok(db.query_all_raw(statement).await?)
+}
+
+/// One column of a catalog row.
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Error> {
+    Ok(row.try_get("", column)?)
+}
+
+/// The table a catalog row belongs to; `source` says which catalog listed the tables.
+fn table_entry<'t, T>(
+    tables: &'t mut BTreeMap<String, T>,
+    name: &str,
+    source: &str,
+) -> Result<&'t mut T, Error> {
+    tables.get_mut(name).ok_or_else(|| Error::Catalog {
+        object: format!("table '{name}'"),
+        detail: format!("described by the catalog, but not listed by {source}"),
+    })
+}
 
 async fn current_schema<C: ConnectionTrait>(db: &C) -> Result<String, Error> {
     let row = db

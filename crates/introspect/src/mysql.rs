@@ -16,9 +16,9 @@ use autogen_schema::{
     Check, Column, ColumnType, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart,
     PrimaryKey, Schema, Table,
 };
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm::ConnectionTrait;
 
-use crate::Error;
+use crate::{get, query, table_entry, Error};
 
 const DIALECT: Dialect = Dialect::MySql;
 
@@ -64,14 +64,14 @@ const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS n
 pub const QUERIES: usize = 6;
 
 pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
-    let version: String = match query(db, VERSION).await?.first() {
+    let version: String = match query(db, VERSION, vec![]).await?.first() {
         Some(row) => get(row, "version")?,
         None => String::new(),
     };
     let mariadb = version.to_ascii_lowercase().contains("mariadb");
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for row in query(db, TABLES).await? {
+    for row in query(db, TABLES, vec![]).await? {
         let name: String = get(&row, "name")?;
         let comment: String = get(&row, "comment")?;
         let mut table = Table::new(name.clone());
@@ -79,7 +79,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         tables.insert(name, table);
     }
 
-    for row in query(db, COLUMNS).await? {
+    for row in query(db, COLUMNS, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let declared: String = get(&row, "type")?;
@@ -100,19 +100,21 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
             ColumnType::String(_) | ColumnType::Char(_) | ColumnType::Text | ColumnType::Enum { .. }
         );
         let default = default.and_then(|d| read_default(&d, mariadb, is_text, &extra));
-        table_entry(&mut tables, &table)?.columns.push(Column {
-            name,
-            column_type,
-            nullable: nullable == "YES",
-            default,
-            auto_increment: extra.to_ascii_lowercase().contains("auto_increment"),
-            unique: false,
-            comment: Some(comment).filter(|c| !c.is_empty()),
-        });
+        table_entry(&mut tables, &table, "information_schema.TABLES")?
+            .columns
+            .push(Column {
+                name,
+                column_type,
+                nullable: nullable == "YES",
+                default,
+                auto_increment: extra.to_ascii_lowercase().contains("auto_increment"),
+                unique: false,
+                comment: Some(comment).filter(|c| !c.is_empty()),
+            });
     }
 
     let mut foreign_keys: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
-    for row in query(db, FOREIGN_KEYS).await? {
+    for row in query(db, FOREIGN_KEYS, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let on_update: String = get(&row, "on_update")?;
@@ -133,7 +135,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
     }
 
     let mut indexes: BTreeMap<(String, String), Index> = BTreeMap::new();
-    for row in query(db, INDEXES).await? {
+    for row in query(db, INDEXES, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let non_unique: i64 = get(&row, "non_unique")?;
@@ -149,7 +151,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         });
     }
     for ((table, name), index) in indexes {
-        let t = table_entry(&mut tables, &table)?;
+        let t = table_entry(&mut tables, &table, "information_schema.TABLES")?;
         let columns: Vec<String> = index.column_names().map(str::to_owned).collect();
         if name == "PRIMARY" {
             t.primary_key = Some(PrimaryKey { columns });
@@ -172,14 +174,16 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         t.indexes.push(index);
     }
     for ((table, _), fk) in foreign_keys {
-        table_entry(&mut tables, &table)?.foreign_keys.push(fk);
+        table_entry(&mut tables, &table, "information_schema.TABLES")?
+            .foreign_keys
+            .push(fk);
     }
 
-    for row in query(db, if mariadb { CHECKS_MARIADB } else { CHECKS_MYSQL }).await? {
+    for row in query(db, if mariadb { CHECKS_MARIADB } else { CHECKS_MYSQL }, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let expression: String = get(&row, "expr")?;
-        let t = table_entry(&mut tables, &table)?;
+        let t = table_entry(&mut tables, &table, "information_schema.TABLES")?;
         // MariaDB's JSON is longtext with this CHECK; it is the type, not a constraint.
         if let Some(column) = json_valid_column(&expression) {
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == column && c.name == name) {
@@ -223,23 +227,6 @@ fn json_valid_column(expression: &str) -> Option<&str> {
         .strip_prefix("json_valid(")?
         .strip_suffix(')')
         .map(|c| c.trim().trim_matches('`'))
-}
-
-async fn query<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<QueryResult>, Error> {
-    Ok(db
-        .query_all_raw(Statement::from_string(DbBackend::MySql, sql))
-        .await?)
-}
-
-fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Error> {
-    Ok(row.try_get("", column)?)
-}
-
-fn table_entry<'t>(tables: &'t mut BTreeMap<String, Table>, name: &str) -> Result<&'t mut Table, Error> {
-    tables.get_mut(name).ok_or_else(|| Error::Catalog {
-        object: format!("table '{name}'"),
-        detail: "listed by information_schema but not as a base table".into(),
-    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! PostgreSQL introspection through the system catalogs, five queries in all.
+//! PostgreSQL introspection through the system catalogs, six queries in all.
 //!
 //! sea-schema's PostgreSQL discovery is not used: it does not return
 //! non-unique indexes, comments, or partial-index predicates, reports NOT NULL
@@ -15,9 +15,9 @@ use autogen_schema::{
     Check, Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema,
     Table, UniqueConstraint,
 };
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm::ConnectionTrait;
 
-use crate::Error;
+use crate::{get, query, table_entry, Error};
 
 const DIALECT: Dialect = Dialect::Postgres;
 const SEPARATOR: char = '\u{1f}';
@@ -32,14 +32,19 @@ const TABLES: &str = "SELECT c.relname AS name, ds.description AS comment \
 
 const COLUMNS: &str = "SELECT c.relname AS tbl, a.attnum::int4 AS num, a.attname AS name, \
        format_type(a.atttypid, a.atttypmod) AS type, t.typtype::text AS typtype, t.typname AS typname, \
-       a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
-       ds.description AS comment \
+       a.attnotnull AS not_null, a.attidentity::text AS identity, ds.description AS comment \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
      JOIN pg_type t ON t.oid = a.atttypid \
-     LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
      LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum \
      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum";
+
+// Deparsing defaults is the costliest part of reading a schema; as a query
+// of its own it runs beside the others instead of after them.
+const DEFAULTS: &str =
+    "SELECT c.relname AS tbl, d.adnum::int4 AS num, pg_get_expr(d.adbin, d.adrelid) AS dflt \
+     FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')";
 
 // Key columns come back as attribute numbers, named from the COLUMNS rows;
 // only a foreign key into another schema needs its column names looked up here.
@@ -76,17 +81,18 @@ const ENUMS: &str =
      WHERE n.nspname = $1 GROUP BY t.typname ORDER BY t.typname";
 
 /// How many catalog queries one introspection sends, whatever the schema's size.
-pub const QUERIES: usize = 5;
+pub const QUERIES: usize = 6;
 
 pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) -> Result<Schema, Error> {
     // Sent together: on a pooled connection they run side by side, and
     // deparsing every column default (pg_get_expr) no longer adds to the rest.
-    let (enums, table_rows, columns, constraints, indexes) = tokio::try_join!(
-        query(db, ENUMS, schema_name),
-        query(db, TABLES, schema_name),
-        query(db, COLUMNS, schema_name),
-        query(db, CONSTRAINTS, schema_name),
-        query(db, INDEXES, schema_name),
+    let (enums, table_rows, columns, defaults, constraints, indexes) = tokio::try_join!(
+        query(db, ENUMS, vec![schema_name.into()]),
+        query(db, TABLES, vec![schema_name.into()]),
+        query(db, COLUMNS, vec![schema_name.into()]),
+        query(db, DEFAULTS, vec![schema_name.into()]),
+        query(db, CONSTRAINTS, vec![schema_name.into()]),
+        query(db, INDEXES, vec![schema_name.into()]),
     )?;
     let mut schema = Schema::new();
     for row in enums {
@@ -102,20 +108,25 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
         tables.insert(name, table);
     }
 
+    let mut column_defaults: BTreeMap<(String, i32), String> = BTreeMap::new();
+    for row in defaults {
+        column_defaults.insert((get(&row, "tbl")?, get(&row, "num")?), get(&row, "dflt")?);
+    }
     // Table → attribute number → column name, for keys that come back as numbers.
     let mut attnames: BTreeMap<String, BTreeMap<i32, String>> = BTreeMap::new();
     for row in columns {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
+        let num: i32 = get(&row, "num")?;
         attnames
             .entry(table.clone())
             .or_default()
-            .insert(get(&row, "num")?, name.clone());
+            .insert(num, name.clone());
         let declared: String = get(&row, "type")?;
         let typtype: String = get(&row, "typtype")?;
         let typname: String = get(&row, "typname")?;
         let not_null: bool = get(&row, "not_null")?;
-        let default: Option<String> = get(&row, "dflt")?;
+        let default = column_defaults.remove(&(table.clone(), num));
         let identity: String = get(&row, "identity")?;
         let column_type = match schema.enums.get(&typname) {
             Some(labels) if typtype == "e" => ColumnType::Enum {
@@ -126,15 +137,17 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
         };
         // A serial column is an integer whose default draws from its own sequence.
         let serial = default.as_deref().is_some_and(|d| d.starts_with("nextval("));
-        table_entry(&mut tables, &table)?.columns.push(Column {
-            name,
-            column_type,
-            nullable: !not_null,
-            default: default.filter(|_| !serial).map(|d| DIALECT.parse_default(&d)),
-            auto_increment: serial || !identity.is_empty(),
-            unique: false,
-            comment: get(&row, "comment")?,
-        });
+        table_entry(&mut tables, &table, "pg_class")?
+            .columns
+            .push(Column {
+                name,
+                column_type,
+                nullable: !not_null,
+                default: default.filter(|_| !serial).map(|d| DIALECT.parse_default(&d)),
+                auto_increment: serial || !identity.is_empty(),
+                unique: false,
+                comment: get(&row, "comment")?,
+            });
     }
 
     for row in constraints {
@@ -143,7 +156,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
         let kind: String = get(&row, "kind")?;
         let conkey: Option<String> = get(&row, "conkey")?;
         let columns = names(&attnames, &table, conkey.as_deref())?;
-        let t = table_entry(&mut tables, &table)?;
+        let t = table_entry(&mut tables, &table, "pg_class")?;
         match kind.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { columns }),
             // A single-column UNIQUE is the column's property, as SeaORM declares it.
@@ -199,7 +212,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
                 num => names(&attnames, &table, Some(num)).map(|mut n| IndexPart::Column(n.remove(0))),
             })
             .collect::<Result<_, _>>()?;
-        let t = table_entry(&mut tables, &table)?;
+        let t = table_entry(&mut tables, &table, "pg_class")?;
         t.indexes.push(Index {
             name: get(&row, "name")?,
             table,
@@ -277,27 +290,6 @@ fn names(
 
 fn split(joined: &str) -> Vec<String> {
     joined.split(SEPARATOR).map(str::to_owned).collect()
-}
-
-async fn query<C: ConnectionTrait>(db: &C, sql: &str, schema: &str) -> Result<Vec<QueryResult>, Error> {
-    Ok(db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            [schema.into()],
-        ))
-        .await?)
-}
-
-fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Error> {
-    Ok(row.try_get("", column)?)
-}
-
-fn table_entry<'t>(tables: &'t mut BTreeMap<String, Table>, name: &str) -> Result<&'t mut Table, Error> {
-    tables.get_mut(name).ok_or_else(|| Error::Catalog {
-        object: format!("table '{name}'"),
-        detail: "listed by a catalog query but not by pg_class".into(),
-    })
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ use autogen_schema::{
     Column, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
     UniqueConstraint,
 };
-use sea_orm::{ConnectionTrait, QueryResult, Statement};
+use sea_orm::ConnectionTrait;
 
-use crate::{sql_text, Error};
+use crate::{get, query, sql_text, table_entry, Error};
 
 const DIALECT: Dialect = Dialect::Sqlite;
 
@@ -41,14 +41,14 @@ const FOREIGN_KEYS: &str = "SELECT m.name AS tbl, f.id, f.\"table\" AS ref_table
 
 pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
     let mut tables: BTreeMap<String, (Table, String)> = BTreeMap::new();
-    for row in query(db, TABLES).await? {
+    for row in query(db, TABLES, vec![]).await? {
         let name: String = get(&row, "name")?;
         let sql: Option<String> = get(&row, "sql")?;
         tables.insert(name.clone(), (Table::new(name), sql.unwrap_or_default()));
     }
 
     let mut primary_keys: BTreeMap<String, Vec<(i32, String)>> = BTreeMap::new();
-    for row in query(db, COLUMNS).await? {
+    for row in query(db, COLUMNS, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let declared: String = get(&row, "type")?;
@@ -61,7 +61,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
                 .or_default()
                 .push((pk, name.clone()));
         }
-        let (t, _) = table_entry(&mut tables, &table)?;
+        let (t, _) = table_entry(&mut tables, &table, "sqlite_master")?;
         t.columns.push(Column {
             name,
             column_type: DIALECT.parse_column_type(&declared),
@@ -75,7 +75,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
     }
     for (table, mut key) in primary_keys {
         key.sort();
-        let (t, sql) = table_entry(&mut tables, &table)?;
+        let (t, sql) = table_entry(&mut tables, &table, "sqlite_master")?;
         // AUTOINCREMENT is only legal on a lone INTEGER PRIMARY KEY, and
         // sqlite_master keeps the CREATE TABLE text as written.
         if key.len() == 1 && sql.to_ascii_uppercase().contains("AUTOINCREMENT") {
@@ -90,7 +90,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
 
     // (table, index) → (index, origin, the key parts as CREATE INDEX wrote them)
     let mut indexes: BTreeMap<(String, String), (Index, String, Vec<String>)> = BTreeMap::new();
-    for row in query(db, INDEXES).await? {
+    for row in query(db, INDEXES, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let unique: i32 = get(&row, "unique")?;
@@ -113,7 +113,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         index.parts.push(part);
     }
     for ((table, _), (index, origin, _)) in indexes {
-        let (t, _) = table_entry(&mut tables, &table)?;
+        let (t, _) = table_entry(&mut tables, &table, "sqlite_master")?;
         let columns: Vec<String> = index.column_names().map(str::to_owned).collect();
         match origin.as_str() {
             // The primary key's own index is the primary key.
@@ -136,7 +136,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
     }
 
     let mut foreign_keys: BTreeMap<(String, i32), ForeignKey> = BTreeMap::new();
-    for row in query(db, FOREIGN_KEYS).await? {
+    for row in query(db, FOREIGN_KEYS, vec![]).await? {
         let table: String = get(&row, "tbl")?;
         let id: i32 = get(&row, "id")?;
         let ref_table: String = get(&row, "ref_table")?;
@@ -161,7 +161,10 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         fk.ref_columns.extend(to);
     }
     for ((table, _), fk) in foreign_keys {
-        table_entry(&mut tables, &table)?.0.foreign_keys.push(fk);
+        table_entry(&mut tables, &table, "sqlite_master")?
+            .0
+            .foreign_keys
+            .push(fk);
     }
 
     let mut schema = Schema::new();
@@ -169,26 +172,6 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         schema.insert(table);
     }
     Ok(schema)
-}
-
-async fn query<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<QueryResult>, Error> {
-    Ok(db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?)
-}
-
-fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Error> {
-    Ok(row.try_get("", column)?)
-}
-
-fn table_entry<'t>(
-    tables: &'t mut BTreeMap<String, (Table, String)>,
-    name: &str,
-) -> Result<&'t mut (Table, String), Error> {
-    tables.get_mut(name).ok_or_else(|| Error::Catalog {
-        object: format!("table '{name}'"),
-        detail: "listed by a pragma but not by sqlite_master".into(),
-    })
 }
 
 fn action(sql: &str, table: &str) -> Result<ForeignKeyAction, Error> {

@@ -1,11 +1,11 @@
 //! A MariaDB/MySQL schema created from `fixtures/sql/mysql.sql`, introspected
 //! and compared to the expected model.
 
-use autogen_introspect::{introspect, MYSQL_QUERIES};
+use autogen_introspect::introspect;
 use autogen_schema::{
     Column, ColumnType, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, Schema, StringLen, Table,
 };
-use autogen_testdb::{Backend, Counting};
+use autogen_testdb::Backend;
 use sea_orm::{ConnectionTrait, Database};
 
 fn expected() -> Schema {
@@ -96,26 +96,4 @@ async fn the_fixture_reads_back_as_its_model() {
     // SeaORM's `bool` default TRUE is what MySQL reports as 1.
     let active = schema.table("user").unwrap().get_column("active").unwrap();
     assert!(Dialect::MySql.same_default(active.default.as_ref(), Some(&DefaultValue::Bool(true))));
-}
-
-#[tokio::test]
-async fn the_query_count_does_not_grow_with_the_tables() {
-    let Some(test_db) = Backend::MySql.fresh().await else {
-        return;
-    };
-    let db = Database::connect(&test_db.url).await.unwrap();
-    let mut counts = Vec::new();
-    for tables in [1, 40] {
-        for i in counts.len() * 1000..counts.len() * 1000 + tables {
-            db.execute_unprepared(&format!(
-                "CREATE TABLE t{i} (id int PRIMARY KEY AUTO_INCREMENT, v varchar(20) UNIQUE, w int CHECK (w > 0), KEY ix{i} (w))"
-            ))
-            .await
-            .unwrap();
-        }
-        let counting = Counting::new(db.clone());
-        introspect(&counting).await.unwrap();
-        counts.push(counting.queries());
-    }
-    assert_eq!(counts, [MYSQL_QUERIES, MYSQL_QUERIES]);
 }
