@@ -25,7 +25,13 @@ fn table_expr(table: &Table) -> String {
         out.push_str(&format!(".column({})", column_expr(column)));
     }
     if let Some(pk) = &table.primary_key {
-        out.push_str(&format!(".primary_key({})", str_array(&pk.columns)));
+        match &pk.name {
+            Some(name) => out.push_str(&format!(
+                ".primary_key_named({name:?}, {})",
+                str_array(&pk.columns)
+            )),
+            None => out.push_str(&format!(".primary_key({})", str_array(&pk.columns))),
+        }
     }
     for fk in &table.foreign_keys {
         out.push_str(&format!(".foreign_key({})", foreign_key_expr(fk)));

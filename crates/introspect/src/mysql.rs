@@ -154,7 +154,8 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         let t = table_entry(&mut tables, &table, "information_schema.TABLES")?;
         let columns: Vec<String> = index.column_names().map(str::to_owned).collect();
         if name == "PRIMARY" {
-            t.primary_key = Some(PrimaryKey { columns });
+            // MySQL calls every primary key PRIMARY.
+            t.primary_key = Some(PrimaryKey { name: None, columns });
             continue;
         }
         // MySQL creates an index for a foreign key that has none, named after the key.
@@ -194,8 +195,10 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
                 }
             }
         }
+        // Names the server made up: MariaDB's column checks take the column's name, MySQL's `<table>_chk_<n>`.
+        let generated = t.get_column(&name).is_some() || is_numbered(&name, &format!("{table}_chk_"));
         t.checks.push(Check {
-            name: Some(name),
+            name: (!generated).then_some(name),
             expression,
         });
     }
@@ -218,6 +221,12 @@ fn read_default(text: &str, mariadb: bool, is_text: bool, extra: &str) -> Option
         return Some(DefaultValue::String(text.to_owned()));
     }
     Some(DIALECT.parse_default(text))
+}
+
+/// Whether `name` is `prefix` followed by a number.
+fn is_numbered(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `json_valid(`col`)` → `col`.

@@ -158,17 +158,26 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
         let columns = names(&attnames, &table, conkey.as_deref())?;
         let t = table_entry(&mut tables, &table, "pg_class")?;
         match kind.as_str() {
-            "p" => t.primary_key = Some(PrimaryKey { columns }),
+            "p" => {
+                let generated = format!("{table}_pkey");
+                t.primary_key = Some(PrimaryKey {
+                    name: (name != generated).then_some(name),
+                    columns,
+                })
+            }
             // A single-column UNIQUE is the column's property, as SeaORM declares it.
             "u" if columns.len() == 1 => {
                 if let Some(c) = t.columns.iter_mut().find(|c| c.name == columns[0]) {
                     c.unique = true;
                 }
             }
-            "u" => t.unique_constraints.push(UniqueConstraint {
-                name: Some(name),
-                columns,
-            }),
+            "u" => {
+                let generated = format!("{table}_{}_key", columns.join("_"));
+                t.unique_constraints.push(UniqueConstraint {
+                    name: (name != generated).then_some(name),
+                    columns,
+                })
+            }
             "f" => {
                 let ref_table: String = get(&row, "ref_table")?;
                 let foreign: Option<String> = get(&row, "foreign_ref_columns")?;
@@ -191,8 +200,13 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
             }
             _ => {
                 let definition: String = get(&row, "definition")?;
+                // PostgreSQL names an unnamed check `<table>_<column>_check` (or `<table>_check`).
+                let generated = name == format!("{table}_check")
+                    || t.columns
+                        .iter()
+                        .any(|c| name == format!("{table}_{}_check", c.name));
                 t.checks.push(Check {
-                    name: Some(name),
+                    name: (!generated).then_some(name),
                     expression: check_expression(&definition),
                 });
             }

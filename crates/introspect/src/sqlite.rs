@@ -83,7 +83,9 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
                 c.auto_increment = true;
             }
         }
+        // SQLite's pragmas do not name the key.
         t.primary_key = Some(PrimaryKey {
+            name: None,
             columns: key.into_iter().map(|(_, c)| c).collect(),
         });
     }

@@ -47,6 +47,7 @@ fn expected() -> Schema {
             .column(Column::new("user_id", ColumnType::Integer))
             .column(Column::new("title", ColumnType::String(StringLen::N(80))))
             .column(Column::new("slug", ColumnType::String(StringLen::N(80))))
+            .column(Column::new("views", ColumnType::Integer).default(0))
             .primary_key(["id"])
             .foreign_key(
                 ForeignKey::new(["user_id"], "user", ["id"])
@@ -54,6 +55,8 @@ fn expected() -> Schema {
                     .on_delete(ForeignKeyAction::Cascade)
                     .on_update(ForeignKeyAction::Restrict),
             )
+            // A column-level CHECK: the name the server gave it is left out.
+            .check_unnamed("`views` >= 0")
             .index(Index::new("idx-post-title_slug", "post", ["title", "slug"]).unique()),
     );
     s.insert(

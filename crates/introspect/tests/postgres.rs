@@ -66,13 +66,14 @@ fn expected() -> Schema {
                     .on_delete(ForeignKeyAction::Cascade)
                     .on_update(ForeignKeyAction::SetNull),
             )
-            .unique("post_title_slug_key", ["title", "slug"]),
+            // The name PostgreSQL would have generated is left out.
+            .unique_unnamed(["title", "slug"]),
     );
     s.insert(
         Table::new("post_tag")
             .column(Column::new("post_id", ColumnType::Integer))
             .column(Column::new("tag", ColumnType::String(StringLen::None)))
-            .primary_key(["tag", "post_id"]),
+            .primary_key_named("pk-post_tag", ["tag", "post_id"]),
     );
     s
 }
@@ -115,4 +116,33 @@ async fn the_fixture_reads_back_as_its_model() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn another_schema_is_read_when_named_and_generated_names_are_left_out() {
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let db = Database::connect(&test_db.url).await.unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE outside (id int PRIMARY KEY); CREATE SCHEMA shop; \
+         CREATE TABLE shop.item (id int PRIMARY KEY, price int CHECK (price > 0), a int, b int, UNIQUE (a, b))",
+    )
+    .await
+    .unwrap();
+    let options = autogen_introspect::Options {
+        schema: Some("shop".into()),
+        ..Default::default()
+    };
+    let schema = autogen_introspect::introspect_with(&db, &options).await.unwrap();
+    let expected = Table::new("item")
+        .column(Column::new("id", ColumnType::Integer))
+        .column(Column::new("price", ColumnType::Integer).nullable())
+        .column(Column::new("a", ColumnType::Integer).nullable())
+        .column(Column::new("b", ColumnType::Integer).nullable())
+        .primary_key(["id"])
+        .unique_unnamed(["a", "b"])
+        .check_unnamed("price > 0");
+    assert_eq!(schema.tables.keys().collect::<Vec<_>>(), ["item"]);
+    assert_eq!(schema.table("item"), Some(&expected));
 }

@@ -95,13 +95,16 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
         .as_ref()
         .map(|pk| pk.columns.as_slice())
         .unwrap_or_default();
+    let key_name = table.primary_key.as_ref().and_then(|pk| pk.name.clone());
+    // As SeaORM does: a lone unnamed key inline, anything else as a named table constraint.
+    let inline = key.len() == 1 && key_name.is_none();
     for column in &table.columns {
-        let inline_key = key.len() == 1 && key[0] == column.name;
+        let inline_key = inline && key[0] == column.name;
         create.col(&mut column_def(column, inline_key, dialect)?);
     }
-    if key.len() > 1 {
+    if !key.is_empty() && !inline {
         let mut pk = sea_query::Index::create()
-            .name(format!("pk-{}", table.name))
+            .name(key_name.unwrap_or_else(|| format!("pk-{}", table.name)))
             .primary()
             .to_owned();
         for column in key {

@@ -111,7 +111,9 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
         .map(|pk| pk.into_column().as_str().to_owned())
         .collect();
     if !key.is_empty() {
-        table.primary_key = Some(PrimaryKey { columns: key });
+        // SeaORM names a composite key `pk-<table>` and leaves a single one inline, unnamed.
+        let name = (key.len() > 1).then(|| format!("pk-{}", table.name));
+        table.primary_key = Some(PrimaryKey { name, columns: key });
     }
     for fk in create.get_foreign_key_create_stmts() {
         let fk = fk.get_foreign_key();

@@ -117,6 +117,20 @@ impl Table {
         S: Into<String>,
     {
         self.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: columns.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Sets the primary key to these columns, as a constraint called `name`.
+    pub fn primary_key_named<I, S>(mut self, name: impl Into<String>, columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.primary_key = Some(PrimaryKey {
+            name: Some(name.into()),
             columns: columns.into_iter().map(Into::into).collect(),
         });
         self
@@ -221,6 +235,10 @@ impl Table {
 /// A table's primary key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryKey {
+    /// Constraint name, when one was chosen (a name the backend generated,
+    /// such as PostgreSQL's `<table>_pkey` or MySQL's `PRIMARY`, is left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Key columns, in key order.
     pub columns: Vec<String>,
 }
