@@ -502,7 +502,7 @@ async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Resu
     }
     let current = autogen_introspect::introspect(migrator.connection()).await?;
     let target = project.entities.schema(migrator.dialect());
-    let upgrade = autogen_diff::diff(&current, &target);
+    let upgrade = autogen_diff::diff(&current, &target, &project.compare);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     Ok((upgrade, downgrade))
 }
@@ -534,4 +534,60 @@ fn checked_rev_id(id: &str, graph: &Graph) -> Result<String> {
         bail!("revision id {id:?} is already used; choose another or leave --rev-id out");
     }
     Ok(id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod note {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "note")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    const NO_REVISIONS: crate::Versions = crate::Versions {
+        dir: "/nonexistent/src/versions",
+        revisions: &[],
+    };
+
+    #[tokio::test]
+    async fn excluded_tables_are_neither_created_nor_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            path: dir.path().join("autogen.toml"),
+            script_location: dir.path().to_owned(),
+            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
+        };
+        let db = sea_orm::Database::connect(&config.database_url).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+
+        let project = Project::new(NO_REVISIONS).entity(note::Entity);
+        let all: Vec<String> = compare(&project, &config)
+            .await
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(all, ["added table 'note'", "removed table 'legacy'"]);
+
+        let filtered = Project::new(NO_REVISIONS)
+            .entity(note::Entity)
+            .exclude_table("legacy")
+            .include_tables(|t| t != "note");
+        assert!(compare(&filtered, &config).await.unwrap().is_empty());
+    }
 }

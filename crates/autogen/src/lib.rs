@@ -42,6 +42,8 @@ pub struct Project {
     pub versions: Versions,
     /// The target entities.
     pub entities: Entities,
+    /// What autogenerate compares (tables left out of it are never created or dropped).
+    pub compare: autogen_diff::Options,
 }
 
 impl Project {
@@ -50,7 +52,20 @@ impl Project {
         Self {
             versions,
             entities: Entities::new(),
+            compare: autogen_diff::Options::default(),
         }
+    }
+
+    /// Leaves a table out of autogenerate and `check`, e.g. one another tool owns.
+    pub fn exclude_table(mut self, name: impl Into<String>) -> Self {
+        self.compare = self.compare.exclude_table(name);
+        self
+    }
+
+    /// Compares only the tables `keep` accepts (Alembic's `include_name`).
+    pub fn include_tables(mut self, keep: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.compare = self.compare.include_tables(keep);
+        self
     }
 
     /// Registers an entity as part of the target schema.

@@ -1,7 +1,8 @@
 //! Compares two schemas and lists the [`Op`]s that turn one into the other.
 //!
 //! [`diff`] is the whole entry point: `current` is what the database (or the
-//! replayed revision history) holds, `target` is what the entities declare.
+//! replayed revision history) holds, `target` is what the entities declare,
+//! and [`Options`] says which tables to compare.
 //! The ops come out in an order a database accepts: tables are created before
 //! the tables whose foreign keys point at them and dropped after them, indexes
 //! are created after their table and dropped before their columns.
@@ -10,15 +11,60 @@
 #![deny(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
 
 use autogen_schema::{Op, Schema, Table};
+
+/// What to compare: Alembic's `include_name` / `include_object`.
+#[derive(Clone, Default)]
+pub struct Options {
+    table_filters: Vec<Arc<dyn Fn(&str) -> bool + Send + Sync>>,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("table_filters", &self.table_filters.len())
+            .finish()
+    }
+}
+
+impl Options {
+    /// Compares only the tables `keep` accepts (on both sides); every filter must accept a table.
+    pub fn include_tables(mut self, keep: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.table_filters.push(Arc::new(keep));
+        self
+    }
+
+    /// Leaves the table `name` out of the comparison on both sides.
+    pub fn exclude_table(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.include_tables(move |table| table != name)
+    }
+
+    /// Whether `table` is compared.
+    pub fn includes(&self, table: &str) -> bool {
+        self.table_filters.iter().all(|keep| keep(table))
+    }
+}
+
+/// The ops that turn `current` into `target`, in dependency order, over the
+/// tables `options` includes.
+pub fn diff(current: &Schema, target: &Schema, options: &Options) -> Vec<Op> {
+    let mut current = current.clone();
+    let mut target = target.clone();
+    current.retain_tables(|t| options.includes(t));
+    target.retain_tables(|t| options.includes(t));
+    diff_all(&current, &target)
+}
 
 /// The ops that turn `current` into `target`, in dependency order.
 ///
 /// Tables and columns are added first, then indexes are replaced, then
 /// columns and tables are removed, so that nothing is dropped while something
 /// that is kept still needs it.
-pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
+fn diff_all(current: &Schema, target: &Schema) -> Vec<Op> {
     let added: Vec<&Table> = target
         .tables
         .values()
@@ -140,18 +186,21 @@ mod tests {
     }
 
     fn check(current: &Schema, target: &Schema, expected: &[&str]) {
-        let ops = diff(current, target);
+        let ops = diff(current, target, &Options::default());
         let described: Vec<String> = ops.iter().map(ToString::to_string).collect();
         assert_eq!(described, expected);
         // The ops must take `current` exactly to `target`.
         let replayed = autogen_schema::replay(current, &ops).unwrap();
-        assert!(diff(&replayed, target).is_empty(), "{ops:#?}");
+        assert!(
+            diff(&replayed, target, &Options::default()).is_empty(),
+            "{ops:#?}"
+        );
     }
 
     #[test]
     fn identical_schemas_have_no_ops() {
         let s = schema([table("a"), table("b").index(Index::new("ix", "b", ["id"]))]);
-        assert!(diff(&s, &s).is_empty());
+        assert!(diff(&s, &s, &Options::default()).is_empty());
     }
 
     #[test]
@@ -218,6 +267,17 @@ mod tests {
             &after,
             &["removed index 'ix' on 't'", "added unique index 'ix' on 't' (a)"],
         );
+    }
+
+    #[test]
+    fn filtered_tables_are_not_compared() {
+        let current = schema([table("legacy"), table("user")]);
+        let target = schema([table("user"), table("audit")]);
+        let options = Options::default()
+            .exclude_table("legacy")
+            .include_tables(|t| !t.starts_with("aud"));
+        assert!(diff(&current, &target, &options).is_empty());
+        assert_eq!(diff(&current, &target, &Options::default()).len(), 2);
     }
 
     #[test]
