@@ -19,8 +19,11 @@ use autogen_schema::{Op, Schema, Table};
 /// What to compare: Alembic's `include_name` / `include_object`.
 #[derive(Clone, Default)]
 pub struct Options {
-    table_filters: Vec<Arc<dyn Fn(&str) -> bool + Send + Sync>>,
+    table_filters: Vec<TableFilter>,
 }
+
+/// Says whether a table, by name, is compared.
+type TableFilter = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
