@@ -62,16 +62,24 @@ async fn mariadb_revisions() {
     run_on(Backend::MySql).await;
 }
 
-/// Entities → autogenerate → upgrade → nothing left to detect, on a real server.
+/// Entities (an enum column among them) → autogenerate → upgrade → nothing left to detect → downgrade.
 async fn round_trip_on(backend: Backend) {
     let Some(db) = backend.fresh().await else { return };
-    let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
+    let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs"), ("tag", "tag.rs")]);
     let run = |args: &[&str]| p.autogen_with_env(args, &[("DATABASE_URL", &db.url)]);
     let first = run(&["revision", "--autogenerate", "-m", "initial"]);
     assert_success(&first);
+    // Only PostgreSQL has enum types of their own.
+    let enum_type = match backend {
+        Backend::Postgres => "Detected added enum 'tag_kind' (topic, place)\n",
+        Backend::Sqlite | Backend::MySql => "",
+    };
     assert_eq!(
         stderr(&first),
-        "Detected added table 'user'\nDetected added index 'idx-user-name' on 'user' (name)\nDetected added table 'post'\n"
+        format!(
+            "{enum_type}Detected added table 'tag'\nDetected added table 'user'\n\
+             Detected added index 'idx-user-name' on 'user' (name)\nDetected added table 'post'\n"
+        )
     );
     assert_success(&run(&["upgrade", "head"]));
     let check = run(&["check"]);
@@ -79,6 +87,11 @@ async fn round_trip_on(backend: Backend) {
     assert_eq!(stdout(&check), "No new upgrade operations detected.\n");
     assert_success(&run(&["downgrade", "base"]));
     assert_eq!(stdout(&run(&["current"])), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_round_trip() {
+    round_trip_on(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

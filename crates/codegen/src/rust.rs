@@ -15,6 +15,8 @@ pub(crate) fn op_call(op: &Op) -> String {
         Op::DropColumn { table, column } => format!("op.drop_column({table:?}, {column:?});"),
         Op::CreateIndex(index) => format!("op.create_index({});", index_expr(index)),
         Op::DropIndex { table, name } => format!("op.drop_index({table:?}, {name:?});"),
+        Op::CreateEnum { name, variants } => format!("op.create_enum({name:?}, {});", str_array(variants)),
+        Op::DropEnum { name } => format!("op.drop_enum({name:?});"),
         Op::Execute(sql) => format!("op.execute({sql:?});"),
     }
 }

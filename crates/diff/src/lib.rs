@@ -85,6 +85,16 @@ fn diff_all(current: &Schema, target: &Schema) -> Vec<Op> {
         .collect();
 
     let mut ops = Vec::new();
+    // Enum types come before the tables that use them and go after them.
+    // (A changed label list is not compared yet: that is ALTER TYPE … ADD VALUE.)
+    for (name, variants) in &target.enums {
+        if !current.enums.contains_key(name) {
+            ops.push(Op::CreateEnum {
+                name: name.clone(),
+                variants: variants.clone(),
+            });
+        }
+    }
     for table in dependency_order(&added) {
         let mut bare = table.clone();
         let indexes = std::mem::take(&mut bare.indexes);
@@ -269,6 +279,23 @@ mod tests {
             &before,
             &after,
             &["removed index 'ix' on 't'", "added unique index 'ix' on 't' (a)"],
+        );
+    }
+
+    #[test]
+    fn enum_types_are_created_first_and_dropped_last() {
+        let mut with_enum =
+            schema([table("user").column(Column::new("mood", ColumnType::enumeration("mood", ["ok"])))]);
+        with_enum.enums.insert("mood".into(), vec!["ok".into()]);
+        check(
+            &Schema::new(),
+            &with_enum,
+            &["added enum 'mood' (ok)", "added table 'user'"],
+        );
+        check(
+            &with_enum,
+            &Schema::new(),
+            &["removed table 'user'", "removed enum 'mood'"],
         );
     }
 

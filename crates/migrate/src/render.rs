@@ -76,6 +76,26 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
                 .to_owned();
             vec![build(&drop, dialect)]
         }
+        Op::CreateEnum { name, variants } => match dialect {
+            Dialect::Postgres => {
+                let create = sea_query::extension::postgres::Type::create()
+                    .as_enum(Alias::new(name))
+                    .values(variants.iter().map(Alias::new))
+                    .to_owned();
+                vec![create.to_string(PostgresQueryBuilder)]
+            }
+            // MySQL and SQLite keep an enum's labels in the column itself.
+            Dialect::Sqlite | Dialect::MySql => Vec::new(),
+        },
+        Op::DropEnum { name } => match dialect {
+            Dialect::Postgres => {
+                let drop = sea_query::extension::postgres::Type::drop()
+                    .name(Alias::new(name))
+                    .to_owned();
+                vec![drop.to_string(PostgresQueryBuilder)]
+            }
+            Dialect::Sqlite | Dialect::MySql => Vec::new(),
+        },
         Op::Execute(sql) => vec![sql.clone()],
     })
 }
@@ -368,6 +388,22 @@ mod tests {
             render(&Op::DropTable { name: "post".into() }, Dialect::Postgres).unwrap(),
             [r#"DROP TABLE "post""#]
         );
+    }
+
+    #[test]
+    fn enum_types_exist_only_on_postgres() {
+        let create = Op::CreateEnum {
+            name: "mood".into(),
+            variants: vec!["ok".into(), "it's".into()],
+        };
+        assert_eq!(
+            render(&create, Dialect::Postgres).unwrap(),
+            [r#"CREATE TYPE "mood" AS ENUM ('ok', 'it''s')"#]
+        );
+        assert!(render(&create, Dialect::MySql).unwrap().is_empty());
+        let drop = Op::DropEnum { name: "mood".into() };
+        assert_eq!(render(&drop, Dialect::Postgres).unwrap(), [r#"DROP TYPE "mood""#]);
+        assert!(render(&drop, Dialect::Sqlite).unwrap().is_empty());
     }
 
     #[test]

@@ -113,6 +113,25 @@ impl Operations {
         });
     }
 
+    /// `CREATE TYPE … AS ENUM` on PostgreSQL; nothing where enums are inline (MySQL, SQLite).
+    pub fn create_enum<I, S>(&mut self, name: &str, variants: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ops.push(Op::CreateEnum {
+            name: name.to_owned(),
+            variants: variants.into_iter().map(Into::into).collect(),
+        });
+    }
+
+    /// `DROP TYPE` on PostgreSQL; nothing where enums are inline.
+    pub fn drop_enum(&mut self, name: &str) {
+        self.ops.push(Op::DropEnum {
+            name: name.to_owned(),
+        });
+    }
+
     /// Raw SQL, run as written. It cannot be replayed or inverted, so a
     /// revision that uses it must write its own downgrade.
     pub fn execute(&mut self, sql: &str) {

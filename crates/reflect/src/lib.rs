@@ -16,7 +16,7 @@ use autogen_schema::{
     Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
 };
 use sea_orm::sea_query::{self, ForeignKeyAction as SeaAction};
-use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
 
 /// The entities that make up the target schema, registered by type:
 /// `Entities::new().entity(user::Entity).entity(post::Entity)`.
@@ -25,8 +25,9 @@ pub struct Entities {
     tables: Vec<(&'static str, ReflectFn)>,
 }
 
-/// Reads one registered entity as SeaORM would create it on a dialect.
-type ReflectFn = fn(Dialect) -> Table;
+/// Reads one registered entity as SeaORM would create it on a dialect: the
+/// table and the named enum types it needs.
+type ReflectFn = fn(Dialect) -> (Table, Vec<(String, Vec<String>)>);
 
 impl std::fmt::Debug for Entities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,7 +64,9 @@ impl Entities {
     pub fn schema(&self, dialect: Dialect) -> Schema {
         let mut schema = Schema::new();
         for (_, reflect) in &self.tables {
-            schema.insert(reflect(dialect));
+            let (table, enums) = reflect(dialect);
+            schema.insert(table);
+            schema.enums.extend(enums);
         }
         schema
     }
@@ -78,20 +81,34 @@ pub fn backend(dialect: Dialect) -> DbBackend {
     }
 }
 
-/// One entity as SeaORM would create it on `dialect`.
-fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
+/// One entity as SeaORM would create it on `dialect`, with the enum types
+/// SeaORM would create first (`Schema::create_enum_from_entity`: PostgreSQL only).
+fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<String>)>) {
     let entity = E::default();
     let backend = backend(dialect);
     let helper = sea_orm::Schema::new(backend);
     let create = helper.create_table_from_entity(entity);
 
     let mut table = Table::new(entity.table_name());
-    for def in create.get_columns() {
+    let mut enums = Vec::new();
+    // `create_table_from_entity` keeps `E::Column::iter()` order, so the two zip.
+    for (def, entity_column) in create.get_columns().iter().zip(E::Column::iter()) {
         let spec = def.get_column_spec();
-        let column_type = def
-            .get_column_type()
-            .map(ColumnType::from_sea_query)
-            .expect("SeaORM always declares a column type");
+        // SeaORM writes an enum column as its PostgreSQL type name or as MySQL's
+        // inline ENUM text; the entity's own type keeps the labels, which the
+        // model needs to create the type and to compare.
+        let column_type = match ColumnType::from_sea_query(entity_column.def().get_column_type()) {
+            ColumnType::Enum { name, variants } => {
+                if dialect == Dialect::Postgres {
+                    enums.push((name.clone(), variants.clone()));
+                }
+                ColumnType::Enum { name, variants }
+            }
+            _ => def
+                .get_column_type()
+                .map(ColumnType::from_sea_query)
+                .expect("SeaORM always declares a column type"),
+        };
         table.columns.push(Column {
             name: def.get_column_name(),
             column_type,
@@ -143,7 +160,7 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> Table {
             where_clause: None,
         });
     }
-    table
+    (table, enums)
 }
 
 /// SeaORM writes `renamed_from` into the column comment (`renamed_from "old"`,

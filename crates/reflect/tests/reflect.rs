@@ -84,6 +84,33 @@ mod post_tag {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A string-backed enum stored as a database enum.
+mod tag {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "tag_kind")]
+    pub enum Kind {
+        #[sea_orm(string_value = "topic")]
+        Topic,
+        #[sea_orm(string_value = "place")]
+        Place,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tag")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub kind: Kind,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 fn entities() -> Entities {
     Entities::new()
         .entity(post::Entity)
@@ -142,4 +169,28 @@ fn composite_primary_key_keeps_its_order_and_no_auto_increment() {
 fn registration_is_by_type_and_deduplicated() {
     let e = entities().entity(user::Entity);
     assert_eq!(e.table_names().collect::<Vec<_>>(), ["post", "user", "post_tag"]);
+}
+
+#[test]
+fn an_active_enum_is_a_postgres_type_and_inline_elsewhere() {
+    let kind = ColumnType::enumeration("tag_kind", ["topic", "place"]);
+    for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+        let schema = Entities::new().entity(tag::Entity).schema(dialect);
+        assert_eq!(
+            schema
+                .table("tag")
+                .unwrap()
+                .get_column("kind")
+                .unwrap()
+                .column_type,
+            kind
+        );
+        let types: Vec<&String> = schema.enums.keys().collect();
+        let expected: &[&str] = if dialect == Dialect::Postgres {
+            &["tag_kind"]
+        } else {
+            &[]
+        };
+        assert_eq!(types, expected, "{dialect}");
+    }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Column, Index, Schema, Table};
+use crate::model::{Column, ColumnType, Index, Schema, Table};
 
 /// One schema change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,19 @@ pub enum Op {
         /// The indexed table (MySQL needs it to drop an index).
         table: String,
         /// Index name.
+        name: String,
+    },
+    /// Create a named enumeration type (PostgreSQL `CREATE TYPE … AS ENUM`;
+    /// nothing to run where enums are inline, as on MySQL and SQLite).
+    CreateEnum {
+        /// Type name.
+        name: String,
+        /// Labels, in order.
+        variants: Vec<String>,
+    },
+    /// Drop a named enumeration type.
+    DropEnum {
+        /// Type name.
         name: String,
     },
     /// Raw SQL. It runs, but it cannot be replayed into a schema or inverted.
@@ -93,6 +106,20 @@ pub enum ApplyError {
         table: String,
         /// Index name.
         name: String,
+    },
+    /// The enum type to create exists already.
+    #[error("enum type '{0}' already exists")]
+    EnumExists(String),
+    /// The enum type named by the op does not exist.
+    #[error("no enum type '{0}'")]
+    NoSuchEnum(String),
+    /// An enum type cannot be dropped while a column uses it.
+    #[error("enum type '{name}' is used by column '{user}'; drop or change that first")]
+    EnumInUse {
+        /// Type name.
+        name: String,
+        /// The column, as `table.column`.
+        user: String,
     },
     /// Raw SQL cannot be replayed.
     #[error("raw SQL cannot be replayed into a schema: {0}")]
@@ -181,6 +208,30 @@ impl Op {
                 })?;
                 t.indexes.remove(position);
             }
+            Op::CreateEnum { name, variants } => {
+                if schema.enums.contains_key(name) {
+                    return Err(ApplyError::EnumExists(name.clone()));
+                }
+                schema.enums.insert(name.clone(), variants.clone());
+            }
+            Op::DropEnum { name } => {
+                if !schema.enums.contains_key(name) {
+                    return Err(ApplyError::NoSuchEnum(name.clone()));
+                }
+                let user = schema.tables.values().find_map(|t| {
+                    t.columns
+                        .iter()
+                        .find(|c| matches!(&c.column_type, ColumnType::Enum { name: n, .. } if n == name))
+                        .map(|c| format!("{}.{}", t.name, c.name))
+                });
+                if let Some(user) = user {
+                    return Err(ApplyError::EnumInUse {
+                        name: name.clone(),
+                        user,
+                    });
+                }
+                schema.enums.remove(name);
+            }
             Op::Execute(sql) => return Err(ApplyError::NotReplayable(sql.clone())),
         }
         Ok(())
@@ -238,6 +289,17 @@ impl Op {
                     })?;
                 vec![Op::CreateIndex(index.clone())]
             }
+            Op::CreateEnum { name, .. } => vec![Op::DropEnum { name: name.clone() }],
+            Op::DropEnum { name } => {
+                let variants = before
+                    .enums
+                    .get(name)
+                    .ok_or_else(|| ApplyError::NoSuchEnum(name.clone()))?;
+                vec![Op::CreateEnum {
+                    name: name.clone(),
+                    variants: variants.clone(),
+                }]
+            }
             Op::Execute(sql) => return Err(InvertError::RawSql(sql.clone())),
         })
     }
@@ -264,6 +326,8 @@ impl fmt::Display for Op {
                     .join(", ")
             ),
             Op::DropIndex { table, name } => write!(f, "removed index '{name}' on '{table}'"),
+            Op::CreateEnum { name, variants } => write!(f, "added enum '{name}' ({})", variants.join(", ")),
+            Op::DropEnum { name } => write!(f, "removed enum '{name}'"),
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
         }
     }
@@ -423,6 +487,28 @@ mod tests {
             Err(ApplyError::NoSuchColumn { .. })
         ));
         assert_eq!(s, blog(), "failed ops leave the schema unchanged");
+    }
+
+    #[test]
+    fn enums_are_created_before_use_and_dropped_after() {
+        let before = blog();
+        let ops = [
+            Op::CreateEnum {
+                name: "mood".into(),
+                variants: vec!["ok".into(), "sad".into()],
+            },
+            Op::AddColumn {
+                table: "user".into(),
+                column: Column::new("mood", ColumnType::enumeration("mood", ["ok", "sad"])).nullable(),
+            },
+        ];
+        let after = replay(&before, &ops).unwrap();
+        assert_eq!(after.enums["mood"], ["ok", "sad"]);
+        let in_use = Op::DropEnum { name: "mood".into() }.apply(&mut after.clone());
+        assert!(matches!(in_use, Err(ApplyError::EnumInUse { ref user, .. }) if user == "user.mood"));
+        let downgrade = invert_all(&ops, &before).unwrap();
+        assert_eq!(downgrade.last(), Some(&Op::DropEnum { name: "mood".into() }));
+        assert_eq!(replay(&after, &downgrade).unwrap(), before);
     }
 
     #[test]
