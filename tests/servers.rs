@@ -37,6 +37,16 @@ async fn run_on(backend: Backend) {
     assert_eq!(run(&["current"]).0, "aaaaaaaaaaaa\n");
     run(&["upgrade", "head"]);
     assert_eq!(run(&["current"]).0, "bbbbbbbbbbbb (head)\n");
+    let mut inspect = vec!["inspect", "--table", "post"];
+    if backend == Backend::Postgres {
+        inspect.extend(["--schema", "public"]);
+    }
+    let (listing, _) = run(&inspect);
+    assert!(listing.starts_with("table \"post\"\n"), "{listing}");
+    assert!(
+        listing.contains("foreign key \"fk-post-user_id\" (user_id) references \"user\" (id)"),
+        "{listing}"
+    );
 
     // A refused login is reported without the password (the MariaDB server uses one).
     if db.url.contains(":autogen-test@") {

@@ -164,6 +164,9 @@ pub enum Command {
         /// The database to read instead of autogen.toml's (no project needed).
         #[arg(long, value_name = "URL")]
         url: Option<String>,
+        /// The PostgreSQL schema to read (default: autogen.toml's `schema`, else current_schema()).
+        #[arg(long, value_name = "SCHEMA")]
+        schema: Option<String>,
         /// Only this table (repeatable).
         #[arg(long, value_name = "TABLE")]
         table: Vec<String>,
@@ -216,9 +219,10 @@ pub fn launch() -> ExitCode {
         // With a URL, inspecting needs no project: the launcher does it itself.
         Command::Inspect {
             url: Some(url),
+            schema,
             table,
             format,
-        } => inspect(&url, &table, format),
+        } => inspect(&url, schema.as_deref(), &table, format),
         _ => forward(cli.config.as_deref()),
     })
 }
@@ -263,9 +267,12 @@ fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn inspect(url: &str, tables: &[String], format: InspectFormat) -> Result<ExitCode> {
+fn inspect(url: &str, schema: Option<&str>, tables: &[String], format: InspectFormat) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    print!("{}", runtime.block_on(command::inspect(url, tables, format))?);
+    print!(
+        "{}",
+        runtime.block_on(command::inspect(url, schema, tables, format))?
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -410,13 +417,16 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Edit { rev } => edit(&command::revision_path(project, &rev)?)?,
-        Command::Inspect { url, table, format } => {
+        Command::Inspect {
+            url,
+            schema,
+            table,
+            format,
+        } => {
             let url = url.unwrap_or_else(|| config.database_url.clone());
-            write!(
-                out,
-                "{}",
-                runtime.block_on(command::inspect(&url, &table, format))?
-            )?;
+            let schema = schema.or_else(|| config.schema.clone());
+            let text = runtime.block_on(command::inspect(&url, schema.as_deref(), &table, format))?;
+            write!(out, "{text}")?;
         }
         Command::Check => {
             let ops = runtime.block_on(command::compare(project, &config))?;

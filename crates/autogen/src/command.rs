@@ -265,8 +265,14 @@ pub enum InspectFormat {
     Json,
 }
 
-/// `autogen inspect`: the live schema at `url` (only `tables`, if any are named).
-pub async fn inspect(url: &str, tables: &[String], format: InspectFormat) -> Result<String> {
+/// `autogen inspect`: the live schema at `url` (only `tables`, if any are named;
+/// on PostgreSQL, of `schema` if named).
+pub async fn inspect(
+    url: &str,
+    schema: Option<&str>,
+    tables: &[String],
+    format: InspectFormat,
+) -> Result<String> {
     // Two connections let the catalog queries run side by side; each more
     // costs a server process that warms its own catalog caches (measured in BENCHMARKS.md).
     let mut options = sea_orm::ConnectOptions::new(url);
@@ -275,7 +281,11 @@ pub async fn inspect(url: &str, tables: &[String], format: InspectFormat) -> Res
         .await
         .with_context(|| format!("cannot connect to {}", redact(url)))?;
     let dialect = autogen_migrate::dialect_of(sea_orm::ConnectionTrait::get_database_backend(&db));
-    let mut schema = autogen_introspect::introspect(&db).await?;
+    let options = autogen_introspect::Options {
+        schema: schema.map(str::to_owned),
+        ..Default::default()
+    };
+    let mut schema = autogen_introspect::introspect_with(&db, &options).await?;
     if let Some(missing) = tables.iter().find(|t| schema.table(t).is_none()) {
         bail!("no table '{missing}' in {}", redact(url));
     }
@@ -500,7 +510,11 @@ async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Resu
             describe(&expected)
         );
     }
-    let current = autogen_introspect::introspect(migrator.connection()).await?;
+    let options = autogen_introspect::Options {
+        schema: config.schema.clone(),
+        ..Default::default()
+    };
+    let current = autogen_introspect::introspect_with(migrator.connection(), &options).await?;
     let target = project.entities.schema(migrator.dialect());
     let upgrade = autogen_diff::diff(&current, &target, &project.compare);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
@@ -568,6 +582,7 @@ mod tests {
             path: dir.path().join("autogen.toml"),
             script_location: dir.path().to_owned(),
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
+            schema: None,
         };
         let db = sea_orm::Database::connect(&config.database_url).await.unwrap();
         sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! `${NAME}` reads an environment variable and `${NAME:-fallback}` gives it a
-//! default. A relative SQLite path is relative to the file itself, so every
+//! default. An optional `schema = "…"` names the PostgreSQL schema to compare. A relative SQLite path is relative to the file itself, so every
 //! command means the same database wherever it is run from.
 
 use std::path::{Path, PathBuf};
@@ -31,6 +31,9 @@ pub struct Config {
     pub script_location: PathBuf,
     /// The database URL, with variables substituted and SQLite paths made absolute.
     pub database_url: String,
+    /// The PostgreSQL schema autogenerate compares; the connection's
+    /// `current_schema()` if unset.
+    pub schema: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +47,8 @@ struct File {
 struct Section {
     script_location: String,
     database_url: String,
+    #[serde(default)]
+    schema: Option<String>,
 }
 
 impl Config {
@@ -60,6 +65,7 @@ impl Config {
             path: path.to_owned(),
             script_location: dir.join(&file.autogen.script_location),
             database_url: resolve_sqlite_path(&url, dir),
+            schema: file.autogen.schema,
         })
     }
 
@@ -221,6 +227,13 @@ mod tests {
             config.database_url,
             format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display())
         );
+        assert_eq!(config.schema, None);
+        std::fs::write(
+            &path,
+            "[autogen]\nscript_location = \"m\"\ndatabase_url = \"postgres://h/db\"\nschema = \"shop\"\n",
+        )
+        .unwrap();
+        assert_eq!(Config::load(&path).unwrap().schema.as_deref(), Some("shop"));
         std::fs::write(&path, "[autogen]\nscript_location = \"m\"\ndatabse_url = \"x\"\n").unwrap();
         let err = format!("{:#}", Config::load(&path).unwrap_err());
         assert!(err.contains("unknown field `databse_url`"), "{err}");

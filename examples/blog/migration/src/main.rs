@@ -26,6 +26,7 @@ mod tests {
             path: dir.path().join("autogen.toml"),
             script_location: dir.path().to_owned(),
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display()),
+            schema: None,
         };
         let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await
