@@ -1,8 +1,9 @@
 //! The command line: one clap definition shared by the `autogen` launcher
 //! and every migration crate, so both accept exactly the same arguments.
 //!
-//! The launcher ([`launch`]) handles `init` itself and runs the migration
-//! crate (`cargo run --manifest-path …`) for everything else; the migration
+//! The launcher ([`launch`]) handles `init` and `inspect --url` itself (they
+//! need no project) and runs the migration crate (`cargo run --manifest-path …`)
+//! for everything else; the migration
 //! crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
 //! their causes, and turn into exit code 1; usage errors exit with 2.
 
