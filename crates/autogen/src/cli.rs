@@ -3,8 +3,7 @@
 //!
 //! The launcher ([`launch`]) handles `init` and `inspect --url` itself (they
 //! need no project) and runs the migration crate (`cargo run --manifest-path …`)
-//! for everything else; the migration
-//! crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
+//! for everything else; the migration crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
 //! their causes, and turn into exit code 1; usage errors exit with 2.
 
 use std::io::Write as _;
