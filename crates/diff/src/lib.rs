@@ -142,6 +142,13 @@ fn diff_all(current: &Schema, target: &Schema) -> Vec<Op> {
             .into_iter()
             .map(|t| Op::DropTable { name: t.name.clone() }),
     );
+    for name in current
+        .enums
+        .keys()
+        .filter(|name| !target.enums.contains_key(*name))
+    {
+        ops.push(Op::DropEnum { name: name.clone() });
+    }
     ops
 }
 
