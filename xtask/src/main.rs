@@ -78,7 +78,7 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     let mut command = cargo();
     command
         .current_dir(root)
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra);
     let started = if given {
         false

@@ -398,7 +398,8 @@ mod tests {
         };
         assert_eq!(
             render(&create, Dialect::Postgres).unwrap(),
-            [r#"CREATE TYPE "mood" AS ENUM ('ok', 'it''s')"#]
+            // sea-query escapes with PostgreSQL's E'' strings.
+            [r#"CREATE TYPE "mood" AS ENUM ('ok', E'it\'s')"#]
         );
         assert!(render(&create, Dialect::MySql).unwrap().is_empty());
         let drop = Op::DropEnum { name: "mood".into() };
