@@ -211,11 +211,6 @@ impl Graph {
         Ok(graph)
     }
 
-    /// Whether there are no revisions.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
     /// The revision `id`, exactly.
     pub fn get(&self, id: &str) -> Option<&Node> {
         self.nodes.get(id)

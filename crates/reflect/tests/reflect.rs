@@ -84,32 +84,9 @@ mod post_tag {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// A string-backed enum stored as a database enum.
-mod tag {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-    #[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "tag_kind")]
-    pub enum Kind {
-        #[sea_orm(string_value = "topic")]
-        Topic,
-        #[sea_orm(string_value = "place")]
-        Place,
-    }
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "tag")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub kind: Kind,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+/// A string-backed enum stored as a database enum, shared with the end-to-end tests.
+#[path = "../../../fixtures/entities/tag.rs"]
+mod tag;
 
 fn entities() -> Entities {
     Entities::new()

@@ -216,13 +216,6 @@ impl Table {
             .is_some_and(|pk| pk.columns.iter().any(|c| c == column))
     }
 
-    /// Whether a foreign key of this table starts at `column`.
-    pub fn is_foreign_key_column(&self, column: &str) -> bool {
-        self.foreign_keys
-            .iter()
-            .any(|fk| fk.columns.iter().any(|c| c == column))
-    }
-
     /// The tables this table's foreign keys point at, itself excluded.
     pub fn referenced_tables(&self) -> impl Iterator<Item = &str> {
         self.foreign_keys
