@@ -188,3 +188,65 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     let current = p.autogen(&["current"]);
     assert_eq!(stdout(&current), "");
 }
+
+/// An entity module that exists but is not registered is never silently
+/// read as "drop this table".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked() {
+    let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
+    assert_success(&p.autogen(&["revision", "--autogenerate", "-m", "create"]));
+    assert_success(&p.autogen(&["upgrade", "head"]));
+
+    // `post` stays in the entity crate, but main.rs no longer registers it.
+    p.edit("migration/src/main.rs", |s| {
+        s.replace(".entity(entity::post::Entity)", "")
+    });
+    let warning = format!(
+        "warning: entity module `entity_{}::post` (table 'post') is not registered",
+        p.package().trim_start_matches("migration_")
+    );
+
+    let check = p.autogen(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stderr(&check).contains(&warning), "{}", stderr(&check));
+    assert!(
+        stdout(&check).contains("removed table 'post'"),
+        "{}",
+        stdout(&check)
+    );
+
+    let refused = p.autogen(&["revision", "--autogenerate", "-m", "drop post"]);
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(
+        message.starts_with(&warning),
+        "the warning comes first: {message}"
+    );
+    assert!(
+        message.contains("autogenerate would drop 'post' (entity module `entity_")
+            && message.contains("--allow-unregistered-drops")
+            && message.contains("no file was written"),
+        "{message}"
+    );
+    assert_eq!(p.revision_files().len(), 1, "no file was written");
+
+    let allowed = p.autogen(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop post",
+        "--allow-unregistered-drops",
+    ]);
+    assert_success(&allowed);
+    let files = p.revision_files();
+    assert_eq!(files.len(), 2);
+    let written = files
+        .iter()
+        .find(|f| f.to_string_lossy().ends_with("_drop_post.rs"))
+        .unwrap();
+    let source = fs::read_to_string(written).unwrap();
+    assert!(
+        upgrade_body(&source).contains("op.drop_table(\"post\");"),
+        "{source}"
+    );
+}

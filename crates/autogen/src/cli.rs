@@ -54,6 +54,9 @@ pub enum Command {
         /// Write a file even when autogenerate detects no changes.
         #[arg(long, requires = "autogenerate")]
         allow_empty: bool,
+        /// Let autogenerate drop the table of an entity module that exists but is not registered.
+        #[arg(long, requires = "autogenerate")]
+        allow_unregistered_drops: bool,
         /// Use this revision id instead of a random one.
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
@@ -325,6 +328,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             message,
             autogenerate,
             allow_empty,
+            allow_unregistered_drops,
             rev_id,
             head,
             splice,
@@ -332,10 +336,14 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             depends_on,
             version_path,
         } => {
+            if autogenerate {
+                warn_about_entities(project, &config);
+            }
             let options = RevisionOptions {
                 message,
                 autogenerate,
                 allow_empty,
+                allow_unregistered_drops,
                 rev_id,
                 head,
                 splice,
@@ -429,6 +437,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             write!(out, "{text}")?;
         }
         Command::Check => {
+            warn_about_entities(project, &config);
             let ops = runtime.block_on(command::compare(project, &config))?;
             if ops.is_empty() {
                 writeln!(out, "No new upgrade operations detected.")?;
@@ -442,6 +451,28 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Before comparing: the entity modules that exist but were not registered
+/// (their tables would read as "drop this"), and the entities in another
+/// database schema than the one compared.
+fn warn_about_entities(project: &Project, config: &Config) {
+    for entity in project.entities.unregistered() {
+        let table = entity.table.map_or(String::new(), |t| format!(" (table '{t}')"));
+        eprintln!(
+            "warning: entity module `{}`{table} is not registered; autogenerate compares only registered \
+             entities, so register it with `.entity({}::Entity)` in the migration crate's main.rs",
+            entity.module, entity.module
+        );
+    }
+    let compared = config.schema.as_deref().unwrap_or("the connection's default");
+    for entity in project.entities.elsewhere(config.schema.as_deref()) {
+        eprintln!(
+            "warning: table '{}' is in schema '{}', and autogen compares one schema ({compared}); \
+             it is left out of this comparison",
+            entity.table, entity.schema
+        );
+    }
 }
 
 /// `upgrade` or `downgrade`: run it, or with `--sql` print it.

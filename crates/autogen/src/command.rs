@@ -308,6 +308,10 @@ pub struct RevisionOptions {
     pub autogenerate: bool,
     /// Write a file even when autogenerate detects nothing.
     pub allow_empty: bool,
+    /// Let autogenerate drop the table of an entity module SeaORM's registry
+    /// knows but the project did not register (also `allow_unregistered_drops`
+    /// in autogen.toml).
+    pub allow_unregistered_drops: bool,
     /// Use this id instead of a random one.
     pub rev_id: Option<String>,
     /// The revision to build on (`base` starts a new root); required when there are several heads.
@@ -343,7 +347,11 @@ pub async fn revision(
     let graph = graph(project)?;
     let parents = revision_parents(&graph, options)?;
     let (upgrade, downgrade) = if options.autogenerate {
-        autogenerate(project, config, &graph).await?
+        let (upgrade, downgrade) = autogenerate(project, config, &graph).await?;
+        if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
+            refuse_unregistered_drops(project, &upgrade)?;
+        }
+        (upgrade, downgrade)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -515,10 +523,38 @@ async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Resu
         ..Default::default()
     };
     let current = autogen_introspect::introspect_with(migrator.connection(), &options).await?;
-    let target = project.entities.schema(migrator.dialect());
-    let upgrade = autogen_diff::diff(&current, &target, &project.compare);
+    let dialect = migrator.dialect();
+    let target = project.entities.schema(dialect, config.schema.as_deref());
+    let upgrade = autogen_diff::diff(&current, &target, dialect, &project.compare);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     Ok((upgrade, downgrade))
+}
+
+/// A table with no registered entity reads as "drop it"; when SeaORM's
+/// registry shows an entity module for it that was simply not registered,
+/// that is far more likely a forgotten `.entity(...)` than a wish.
+fn refuse_unregistered_drops(project: &Project, upgrade: &[Op]) -> Result<()> {
+    let unregistered = project.entities.unregistered();
+    let forgotten: Vec<String> = upgrade
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropTable { name } => unregistered
+                .iter()
+                .find(|e| e.table.as_deref() == Some(name.as_str()))
+                .map(|e| format!("'{name}' (entity module `{}`)", e.module)),
+            _ => None,
+        })
+        .collect();
+    if !forgotten.is_empty() {
+        bail!(
+            "autogenerate would drop {}, whose entity exists but is not registered; \
+             register it with `.entity(<module>::Entity)` in the migration crate's main.rs, \
+             or, if the table really should go, pass --allow-unregistered-drops \
+             (or set `allow_unregistered_drops = true` in autogen.toml); no file was written",
+            forgotten.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn describe(heads: &[String]) -> String {
@@ -583,6 +619,7 @@ mod tests {
             script_location: dir.path().to_owned(),
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
             schema: None,
+            allow_unregistered_drops: false,
         };
         let db = sea_orm::Database::connect(&config.database_url).await.unwrap();
         sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")

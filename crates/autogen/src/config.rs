@@ -34,6 +34,9 @@ pub struct Config {
     /// The PostgreSQL schema autogenerate compares; the connection's
     /// `current_schema()` if unset.
     pub schema: Option<String>,
+    /// Lets autogenerate drop the table of an entity module that exists but
+    /// is not registered (`--allow-unregistered-drops` for one run).
+    pub allow_unregistered_drops: bool,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +52,8 @@ struct Section {
     database_url: String,
     #[serde(default)]
     schema: Option<String>,
+    #[serde(default)]
+    allow_unregistered_drops: bool,
 }
 
 impl Config {
@@ -66,6 +71,7 @@ impl Config {
             script_location: dir.join(&file.autogen.script_location),
             database_url: resolve_sqlite_path(&url, dir),
             schema: file.autogen.schema,
+            allow_unregistered_drops: file.autogen.allow_unregistered_drops,
         })
     }
 

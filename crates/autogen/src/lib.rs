@@ -30,8 +30,8 @@ pub use autogen_reflect::Entities;
 pub mod prelude {
     pub use autogen_migrate::{Operations, Revision};
     pub use autogen_schema::{
-        Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IntervalFields, StringLen,
-        Table,
+        Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index,
+        IntervalFields, PrimaryKey, StringLen, Table, UniqueConstraint,
     };
 }
 

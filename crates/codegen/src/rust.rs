@@ -3,7 +3,8 @@
 //! Output is one long line per call; [`crate::rustfmt`] lays it out.
 
 use autogen_schema::{
-    Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart, Op, StringLen, Table,
+    Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart, Op,
+    StringLen, Table,
 };
 
 /// `op.create_table(...);` and friends.
@@ -13,6 +14,21 @@ pub(crate) fn op_call(op: &Op) -> String {
         Op::DropTable { name } => format!("op.drop_table({name:?});"),
         Op::AddColumn { table, column } => format!("op.add_column({table:?}, {});", column_expr(column)),
         Op::DropColumn { table, column } => format!("op.drop_column({table:?}, {column:?});"),
+        Op::AlterColumn { table, from, to } => format!(
+            "op.alter_column({table:?}, {}, {});",
+            column_expr(from),
+            column_expr(to)
+        ),
+        Op::RenameColumn { table, from, to } => format!("op.rename_column({table:?}, {from:?}, {to:?});"),
+        Op::AddConstraint { table, constraint } => {
+            format!("op.add_constraint({table:?}, {});", constraint_expr(constraint))
+        }
+        Op::DropConstraint { table, constraint } => {
+            format!("op.drop_constraint({table:?}, {});", constraint_expr(constraint))
+        }
+        Op::AlterTableComment { table, from, to } => {
+            format!("op.alter_table_comment({table:?}, {from:?}, {to:?});")
+        }
         Op::CreateIndex(index) => format!("op.create_index({});", index_expr(index)),
         Op::DropIndex { table, name } => format!("op.drop_index({table:?}, {name:?});"),
         Op::CreateEnum { name, variants } => format!("op.create_enum({name:?}, {});", str_array(variants)),
@@ -59,6 +75,22 @@ fn table_expr(table: &Table) -> String {
     out
 }
 
+fn constraint_expr(constraint: &Constraint) -> String {
+    let (mut out, name) = match constraint {
+        Constraint::PrimaryKey(pk) => (format!("PrimaryKey::new({})", str_array(&pk.columns)), &pk.name),
+        Constraint::ForeignKey(fk) => return foreign_key_expr(fk),
+        Constraint::Unique(u) => (
+            format!("UniqueConstraint::new({})", str_array(&u.columns)),
+            &u.name,
+        ),
+        Constraint::Check(c) => (format!("Check::new({:?})", c.expression), &c.name),
+    };
+    if let Some(name) = name {
+        out.push_str(&format!(".name({name:?})"));
+    }
+    out
+}
+
 fn column_expr(column: &Column) -> String {
     let mut out = format!(
         "Column::new({:?}, {})",
@@ -81,6 +113,9 @@ fn column_expr(column: &Column) -> String {
     }
     if let Some(comment) = &column.comment {
         out.push_str(&format!(".comment({comment:?})"));
+    }
+    if let Some(sql) = &column.extra {
+        out.push_str(&format!(".extra({sql:?})"));
     }
     out
 }

@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-use autogen_schema::{Op, Schema, Table};
+use autogen_schema::{Dialect, Op, Schema, Table};
+
+mod table;
 
 /// What to compare: Alembic's `include_name` / `include_object`.
 #[derive(Clone, Default)]
@@ -53,37 +55,23 @@ impl Options {
 }
 
 /// The ops that turn `current` into `target`, in dependency order, over the
-/// tables `options` includes.
-pub fn diff(current: &Schema, target: &Schema, options: &Options) -> Vec<Op> {
+/// tables `options` includes, compared in the terms of `dialect`.
+pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Options) -> Vec<Op> {
     let mut current = current.clone();
     let mut target = target.clone();
     current.retain_tables(|t| options.includes(t));
     target.retain_tables(|t| options.includes(t));
-    diff_all(&current, &target)
+    diff_all(&current, &target, dialect)
 }
 
 /// The ops that turn `current` into `target`, in dependency order.
 ///
-/// Tables and columns are added first, then indexes are replaced, then
-/// columns and tables are removed, so that nothing is dropped while something
-/// that is kept still needs it.
-fn diff_all(current: &Schema, target: &Schema) -> Vec<Op> {
-    let added: Vec<&Table> = target
-        .tables
-        .values()
-        .filter(|t| current.table(&t.name).is_none())
-        .collect();
-    let removed: Vec<&Table> = current
-        .tables
-        .values()
-        .filter(|t| target.table(&t.name).is_none())
-        .collect();
-    let kept: Vec<(&Table, &Table)> = target
-        .tables
-        .values()
-        .filter_map(|t| current.table(&t.name).map(|c| (c, t)))
-        .collect();
-
+/// Renames come first, so everything after compares columns by their new
+/// names. Constraints and indexes that go are dropped before the columns they
+/// cover change; tables and columns are added, columns altered, then indexes
+/// and constraints created (foreign keys last); columns, tables and enum types
+/// are removed at the end, once nothing that is kept still needs them.
+fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
     let mut ops = Vec::new();
     // Enum types come before the tables that use them and go after them.
     // (A changed label list is not compared yet: that is ALTER TYPE … ADD VALUE.)
@@ -95,45 +83,61 @@ fn diff_all(current: &Schema, target: &Schema) -> Vec<Op> {
             });
         }
     }
+    let renames = renames(current, target);
+    let current =
+        &autogen_schema::replay(current, &renames).expect("a rename is only proposed where it applies");
+    ops.extend(renames);
+
+    let added: Vec<&Table> = target
+        .tables
+        .values()
+        .filter(|t| current.table(&t.name).is_none())
+        .collect();
+    let removed: Vec<&Table> = current
+        .tables
+        .values()
+        .filter(|t| target.table(&t.name).is_none())
+        .collect();
+    let changes: Vec<table::TableChanges> = target
+        .tables
+        .values()
+        .filter_map(|want| {
+            current
+                .table(&want.name)
+                .map(|now| table::compare(now, want, dialect))
+        })
+        .collect();
+
+    for c in &changes {
+        ops.extend(c.drop_constraints.iter().cloned());
+    }
+    for c in &changes {
+        ops.extend(c.drop_indexes.iter().cloned());
+    }
     for table in dependency_order(&added) {
         let mut bare = table.clone();
         let indexes = std::mem::take(&mut bare.indexes);
+        for column in &mut bare.columns {
+            column.renamed_from = None;
+        }
         ops.push(Op::CreateTable(bare));
         ops.extend(indexes.into_iter().map(Op::CreateIndex));
     }
-    for (now, want) in &kept {
-        for column in want.columns.iter().filter(|c| now.get_column(&c.name).is_none()) {
-            ops.push(Op::AddColumn {
-                table: want.name.clone(),
-                column: column.clone(),
-            });
-        }
+    for c in &changes {
+        ops.extend(c.add_columns.iter().cloned());
     }
-    // A changed index is dropped, then created again under the same name.
-    for (now, want) in &kept {
-        for index in &now.indexes {
-            if want.get_index(&index.name) != Some(index) {
-                ops.push(Op::DropIndex {
-                    table: now.name.clone(),
-                    name: index.name.clone(),
-                });
-            }
-        }
+    for c in &changes {
+        ops.extend(c.alter_columns.iter().cloned());
     }
-    for (now, want) in &kept {
-        for index in &want.indexes {
-            if now.get_index(&index.name) != Some(index) {
-                ops.push(Op::CreateIndex(index.clone()));
-            }
-        }
+    for c in &changes {
+        ops.extend(c.create_indexes.iter().cloned());
     }
-    for (now, want) in &kept {
-        for column in now.columns.iter().filter(|c| want.get_column(&c.name).is_none()) {
-            ops.push(Op::DropColumn {
-                table: now.name.clone(),
-                column: column.name.clone(),
-            });
-        }
+    for c in &changes {
+        ops.extend(c.add_constraints.iter().cloned());
+    }
+    ops.extend(changes.iter().filter_map(|c| c.comment.clone()));
+    for c in &changes {
+        ops.extend(c.drop_columns.iter().cloned());
     }
     let mut drop_order = dependency_order(&removed);
     drop_order.reverse();
@@ -148,6 +152,34 @@ fn diff_all(current: &Schema, target: &Schema) -> Vec<Op> {
         .filter(|name| !target.enums.contains_key(*name))
     {
         ops.push(Op::DropEnum { name: name.clone() });
+    }
+    ops
+}
+
+/// A column the entities say was `renamed_from` another is renamed when the
+/// database still has the old name, lacks the new one, and the old name is
+/// not wanted as a column of its own.
+fn renames(current: &Schema, target: &Schema) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for want in target.tables.values() {
+        let Some(now) = current.table(&want.name) else {
+            continue;
+        };
+        for column in &want.columns {
+            let Some(old) = &column.renamed_from else {
+                continue;
+            };
+            let applies = now.get_column(old).is_some()
+                && now.get_column(&column.name).is_none()
+                && want.get_column(old).is_none();
+            if applies {
+                ops.push(Op::RenameColumn {
+                    table: want.name.clone(),
+                    from: old.clone(),
+                    to: column.name.clone(),
+                });
+            }
+        }
     }
     ops
 }
@@ -191,7 +223,7 @@ fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use autogen_schema::{Column, ColumnType, ForeignKey, Index};
+    use autogen_schema::{Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, StringLen};
 
     fn table(name: &str) -> Table {
         Table::new(name)
@@ -206,13 +238,13 @@ mod tests {
     }
 
     fn check(current: &Schema, target: &Schema, expected: &[&str]) {
-        let ops = diff(current, target, &Options::default());
+        let ops = diff(current, target, Dialect::Postgres, &Options::default());
         let described: Vec<String> = ops.iter().map(ToString::to_string).collect();
         assert_eq!(described, expected);
         // The ops must take `current` exactly to `target`.
         let replayed = autogen_schema::replay(current, &ops).unwrap();
         assert!(
-            diff(&replayed, target, &Options::default()).is_empty(),
+            diff(&replayed, target, Dialect::Postgres, &Options::default()).is_empty(),
             "{ops:#?}"
         );
     }
@@ -220,7 +252,7 @@ mod tests {
     #[test]
     fn identical_schemas_have_no_ops() {
         let s = schema([table("a"), table("b").index(Index::new("ix", "b", ["id"]))]);
-        assert!(diff(&s, &s, &Options::default()).is_empty());
+        assert!(diff(&s, &s, Dialect::Postgres, &Options::default()).is_empty());
     }
 
     #[test]
@@ -266,8 +298,8 @@ mod tests {
             &before,
             &after,
             &[
-                "added column 'user.bio'",
                 "removed index 'idx-user-name' on 'user'",
+                "added column 'user.bio'",
                 "added unique index 'idx-user-bio' on 'user' (bio)",
                 "removed column 'user.name'",
             ],
@@ -313,8 +345,11 @@ mod tests {
         let options = Options::default()
             .exclude_table("legacy")
             .include_tables(|t| !t.starts_with("aud"));
-        assert!(diff(&current, &target, &options).is_empty());
-        assert_eq!(diff(&current, &target, &Options::default()).len(), 2);
+        assert!(diff(&current, &target, Dialect::Postgres, &options).is_empty());
+        assert_eq!(
+            diff(&current, &target, Dialect::Postgres, &Options::default()).len(),
+            2
+        );
     }
 
     #[test]
@@ -332,5 +367,140 @@ mod tests {
             &schema([a, b]),
             &["added table 'a'", "added table 'b'"],
         );
+    }
+
+    #[test]
+    fn columns_change_in_place_and_back() {
+        let before = schema([table("user")
+            .column(Column::new("age", ColumnType::Integer))
+            .column(Column::new("bio", ColumnType::Text))
+            .column(Column::new("name", ColumnType::String(StringLen::N(40))).default("x"))]);
+        let after = schema([table("user")
+            .column(Column::new("age", ColumnType::BigInteger))
+            .column(Column::new("bio", ColumnType::Text).nullable().comment("about"))
+            .column(Column::new("name", ColumnType::String(StringLen::N(40))))]);
+        check(
+            &before,
+            &after,
+            &[
+                "altered column 'user.age': type Integer -> BigInteger;",
+                "altered column 'user.bio': now nullable; comment None -> Some(\"about\");",
+                "altered column 'user.name': default String(\"x\") -> none;",
+            ],
+        );
+        check(
+            &after,
+            &before,
+            &[
+                "altered column 'user.age': type BigInteger -> Integer;",
+                "altered column 'user.bio': now NOT NULL; comment Some(\"about\") -> None;",
+                "altered column 'user.name': default none -> String(\"x\");",
+            ],
+        );
+    }
+
+    #[test]
+    fn what_a_dialect_cannot_tell_apart_is_no_change() {
+        let stored = schema([table("t")
+            .column(
+                Column::new("n", ColumnType::Integer)
+                    .default(DefaultValue::Null)
+                    .nullable(),
+            )
+            .column(Column::new("p_id", ColumnType::Integer))
+            .foreign_key(ForeignKey::new(["p_id"], "t", ["id"]).on_delete(ForeignKeyAction::Restrict))
+            .check_unnamed("`n` > (0)")]);
+        let declared = schema([table("t")
+            .column(
+                Column::new("n", ColumnType::BigInteger)
+                    .nullable()
+                    .comment("count"),
+            )
+            .column(Column::new("p_id", ColumnType::Integer))
+            .foreign_key(ForeignKey::new(["p_id"], "t", ["id"]).name("fk-t-p"))
+            .check("n_positive", "n > 0")]);
+        // SQLite stores both integers as `integer`, keeps no comment and no FK name.
+        let sqlite = diff(&stored, &declared, Dialect::Sqlite, &Options::default());
+        let described: Vec<String> = sqlite.iter().map(ToString::to_string).collect();
+        // A check's name is left to the backend on one side, so only the action differs.
+        assert_eq!(
+            described,
+            [
+                "removed foreign key (p_id) -> t (id) on 't'",
+                "added foreign key 'fk-t-p' (p_id) -> t (id) on 't'"
+            ]
+        );
+        // MySQL reports an unspecified action as RESTRICT; the column comment does count there.
+        let mysql = diff(&stored, &declared, Dialect::MySql, &Options::default());
+        let described: Vec<String> = mysql.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            described,
+            ["altered column 't.n': type Integer -> BigInteger; comment None -> Some(\"count\");"]
+        );
+    }
+
+    #[test]
+    fn constraints_are_dropped_first_and_added_last_foreign_keys_outermost() {
+        let before = schema([
+            table("a"),
+            table("b")
+                .column(Column::new("a_id", ColumnType::Integer))
+                .column(Column::new("code", ColumnType::Text))
+                .foreign_key(ForeignKey::new(["a_id"], "a", ["id"]).name("fk-b-a"))
+                .check("code_set", "code <> ''"),
+        ]);
+        let after = schema([
+            table("a"),
+            table("b")
+                .column(Column::new("a_id", ColumnType::Integer))
+                .column(Column::new("code", ColumnType::Text))
+                .foreign_key(
+                    ForeignKey::new(["a_id"], "a", ["id"])
+                        .name("fk-b-a")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .unique("b_code", ["a_id", "code"])
+                .comment("the b table"),
+        ]);
+        check(
+            &before,
+            &after,
+            &[
+                "removed foreign key 'fk-b-a' (a_id) -> a (id) on 'b'",
+                "removed check constraint 'code_set' (code <> '') on 'b'",
+                "added unique constraint 'b_code' (a_id, code) on 'b'",
+                "added foreign key 'fk-b-a' (a_id) -> a (id) on 'b'",
+                "set comment on table 'b' to \"the b table\"",
+            ],
+        );
+    }
+
+    #[test]
+    fn renamed_from_renames_once_and_only_when_it_applies() {
+        let before = schema([table("user")
+            .column(Column::new("name", ColumnType::Text))
+            .index(Index::new("idx-user-name", "user", ["name"]))]);
+        let after = schema([table("user")
+            .column(Column::new("full_name", ColumnType::Text).renamed_from("name"))
+            .index(Index::new("idx-user-name", "user", ["full_name"]))]);
+        check(
+            &before,
+            &after,
+            // The index follows its column: renaming is all there is to do.
+            &["renamed column 'user.name' to 'full_name'"],
+        );
+        // Once renamed, the hint stays in the entity but there is nothing left to do.
+        let renamed = autogen_schema::replay(
+            &before,
+            &diff(&before, &after, Dialect::Sqlite, &Options::default()),
+        )
+        .unwrap();
+        assert!(diff(&renamed, &after, Dialect::Sqlite, &Options::default()).is_empty());
+        // A hint naming a column that is not there is no rename.
+        let stray = schema([table("user")
+            .column(Column::new("name", ColumnType::Text))
+            .column(Column::new("nick", ColumnType::Text).renamed_from("handle"))
+            .index(Index::new("idx-user-name", "user", ["name"]))]);
+        check(&before, &stray, &["added column 'user.nick'"]);
     }
 }

@@ -110,6 +110,9 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
                 auto_increment: extra.to_ascii_lowercase().contains("auto_increment"),
                 unique: false,
                 comment: Some(comment).filter(|c| !c.is_empty()),
+                // Neither is anything a database reports.
+                extra: None,
+                renamed_from: None,
             });
     }
 

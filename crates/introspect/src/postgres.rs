@@ -147,6 +147,9 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
                 auto_increment: serial || !identity.is_empty(),
                 unique: false,
                 comment: get(&row, "comment")?,
+                // Neither is anything a database reports.
+                extra: None,
+                renamed_from: None,
             });
     }
 

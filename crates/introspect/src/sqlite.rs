@@ -71,6 +71,9 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
             unique: false,
             // SQLite has no comments.
             comment: None,
+            // Neither is anything a database reports.
+            extra: None,
+            renamed_from: None,
         });
     }
     for (table, mut key) in primary_keys {

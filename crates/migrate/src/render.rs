@@ -16,6 +16,8 @@ use sea_query::{
 };
 use thiserror::Error;
 
+mod alter;
+
 /// An op this dialect cannot express.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum RenderError {
@@ -40,7 +42,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         Op::CreateTable(table) => {
             let mut sql = vec![build(&create_table(table, dialect)?, dialect)];
             if dialect == Dialect::Postgres {
-                sql.extend(postgres_comments(table));
+                sql.extend(alter::postgres_comments(table));
             }
             for index in &table.indexes {
                 sql.push(build(&create_index(index, dialect)?, dialect));
@@ -68,6 +70,11 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
                 .to_owned();
             vec![build(&alter, dialect)]
         }
+        Op::AlterColumn { table, from, to } => alter::alter_column(table, from, to, dialect)?,
+        Op::RenameColumn { table, from, to } => alter::rename_column(table, from, to, dialect),
+        Op::AddConstraint { table, constraint } => alter::add_constraint(table, constraint, dialect)?,
+        Op::DropConstraint { table, constraint } => alter::drop_constraint(table, constraint, dialect)?,
+        Op::AlterTableComment { table, to, .. } => alter::alter_table_comment(table, to.as_deref(), dialect),
         Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
         Op::DropIndex { table, name } => {
             let drop = sea_query::Index::drop()
@@ -173,31 +180,6 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     Ok(create)
 }
 
-/// PostgreSQL keeps comments outside `CREATE TABLE`: `COMMENT ON …`.
-fn postgres_comments(table: &Table) -> Vec<String> {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
-    let ident = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut sql = Vec::new();
-    if let Some(comment) = &table.comment {
-        sql.push(format!(
-            "COMMENT ON TABLE {} IS {}",
-            ident(&table.name),
-            quote(comment)
-        ));
-    }
-    for column in &table.columns {
-        if let Some(comment) = &column.comment {
-            sql.push(format!(
-                "COMMENT ON COLUMN {}.{} IS {}",
-                ident(&table.name),
-                ident(&column.name),
-                quote(comment)
-            ));
-        }
-    }
-    sql
-}
-
 fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<ColumnDef, RenderError> {
     dialect.column_type_sql(&column.column_type)?;
     let mut def = ColumnDef::new_with_type(Alias::new(&column.name), column.column_type.to_sea_query());
@@ -218,6 +200,9 @@ fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<Co
     }
     if let (Dialect::MySql, Some(comment)) = (dialect, &column.comment) {
         def.comment(comment);
+    }
+    if let Some(sql) = &column.extra {
+        def.extra(sql);
     }
     Ok(def)
 }

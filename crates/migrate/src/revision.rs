@@ -1,6 +1,6 @@
 //! What a revision file declares, and what the build script collects.
 
-use autogen_schema::{Column, Index, Op, Table};
+use autogen_schema::{Column, Constraint, Index, Op, Table};
 
 /// The `REVISION` constant of a revision file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +97,51 @@ impl Operations {
         self.ops.push(Op::DropColumn {
             table: table.to_owned(),
             column: column.to_owned(),
+        });
+    }
+
+    /// Changes a column in place (`ALTER COLUMN` / `MODIFY COLUMN`). Both
+    /// versions are given, so the downgrade is the same call reversed.
+    pub fn alter_column(&mut self, table: &str, from: Column, to: Column) {
+        self.ops.push(Op::AlterColumn {
+            table: table.to_owned(),
+            from,
+            to,
+        });
+    }
+
+    /// `ALTER TABLE … RENAME COLUMN`.
+    pub fn rename_column(&mut self, table: &str, from: &str, to: &str) {
+        self.ops.push(Op::RenameColumn {
+            table: table.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+        });
+    }
+
+    /// `ALTER TABLE … ADD` a primary key, foreign key, UNIQUE or CHECK constraint.
+    pub fn add_constraint(&mut self, table: &str, constraint: impl Into<Constraint>) {
+        self.ops.push(Op::AddConstraint {
+            table: table.to_owned(),
+            constraint: constraint.into(),
+        });
+    }
+
+    /// `ALTER TABLE … DROP` a constraint, given as it is (an unnamed one is
+    /// found by the name its backend gives it).
+    pub fn drop_constraint(&mut self, table: &str, constraint: impl Into<Constraint>) {
+        self.ops.push(Op::DropConstraint {
+            table: table.to_owned(),
+            constraint: constraint.into(),
+        });
+    }
+
+    /// Sets (`Some`) or removes (`None`) a table comment; `from` is the comment it replaces.
+    pub fn alter_table_comment(&mut self, table: &str, from: Option<&str>, to: Option<&str>) {
+        self.ops.push(Op::AlterTableComment {
+            table: table.to_owned(),
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
         });
     }
 

@@ -13,7 +13,8 @@
 #![deny(missing_docs)]
 
 use autogen_schema::{
-    Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
+    Check, Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema,
+    Table,
 };
 use sea_orm::sea_query::{self, ForeignKeyAction as SeaAction};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
@@ -22,7 +23,17 @@ use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, Primary
 /// `Entities::new().entity(user::Entity).entity(post::Entity)`.
 #[derive(Clone, Default)]
 pub struct Entities {
-    tables: Vec<(&'static str, ReflectFn)>,
+    registered: Vec<Registered>,
+}
+
+#[derive(Clone)]
+struct Registered {
+    table: &'static str,
+    /// `#[sea_orm(schema_name = "...")]`.
+    schema: Option<String>,
+    /// The module the entity is defined in, as SeaORM's registry names it.
+    module: String,
+    reflect: ReflectFn,
 }
 
 /// Reads one registered entity as SeaORM would create it on a dialect: the
@@ -35,6 +46,15 @@ impl std::fmt::Debug for Entities {
     }
 }
 
+/// An entity registered in another database schema than the one compared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElsewhereEntity {
+    /// Its table.
+    pub table: &'static str,
+    /// Its `schema_name`.
+    pub schema: String,
+}
+
 impl Entities {
     /// No entities.
     pub fn new() -> Self {
@@ -43,32 +63,120 @@ impl Entities {
 
     /// Registers an entity. Registering the same table twice keeps one.
     pub fn entity<E: EntityTrait>(mut self, entity: E) -> Self {
-        let name = entity.table_name();
-        if !self.tables.iter().any(|(t, _)| *t == name) {
-            self.tables.push((name, reflect_entity::<E>));
+        let table = entity.table_name();
+        if !self.registered.iter().any(|r| r.table == table) {
+            let type_name = std::any::type_name::<E>();
+            self.registered.push(Registered {
+                table,
+                schema: entity.schema_name().map(str::to_owned),
+                module: type_name
+                    .rsplit_once("::")
+                    .map_or(type_name, |(module, _)| module)
+                    .to_owned(),
+                reflect: reflect_entity::<E>,
+            });
         }
         self
     }
 
     /// The registered table names, in registration order.
     pub fn table_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.tables.iter().map(|(name, _)| *name)
+        self.registered.iter().map(|r| r.table)
     }
 
     /// Whether no entity is registered.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
+        self.registered.is_empty()
     }
 
-    /// The schema these entities declare, as SeaORM would create it on `dialect`.
-    pub fn schema(&self, dialect: Dialect) -> Schema {
+    /// The schema these entities declare, as SeaORM would create it on
+    /// `dialect`, for the database schema `db_schema` (`None`: the
+    /// connection's default). Entities whose `schema_name` names another
+    /// schema are left out; [`Entities::elsewhere`] lists them.
+    pub fn schema(&self, dialect: Dialect, db_schema: Option<&str>) -> Schema {
         let mut schema = Schema::new();
-        for (_, reflect) in &self.tables {
-            let (table, enums) = reflect(dialect);
+        for registered in self.registered.iter().filter(|r| r.is_in(db_schema)) {
+            let (table, enums) = (registered.reflect)(dialect);
             schema.insert(table);
             schema.enums.extend(enums);
         }
         schema
+    }
+
+    /// The entities [`Entities::schema`] leaves out for `db_schema`:
+    /// autogen compares one database schema at a time.
+    pub fn elsewhere(&self, db_schema: Option<&str>) -> Vec<ElsewhereEntity> {
+        self.registered
+            .iter()
+            .filter(|r| !r.is_in(db_schema))
+            .map(|r| ElsewhereEntity {
+                table: r.table,
+                schema: r.schema.clone().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Entity modules SeaORM's entity registry knows, in the crates the
+    /// registered entities come from, that were not registered here.
+    ///
+    /// Autogenerate treats a table without an entity as one to drop, so a
+    /// forgotten `.entity(...)` would read as "drop this table"; this is how
+    /// commands warn instead. Each entity derive submits its module to the
+    /// registry (SeaORM's `entity-registry` feature, which autogen enables).
+    pub fn unregistered(&self) -> Vec<UnregisteredEntity> {
+        let crates: Vec<&str> = self
+            .registered
+            .iter()
+            .map(|r| r.module.split("::").next().unwrap_or_default())
+            .collect();
+        let mut found: Vec<UnregisteredEntity> = inventory::iter::<sea_orm::EntityRegistry>()
+            .filter(|entry| {
+                let krate = entry.module_path.split("::").next().unwrap_or_default();
+                crates.contains(&krate) && !self.registered.iter().any(|r| r.module == entry.module_path)
+            })
+            .map(|entry| UnregisteredEntity {
+                module: entry.module_path,
+                table: registry_table_name(entry),
+            })
+            .collect();
+        found.sort_by(|a, b| a.module.cmp(b.module));
+        found.dedup();
+        found
+    }
+}
+
+/// An entity module that exists but was not registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnregisteredEntity {
+    /// Its module path, e.g. `entity::comment`.
+    pub module: &'static str,
+    /// Its table, when the registry's description names one.
+    pub table: Option<String>,
+}
+
+impl Registered {
+    fn is_in(&self, db_schema: Option<&str>) -> bool {
+        match &self.schema {
+            None => true,
+            Some(own) => Some(own.as_str()) == db_schema,
+        }
+    }
+}
+
+/// The table an entity registry entry creates. SeaORM keeps the table
+/// private and offers only its `Debug` text, which quotes the SQLite
+/// `CREATE TABLE` statement: `table: "CREATE TABLE \"name\" ( …"`. A
+/// schema-qualified table is `\"schema\".\"name\"`.
+fn registry_table_name(entry: &sea_orm::EntityRegistry) -> Option<String> {
+    let info = (entry.schema_info)(&sea_orm::Schema::new(DbBackend::Sqlite));
+    let debug = format!("{info:?}");
+    let mut rest = debug.split_once("CREATE TABLE \\\"")?.1;
+    loop {
+        let (name, after) = rest.split_once("\\\"")?;
+        match after.strip_prefix(".\\\"") {
+            Some(qualified) => rest = qualified,
+            None => return Some(name.to_owned()),
+        }
     }
 }
 
@@ -109,6 +217,12 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
                 .map(ColumnType::from_sea_query)
                 .expect("SeaORM always declares a column type"),
         };
+        let (mut comment, renamed_from) = split_rename_hint(spec.comment.as_deref());
+        // On MySQL, SeaORM writes the hint into the real column comment; the
+        // model says what SeaORM creates, so there it stays.
+        if dialect == Dialect::MySql {
+            comment.clone_from(&spec.comment);
+        }
         table.columns.push(Column {
             name: def.get_column_name(),
             column_type,
@@ -120,8 +234,19 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
                 .map(|e| dialect.parse_default(&expr_sql(e, backend))),
             auto_increment: spec.auto_increment,
             unique: spec.unique,
-            comment: spec.comment.as_deref().and_then(without_rename_hint),
+            comment,
+            extra: None,
+            renamed_from,
         });
+        // SeaORM has no CHECK attribute; `extra = "CHECK (…)"` is how entities
+        // write one, and a database reports it as a constraint, so it is one here.
+        match spec.extra.as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(extra) => match check_constraint(extra) {
+                Some(check) => table.checks.push(check),
+                None => table.columns.last_mut().expect("just pushed").extra = Some(extra.to_owned()),
+            },
+        }
     }
     table.comment = entity.comment().map(str::to_owned);
     let key: Vec<String> = E::PrimaryKey::iter()
@@ -164,13 +289,55 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
 }
 
 /// SeaORM writes `renamed_from` into the column comment (`renamed_from "old"`,
-/// or `text; renamed_from "old"`); the comment a database gets is the rest.
-fn without_rename_hint(comment: &str) -> Option<String> {
-    let text = match comment.rfind("renamed_from \"") {
-        Some(at) => comment[..at].trim_end().trim_end_matches(';'),
-        None => comment,
+/// or `text; renamed_from "old"`): the comment a database gets is the rest,
+/// and the old name is the diff's rename hint.
+fn split_rename_hint(comment: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(comment) = comment else {
+        return (None, None);
     };
-    (!text.is_empty()).then(|| text.to_owned())
+    let (text, old) = match comment.rfind("renamed_from \"") {
+        Some(at) => {
+            let old = comment[at + "renamed_from \"".len()..].trim_end_matches('"');
+            (
+                comment[..at].trim_end().trim_end_matches(';'),
+                Some(old.to_owned()),
+            )
+        }
+        None => (comment, None),
+    };
+    ((!text.is_empty()).then(|| text.to_owned()), old)
+}
+
+/// `CHECK (cond)` or `CONSTRAINT name CHECK (cond)`, as a [`Check`]; anything
+/// else (a collation, a generated column) is not one.
+fn check_constraint(extra: &str) -> Option<Check> {
+    let upper = extra.to_ascii_uppercase();
+    let (name, rest) = if upper.starts_with("CONSTRAINT ") {
+        let after = extra["CONSTRAINT ".len()..].trim_start();
+        let (name, rest) = after.split_once(char::is_whitespace)?;
+        (Some(name.trim_matches(['"', '`']).to_owned()), rest.trim_start())
+    } else {
+        (None, extra)
+    };
+    let condition = rest
+        .get(..5)
+        .filter(|keyword| keyword.eq_ignore_ascii_case("CHECK"))
+        .map(|_| rest[5..].trim())?;
+    let inner = condition.strip_prefix('(')?.strip_suffix(')')?;
+    // `CHECK (a) COLLATE x` is not one condition: the parentheses must enclose it all.
+    let mut depth = 0i32;
+    let encloses = inner.chars().all(|c| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        depth >= 0
+    });
+    encloses.then(|| Check {
+        name,
+        expression: inner.trim().to_owned(),
+    })
 }
 
 fn action(action: Option<SeaAction>) -> ForeignKeyAction {

@@ -97,7 +97,7 @@ fn entities() -> Entities {
 
 #[test]
 fn classic_entity_with_every_skeleton_attribute() {
-    let schema = entities().schema(Dialect::Sqlite);
+    let schema = entities().schema(Dialect::Sqlite, None);
     let expected = Table::new("user")
         .column(Column::new("id", ColumnType::Integer).auto_increment())
         .column(Column::new("email", ColumnType::String(StringLen::None)).unique())
@@ -112,7 +112,7 @@ fn classic_entity_with_every_skeleton_attribute() {
 
 #[test]
 fn dense_entity_with_a_foreign_key_and_a_unique_key() {
-    let schema = entities().schema(Dialect::Sqlite);
+    let schema = entities().schema(Dialect::Sqlite, None);
     let post = schema.table("post").unwrap();
     assert_eq!(
         post.foreign_keys,
@@ -136,7 +136,7 @@ fn dense_entity_with_a_foreign_key_and_a_unique_key() {
 
 #[test]
 fn composite_primary_key_keeps_its_order_and_no_auto_increment() {
-    let schema = entities().schema(Dialect::Postgres);
+    let schema = entities().schema(Dialect::Postgres, None);
     let t = schema.table("post_tag").unwrap();
     assert_eq!(t.primary_key.as_ref().unwrap().columns, ["post_id", "tag"]);
     assert!(t.columns.iter().all(|c| !c.auto_increment));
@@ -152,7 +152,7 @@ fn registration_is_by_type_and_deduplicated() {
 fn an_active_enum_is_a_postgres_type_and_inline_elsewhere() {
     let kind = ColumnType::enumeration("tag_kind", ["topic", "place"]);
     for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
-        let schema = Entities::new().entity(tag::Entity).schema(dialect);
+        let schema = Entities::new().entity(tag::Entity).schema(dialect, None);
         assert_eq!(
             schema
                 .table("tag")
@@ -170,4 +170,103 @@ fn an_active_enum_is_a_postgres_type_and_inline_elsewhere() {
         };
         assert_eq!(types, expected, "{dialect}");
     }
+}
+
+/// `extra` that is a named CHECK, and `extra` that is not a CHECK at all.
+mod memo {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "memo")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(extra = "CONSTRAINT body_set CHECK (length(body) > 0)")]
+        pub body: String,
+        #[sea_orm(extra = "COLLATE \"C\"")]
+        pub code: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[test]
+fn extra_is_a_check_when_it_is_one_and_kept_verbatim_otherwise() {
+    let schema = Entities::new()
+        .entity(memo::Entity)
+        .schema(Dialect::Postgres, None);
+    let memo = schema.table("memo").unwrap();
+    assert_eq!(
+        memo.checks,
+        [autogen_schema::Check::new("length(body) > 0").name("body_set")]
+    );
+    assert_eq!(memo.get_column("body").unwrap().extra, None);
+    assert_eq!(
+        memo.get_column("code").unwrap().extra.as_deref(),
+        Some("COLLATE \"C\"")
+    );
+}
+
+#[test]
+fn renamed_from_is_a_hint_and_stays_in_the_comment_only_where_seaorm_writes_it() {
+    use autogen_fixture_catalog::classic::account;
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+        let schema = Entities::new().entity(account::Entity).schema(dialect, None);
+        let t = schema.table("cat_account").unwrap();
+        let legal_name = t.get_column("legal_name").unwrap();
+        assert_eq!(legal_name.renamed_from.as_deref(), Some("old_name"), "{dialect}");
+        let comment = (dialect == Dialect::MySql).then_some("renamed_from \"old_name\"");
+        assert_eq!(legal_name.comment.as_deref(), comment, "{dialect}");
+        assert!(t.get_column("cached_label").is_none(), "`ignore` is no column");
+        assert_eq!(t.checks, [autogen_schema::Check::new("balance >= 0")]);
+    }
+}
+
+#[test]
+fn a_table_in_another_schema_is_compared_only_in_that_schema() {
+    use autogen_fixture_catalog::{classic::account, qualified::remote};
+    let entities = Entities::new().entity(account::Entity).entity(remote::Entity);
+    let default = entities.schema(Dialect::Postgres, None);
+    assert_eq!(default.tables.keys().collect::<Vec<_>>(), ["cat_account"]);
+    assert_eq!(
+        entities.elsewhere(None),
+        [autogen_reflect::ElsewhereEntity {
+            table: "cat_remote",
+            schema: "cat_remote_schema".into()
+        }]
+    );
+    let own = entities.schema(Dialect::Postgres, Some("cat_remote_schema"));
+    assert!(own.table("cat_remote").is_some());
+    assert!(entities.elsewhere(Some("cat_remote_schema")).is_empty());
+}
+
+#[test]
+fn entity_modules_left_unregistered_are_found_in_seaorms_registry() {
+    use autogen_fixture_catalog::classic::{account, folder};
+    let entities = Entities::new().entity(account::Entity).entity(folder::Entity);
+    let unregistered = entities.unregistered();
+    let found: Vec<(&str, Option<&str>)> = unregistered
+        .iter()
+        .map(|e| (e.module, e.table.as_deref()))
+        .collect();
+    // Only the crates registered entities come from are searched: this test
+    // crate's own entity modules are not listed.
+    assert_eq!(
+        found,
+        [
+            ("autogen_fixture_catalog::classic::pair", Some("cat_pair")),
+            (
+                "autogen_fixture_catalog::classic::pair_note",
+                Some("cat_pair_note")
+            ),
+            ("autogen_fixture_catalog::classic::type_zoo", Some("cat_type_zoo")),
+            ("autogen_fixture_catalog::dense::author", Some("cat_author")),
+            ("autogen_fixture_catalog::dense::book", Some("cat_book")),
+            ("autogen_fixture_catalog::expanded::ledger", Some("cat_ledger")),
+            ("autogen_fixture_catalog::qualified::remote", Some("cat_remote")),
+        ]
+    );
 }

@@ -12,7 +12,7 @@ use sea_query::backend::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBui
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{ColumnType, DefaultValue, StringLen};
+use crate::model::{ColumnType, DefaultValue, ForeignKeyAction, StringLen};
 use crate::normalize;
 
 /// A SQL dialect autogen can compare and render.
@@ -120,6 +120,29 @@ impl Dialect {
             })
         };
         normal(a) == normal(b)
+    }
+
+    /// Whether this dialect keeps table and column comments (SQLite has nowhere to put them).
+    pub fn stores_comments(self) -> bool {
+        self != Dialect::Sqlite
+    }
+
+    /// Whether two foreign key actions behave the same here. MySQL has no
+    /// deferred checks, so `NO ACTION` is `RESTRICT`, and it reports an
+    /// unspecified action as `RESTRICT`.
+    pub fn same_action(self, a: ForeignKeyAction, b: ForeignKeyAction) -> bool {
+        let normal = |action| match (self, action) {
+            (Dialect::MySql, ForeignKeyAction::NoAction) => ForeignKeyAction::Restrict,
+            _ => action,
+        };
+        normal(a) == normal(b)
+    }
+
+    /// Whether two CHECK conditions are the same once each is written in this
+    /// dialect's canonical form: identifier quotes, enclosing parentheses,
+    /// PostgreSQL's casts of literals, spacing and keyword case do not count.
+    pub fn same_check(self, a: &str, b: &str) -> bool {
+        normalize::check_expression(self, a) == normalize::check_expression(self, b)
     }
 
     /// Reads a type as the backend reports it back into the model.

@@ -22,8 +22,8 @@ mod sea_query_types;
 
 pub use dialect::{Dialect, UnsupportedType};
 pub use model::{
-    Check, Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart, IntervalFields,
-    PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
+    Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart,
+    IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
 pub use op::{invert_all, replay, ApplyError, InvertError, Op};
 

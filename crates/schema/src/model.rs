@@ -216,12 +216,211 @@ impl Table {
             .is_some_and(|pk| pk.columns.iter().any(|c| c == column))
     }
 
+    /// Its primary key, foreign keys, unique constraints and checks.
+    pub fn constraints(&self) -> impl Iterator<Item = Constraint> + '_ {
+        let primary_key = self.primary_key.iter().cloned().map(Constraint::PrimaryKey);
+        let foreign_keys = self.foreign_keys.iter().cloned().map(Constraint::ForeignKey);
+        let uniques = self.unique_constraints.iter().cloned().map(Constraint::Unique);
+        let checks = self.checks.iter().cloned().map(Constraint::Check);
+        primary_key.chain(foreign_keys).chain(uniques).chain(checks)
+    }
+
+    /// Adds a constraint (a primary key replaces the one there was).
+    pub fn add_constraint(&mut self, constraint: Constraint) {
+        match constraint {
+            Constraint::PrimaryKey(pk) => self.primary_key = Some(pk),
+            Constraint::ForeignKey(fk) => self.foreign_keys.push(fk),
+            Constraint::Unique(u) => self.unique_constraints.push(u),
+            Constraint::Check(c) => self.checks.push(c),
+        }
+    }
+
+    /// Removes the constraint that [`Constraint::is_same`] as `constraint`;
+    /// false if there is none.
+    pub fn remove_constraint(&mut self, constraint: &Constraint) -> bool {
+        fn remove<T: Clone>(items: &mut Vec<T>, wrap: fn(T) -> Constraint, target: &Constraint) -> bool {
+            match items.iter().position(|item| wrap(item.clone()).is_same(target)) {
+                Some(at) => {
+                    items.remove(at);
+                    true
+                }
+                None => false,
+            }
+        }
+        match constraint {
+            Constraint::PrimaryKey(_) => {
+                let found = self
+                    .primary_key
+                    .clone()
+                    .is_some_and(|pk| Constraint::PrimaryKey(pk).is_same(constraint));
+                if found {
+                    self.primary_key = None;
+                }
+                found
+            }
+            Constraint::ForeignKey(_) => remove(&mut self.foreign_keys, Constraint::ForeignKey, constraint),
+            Constraint::Unique(_) => remove(&mut self.unique_constraints, Constraint::Unique, constraint),
+            Constraint::Check(_) => remove(&mut self.checks, Constraint::Check, constraint),
+        }
+    }
+
     /// The tables this table's foreign keys point at, itself excluded.
     pub fn referenced_tables(&self) -> impl Iterator<Item = &str> {
         self.foreign_keys
             .iter()
             .map(|fk| fk.ref_table.as_str())
             .filter(move |t| *t != self.name)
+    }
+}
+
+/// A table-level constraint, as an op adds it to or drops it from an existing table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Constraint {
+    /// The primary key.
+    PrimaryKey(PrimaryKey),
+    /// A foreign key.
+    ForeignKey(ForeignKey),
+    /// A UNIQUE constraint over several columns.
+    Unique(UniqueConstraint),
+    /// A CHECK constraint.
+    Check(Check),
+}
+
+impl Constraint {
+    /// The constraint's name, when it has one of its own.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Constraint::PrimaryKey(pk) => pk.name.as_deref(),
+            Constraint::ForeignKey(fk) => fk.name.as_deref(),
+            Constraint::Unique(u) => u.name.as_deref(),
+            Constraint::Check(c) => c.name.as_deref(),
+        }
+    }
+
+    /// Whether `other` is this constraint: the same kind and name, or, when
+    /// either has no name, the same kind saying the same thing.
+    pub fn is_same(&self, other: &Constraint) -> bool {
+        match (self.name(), other.name()) {
+            (Some(a), Some(b)) => a == b && std::mem::discriminant(self) == std::mem::discriminant(other),
+            _ => self == other,
+        }
+    }
+
+    /// The columns of this table it names (none for a CHECK: those are in its expression).
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Constraint::PrimaryKey(pk) => &pk.columns,
+            Constraint::ForeignKey(fk) => &fk.columns,
+            Constraint::Unique(u) => &u.columns,
+            Constraint::Check(_) => &[],
+        }
+    }
+}
+
+impl From<PrimaryKey> for Constraint {
+    fn from(pk: PrimaryKey) -> Self {
+        Constraint::PrimaryKey(pk)
+    }
+}
+
+impl From<ForeignKey> for Constraint {
+    fn from(fk: ForeignKey) -> Self {
+        Constraint::ForeignKey(fk)
+    }
+}
+
+impl From<UniqueConstraint> for Constraint {
+    fn from(unique: UniqueConstraint) -> Self {
+        Constraint::Unique(unique)
+    }
+}
+
+impl From<Check> for Constraint {
+    fn from(check: Check) -> Self {
+        Constraint::Check(check)
+    }
+}
+
+impl PrimaryKey {
+    /// A primary key over `columns`, its name left to the backend.
+    pub fn new<I, S>(columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            name: None,
+            columns: columns.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Names the constraint.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+impl UniqueConstraint {
+    /// A UNIQUE constraint over `columns`, its name left to the backend.
+    pub fn new<I, S>(columns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            name: None,
+            columns: columns.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Names the constraint.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+impl Check {
+    /// A CHECK of `expression`, its name left to the backend.
+    pub fn new(expression: impl Into<String>) -> Self {
+        Self {
+            name: None,
+            expression: expression.into(),
+        }
+    }
+
+    /// Names the constraint.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+impl fmt::Display for Constraint {
+    /// "foreign key 'fk-post-user' (user_id) -> user (id)", as a report line names it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            Constraint::PrimaryKey(_) => "primary key",
+            Constraint::ForeignKey(_) => "foreign key",
+            Constraint::Unique(_) => "unique constraint",
+            Constraint::Check(_) => "check constraint",
+        };
+        f.write_str(kind)?;
+        if let Some(name) = self.name() {
+            write!(f, " '{name}'")?;
+        }
+        match self {
+            Constraint::Check(c) => write!(f, " ({})", c.expression),
+            Constraint::ForeignKey(fk) => write!(
+                f,
+                " ({}) -> {} ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+            other => write!(f, " ({})", other.columns().join(", ")),
+        }
     }
 }
 
@@ -254,6 +453,16 @@ pub struct Column {
     /// Column comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// SQL appended to the column definition as written (SeaORM's `extra`,
+    /// e.g. `COLLATE "C"`). It is rendered but never compared: no backend
+    /// reports it back in the words it was given. (An `extra` CHECK is
+    /// reflected as a [`Check`] instead, which is compared.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<String>,
+    /// The column's previous name (SeaORM's `renamed_from`): tells the diff to
+    /// rename rather than drop and add. A hint for comparison, not part of any database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl Column {
@@ -267,7 +476,21 @@ impl Column {
             auto_increment: false,
             unique: false,
             comment: None,
+            extra: None,
+            renamed_from: None,
         }
+    }
+
+    /// Appends raw SQL to the column definition.
+    pub fn extra(mut self, sql: impl Into<String>) -> Self {
+        self.extra = Some(sql.into());
+        self
+    }
+
+    /// Records the column's previous name, so the diff renames it.
+    pub fn renamed_from(mut self, old: impl Into<String>) -> Self {
+        self.renamed_from = Some(old.into());
+        self
     }
 
     /// Sets the column comment.

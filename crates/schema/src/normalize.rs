@@ -284,9 +284,121 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     }
 }
 
+/// A CHECK condition in a form two spellings of it share: PostgreSQL
+/// prints `(price > (0)::numeric)` for `price > 0`, MySQL `` `price` > 0 ``.
+/// Outside string literals, identifier quotes, parentheses, whitespace and
+/// PostgreSQL's `::type` casts are dropped and letters lowered. Dropping
+/// every parenthesis can equate two conditions that group differently; a
+/// missed regrouping is the lesser harm than a difference that is not there.
+pub(crate) fn check_expression(dialect: Dialect, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                out.push(c);
+                // A literal runs to the next lone quote; `''` is an escaped quote.
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    if c == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            out.push(chars.next().expect("peeked"));
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            ':' if dialect == Dialect::Postgres && chars.peek() == Some(&':') => {
+                chars.next();
+                skip_cast_type(&mut chars);
+            }
+            '"' | '`' | '(' | ')' => {}
+            c if c.is_whitespace() => {}
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
+}
+
+/// Skips the type name after `::`, multi-word names included (`character varying`, `text[]`).
+fn skip_cast_type(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    const SECOND_WORDS: [&str; 4] = ["varying", "precision", "without time zone", "with time zone"];
+    let mut word = String::new();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '"' | '[' | ']') {
+            word.push(c);
+            chars.next();
+            continue;
+        }
+        // Type arguments: `varchar(20)`.
+        if c == '(' {
+            let args: String = chars.clone().skip(1).take_while(|c| *c != ')').collect();
+            if args.chars().all(|c| c.is_ascii_digit() || c == ',' || c == ' ') {
+                for _ in 0..args.chars().count() + 2 {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        if c == ' ' {
+            let rest: String = chars.clone().skip(1).take(20).collect();
+            if let Some(second) = SECOND_WORDS
+                .iter()
+                .find(|w| rest.to_ascii_lowercase().starts_with(*w))
+            {
+                for _ in 0..=second.len() {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        break;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_spellings_meet() {
+        for (dialect, reported, written) in [
+            (Dialect::Postgres, "(price > (0)::numeric)", "price > 0"),
+            (
+                Dialect::Postgres,
+                "((status)::text = 'a b'::text)",
+                "status = 'a b'",
+            ),
+            (
+                Dialect::Postgres,
+                "(name)::character varying(20) <> ''::character varying",
+                "name <> ''",
+            ),
+            (Dialect::MySql, "`balance` >= 0", "balance >= 0"),
+            (
+                Dialect::MySql,
+                "octet_length(`title`) > 0",
+                "OCTET_LENGTH(title) > 0",
+            ),
+            (Dialect::Sqlite, "\"x\" IN ('A', 'b')", "x in ('A','b')"),
+        ] {
+            assert_eq!(
+                check_expression(dialect, reported),
+                check_expression(dialect, written),
+                "{dialect}: {reported} vs {written}"
+            );
+        }
+        // Literals keep their case and spacing; a changed bound is a change.
+        assert_ne!(
+            check_expression(Dialect::Sqlite, "x = 'A'"),
+            check_expression(Dialect::Sqlite, "x = 'a'")
+        );
+        assert_ne!(
+            check_expression(Dialect::Postgres, "(price > 0)"),
+            check_expression(Dialect::Postgres, "price > 1")
+        );
+    }
 
     #[test]
     fn postgres_spellings_meet() {

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Column, ColumnType, Index, Schema, Table};
+use crate::model::{Column, ColumnType, Constraint, Index, IndexPart, Schema, Table};
 
 /// One schema change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,6 +34,50 @@ pub enum Op {
         table: String,
         /// Column name.
         column: String,
+    },
+    /// Change a column in place: its type, nullability, default,
+    /// auto-increment, single-column UNIQUE or comment. Both sides are kept,
+    /// so the op inverts without looking anything up.
+    AlterColumn {
+        /// Table name.
+        table: String,
+        /// The column as it is.
+        from: Column,
+        /// The column as it becomes (same name).
+        to: Column,
+    },
+    /// Rename a column, keeping its data (SeaORM's `renamed_from`).
+    RenameColumn {
+        /// Table name.
+        table: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Add a constraint to an existing table.
+    AddConstraint {
+        /// Table name.
+        table: String,
+        /// The constraint.
+        constraint: Constraint,
+    },
+    /// Drop a constraint from a table. The whole constraint is kept: an
+    /// unnamed one is found by what it says, and the inverse re-adds it.
+    DropConstraint {
+        /// Table name.
+        table: String,
+        /// The constraint.
+        constraint: Constraint,
+    },
+    /// Set, change or remove a table's comment.
+    AlterTableComment {
+        /// Table name.
+        table: String,
+        /// The comment as it is.
+        from: Option<String>,
+        /// The comment as it becomes.
+        to: Option<String>,
     },
     /// Create an index.
     CreateIndex(Index),
@@ -95,6 +139,32 @@ pub enum ApplyError {
         column: String,
         /// What uses it, e.g. "index 'idx-post-title'".
         user: String,
+    },
+    /// `AlterColumn` must keep the column's name; renaming is `RenameColumn`.
+    #[error("altering '{table}.{from}' cannot rename it to '{to}'; use rename_column")]
+    AlterRenames {
+        /// Table name.
+        table: String,
+        /// The name in `from`.
+        from: String,
+        /// The name in `to`.
+        to: String,
+    },
+    /// The table has a primary key already, or the constraint exists already.
+    #[error("table '{table}' already has {constraint}")]
+    ConstraintExists {
+        /// Table name.
+        table: String,
+        /// The constraint, described.
+        constraint: String,
+    },
+    /// The constraint to drop is not on the table.
+    #[error("table '{table}' has no {constraint}")]
+    NoSuchConstraint {
+        /// Table name.
+        table: String,
+        /// The constraint, described.
+        constraint: String,
     },
     /// The index to create exists already.
     #[error("index '{0}' already exists")]
@@ -185,6 +255,71 @@ impl Op {
                 }
                 t.columns.remove(position);
             }
+            Op::AlterColumn { table, from, to } => {
+                if from.name != to.name {
+                    return Err(ApplyError::AlterRenames {
+                        table: table.clone(),
+                        from: from.name.clone(),
+                        to: to.name.clone(),
+                    });
+                }
+                let t = table_mut(schema, table)?;
+                let column = t.columns.iter_mut().find(|c| c.name == to.name).ok_or_else(|| {
+                    ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: to.name.clone(),
+                    }
+                })?;
+                *column = to.clone();
+            }
+            Op::RenameColumn { table, from, to } => {
+                let t = table_mut(schema, table)?;
+                if t.get_column(to).is_some() {
+                    return Err(ApplyError::ColumnExists {
+                        table: table.clone(),
+                        column: to.clone(),
+                    });
+                }
+                if t.get_column(from).is_none() {
+                    return Err(ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: from.clone(),
+                    });
+                }
+                rename_column(schema, table, from, to);
+            }
+            Op::AddConstraint { table, constraint } => {
+                let t = table_mut(schema, table)?;
+                if let Some(missing) = constraint.columns().iter().find(|c| t.get_column(c).is_none()) {
+                    return Err(ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: missing.clone(),
+                    });
+                }
+                let exists = match constraint {
+                    Constraint::PrimaryKey(_) => t.primary_key.is_some(),
+                    _ => t.constraints().any(|c| c.is_same(constraint)),
+                };
+                if exists {
+                    return Err(ApplyError::ConstraintExists {
+                        table: table.clone(),
+                        constraint: constraint.to_string(),
+                    });
+                }
+                t.add_constraint(constraint.clone());
+            }
+            Op::DropConstraint { table, constraint } => {
+                let t = table_mut(schema, table)?;
+                if !t.remove_constraint(constraint) {
+                    return Err(ApplyError::NoSuchConstraint {
+                        table: table.clone(),
+                        constraint: constraint.to_string(),
+                    });
+                }
+            }
+            Op::AlterTableComment { table, to, .. } => {
+                table_mut(schema, table)?.comment = to.clone();
+            }
             Op::CreateIndex(index) => {
                 if schema.indexes().any(|i| i.name == index.name) {
                     return Err(ApplyError::IndexExists(index.name.clone()));
@@ -274,6 +409,29 @@ impl Op {
                     column: old.clone(),
                 }]
             }
+            Op::AlterColumn { table, from, to } => vec![Op::AlterColumn {
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            Op::RenameColumn { table, from, to } => vec![Op::RenameColumn {
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
+            Op::AddConstraint { table, constraint } => vec![Op::DropConstraint {
+                table: table.clone(),
+                constraint: constraint.clone(),
+            }],
+            Op::DropConstraint { table, constraint } => vec![Op::AddConstraint {
+                table: table.clone(),
+                constraint: constraint.clone(),
+            }],
+            Op::AlterTableComment { table, from, to } => vec![Op::AlterTableComment {
+                table: table.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
             Op::CreateIndex(index) => vec![Op::DropIndex {
                 table: index.table.clone(),
                 name: index.name.clone(),
@@ -313,6 +471,20 @@ impl fmt::Display for Op {
             Op::DropTable { name } => write!(f, "removed table '{name}'"),
             Op::AddColumn { table, column } => write!(f, "added column '{table}.{}'", column.name),
             Op::DropColumn { table, column } => write!(f, "removed column '{table}.{column}'"),
+            Op::AlterColumn { table, from, to } => {
+                write!(f, "altered column '{table}.{}':", to.name)?;
+                for change in column_changes(from, to) {
+                    write!(f, " {change};")?;
+                }
+                Ok(())
+            }
+            Op::RenameColumn { table, from, to } => write!(f, "renamed column '{table}.{from}' to '{to}'"),
+            Op::AddConstraint { table, constraint } => write!(f, "added {constraint} on '{table}'"),
+            Op::DropConstraint { table, constraint } => write!(f, "removed {constraint} on '{table}'"),
+            Op::AlterTableComment { table, to, .. } => match to {
+                Some(comment) => write!(f, "set comment on table '{table}' to {comment:?}"),
+                None => write!(f, "removed comment on table '{table}'"),
+            },
             Op::CreateIndex(i) => write!(
                 f,
                 "added {}index '{}' on '{}' ({})",
@@ -352,6 +524,90 @@ pub fn invert_all(upgrade: &[Op], before: &Schema) -> Result<Vec<Op>, InvertErro
         op.apply(&mut schema)?;
     }
     Ok(inverses.into_iter().rev().flatten().collect())
+}
+
+/// What differs between two versions of a column, one phrase per attribute
+/// ("type Integer -> BigInteger", "now nullable").
+pub fn column_changes(from: &Column, to: &Column) -> Vec<String> {
+    let mut changes = Vec::new();
+    if from.column_type != to.column_type {
+        changes.push(format!("type {:?} -> {:?}", from.column_type, to.column_type));
+    }
+    if from.nullable != to.nullable {
+        changes.push(
+            if to.nullable {
+                "now nullable"
+            } else {
+                "now NOT NULL"
+            }
+            .to_owned(),
+        );
+    }
+    // `DEFAULT NULL` is no default at all.
+    let default = |c: &Column| c.default.clone().filter(|d| *d != crate::DefaultValue::Null);
+    if default(from) != default(to) {
+        let show = |d: Option<crate::DefaultValue>| d.map_or("none".to_owned(), |d| format!("{d:?}"));
+        changes.push(format!(
+            "default {} -> {}",
+            show(default(from)),
+            show(default(to))
+        ));
+    }
+    if from.auto_increment != to.auto_increment {
+        changes.push(format!(
+            "auto-increment {} -> {}",
+            from.auto_increment, to.auto_increment
+        ));
+    }
+    if from.unique != to.unique {
+        changes.push(
+            if to.unique {
+                "now unique"
+            } else {
+                "no longer unique"
+            }
+            .to_owned(),
+        );
+    }
+    if from.comment != to.comment {
+        changes.push(format!("comment {:?} -> {:?}", from.comment, to.comment));
+    }
+    changes
+}
+
+/// Renames a column everywhere it is named: the table's keys, indexes and
+/// constraints, and the foreign keys of any table that point at it.
+fn rename_column(schema: &mut Schema, table: &str, from: &str, to: &str) {
+    let rename = |name: &mut String| {
+        if name == from {
+            *name = to.to_owned();
+        }
+    };
+    for t in schema.tables.values_mut() {
+        for fk in t.foreign_keys.iter_mut().filter(|fk| fk.ref_table == table) {
+            fk.ref_columns.iter_mut().for_each(rename);
+        }
+        if t.name != table {
+            continue;
+        }
+        t.columns.iter_mut().for_each(|c| rename(&mut c.name));
+        if let Some(pk) = &mut t.primary_key {
+            pk.columns.iter_mut().for_each(rename);
+        }
+        for index in &mut t.indexes {
+            for part in &mut index.parts {
+                if let IndexPart::Column(c) = part {
+                    rename(c);
+                }
+            }
+        }
+        for fk in &mut t.foreign_keys {
+            fk.columns.iter_mut().for_each(rename);
+        }
+        for unique in &mut t.unique_constraints {
+            unique.columns.iter_mut().for_each(rename);
+        }
+    }
 }
 
 fn table_mut<'s>(schema: &'s mut Schema, name: &str) -> Result<&'s mut Table, ApplyError> {

@@ -27,6 +27,7 @@ mod tests {
             script_location: dir.path().to_owned(),
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display()),
             schema: None,
+            allow_unregistered_drops: false,
         };
         let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await

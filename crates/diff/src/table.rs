@@ -1,0 +1,167 @@
+//! What differs inside one table that both schemas have, in one dialect's terms.
+
+use autogen_schema::{Column, Constraint, DefaultValue, Dialect, Op, Table};
+
+/// The changes to one kept table, grouped by when they must run.
+#[derive(Default)]
+pub(crate) struct TableChanges {
+    /// Constraints to drop, foreign keys first: before anything they depend on changes.
+    pub drop_constraints: Vec<Op>,
+    /// Indexes removed or about to be recreated.
+    pub drop_indexes: Vec<Op>,
+    /// New columns.
+    pub add_columns: Vec<Op>,
+    /// Columns changed in place.
+    pub alter_columns: Vec<Op>,
+    /// Indexes new or recreated.
+    pub create_indexes: Vec<Op>,
+    /// Constraints to add, foreign keys last: after the keys they reference.
+    pub add_constraints: Vec<Op>,
+    /// A changed table comment.
+    pub comment: Option<Op>,
+    /// Columns removed.
+    pub drop_columns: Vec<Op>,
+}
+
+/// Compares `now` (as the database has it) with `want` (as the entities declare it).
+pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChanges {
+    let table = || want.name.clone();
+    let mut changes = TableChanges::default();
+    for column in &want.columns {
+        match now.get_column(&column.name) {
+            None => changes.add_columns.push(Op::AddColumn {
+                table: table(),
+                column: without_hint(column),
+            }),
+            Some(old) if !same_column(dialect, old, column) => {
+                let mut to = without_hint(column);
+                if !dialect.stores_comments() {
+                    to.comment = old.comment.clone();
+                }
+                changes.alter_columns.push(Op::AlterColumn {
+                    table: table(),
+                    from: old.clone(),
+                    to,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for column in now.columns.iter().filter(|c| want.get_column(&c.name).is_none()) {
+        changes.drop_columns.push(Op::DropColumn {
+            table: table(),
+            column: column.name.clone(),
+        });
+    }
+
+    // A changed index is dropped, then created again under the same name.
+    for index in &now.indexes {
+        if !want.get_index(&index.name).is_some_and(|i| i == index) {
+            changes.drop_indexes.push(Op::DropIndex {
+                table: table(),
+                name: index.name.clone(),
+            });
+        }
+    }
+    for index in &want.indexes {
+        if !now.get_index(&index.name).is_some_and(|i| i == index) {
+            changes.create_indexes.push(Op::CreateIndex(index.clone()));
+        }
+    }
+
+    let (dropped, added) = unmatched(dialect, now.constraints().collect(), want.constraints().collect());
+    let foreign_keys_first = |c: &Constraint| !matches!(c, Constraint::ForeignKey(_));
+    let foreign_keys_last = |c: &Constraint| matches!(c, Constraint::ForeignKey(_));
+    let mut dropped = dropped;
+    dropped.sort_by_key(foreign_keys_first);
+    let mut added = added;
+    added.sort_by_key(foreign_keys_last);
+    changes.drop_constraints = dropped
+        .into_iter()
+        .map(|constraint| Op::DropConstraint {
+            table: table(),
+            constraint,
+        })
+        .collect();
+    changes.add_constraints = added
+        .into_iter()
+        .map(|constraint| Op::AddConstraint {
+            table: table(),
+            constraint,
+        })
+        .collect();
+
+    if dialect.stores_comments() && now.comment != want.comment {
+        changes.comment = Some(Op::AlterTableComment {
+            table: table(),
+            from: now.comment.clone(),
+            to: want.comment.clone(),
+        });
+    }
+    changes
+}
+
+/// Whether a database holding `a` already has `b`, as far as `dialect` can tell.
+pub(crate) fn same_column(dialect: Dialect, a: &Column, b: &Column) -> bool {
+    // `DEFAULT NULL` is no default at all.
+    fn default(c: &Column) -> Option<&DefaultValue> {
+        c.default.as_ref().filter(|d| **d != DefaultValue::Null)
+    }
+    dialect.same_type(&a.column_type, &b.column_type)
+        && a.nullable == b.nullable
+        && dialect.same_default(default(a), default(b))
+        && a.auto_increment == b.auto_increment
+        && a.unique == b.unique
+        && (!dialect.stores_comments() || a.comment == b.comment)
+}
+
+/// Whether two constraints are the same one in `dialect`: a name either side
+/// left to the backend does not count, and actions and conditions are compared
+/// as the dialect stores them.
+fn same_constraint(dialect: Dialect, a: &Constraint, b: &Constraint) -> bool {
+    let names_agree = match (a.name(), b.name()) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    names_agree
+        && match (a, b) {
+            (Constraint::PrimaryKey(x), Constraint::PrimaryKey(y)) => x.columns == y.columns,
+            (Constraint::ForeignKey(x), Constraint::ForeignKey(y)) => {
+                x.columns == y.columns
+                    && x.ref_table == y.ref_table
+                    && x.ref_columns == y.ref_columns
+                    && dialect.same_action(x.on_delete, y.on_delete)
+                    && dialect.same_action(x.on_update, y.on_update)
+            }
+            (Constraint::Unique(x), Constraint::Unique(y)) => x.columns == y.columns,
+            (Constraint::Check(x), Constraint::Check(y)) => dialect.same_check(&x.expression, &y.expression),
+            _ => false,
+        }
+}
+
+/// Pairs each wanted constraint with one the table has; returns the ones
+/// left over on each side (to drop, to add).
+fn unmatched(
+    dialect: Dialect,
+    mut now: Vec<Constraint>,
+    want: Vec<Constraint>,
+) -> (Vec<Constraint>, Vec<Constraint>) {
+    let mut added = Vec::new();
+    for constraint in want {
+        match now.iter().position(|c| same_constraint(dialect, c, &constraint)) {
+            Some(at) => {
+                now.remove(at);
+            }
+            None => added.push(constraint),
+        }
+    }
+    (now, added)
+}
+
+/// The column as a database gets it: the rename hint has done its work.
+fn without_hint(column: &Column) -> Column {
+    Column {
+        renamed_from: None,
+        ..column.clone()
+    }
+}
