@@ -158,7 +158,8 @@ pub fn rustfmt(source: &str, dir: &Path) -> Result<String, FormatError> {
 mod tests {
     use super::*;
     use autogen_schema::{
-        Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, StringLen, Table,
+        Check, Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, StringLen, Table,
+        UniqueConstraint,
     };
 
     fn header() -> RevisionHeader {
@@ -276,6 +277,88 @@ pub fn downgrade(op: &mut Operations) {
         let dir = tmp_dir();
         let text = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();
         assert_eq!(text, EXPECTED);
+    }
+
+    /// Changes in place: a rename, a column altered (both versions shown, so
+    /// the reviewer sees what changes), constraints and a table comment.
+    fn alterations() -> Vec<Op> {
+        let user_id = Column::new("user_id", ColumnType::Integer);
+        vec![
+            Op::RenameColumn {
+                table: "post".into(),
+                from: "body".into(),
+                to: "content".into(),
+            },
+            Op::DropConstraint {
+                table: "post".into(),
+                constraint: ForeignKey::new(["user_id"], "user", ["id"])
+                    .name("fk-post-user_id")
+                    .into(),
+            },
+            Op::AlterColumn {
+                table: "post".into(),
+                from: user_id.clone(),
+                to: user_id.nullable(),
+            },
+            Op::AddConstraint {
+                table: "post".into(),
+                constraint: Check::new("content <> ''").into(),
+            },
+            Op::AddConstraint {
+                table: "post".into(),
+                constraint: UniqueConstraint::new(["user_id", "content"])
+                    .name("post_user_content")
+                    .into(),
+            },
+            Op::AddConstraint {
+                table: "post".into(),
+                constraint: ForeignKey::new(["user_id"], "user", ["id"])
+                    .name("fk-post-user_id")
+                    .on_delete(ForeignKeyAction::SetNull)
+                    .into(),
+            },
+            Op::AlterTableComment {
+                table: "post".into(),
+                from: None,
+                to: Some("blog posts".into()),
+            },
+        ]
+    }
+
+    #[test]
+    fn alterations_read_as_a_reviewer_expects() {
+        let dir = tmp_dir();
+        let text = rustfmt(&render_revision(&header(), &alterations(), &[]), dir.path()).unwrap();
+        let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
+        assert_eq!(
+            upgrade,
+            r#"pub fn upgrade(op: &mut Operations) {
+    op.rename_column("post", "body", "content");
+    op.drop_constraint(
+        "post",
+        ForeignKey::new(["user_id"], "user", ["id"]).name("fk-post-user_id"),
+    );
+    op.alter_column(
+        "post",
+        Column::new("user_id", ColumnType::Integer),
+        Column::new("user_id", ColumnType::Integer).nullable(),
+    );
+    op.add_constraint("post", Check::new("content <> ''"));
+    op.add_constraint(
+        "post",
+        UniqueConstraint::new(["user_id", "content"]).name("post_user_content"),
+    );
+    op.add_constraint(
+        "post",
+        ForeignKey::new(["user_id"], "user", ["id"])
+            .name("fk-post-user_id")
+            .on_delete(ForeignKeyAction::SetNull),
+    );
+    op.alter_table_comment("post", None, Some("blog posts"));
+}
+
+"#
+        );
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Optio
     let mut target = target.clone();
     current.retain_tables(|t| options.includes(t));
     target.retain_tables(|t| options.includes(t));
+    dialect.to_stored(&mut current);
+    dialect.to_stored(&mut target);
     diff_all(&current, &target, dialect)
 }
 

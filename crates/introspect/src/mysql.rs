@@ -198,10 +198,11 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
                 }
             }
         }
-        // Names the server made up: MariaDB's column checks take the column's name, MySQL's `<table>_chk_<n>`.
-        let generated = t.get_column(&name).is_some() || is_numbered(&name, &format!("{table}_chk_"));
+        // Even a name the server made up (MariaDB: the column's; MySQL:
+        // `<table>_chk_<n>`) is kept, since dropping the check needs it; the
+        // diff ignores a name the entities leave to the backend.
         t.checks.push(Check {
-            name: (!generated).then_some(name),
+            name: Some(name),
             expression,
         });
     }
@@ -224,12 +225,6 @@ fn read_default(text: &str, mariadb: bool, is_text: bool, extra: &str) -> Option
         return Some(DefaultValue::String(text.to_owned()));
     }
     Some(DIALECT.parse_default(text))
-}
-
-/// Whether `name` is `prefix` followed by a number.
-fn is_numbered(name: &str, prefix: &str) -> bool {
-    name.strip_prefix(prefix)
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `json_valid(`col`)` → `col`.

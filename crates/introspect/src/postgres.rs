@@ -203,13 +203,12 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
             }
             _ => {
                 let definition: String = get(&row, "definition")?;
-                // PostgreSQL names an unnamed check `<table>_<column>_check` (or `<table>_check`).
-                let generated = name == format!("{table}_check")
-                    || t.columns
-                        .iter()
-                        .any(|c| name == format!("{table}_{}_check", c.name));
+                // Even a name PostgreSQL made up (`<table>_<column>_check`) is
+                // kept: its rule needs the columns the condition mentions, so
+                // dropping the check later needs the name as it is. The diff
+                // ignores a name the entities leave to the backend.
                 t.checks.push(Check {
-                    name: (!generated).then_some(name),
+                    name: Some(name),
                     expression: check_expression(&definition),
                 });
             }

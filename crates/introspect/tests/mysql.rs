@@ -55,8 +55,9 @@ fn expected() -> Schema {
                     .on_delete(ForeignKeyAction::Cascade)
                     .on_update(ForeignKeyAction::Restrict),
             )
-            // A column-level CHECK: the name the server gave it is left out.
-            .check_unnamed("`views` >= 0")
+            // A column-level CHECK: MariaDB names it after the column, and
+            // that name is kept, since dropping it needs it.
+            .check("views", "`views` >= 0")
             .index(Index::new("idx-post-title_slug", "post", ["title", "slug"]).unique()),
     );
     s.insert(

@@ -292,7 +292,9 @@ fn check_sqlite_add_column(table: &str, column: &Column) -> Result<(), RenderErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use autogen_schema::{ColumnType, ForeignKey as Fk, StringLen};
+    use autogen_schema::{
+        Check, ColumnType, Constraint, ForeignKey as Fk, PrimaryKey, StringLen, UniqueConstraint,
+    };
 
     fn post() -> Table {
         Table::new("post")
@@ -409,5 +411,124 @@ mod tests {
              (`.default(...)`) or make it nullable, then backfill in a later revision"
         );
         assert!(render(&not_null, Dialect::Postgres).is_ok());
+    }
+
+    #[test]
+    fn a_column_alters_attribute_by_attribute_on_postgres_and_whole_on_mysql() {
+        let from = Column::new("age", ColumnType::Integer).default(0);
+        let to = Column::new("age", ColumnType::BigInteger)
+            .nullable()
+            .unique()
+            .comment("in years");
+        let op = Op::AlterColumn {
+            table: "user".into(),
+            from,
+            to,
+        };
+        assert_eq!(
+            render(&op, Dialect::Postgres).unwrap(),
+            [
+                r#"ALTER TABLE "user" ALTER COLUMN "age" TYPE bigint USING "age"::bigint"#,
+                r#"ALTER TABLE "user" ALTER COLUMN "age" DROP NOT NULL"#,
+                r#"ALTER TABLE "user" ALTER COLUMN "age" DROP DEFAULT"#,
+                r#"ALTER TABLE "user" ADD CONSTRAINT "user_age_key" UNIQUE ("age")"#,
+                r#"COMMENT ON COLUMN "user"."age" IS 'in years'"#,
+            ]
+        );
+        assert_eq!(
+            render(&op, Dialect::MySql).unwrap(),
+            [
+                "ALTER TABLE `user` MODIFY COLUMN `age` bigint COMMENT 'in years'",
+                "ALTER TABLE `user` ADD UNIQUE (`age`)",
+            ]
+        );
+        assert_eq!(
+            render(&op, Dialect::Sqlite).unwrap_err().to_string(),
+            "SQLite cannot alter the column 'user.age' in place; SQLite can only do this by recreating the table \
+             (create the new table, copy the rows, drop the old one, rename); write those steps with \
+             `op.execute(...)` in this revision"
+        );
+    }
+
+    #[test]
+    fn constraints_are_added_and_dropped_by_name() {
+        let fk = Fk::new(["team_id"], "team", ["id"]).on_delete(ForeignKeyAction::Cascade);
+        let add = Op::AddConstraint {
+            table: "user".into(),
+            constraint: fk.clone().name("fk-user-team").into(),
+        };
+        assert_eq!(
+            render(&add, Dialect::Postgres).unwrap(),
+            [
+                r#"ALTER TABLE "user" ADD CONSTRAINT "fk-user-team" FOREIGN KEY ("team_id") REFERENCES "team" ("id") ON DELETE CASCADE ON UPDATE NO ACTION"#
+            ]
+        );
+        let drop = |constraint: Constraint| Op::DropConstraint {
+            table: "user".into(),
+            constraint,
+        };
+        // An unnamed one is dropped by the name its backend gave it.
+        assert_eq!(
+            render(&drop(fk.clone().into()), Dialect::Postgres).unwrap(),
+            [r#"ALTER TABLE "user" DROP CONSTRAINT "user_team_id_fkey""#]
+        );
+        let unique = UniqueConstraint::new(["a", "b"]);
+        assert_eq!(
+            render(&drop(unique.clone().into()), Dialect::Postgres).unwrap(),
+            [r#"ALTER TABLE "user" DROP CONSTRAINT "user_a_b_key""#]
+        );
+        assert_eq!(
+            render(&drop(unique.into()), Dialect::MySql).unwrap(),
+            ["ALTER TABLE `user` DROP INDEX `a`"]
+        );
+        // Added unnamed, a constraint gets that name explicitly, so its
+        // inverse finds it on MySQL too.
+        let add_check = Op::AddConstraint {
+            table: "user".into(),
+            constraint: Check::new("age > 0").into(),
+        };
+        assert_eq!(
+            render(&add_check, Dialect::MySql).unwrap(),
+            ["ALTER TABLE `user` ADD CONSTRAINT `user_age_check` CHECK (age > 0)"]
+        );
+        assert_eq!(
+            render(&drop(Check::new("age > 0").into()), Dialect::MySql).unwrap(),
+            ["ALTER TABLE `user` DROP CONSTRAINT `user_age_check`"]
+        );
+        assert_eq!(
+            render(&drop(fk.into()), Dialect::MySql).unwrap()[0],
+            "ALTER TABLE `user` DROP FOREIGN KEY `user_team_id_fkey`"
+        );
+        assert_eq!(
+            render(&drop(PrimaryKey::new(["id"]).into()), Dialect::MySql).unwrap(),
+            ["ALTER TABLE `user` DROP PRIMARY KEY"]
+        );
+    }
+
+    #[test]
+    fn renames_and_table_comments() {
+        let rename = Op::RenameColumn {
+            table: "user".into(),
+            from: "name".into(),
+            to: "full_name".into(),
+        };
+        assert_eq!(
+            render(&rename, Dialect::Sqlite).unwrap(),
+            [r#"ALTER TABLE "user" RENAME COLUMN "name" TO "full_name""#]
+        );
+        let comment = Op::AlterTableComment {
+            table: "user".into(),
+            from: None,
+            to: Some("it's a \\ user".into()),
+        };
+        assert_eq!(
+            render(&comment, Dialect::Postgres).unwrap(),
+            [r#"COMMENT ON TABLE "user" IS 'it''s a \ user'"#]
+        );
+        assert_eq!(
+            render(&comment, Dialect::MySql).unwrap(),
+            [r#"ALTER TABLE `user` COMMENT = 'it''s a \\ user'"#]
+        );
+        assert!(render(&comment, Dialect::Sqlite).unwrap().is_empty());
     }
 }

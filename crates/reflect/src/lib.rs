@@ -323,17 +323,9 @@ fn check_constraint(extra: &str) -> Option<Check> {
         .get(..5)
         .filter(|keyword| keyword.eq_ignore_ascii_case("CHECK"))
         .map(|_| rest[5..].trim())?;
-    let inner = condition.strip_prefix('(')?.strip_suffix(')')?;
     // `CHECK (a) COLLATE x` is not one condition: the parentheses must enclose it all.
-    let mut depth = 0i32;
-    let encloses = inner.chars().all(|c| {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        depth >= 0
-    });
+    let inner = autogen_schema::strip_parens(condition);
+    let encloses = inner.len() < condition.len();
     encloses.then(|| Check {
         name,
         expression: inner.trim().to_owned(),

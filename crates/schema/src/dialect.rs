@@ -12,7 +12,7 @@ use sea_query::backend::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBui
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{ColumnType, DefaultValue, ForeignKeyAction, StringLen};
+use crate::model::{ColumnType, DefaultValue, ForeignKeyAction, Index, Schema, StringLen};
 use crate::normalize;
 
 /// A SQL dialect autogen can compare and render.
@@ -120,6 +120,23 @@ impl Dialect {
             })
         };
         normal(a) == normal(b)
+    }
+
+    /// Rewrites `schema` into the objects this dialect would hold for it.
+    /// MySQL keeps a UNIQUE constraint as a unique index (named after its
+    /// first column when the constraint has no name) and reports it as one,
+    /// so in its terms the model's constraint is that index.
+    pub fn to_stored(self, schema: &mut Schema) {
+        if self != Dialect::MySql {
+            return;
+        }
+        for table in schema.tables.values_mut() {
+            for unique in std::mem::take(&mut table.unique_constraints) {
+                let name = unique.name.unwrap_or_else(|| unique.columns[0].clone());
+                let index = Index::new(name, table.name.clone(), unique.columns).unique();
+                table.indexes.push(index);
+            }
+        }
     }
 
     /// Whether this dialect keeps table and column comments (SQLite has nowhere to put them).
@@ -259,7 +276,7 @@ fn split_type_args(text: &str) -> (&str, Vec<u32>) {
 }
 
 /// Removes parentheses that enclose the whole of `text`: `((now()))` → `now()`.
-fn strip_parens(mut text: &str) -> &str {
+pub fn strip_parens(mut text: &str) -> &str {
     while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
         // `(a) + (b)` starts and ends with parentheses that do not enclose it all.
         let mut depth = 0i32;

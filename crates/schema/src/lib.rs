@@ -20,7 +20,7 @@ mod normalize;
 mod op;
 mod sea_query_types;
 
-pub use dialect::{Dialect, UnsupportedType};
+pub use dialect::{strip_parens, Dialect, UnsupportedType};
 pub use model::{
     Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart,
     IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,

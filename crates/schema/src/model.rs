@@ -341,45 +341,32 @@ impl From<Check> for Constraint {
     }
 }
 
-impl PrimaryKey {
-    /// A primary key over `columns`, its name left to the backend.
-    pub fn new<I, S>(columns: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
-            name: None,
-            columns: columns.into_iter().map(Into::into).collect(),
-        }
-    }
+/// `new(columns)` and `name(..)` for the constraints that are a name and a column list.
+macro_rules! column_list_constraint {
+    ($($constraint:ident: $what:literal),*) => {$(
+        impl $constraint {
+            #[doc = concat!("A ", $what, " over `columns`, its name left to the backend.")]
+            pub fn new<I, S>(columns: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                Self {
+                    name: None,
+                    columns: columns.into_iter().map(Into::into).collect(),
+                }
+            }
 
-    /// Names the constraint.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
+            /// Names the constraint.
+            pub fn name(mut self, name: impl Into<String>) -> Self {
+                self.name = Some(name.into());
+                self
+            }
+        }
+    )*};
 }
 
-impl UniqueConstraint {
-    /// A UNIQUE constraint over `columns`, its name left to the backend.
-    pub fn new<I, S>(columns: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
-            name: None,
-            columns: columns.into_iter().map(Into::into).collect(),
-        }
-    }
-
-    /// Names the constraint.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
+column_list_constraint!(PrimaryKey: "primary key", UniqueConstraint: "UNIQUE constraint");
 
 impl Check {
     /// A CHECK of `expression`, its name left to the backend.

@@ -528,20 +528,23 @@ pub fn invert_all(upgrade: &[Op], before: &Schema) -> Result<Vec<Op>, InvertErro
 
 /// What differs between two versions of a column, one phrase per attribute
 /// ("type Integer -> BigInteger", "now nullable").
-pub fn column_changes(from: &Column, to: &Column) -> Vec<String> {
+fn column_changes(from: &Column, to: &Column) -> Vec<String> {
     let mut changes = Vec::new();
+    let mut flag = |was: bool, is: bool, now: &str, no_longer: &str| {
+        if was != is {
+            changes.push(if is { now } else { no_longer }.to_owned());
+        }
+    };
+    flag(from.nullable, to.nullable, "now nullable", "now NOT NULL");
+    flag(from.unique, to.unique, "now unique", "no longer unique");
+    flag(
+        from.auto_increment,
+        to.auto_increment,
+        "now auto-increment",
+        "no longer auto-increment",
+    );
     if from.column_type != to.column_type {
-        changes.push(format!("type {:?} -> {:?}", from.column_type, to.column_type));
-    }
-    if from.nullable != to.nullable {
-        changes.push(
-            if to.nullable {
-                "now nullable"
-            } else {
-                "now NOT NULL"
-            }
-            .to_owned(),
-        );
+        changes.insert(0, format!("type {:?} -> {:?}", from.column_type, to.column_type));
     }
     // `DEFAULT NULL` is no default at all.
     let default = |c: &Column| c.default.clone().filter(|d| *d != crate::DefaultValue::Null);
@@ -552,22 +555,6 @@ pub fn column_changes(from: &Column, to: &Column) -> Vec<String> {
             show(default(from)),
             show(default(to))
         ));
-    }
-    if from.auto_increment != to.auto_increment {
-        changes.push(format!(
-            "auto-increment {} -> {}",
-            from.auto_increment, to.auto_increment
-        ));
-    }
-    if from.unique != to.unique {
-        changes.push(
-            if to.unique {
-                "now unique"
-            } else {
-                "no longer unique"
-            }
-            .to_owned(),
-        );
     }
     if from.comment != to.comment {
         changes.push(format!("comment {:?} -> {:?}", from.comment, to.comment));

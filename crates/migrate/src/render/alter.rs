@@ -5,7 +5,7 @@
 //! SQLite can do none of it in place (only a table recreation can), so each
 //! is refused there with the way out rather than half-done.
 
-use autogen_schema::{Column, Constraint, DefaultValue, Dialect, ForeignKey};
+use autogen_schema::{Column, Constraint, DefaultValue, Dialect};
 use sea_query::{Alias, ColumnDef, Table as SeaTable};
 
 use super::{build, column_def, default_expr, RenderError};
@@ -110,22 +110,22 @@ fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<
     Ok(sql)
 }
 
-/// `ALTER TABLE … ADD [CONSTRAINT name] …`.
+/// `ALTER TABLE … ADD CONSTRAINT name …`. An unnamed constraint gets the
+/// name [`implicit_name`] gives it, so that its inverse can drop it by name.
 pub(super) fn add_constraint(
     table: &str,
     constraint: &Constraint,
     dialect: Dialect,
 ) -> Result<Vec<String>, RenderError> {
-    if dialect == Dialect::Sqlite {
-        return Err(needs_recreation(format!(
-            "add the {constraint} to the existing table '{table}'"
-        )));
-    }
+    let name = constraint_name(
+        table,
+        constraint,
+        dialect,
+        "add the {constraint} to the existing table",
+    )?;
     let q = |s: &str| ident(dialect, s);
     let list = |columns: &[String]| columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
-    let named = constraint
-        .name()
-        .map_or(String::new(), |name| format!("CONSTRAINT {} ", q(name)));
+    let named = name.map_or(String::new(), |name| format!("CONSTRAINT {} ", q(&name)));
     let body = match constraint {
         Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", list(&pk.columns)),
         Constraint::Unique(u) => format!("UNIQUE ({})", list(&u.columns)),
@@ -142,52 +142,144 @@ pub(super) fn add_constraint(
     Ok(vec![format!("ALTER TABLE {} ADD {named}{body}", q(table))])
 }
 
-/// `ALTER TABLE … DROP …`, naming an unnamed constraint the way its backend
-/// named it, where that is certain.
+/// `ALTER TABLE … DROP …`. A constraint the diff found in the database
+/// carries the name the database has; an unnamed one (a hand-written op, or
+/// the inverse of an unnamed add) is dropped by its [`implicit_name`].
 pub(super) fn drop_constraint(
     table: &str,
     constraint: &Constraint,
     dialect: Dialect,
 ) -> Result<Vec<String>, RenderError> {
-    let unknown_name = || {
-        RenderError::Unsupported {
-        dialect,
-        what: format!("tell which name it gave the unnamed {constraint} on '{table}'"),
-        fix: format!(
-            "look the name up in the database and write `op.execute(\"ALTER TABLE {table} DROP CONSTRAINT <name>\")` \
-             (and name the constraint in the entities, so the next change knows it)"
-        ),
-    }
-    };
+    let name = constraint_name(table, constraint, dialect, "drop the {constraint} from the table")?;
     let q = |s: &str| ident(dialect, s);
-    let drop = |what: String| Ok(vec![format!("ALTER TABLE {} DROP {what}", q(table))]);
-    match dialect {
-        Dialect::Sqlite => Err(needs_recreation(format!(
-            "drop the {constraint} from the table '{table}'"
-        ))),
-        Dialect::Postgres => {
-            let name = match (constraint.name(), constraint) {
-                (Some(name), _) => name.to_owned(),
-                (None, Constraint::PrimaryKey(_)) => format!("{table}_pkey"),
-                (None, Constraint::ForeignKey(ForeignKey { columns, .. })) => {
-                    format!("{table}_{}_fkey", columns.join("_"))
-                }
-                (None, Constraint::Unique(u)) => format!("{table}_{}_key", u.columns.join("_")),
-                // Its name comes from the first column the condition mentions, which needs a parser.
-                (None, Constraint::Check(_)) => return Err(unknown_name()),
-            };
-            drop(format!("CONSTRAINT {}", q(&name)))
+    let drop = |what: String| vec![format!("ALTER TABLE {} DROP {what}", q(table))];
+    Ok(match (dialect, constraint, name) {
+        (Dialect::MySql, Constraint::PrimaryKey(_), _) => drop("PRIMARY KEY".to_owned()),
+        (Dialect::MySql, Constraint::ForeignKey(_), Some(name)) => {
+            let mut sql = drop(format!("FOREIGN KEY {}", q(&name)));
+            sql.extend(drop_mysql_foreign_key_index(table, &name));
+            sql
         }
-        Dialect::MySql => match (constraint, constraint.name()) {
-            (Constraint::PrimaryKey(_), _) => drop("PRIMARY KEY".to_owned()),
-            (Constraint::ForeignKey(_), Some(name)) => drop(format!("FOREIGN KEY {}", q(name))),
-            // MySQL names an unnamed UNIQUE index after its first column.
-            (Constraint::Unique(u), name) => drop(format!("INDEX {}", q(name.unwrap_or(&u.columns[0])))),
-            (Constraint::Check(_), Some(name)) => drop(format!("CONSTRAINT {}", q(name))),
-            // `<table>_ibfk_<n>` and `CONSTRAINT_<n>` depend on what else the table had.
-            (Constraint::ForeignKey(_) | Constraint::Check(_), None) => Err(unknown_name()),
-        },
+        (Dialect::MySql, Constraint::Unique(_), Some(name)) => drop(format!("INDEX {}", q(&name))),
+        (_, _, Some(name)) => drop(format!("CONSTRAINT {}", q(&name))),
+        (_, _, None) => unreachable!("every constraint but a MySQL primary key has an implicit name"),
+    })
+}
+
+/// The constraint's own name, else its [`implicit_name`]; on SQLite, which
+/// cannot `what` (`{constraint}` stands for it) without recreating the table, an error.
+fn constraint_name(
+    table: &str,
+    constraint: &Constraint,
+    dialect: Dialect,
+    what: &str,
+) -> Result<Option<String>, RenderError> {
+    if dialect == Dialect::Sqlite {
+        let what = what.replace("{constraint}", &constraint.to_string());
+        return Err(needs_recreation(format!("{what} '{table}'")));
     }
+    Ok(constraint
+        .name()
+        .map(str::to_owned)
+        .or_else(|| implicit_name(table, constraint, dialect)))
+}
+
+/// The name of a constraint the revision left unnamed: the one PostgreSQL
+/// would choose (`<table>_pkey`, `<table>_<columns>_fkey`, `<table>_<columns>_key`,
+/// `<table>_<column>_check` for a condition on one column, else `<table>_check`),
+/// which MySQL is given explicitly, except for a UNIQUE index, which MySQL
+/// names after its first column, and the primary key, which it calls PRIMARY.
+fn implicit_name(table: &str, constraint: &Constraint, dialect: Dialect) -> Option<String> {
+    Some(match constraint {
+        Constraint::PrimaryKey(_) if dialect == Dialect::MySql => return None,
+        Constraint::PrimaryKey(_) => format!("{table}_pkey"),
+        Constraint::ForeignKey(fk) => format!("{table}_{}_fkey", fk.columns.join("_")),
+        Constraint::Unique(u) if dialect == Dialect::MySql => u.columns[0].clone(),
+        Constraint::Unique(u) => format!("{table}_{}_key", u.columns.join("_")),
+        Constraint::Check(check) => match condition_columns(&check.expression).as_slice() {
+            [column] => format!("{table}_{column}_check"),
+            _ => format!("{table}_check"),
+        },
+    })
+}
+
+/// The distinct column names a condition mentions, as PostgreSQL counts
+/// them to name a check: identifiers that are not keywords, function names,
+/// string literals or cast types.
+fn condition_columns(condition: &str) -> Vec<String> {
+    const KEYWORDS: [&str; 22] = [
+        "and", "or", "not", "in", "is", "null", "true", "false", "like", "ilike", "between", "case", "when",
+        "then", "else", "end", "any", "all", "some", "exists", "similar", "escape",
+    ];
+    let mut columns: Vec<String> = Vec::new();
+    let mut chars = condition.char_indices().peekable();
+    let mut after_cast = false;
+    while let Some((at, c)) = chars.next() {
+        let word = match c {
+            '\'' => {
+                // A literal, `''` escapes included, runs to its closing quote.
+                while let Some((_, c)) = chars.next() {
+                    if c == '\'' && chars.next_if(|(_, c)| *c == '\'').is_none() {
+                        break;
+                    }
+                }
+                continue;
+            }
+            '"' | '`' => {
+                let quoted: String = chars.by_ref().map(|(_, c)| c).take_while(|q| *q != c).collect();
+                Some(quoted)
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let mut end = at + c.len_utf8();
+                while let Some((i, c)) = chars.next_if(|(_, c)| c.is_ascii_alphanumeric() || *c == '_') {
+                    end = i + c.len_utf8();
+                }
+                let word = &condition[at..end];
+                let is_call = condition[end..].trim_start().starts_with('(');
+                let is_keyword = KEYWORDS.contains(&word.to_ascii_lowercase().as_str());
+                (!is_call && !is_keyword).then(|| word.to_owned())
+            }
+            ':' => {
+                after_cast = chars.next_if(|(_, c)| *c == ':').is_some();
+                continue;
+            }
+            _ => None,
+        };
+        if std::mem::take(&mut after_cast) {
+            continue;
+        }
+        if let Some(word) = word {
+            if !columns.contains(&word) {
+                columns.push(word);
+            }
+        }
+    }
+    columns
+}
+
+/// MySQL gives a foreign key with no index of its own one named after the
+/// key, and keeps it when the key goes. Introspection counts it as part of
+/// the key, so it goes too, if it is there: MySQL has no `DROP INDEX IF
+/// EXISTS`, hence the prepared statement.
+fn drop_mysql_foreign_key_index(table: &str, name: &str) -> Vec<String> {
+    let dialect = Dialect::MySql;
+    let drop_index = format!(
+        "ALTER TABLE {} DROP INDEX {}",
+        ident(dialect, table),
+        ident(dialect, name)
+    );
+    vec![
+        format!(
+            "SET @autogen_drop_index = (SELECT IF(COUNT(*) > 0, {}, 'DO 0') FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND INDEX_NAME = {})",
+            literal(dialect, &drop_index),
+            literal(dialect, table),
+            literal(dialect, name)
+        ),
+        "PREPARE autogen_drop_index FROM @autogen_drop_index".to_owned(),
+        "EXECUTE autogen_drop_index".to_owned(),
+        "DEALLOCATE PREPARE autogen_drop_index".to_owned(),
+    ]
 }
 
 /// `COMMENT ON TABLE` (PostgreSQL) or `ALTER TABLE … COMMENT` (MySQL); SQLite keeps no comments.
@@ -259,5 +351,34 @@ fn literal(dialect: Dialect, text: &str) -> String {
     match dialect {
         Dialect::MySql => format!("'{}'", text.replace('\\', "\\\\")),
         Dialect::Sqlite | Dialect::Postgres => format!("'{text}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_is_named_after_the_one_column_it_mentions() {
+        assert_eq!(condition_columns("user_id > 0"), ["user_id"]);
+        assert_eq!(
+            condition_columns("char_length(\"name\") > 0 AND name <> 'x y'"),
+            ["name"]
+        );
+        assert_eq!(
+            condition_columns("status IN ('a', 'b') OR status IS NULL"),
+            ["status"]
+        );
+        assert_eq!(condition_columns("(price)::numeric > 0"), ["price"]);
+        assert_eq!(condition_columns("a < b"), ["a", "b"]);
+        let check = |sql: &str| Constraint::Check(autogen_schema::Check::new(sql));
+        assert_eq!(
+            implicit_name("t", &check("a < b"), Dialect::Postgres).as_deref(),
+            Some("t_check")
+        );
+        assert_eq!(
+            implicit_name("t", &check("a > 0"), Dialect::MySql).as_deref(),
+            Some("t_a_check")
+        );
     }
 }
