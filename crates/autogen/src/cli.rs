@@ -457,7 +457,11 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
 /// (their tables would read as "drop this"), and the entities in another
 /// database schema than the one compared.
 fn warn_about_entities(project: &Project, config: &Config) {
-    for entity in project.entities.unregistered() {
+    // A URL autogen cannot use fails the command right after, with the reason.
+    let Ok(dialect) = command::dialect_of_url(&config.database_url) else {
+        return;
+    };
+    for entity in project.entities.unregistered(dialect) {
         let table = entity.table.map_or(String::new(), |t| format!(" (table '{t}')"));
         eprintln!(
             "warning: entity module `{}`{table} is not registered; autogenerate compares only registered \

@@ -349,7 +349,7 @@ pub async fn revision(
     let (upgrade, downgrade) = if options.autogenerate {
         let (upgrade, downgrade) = autogenerate(project, config, &graph).await?;
         if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
-            refuse_unregistered_drops(project, &upgrade)?;
+            refuse_unregistered_drops(project, config, &upgrade)?;
         }
         (upgrade, downgrade)
     } else {
@@ -533,8 +533,10 @@ async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Resu
 /// A table with no registered entity reads as "drop it"; when SeaORM's
 /// registry shows an entity module for it that was simply not registered,
 /// that is far more likely a forgotten `.entity(...)` than a wish.
-fn refuse_unregistered_drops(project: &Project, upgrade: &[Op]) -> Result<()> {
-    let unregistered = project.entities.unregistered();
+fn refuse_unregistered_drops(project: &Project, config: &Config, upgrade: &[Op]) -> Result<()> {
+    let unregistered = project
+        .entities
+        .unregistered(dialect_of_url(&config.database_url)?);
     let forgotten: Vec<String> = upgrade
         .iter()
         .filter_map(|op| match op {

@@ -90,6 +90,10 @@ script_location = "{script_location}"
 # The database. ${{NAME}} reads an environment variable; ${{NAME:-fallback}} gives it a default.
 # A relative SQLite path is relative to this file.
 database_url = "${{DATABASE_URL:-sqlite://app.db}}"
+# PostgreSQL: the schema autogenerate compares (default: the connection's current schema).
+# schema = "public"
+# Let autogenerate drop the table of an entity module that exists but is not registered.
+# allow_unregistered_drops = false
 "#
     )
 }

@@ -117,26 +117,25 @@ impl Entities {
     }
 
     /// Entity modules SeaORM's entity registry knows, in the crates the
-    /// registered entities come from, that were not registered here.
+    /// registered entities come from, that were not registered here, with
+    /// their tables as SeaORM would create them on `dialect`.
     ///
     /// Autogenerate treats a table without an entity as one to drop, so a
     /// forgotten `.entity(...)` would read as "drop this table"; this is how
     /// commands warn instead. Each entity derive submits its module to the
     /// registry (SeaORM's `entity-registry` feature, which autogen enables).
-    pub fn unregistered(&self) -> Vec<UnregisteredEntity> {
-        let crates: Vec<&str> = self
-            .registered
-            .iter()
-            .map(|r| r.module.split("::").next().unwrap_or_default())
+    pub fn unregistered(&self, dialect: Dialect) -> Vec<UnregisteredEntity> {
+        let crates: Vec<&str> = self.registered.iter().map(|r| crate_of(&r.module)).collect();
+        let modules: Vec<&'static str> = inventory::iter::<sea_orm::EntityRegistry>()
+            .map(|entry| entry.module_path)
+            .filter(|module| crates.contains(&crate_of(module)))
             .collect();
-        let mut found: Vec<UnregisteredEntity> = inventory::iter::<sea_orm::EntityRegistry>()
-            .filter(|entry| {
-                let krate = entry.module_path.split("::").next().unwrap_or_default();
-                crates.contains(&krate) && !self.registered.iter().any(|r| r.module == entry.module_path)
-            })
-            .map(|entry| UnregisteredEntity {
-                module: entry.module_path,
-                table: registry_table_name(entry),
+        let mut found: Vec<UnregisteredEntity> = modules
+            .iter()
+            .filter(|module| !self.registered.iter().any(|r| r.module == **module))
+            .map(|module| UnregisteredEntity {
+                module,
+                table: module_table(module, &modules, dialect),
             })
             .collect();
         found.sort_by(|a, b| a.module.cmp(b.module));
@@ -163,23 +162,6 @@ impl Registered {
     }
 }
 
-/// The table an entity registry entry creates. SeaORM keeps the table
-/// private and offers only its `Debug` text, which quotes the SQLite
-/// `CREATE TABLE` statement: `table: "CREATE TABLE \"name\" ( …"`. A
-/// schema-qualified table is `\"schema\".\"name\"`.
-fn registry_table_name(entry: &sea_orm::EntityRegistry) -> Option<String> {
-    let info = (entry.schema_info)(&sea_orm::Schema::new(DbBackend::Sqlite));
-    let debug = format!("{info:?}");
-    let mut rest = debug.split_once("CREATE TABLE \\\"")?.1;
-    loop {
-        let (name, after) = rest.split_once("\\\"")?;
-        match after.strip_prefix(".\\\"") {
-            Some(qualified) => rest = qualified,
-            None => return Some(name.to_owned()),
-        }
-    }
-}
-
 /// SeaORM's name for a dialect.
 pub fn backend(dialect: Dialect) -> DbBackend {
     match dialect {
@@ -187,6 +169,62 @@ pub fn backend(dialect: Dialect) -> DbBackend {
         Dialect::Postgres => DbBackend::Postgres,
         Dialect::MySql => DbBackend::MySql,
     }
+}
+
+fn crate_of(module: &str) -> &str {
+    module.split("::").next().unwrap_or_default()
+}
+
+/// The table of the entity in `module`. SeaORM's registry keeps each entry's
+/// table private and offers only `EntityRegistry::build_schema(helper,
+/// prefix)`, whose `Debug` text quotes the `CREATE TABLE` of every entity
+/// whose module path starts with `prefix`; the entities of longer paths
+/// (`user_profile` after `user`) are taken away again.
+fn module_table(module: &str, modules: &[&str], dialect: Dialect) -> Option<String> {
+    let mut tables = tables_under(module, dialect)?;
+    for longer in modules.iter().filter(|m| **m != module && m.starts_with(module)) {
+        let theirs = tables_under(longer, dialect)?;
+        tables.retain(|t| !theirs.contains(t));
+    }
+    match tables.as_slice() {
+        [table] => Some(table.clone()),
+        _ => None,
+    }
+}
+
+/// The tables `build_schema` lists for `prefix`, or `None` if rendering them
+/// fails: sea-query panics on a type the backend lacks, and an entity written
+/// for another backend must not stop the command that only wanted a name.
+fn tables_under(prefix: &str, dialect: Dialect) -> Option<Vec<String>> {
+    let helper = sea_orm::Schema::new(backend(dialect));
+    // Silence that panic on this thread only; other threads' panics still report.
+    let previous: std::sync::Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+        std::panic::take_hook().into();
+    let this_thread = std::thread::current().id();
+    let report = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() != this_thread {
+            report(info);
+        }
+    }));
+    let debug =
+        std::panic::catch_unwind(|| format!("{:?}", sea_orm::EntityRegistry::build_schema(helper, prefix)));
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    let debug = debug.ok()?;
+    // `table: "CREATE TABLE \"name\" ( …"`, or `\"schema\".\"name\"`.
+    let mut tables = Vec::new();
+    for statement in debug.split("table: \"CREATE TABLE \\\"").skip(1) {
+        let mut rest = statement;
+        let name = loop {
+            let (name, after) = rest.split_once("\\\"")?;
+            match after.strip_prefix(".\\\"") {
+                Some(qualified) => rest = qualified,
+                None => break name,
+            }
+        };
+        tables.push(name.to_owned());
+    }
+    Some(tables)
 }
 
 /// One entity as SeaORM would create it on `dialect`, with the enum types

@@ -11,7 +11,7 @@ use autogen_diff::Options;
 use autogen_reflect::Entities;
 use autogen_schema::{ColumnType, Dialect, ForeignKeyAction, Op, Schema};
 use autogen_testdb::{test_each_backend, Backend};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 /// Every catalog entity, and the SQL SeaORM's `Schema` helper writes for them
 /// on `db`'s backend: enum types, tables, indexes, in dependency order.
@@ -37,6 +37,12 @@ fn catalog(db: &DatabaseConnection) -> (Entities, Vec<String>) {
         };
     }
     autogen_fixture_catalog::for_each_entity!(add);
+    if backend == DbBackend::Postgres {
+        add!(autogen_fixture_catalog::backend_specific::postgres_types::Entity);
+    }
+    if backend == DbBackend::MySql {
+        add!(autogen_fixture_catalog::backend_specific::mysql_types::Entity);
+    }
     (entities, sql)
 }
 
@@ -77,7 +83,9 @@ fn describe(ops: &[&Op]) -> String {
 /// The parts of the catalog a vacuous comparison would miss, checked on the
 /// database itself: the test is only as good as what was really created.
 fn assert_catalog_was_created(current: &Schema, dialect: Dialect) {
-    assert_eq!(current.tables.len(), 8, "{:?}", current.tables.keys());
+    // The portable eight, and one of types only this backend has.
+    let tables = if dialect == Dialect::Sqlite { 8 } else { 9 };
+    assert_eq!(current.tables.len(), tables, "{:?}", current.tables.keys());
     let account = current.table("cat_account").unwrap();
     assert_eq!(account.checks.len(), 1, "the `extra` CHECK");
     assert!(account.get_column("name").is_some(), "`column_name`");
@@ -200,4 +208,43 @@ fn assert_the_comparison_sees(current: &Schema, target: &Schema, dialect: Dialec
         let ops = autogen_diff::diff(current, &changed, dialect, &Options::default());
         assert!(!ops.is_empty(), "{dialect}: a change to {what} went unseen");
     }
+}
+
+/// `schema_name`: compared against that schema, the entity is what SeaORM
+/// creates there; compared against the default schema, it is left out.
+#[tokio::test]
+async fn an_entity_in_its_own_schema_is_compared_there() {
+    use autogen_fixture_catalog::{classic::account, qualified::remote};
+    let Some(db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let conn = Database::connect(&db.url).await.unwrap();
+    let backend = conn.get_database_backend();
+    let create = sea_orm::Schema::new(backend).create_table_from_entity(remote::Entity);
+    run(
+        &conn,
+        &[
+            "CREATE SCHEMA cat_remote_schema".to_owned(),
+            backend.build(&create).to_string(),
+        ],
+    )
+    .await;
+    let entities = Entities::new().entity(account::Entity).entity(remote::Entity);
+    let options = autogen_introspect::Options {
+        schema: Some("cat_remote_schema".into()),
+        ..Default::default()
+    };
+    let there = autogen_introspect::introspect_with(&conn, &options)
+        .await
+        .unwrap();
+    assert_eq!(there.tables.keys().collect::<Vec<_>>(), ["cat_remote"]);
+    let target = Entities::new()
+        .entity(remote::Entity)
+        .schema(Dialect::Postgres, Some("cat_remote_schema"));
+    let ops = autogen_diff::diff(&there, &target, Dialect::Postgres, &Options::default());
+    assert!(ops.is_empty(), "{ops:#?}");
+    assert!(entities
+        .schema(Dialect::Postgres, None)
+        .table("cat_remote")
+        .is_none());
 }
