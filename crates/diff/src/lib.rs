@@ -171,9 +171,15 @@ fn renames(current: &Schema, target: &Schema) -> Vec<Op> {
             let Some(old) = &column.renamed_from else {
                 continue;
             };
+            // Two columns naming the same old one: the first takes it, the
+            // second is new (and shows as added in the file under review).
+            let claimed = ops.iter().any(
+                |op| matches!(op, Op::RenameColumn { table, from, .. } if *table == want.name && from == old),
+            );
             let applies = now.get_column(old).is_some()
                 && now.get_column(&column.name).is_none()
-                && want.get_column(old).is_none();
+                && want.get_column(old).is_none()
+                && !claimed;
             if applies {
                 ops.push(Op::RenameColumn {
                     table: want.name.clone(),
@@ -478,6 +484,26 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_column_is_renamed_in_its_checks_too() {
+        let before = schema([table("t")
+            .column(Column::new("a", ColumnType::Integer))
+            .check("t_a_check", "a >= 0")]);
+        let after = schema([table("t")
+            .column(Column::new("b", ColumnType::Integer).renamed_from("a"))
+            .check_unnamed("b >= 0")]);
+        check(&before, &after, &["renamed column 't.a' to 'b'"]);
+    }
+
+    #[test]
+    fn an_empty_comment_is_no_comment() {
+        let stored = schema([table("t").column(Column::new("a", ColumnType::Integer))]);
+        let declared = schema([table("t")
+            .column(Column::new("a", ColumnType::Integer).comment(""))
+            .comment("")]);
+        assert!(diff(&stored, &declared, Dialect::Postgres, &Options::default()).is_empty());
+    }
+
+    #[test]
     fn renamed_from_renames_once_and_only_when_it_applies() {
         let before = schema([table("user")
             .column(Column::new("name", ColumnType::Text))
@@ -498,6 +524,16 @@ mod tests {
         )
         .unwrap();
         assert!(diff(&renamed, &after, Dialect::Sqlite, &Options::default()).is_empty());
+        // Two hints naming one old column: one rename, and the other column is new.
+        let twice = schema([table("user")
+            .column(Column::new("a", ColumnType::Text).renamed_from("name"))
+            .column(Column::new("b", ColumnType::Text).renamed_from("name"))
+            .index(Index::new("idx-user-name", "user", ["a"]))]);
+        check(
+            &before,
+            &twice,
+            &["renamed column 'user.name' to 'a'", "added column 'user.b'"],
+        );
         // A hint naming a column that is not there is no rename.
         let stray = schema([table("user")
             .column(Column::new("name", ColumnType::Text))

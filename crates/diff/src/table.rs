@@ -91,7 +91,7 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
         })
         .collect();
 
-    if dialect.stores_comments() && now.comment != want.comment {
+    if dialect.stores_comments() && comment(&now.comment) != comment(&want.comment) {
         changes.comment = Some(Op::AlterTableComment {
             table: table(),
             from: now.comment.clone(),
@@ -112,7 +112,13 @@ pub(crate) fn same_column(dialect: Dialect, a: &Column, b: &Column) -> bool {
         && dialect.same_default(default(a), default(b))
         && a.auto_increment == b.auto_increment
         && a.unique == b.unique
-        && (!dialect.stores_comments() || a.comment == b.comment)
+        && (!dialect.stores_comments() || comment(&a.comment) == comment(&b.comment))
+}
+
+/// A comment as databases keep it: an empty one is none (PostgreSQL's
+/// `COMMENT ON … IS ''` removes it; MySQL reports none as '').
+fn comment(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|c| !c.is_empty())
 }
 
 /// Whether two constraints are the same one in `dialect`: a name either side

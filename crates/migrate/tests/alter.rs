@@ -33,6 +33,7 @@ fn before() -> Schema {
             .column(Column::new("age", ColumnType::Integer).default(0))
             .column(Column::new("code", ColumnType::Text).nullable())
             .column(Column::new("team_id", ColumnType::Integer).nullable())
+            .column(Column::new("level", ColumnType::String(StringLen::N(10))).default("1"))
             .primary_key(["id"]),
     );
     schema
@@ -43,6 +44,7 @@ fn changes(before: &Schema) -> Vec<Op> {
     let account = before.table("account").unwrap();
     let age = account.get_column("age").unwrap().clone();
     let name = account.get_column("name").unwrap().clone();
+    let level = account.get_column("level").unwrap().clone();
     vec![
         Op::RenameColumn {
             table: "account".into(),
@@ -64,6 +66,12 @@ fn changes(before: &Schema) -> Vec<Op> {
             table: "account".into(),
             from: name.clone(),
             to: Column { unique: true, ..name },
+        },
+        // A type its old default does not cast to.
+        Op::AlterColumn {
+            table: "account".into(),
+            from: level.clone(),
+            to: Column::new("level", ColumnType::Integer).default(2),
         },
         Op::AddConstraint {
             table: "account".into(),
@@ -133,7 +141,7 @@ test_each_backend!(
             // recreation, refused with the way out before anything runs.
             let refused = render(&upgrade[1], dialect).unwrap_err().to_string();
             assert!(refused.contains("recreating the table"), "{refused}");
-            for op in &upgrade[3..6] {
+            for op in &upgrade[4..7] {
                 assert!(render(op, dialect).is_err(), "{op}");
             }
             run(&conn, &upgrade[..1], dialect).await;
@@ -199,5 +207,60 @@ test_each_backend!(
         .await;
         run(&conn, &invert_all(&drops, &before).unwrap(), dialect).await;
         assert_holds(&conn, &before, dialect, "after re-adding them").await;
+    }
+);
+
+test_each_backend!(
+    a_column_gains_a_counter_that_starts_after_its_rows,
+    |db: TestDb, backend: Backend| {
+        let dialect = dialect(backend);
+        if dialect == Dialect::Sqlite {
+            return;
+        }
+        let conn = connect(&db.url).await;
+        let mut before = Schema::new();
+        before.insert(
+            Table::new("ticket")
+                .column(Column::new("id", ColumnType::Integer))
+                .column(Column::new("title", ColumnType::Text))
+                .primary_key(["id"]),
+        );
+        run(
+            &conn,
+            &autogen_diff::diff(&Schema::new(), &before, dialect, &Options::default()),
+            dialect,
+        )
+        .await;
+        conn.execute_unprepared("INSERT INTO ticket (id, title) VALUES (1, 'a'), (2, 'b')")
+            .await
+            .unwrap();
+        let id = before.table("ticket").unwrap().columns[0].clone();
+        let counted = [Op::AlterColumn {
+            table: "ticket".into(),
+            from: id.clone(),
+            to: id.auto_increment(),
+        }];
+        run(&conn, &counted, dialect).await;
+        assert_holds(
+            &conn,
+            &replay(&before, &counted).unwrap(),
+            dialect,
+            "with the counter",
+        )
+        .await;
+        conn.execute_unprepared("INSERT INTO ticket (title) VALUES ('c')")
+            .await
+            .unwrap();
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT max(id) AS id FROM ticket",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get::<i32>("", "id").unwrap(), 3);
+        run(&conn, &invert_all(&counted, &before).unwrap(), dialect).await;
+        assert_holds(&conn, &before, dialect, "without it again").await;
     }
 );

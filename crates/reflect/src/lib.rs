@@ -211,13 +211,15 @@ fn tables_under(prefix: &str, dialect: Dialect) -> Option<Vec<String>> {
         std::panic::catch_unwind(|| format!("{:?}", sea_orm::EntityRegistry::build_schema(helper, prefix)));
     std::panic::set_hook(Box::new(move |info| previous(info)));
     let debug = debug.ok()?;
-    // `table: "CREATE TABLE \"name\" ( …"`, or `\"schema\".\"name\"`.
+    // `table: "CREATE TABLE \"name\" ( …"` (`` `name` `` on MySQL), or a
+    // schema-qualified `\"schema\".\"name\"`; the last name is the table.
     let mut tables = Vec::new();
-    for statement in debug.split("table: \"CREATE TABLE \\\"").skip(1) {
+    for statement in debug.split("table: \"CREATE TABLE ").skip(1) {
         let mut rest = statement;
         let name = loop {
-            let (name, after) = rest.split_once("\\\"")?;
-            match after.strip_prefix(".\\\"") {
+            let quote = ["\\\"", "`"].into_iter().find(|q| rest.starts_with(q))?;
+            let (name, after) = rest[quote.len()..].split_once(quote)?;
+            match after.strip_prefix('.') {
                 Some(qualified) => rest = qualified,
                 None => break name,
             }

@@ -221,7 +221,14 @@ fn renamed_from_is_a_hint_and_stays_in_the_comment_only_where_seaorm_writes_it()
         let comment = (dialect == Dialect::MySql).then_some("renamed_from \"old_name\"");
         assert_eq!(legal_name.comment.as_deref(), comment, "{dialect}");
         assert!(t.get_column("cached_label").is_none(), "`ignore` is no column");
-        assert_eq!(t.checks, [autogen_schema::Check::new("balance >= 0")]);
+        assert_eq!(
+            t.checks,
+            [
+                autogen_schema::Check::new("email LIKE '%@%'"),
+                autogen_schema::Check::new("locale IN ('en', 'fr', 'de')"),
+                autogen_schema::Check::new("balance >= 0"),
+            ]
+        );
     }
 }
 
@@ -247,32 +254,39 @@ fn a_table_in_another_schema_is_compared_only_in_that_schema() {
 fn entity_modules_left_unregistered_are_found_in_seaorms_registry() {
     use autogen_fixture_catalog::classic::{account, folder};
     let entities = Entities::new().entity(account::Entity).entity(folder::Entity);
-    let unregistered = entities.unregistered(Dialect::Postgres);
-    let found: Vec<(&str, Option<&str>)> = unregistered
-        .iter()
-        .map(|e| (e.module, e.table.as_deref()))
-        .collect();
-    // Only the crates registered entities come from are searched: this test
-    // crate's own entity modules are not listed.
-    assert_eq!(
-        found,
-        [
-            // Its `Year` column renders on MySQL only: the module is named, its table is not.
-            ("autogen_fixture_catalog::backend_specific::mysql_types", None),
-            (
-                "autogen_fixture_catalog::backend_specific::postgres_types",
-                Some("cat_pg_types")
-            ),
-            ("autogen_fixture_catalog::classic::pair", Some("cat_pair")),
-            (
-                "autogen_fixture_catalog::classic::pair_note",
-                Some("cat_pair_note")
-            ),
-            ("autogen_fixture_catalog::classic::type_zoo", Some("cat_type_zoo")),
-            ("autogen_fixture_catalog::dense::author", Some("cat_author")),
-            ("autogen_fixture_catalog::dense::book", Some("cat_book")),
-            ("autogen_fixture_catalog::expanded::ledger", Some("cat_ledger")),
-            ("autogen_fixture_catalog::qualified::remote", Some("cat_remote")),
-        ]
-    );
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+        let unregistered = entities.unregistered(dialect);
+        let found: Vec<(&str, Option<&str>)> = unregistered
+            .iter()
+            .map(|e| (e.module, e.table.as_deref()))
+            .collect();
+        // An entity whose types this backend lacks is named without its table.
+        let on = |backend: Dialect, table: &'static str| (dialect == backend).then_some(table);
+        // Only the crates registered entities come from are searched: this test
+        // crate's own entity modules are not listed.
+        assert_eq!(
+            found,
+            [
+                (
+                    "autogen_fixture_catalog::backend_specific::mysql_types",
+                    on(Dialect::MySql, "cat_mysql_types")
+                ),
+                (
+                    "autogen_fixture_catalog::backend_specific::postgres_types",
+                    on(Dialect::Postgres, "cat_pg_types")
+                ),
+                ("autogen_fixture_catalog::classic::pair", Some("cat_pair")),
+                (
+                    "autogen_fixture_catalog::classic::pair_note",
+                    Some("cat_pair_note")
+                ),
+                ("autogen_fixture_catalog::classic::type_zoo", Some("cat_type_zoo")),
+                ("autogen_fixture_catalog::dense::author", Some("cat_author")),
+                ("autogen_fixture_catalog::dense::book", Some("cat_book")),
+                ("autogen_fixture_catalog::expanded::ledger", Some("cat_ledger")),
+                ("autogen_fixture_catalog::qualified::remote", Some("cat_remote")),
+            ],
+            "{dialect}"
+        );
+    }
 }

@@ -159,7 +159,7 @@ impl Dialect {
     /// dialect's canonical form: identifier quotes, enclosing parentheses,
     /// PostgreSQL's casts of literals, spacing and keyword case do not count.
     pub fn same_check(self, a: &str, b: &str) -> bool {
-        normalize::check_expression(self, a) == normalize::check_expression(self, b)
+        normalize::check_expression(a) == normalize::check_expression(b)
     }
 
     /// Reads a type as the backend reports it back into the model.

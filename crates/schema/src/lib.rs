@@ -19,6 +19,7 @@ mod model;
 mod normalize;
 mod op;
 mod sea_query_types;
+mod sql_words;
 
 pub use dialect::{strip_parens, Dialect, UnsupportedType};
 pub use model::{
@@ -26,6 +27,7 @@ pub use model::{
     IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
 pub use op::{invert_all, replay, ApplyError, InvertError, Op};
+pub use sql_words::condition_columns;
 
 /// The table that records which revisions a database is at (Alembic's
 /// `alembic_version`). It is autogen's own, never part of a compared schema.

@@ -302,8 +302,20 @@ impl Constraint {
     pub fn is_same(&self, other: &Constraint) -> bool {
         match (self.name(), other.name()) {
             (Some(a), Some(b)) => a == b && std::mem::discriminant(self) == std::mem::discriminant(other),
-            _ => self == other,
+            _ => self.unnamed() == other.unnamed(),
         }
+    }
+
+    /// This constraint with its name left to the backend.
+    fn unnamed(&self) -> Constraint {
+        let mut c = self.clone();
+        match &mut c {
+            Constraint::PrimaryKey(pk) => pk.name = None,
+            Constraint::ForeignKey(fk) => fk.name = None,
+            Constraint::Unique(u) => u.name = None,
+            Constraint::Check(check) => check.name = None,
+        }
+        c
     }
 
     /// The columns of this table it names (none for a CHECK: those are in its expression).

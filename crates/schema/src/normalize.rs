@@ -8,6 +8,7 @@
 
 use crate::dialect::Dialect;
 use crate::model::{ColumnType, IntervalFields, StringLen};
+use crate::sql_words::{self, Word};
 
 /// The canonical spelling of a type in `dialect`: lower case, single spaces,
 /// no spaces inside the argument list, aliases resolved.
@@ -285,76 +286,55 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
 }
 
 /// A CHECK condition in a form two spellings of it share: PostgreSQL
-/// prints `(price > (0)::numeric)` for `price > 0`, MySQL `` `price` > 0 ``.
-/// Outside string literals, identifier quotes, parentheses, whitespace and
-/// PostgreSQL's `::type` casts are dropped and letters lowered. Dropping
-/// every parenthesis can equate two conditions that group differently; a
-/// missed regrouping is the lesser harm than a difference that is not there.
-pub(crate) fn check_expression(dialect: Dialect, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                out.push(c);
-                // A literal runs to the next lone quote; `''` is an escaped quote.
-                while let Some(c) = chars.next() {
-                    out.push(c);
-                    if c == '\'' {
-                        if chars.peek() == Some(&'\'') {
-                            out.push(chars.next().expect("peeked"));
-                        } else {
-                            break;
-                        }
-                    }
+/// prints `(price > (0)::numeric)` for `price > 0` and `s = ANY (ARRAY['a'])`
+/// for `s IN ('a')`, MySQL `` `price` > 0 `` and MySQL 8 `_utf8mb4'a'` for `'a'`.
+/// Outside string literals, identifier quotes, parentheses, brackets,
+/// whitespace, casts and charset introducers are dropped, names lowered, and
+/// PostgreSQL's `= ANY (ARRAY[…])`, `<> ALL (ARRAY[…])` and `~~` operators
+/// read as `IN`, `NOT IN` and `LIKE`. Dropping every parenthesis can equate
+/// two conditions that group differently; a missed regrouping is the lesser
+/// harm than a difference that is not there. (`BETWEEN`, which PostgreSQL
+/// prints as two comparisons, is not matched.)
+pub(crate) fn check_expression(text: &str) -> String {
+    let words = sql_words::words(text);
+    // Runs of non-literal text, each followed by the literal that ends it.
+    let mut runs: Vec<(String, Option<&str>)> = vec![(String::new(), None)];
+    for (i, (range, word)) in words.iter().enumerate() {
+        let run = &mut runs.last_mut().expect("never empty").0;
+        match word {
+            Word::Literal => {
+                runs.last_mut().expect("never empty").1 = Some(&text[range.clone()]);
+                runs.push((String::new(), None));
+            }
+            // `_utf8mb4'a'`: a charset introducer right before its literal.
+            Word::Name { name, quote: None }
+                if name.starts_with('_')
+                    && words
+                        .get(i + 1)
+                        .is_some_and(|(next, w)| *w == Word::Literal && next.start == range.end) => {}
+            Word::Name { name, .. } => run.push_str(&name.to_ascii_lowercase()),
+            Word::CastType => {}
+            Word::Other => {
+                let piece = &text[range.clone()];
+                if !matches!(piece, "(" | ")" | "[" | "]" | ":") && !piece.trim().is_empty() {
+                    run.push_str(piece);
                 }
             }
-            ':' if dialect == Dialect::Postgres && chars.peek() == Some(&':') => {
-                chars.next();
-                skip_cast_type(&mut chars);
-            }
-            '"' | '`' | '(' | ')' => {}
-            c if c.is_whitespace() => {}
-            c => out.push(c.to_ascii_lowercase()),
         }
+    }
+    let mut out = String::with_capacity(text.len());
+    for (run, literal) in runs {
+        let run = run
+            .replace("=anyarray", "in")
+            .replace("<>allarray", "notin")
+            .replace("!~~*", "notilike")
+            .replace("~~*", "ilike")
+            .replace("!~~", "notlike")
+            .replace("~~", "like");
+        out.push_str(&run);
+        out.push_str(literal.unwrap_or_default());
     }
     out
-}
-
-/// Skips the type name after `::`, multi-word names included (`character varying`, `text[]`).
-fn skip_cast_type(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    const SECOND_WORDS: [&str; 4] = ["varying", "precision", "without time zone", "with time zone"];
-    let mut word = String::new();
-    while let Some(&c) = chars.peek() {
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '"' | '[' | ']') {
-            word.push(c);
-            chars.next();
-            continue;
-        }
-        // Type arguments: `varchar(20)`.
-        if c == '(' {
-            let args: String = chars.clone().skip(1).take_while(|c| *c != ')').collect();
-            if args.chars().all(|c| c.is_ascii_digit() || c == ',' || c == ' ') {
-                for _ in 0..args.chars().count() + 2 {
-                    chars.next();
-                }
-                continue;
-            }
-        }
-        if c == ' ' {
-            let rest: String = chars.clone().skip(1).take(20).collect();
-            if let Some(second) = SECOND_WORDS
-                .iter()
-                .find(|w| rest.to_ascii_lowercase().starts_with(*w))
-            {
-                for _ in 0..=second.len() {
-                    chars.next();
-                }
-                continue;
-            }
-        }
-        break;
-    }
 }
 
 #[cfg(test)]
@@ -382,22 +362,36 @@ mod tests {
                 "OCTET_LENGTH(title) > 0",
             ),
             (Dialect::Sqlite, "\"x\" IN ('A', 'b')", "x in ('A','b')"),
+            (
+                Dialect::Postgres,
+                "((status)::text = ANY ((ARRAY['a'::character varying, 'b c'::character varying])::text[]))",
+                "status IN ('a', 'b c')",
+            ),
+            (
+                Dialect::Postgres,
+                "((status)::text <> ALL (ARRAY['x'::text]))",
+                "status NOT IN ('x')",
+            ),
+            (
+                Dialect::Postgres,
+                "((email)::text ~~ '%@%'::text)",
+                "email LIKE '%@%'",
+            ),
+            (
+                Dialect::MySql,
+                "(`s` in (_utf8mb4'a',_utf8mb4'b'))",
+                "s IN ('a', 'b')",
+            ),
         ] {
             assert_eq!(
-                check_expression(dialect, reported),
-                check_expression(dialect, written),
+                check_expression(reported),
+                check_expression(written),
                 "{dialect}: {reported} vs {written}"
             );
         }
         // Literals keep their case and spacing; a changed bound is a change.
-        assert_ne!(
-            check_expression(Dialect::Sqlite, "x = 'A'"),
-            check_expression(Dialect::Sqlite, "x = 'a'")
-        );
-        assert_ne!(
-            check_expression(Dialect::Postgres, "(price > 0)"),
-            check_expression(Dialect::Postgres, "price > 1")
-        );
+        assert_ne!(check_expression("x = 'A'"), check_expression("x = 'a'"));
+        assert_ne!(check_expression("(price > 0)"), check_expression("price > 1"));
     }
 
     #[test]

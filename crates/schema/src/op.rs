@@ -562,8 +562,8 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
     changes
 }
 
-/// Renames a column everywhere it is named: the table's keys, indexes and
-/// constraints, and the foreign keys of any table that point at it.
+/// Renames a column everywhere it is named: the table's keys, indexes,
+/// constraints and conditions, and the foreign keys of any table that point at it.
 fn rename_column(schema: &mut Schema, table: &str, from: &str, to: &str) {
     let rename = |name: &mut String| {
         if name == from {
@@ -581,12 +581,19 @@ fn rename_column(schema: &mut Schema, table: &str, from: &str, to: &str) {
         if let Some(pk) = &mut t.primary_key {
             pk.columns.iter_mut().for_each(rename);
         }
+        // Conditions and expressions name the column too; the database rewrites them.
+        let rewrite = |sql: &mut String| *sql = crate::sql_words::rename_column(sql, from, to);
         for index in &mut t.indexes {
             for part in &mut index.parts {
-                if let IndexPart::Column(c) = part {
-                    rename(c);
+                match part {
+                    IndexPart::Column(c) => rename(c),
+                    IndexPart::Expression(sql) => rewrite(sql),
                 }
             }
+            index.where_clause.iter_mut().for_each(rewrite);
+        }
+        for check in &mut t.checks {
+            rewrite(&mut check.expression);
         }
         for fk in &mut t.foreign_keys {
             fk.columns.iter_mut().for_each(rename);
