@@ -362,6 +362,37 @@ pub fn downgrade(op: &mut Operations) {
     }
 
     #[test]
+    fn a_sqlite_recreation_says_what_it_changes() {
+        let dir = tmp_dir();
+        let recreate = Op::RecreateTable {
+            table: Table::new("post")
+                .column(Column::new("id", ColumnType::Integer).auto_increment())
+                .column(Column::new("user_id", ColumnType::Integer).nullable())
+                .primary_key(["id"]),
+            copy: vec!["id".into(), "user_id".into()],
+            changes: vec!["altered column 'post.user_id': now nullable".into()],
+        };
+        let text = rustfmt(&render_revision(&header(), &[recreate], &[]), dir.path()).unwrap();
+        let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
+        assert_eq!(
+            upgrade,
+            r#"pub fn upgrade(op: &mut Operations) {
+    // Rebuilt, keeping the rows of the listed columns, for what SQLite cannot change in place:
+    // - altered column 'post.user_id': now nullable
+    op.recreate_table(
+        Table::new("post")
+            .column(Column::new("id", ColumnType::Integer).auto_increment())
+            .column(Column::new("user_id", ColumnType::Integer).nullable())
+            .primary_key(["id"]),
+        ["id", "user_id"],
+    );
+}
+
+"#
+        );
+    }
+
+    #[test]
     fn rendering_is_deterministic_and_rustfmt_clean() {
         let dir = tmp_dir();
         let a = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();

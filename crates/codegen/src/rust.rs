@@ -29,6 +29,19 @@ pub(crate) fn op_call(op: &Op) -> String {
         Op::AlterTableComment { table, from, to } => {
             format!("op.alter_table_comment({table:?}, {from:?}, {to:?});")
         }
+        Op::RecreateTable { table, copy, changes } => {
+            // What SQLite could not do in place, for the reviewer.
+            let mut notes = String::new();
+            if !changes.is_empty() {
+                notes.push_str("// Rebuilt, keeping the rows of the listed columns, for what SQLite cannot change in place:\n");
+                notes.extend(changes.iter().map(|c| format!("// - {c}\n")));
+            }
+            format!(
+                "{notes}op.recreate_table({}, {});",
+                table_expr(table),
+                str_array(copy)
+            )
+        }
         Op::CreateIndex(index) => format!("op.create_index({});", index_expr(index)),
         Op::DropIndex { table, name } => format!("op.drop_index({table:?}, {name:?});"),
         Op::CreateEnum { name, variants } => format!("op.create_enum({name:?}, {});", str_array(variants)),

@@ -130,6 +130,7 @@ fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
     }
     for c in &changes {
         ops.extend(c.alter_columns.iter().cloned());
+        ops.extend(c.recreate.clone());
     }
     for c in &changes {
         ops.extend(c.create_indexes.iter().cloned());
@@ -430,12 +431,13 @@ mod tests {
         // SQLite stores both integers as `integer`, keeps no comment and no FK name.
         let sqlite = diff(&stored, &declared, Dialect::Sqlite, &Options::default());
         let described: Vec<String> = sqlite.iter().map(ToString::to_string).collect();
-        // A check's name is left to the backend on one side, so only the action differs.
+        // A check's name is left to the backend on one side, so only the
+        // action differs, which SQLite changes by recreating the table.
         assert_eq!(
             described,
             [
-                "removed foreign key (p_id) -> t (id) on 't'",
-                "added foreign key 'fk-t-p' (p_id) -> t (id) on 't'"
+                "recreated table 't' to change it in place: removed foreign key (p_id) -> t (id) on 't'; \
+              added foreign key 'fk-t-p' (p_id) -> t (id) on 't'"
             ]
         );
         // MySQL reports an unspecified action as RESTRICT; the column comment does count there.
@@ -481,6 +483,64 @@ mod tests {
                 "set comment on table 'b' to \"the b table\"",
             ],
         );
+    }
+
+    #[test]
+    fn sqlite_recreates_a_table_it_cannot_alter_in_place() {
+        let before = schema([
+            table("team"),
+            table("user")
+                .column(Column::new("name", ColumnType::Text))
+                .column(Column::new("team_id", ColumnType::Integer))
+                .column(Column::new("old", ColumnType::Text).nullable())
+                .index(Index::new("idx-user-name", "user", ["name"])),
+        ]);
+        let after = schema([
+            table("team"),
+            table("user")
+                .column(Column::new("name", ColumnType::Text).nullable())
+                .column(Column::new("team_id", ColumnType::Integer))
+                .column(Column::new("code", ColumnType::Text).unique())
+                .foreign_key(ForeignKey::new(["team_id"], "team", ["id"]))
+                .index(Index::new("idx-user-name", "user", ["name"])),
+        ]);
+        let ops = diff(&before, &after, Dialect::Sqlite, &Options::default());
+        let [Op::RecreateTable {
+            table: recreated,
+            copy,
+            changes,
+        }] = ops.as_slice()
+        else {
+            panic!("one recreation: {ops:#?}");
+        };
+        assert_eq!(recreated, after.table("user").unwrap());
+        assert_eq!(copy, &["id", "name", "team_id"]);
+        assert_eq!(
+            changes,
+            &[
+                "added column 'user.code'",
+                "altered column 'user.name': now nullable",
+                "added foreign key (team_id) -> team (id) on 'user'",
+                "removed column 'user.old'",
+            ]
+        );
+        let replayed = autogen_schema::replay(&before, &ops).unwrap();
+        assert!(diff(&replayed, &after, Dialect::Sqlite, &Options::default()).is_empty());
+        // Its inverse recreates the table as it was.
+        let back = autogen_schema::invert_all(&ops, &before).unwrap();
+        assert_eq!(autogen_schema::replay(&replayed, &back).unwrap(), before);
+        // What SQLite can do in place stays in place.
+        let plain = schema([
+            table("team"),
+            table("user").column(Column::new("bio", ColumnType::Text).nullable()),
+        ]);
+        let added = diff(
+            &schema([table("team"), table("user")]),
+            &plain,
+            Dialect::Sqlite,
+            &Options::default(),
+        );
+        assert!(matches!(added.as_slice(), [Op::AddColumn { .. }]), "{added:#?}");
     }
 
     #[test]

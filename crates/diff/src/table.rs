@@ -21,6 +21,9 @@ pub(crate) struct TableChanges {
     pub comment: Option<Op>,
     /// Columns removed.
     pub drop_columns: Vec<Op>,
+    /// On SQLite, all of the above as one table recreation, when any of it
+    /// is more than SQLite can alter in place.
+    pub recreate: Option<Op>,
 }
 
 /// Compares `now` (as the database has it) with `want` (as the entities declare it).
@@ -91,6 +94,38 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
         })
         .collect();
 
+    if dialect == Dialect::Sqlite && !sqlite_can_do_in_place(&changes) {
+        let mut table = want.clone();
+        table.columns.iter_mut().for_each(|c| c.renamed_from = None);
+        let copy = table
+            .columns
+            .iter()
+            .filter(|c| now.get_column(&c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        let in_place = [
+            &changes.drop_constraints,
+            &changes.drop_indexes,
+            &changes.add_columns,
+            &changes.alter_columns,
+            &changes.create_indexes,
+            &changes.add_constraints,
+            &changes.drop_columns,
+        ];
+        let described = in_place
+            .into_iter()
+            .flatten()
+            .map(|op| op.to_string().trim_end_matches(';').to_owned())
+            .collect();
+        return TableChanges {
+            recreate: Some(Op::RecreateTable {
+                table,
+                copy,
+                changes: described,
+            }),
+            ..TableChanges::default()
+        };
+    }
     if dialect.stores_comments() && comment(&now.comment) != comment(&want.comment) {
         changes.comment = Some(Op::AlterTableComment {
             table: table(),
@@ -99,6 +134,19 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
         });
     }
     changes
+}
+
+/// Whether SQLite's `ALTER TABLE` can make these changes: add a column it
+/// accepts, drop a column, and (re)create or drop indexes, but no more.
+fn sqlite_can_do_in_place(changes: &TableChanges) -> bool {
+    let addable = changes.add_columns.iter().all(|op| match op {
+        Op::AddColumn { column, .. } => Dialect::Sqlite.can_add_column(column),
+        _ => true,
+    });
+    addable
+        && changes.alter_columns.is_empty()
+        && changes.add_constraints.is_empty()
+        && changes.drop_constraints.is_empty()
 }
 
 /// Whether a database holding `a` already has `b`, as far as `dialect` can tell.

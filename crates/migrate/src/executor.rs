@@ -50,6 +50,23 @@ pub enum MigrateError {
         /// backend commits DDL as it runs (MySQL, MariaDB). Empty elsewhere.
         committed: Vec<String>,
     },
+    /// A revision left rows whose foreign keys point nowhere (checked on
+    /// SQLite, where a table recreation runs with enforcement off). It was
+    /// rolled back.
+    #[error(
+        "revision {revision} was rolled back: it leaves {count} row(s) whose foreign key points nowhere, \
+         first in table '{table}' (referencing '{parent}'); fix the data or the revision and run it again"
+    )]
+    ForeignKeyViolation {
+        /// The revision.
+        revision: String,
+        /// How many rows.
+        count: usize,
+        /// The first table with such a row.
+        table: String,
+        /// The table its foreign key references.
+        parent: String,
+    },
     /// The version table names a revision no file declares.
     #[error(
         "the database is at revision '{0}', which no revision file declares; restore that file, \
@@ -211,8 +228,55 @@ impl<'a> Migrator<'a> {
             // Whatever transaction the failure left open must not stay open.
             let _ = self.db.execute_unprepared("ROLLBACK").await;
         }
+        if self.dialect() == Dialect::Sqlite {
+            self.db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+        }
         self.unlock().await?;
         result
+    }
+
+    /// Whether any revision the run will take recreates a table, which on
+    /// SQLite needs foreign key enforcement off: dropping the old table would
+    /// delete (or cascade into) the rows that reference it.
+    fn recreates_tables(
+        &self,
+        direction: Direction,
+        mut applied: BTreeSet<String>,
+        goal: &BTreeSet<String>,
+        tag: Option<&str>,
+    ) -> bool {
+        while let Some(node) = self.next(direction, &applied, goal) {
+            let ops = Operations::record(node.module.function(direction), tag);
+            if ops.iter().any(|op| matches!(op, Op::RecreateTable { .. })) {
+                return true;
+            }
+            match direction {
+                Direction::Up => applied.insert(node.id().to_owned()),
+                Direction::Down => applied.remove(node.id()),
+            };
+        }
+        false
+    }
+
+    /// With enforcement off, what enforcement would have refused: checked
+    /// inside the transaction, so a violation rolls the revision back.
+    async fn check_foreign_keys(&self, revision: &str) -> Result<(), MigrateError> {
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA foreign_key_check",
+            ))
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(());
+        };
+        Err(MigrateError::ForeignKeyViolation {
+            revision: revision.to_owned(),
+            count: rows.len(),
+            table: first.try_get("", "table")?,
+            parent: first.try_get("", "parent")?,
+        })
     }
 
     async fn migrate_locked(
@@ -237,8 +301,14 @@ impl<'a> Migrator<'a> {
         self.db
             .execute_unprepared(&version_table::create_sql(dialect))
             .await?;
+        // The pragma is ignored inside a transaction, so it is set for the run.
+        let foreign_keys_off = dialect == Dialect::Sqlite
+            && self.recreates_tables(direction, applied.clone(), &goal, options.tag.as_deref());
+        if foreign_keys_off {
+            self.db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+        }
         let started_at = current;
-        let mut steps = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
         if options.single_transaction {
             self.db.execute_unprepared(begin(dialect)).await?;
         }
@@ -249,17 +319,15 @@ impl<'a> Migrator<'a> {
             let heads = self.current().await?;
             let applied = self.graph.ancestors(heads.iter().map(String::as_str));
             let Some(node) = self.next(direction, &applied, &goal) else {
+                if let (true, Some(last)) = (foreign_keys_off, steps.last()) {
+                    // One transaction for the run: checked once, before it commits.
+                    self.check_foreign_keys(&last.revision).await?;
+                }
                 self.db.execute_unprepared("COMMIT").await?;
                 return Ok(steps);
             };
             let step = Step::new(node, direction);
-            let ops = Operations::record(
-                match direction {
-                    Direction::Up => node.module.upgrade,
-                    Direction::Down => node.module.downgrade,
-                },
-                options.tag.as_deref(),
-            );
+            let ops = Operations::record(node.module.function(direction), options.tag.as_deref());
             let statements = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
                 revision: step.revision.clone(),
                 source,
@@ -293,6 +361,9 @@ impl<'a> Migrator<'a> {
                 self.db.execute_unprepared(&statement).await?;
             }
             if !options.single_transaction {
+                if foreign_keys_off {
+                    self.check_foreign_keys(&step.revision).await?;
+                }
                 self.db.execute_unprepared("COMMIT").await?;
             }
             steps.push(step);

@@ -75,6 +75,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         Op::AddConstraint { table, constraint } => alter::add_constraint(table, constraint, dialect)?,
         Op::DropConstraint { table, constraint } => alter::drop_constraint(table, constraint, dialect)?,
         Op::AlterTableComment { table, to, .. } => alter::alter_table_comment(table, to.as_deref(), dialect),
+        Op::RecreateTable { table, copy, .. } => recreate_table(table, copy, dialect)?,
         Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
         Op::DropIndex { table, name } => {
             let drop = sea_query::Index::drop()
@@ -105,6 +106,58 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         },
         Op::Execute(sql) => vec![sql.clone()],
     })
+}
+
+/// SQLite's way to change a table it cannot alter in place: the new table
+/// under a temporary name, the kept columns' rows copied, the old table
+/// dropped, the new one renamed and re-indexed. The executor turns foreign
+/// key enforcement off around it (dropping a parent table would otherwise
+/// delete, or cascade into, its children's rows) and checks every foreign key
+/// before committing.
+fn recreate_table(table: &Table, copy: &[String], dialect: Dialect) -> Result<Vec<String>, RenderError> {
+    let temporary = format!("_autogen_new_{}", table.name);
+    let new = Table {
+        name: temporary.clone(),
+        indexes: Vec::new(),
+        ..table.clone()
+    };
+    let columns = copy.iter().map(Alias::new).collect::<Vec<_>>();
+    let select = sea_query::Query::select()
+        .columns(columns.clone())
+        .from(Alias::new(&table.name))
+        .to_owned();
+    let insert = sea_query::Query::insert()
+        .into_table(Alias::new(&temporary))
+        .columns(columns)
+        .select_from(select)
+        .expect("the same columns are selected as inserted")
+        .to_owned();
+    let insert = match dialect {
+        Dialect::Sqlite => insert.to_string(SqliteQueryBuilder),
+        Dialect::Postgres => insert.to_string(PostgresQueryBuilder),
+        Dialect::MySql => insert.to_string(MysqlQueryBuilder),
+    };
+    let mut sql = vec![build(&create_table(&new, dialect)?, dialect)];
+    if !copy.is_empty() {
+        sql.push(insert);
+    }
+    sql.push(build(
+        &SeaTable::drop().table(Alias::new(&table.name)).to_owned(),
+        dialect,
+    ));
+    sql.push(build(
+        &SeaTable::rename()
+            .table(Alias::new(&temporary), Alias::new(&table.name))
+            .to_owned(),
+        dialect,
+    ));
+    if dialect == Dialect::Postgres {
+        sql.extend(alter::postgres_comments(table));
+    }
+    for index in &table.indexes {
+        sql.push(build(&create_index(index, dialect)?, dialect));
+    }
+    Ok(sql)
 }
 
 fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
@@ -445,9 +498,9 @@ mod tests {
         );
         assert_eq!(
             render(&op, Dialect::Sqlite).unwrap_err().to_string(),
-            "SQLite cannot alter the column 'user.age' in place; SQLite can only do this by recreating the table \
-             (create the new table, copy the rows, drop the old one, rename); write those steps with \
-             `op.execute(...)` in this revision"
+            "SQLite cannot alter the column 'user.age' in place; SQLite can only do this by recreating the \
+             table: write `op.recreate_table(<the table as it becomes>, [<the columns whose rows to keep>])` \
+             instead, as autogenerate does for SQLite"
         );
     }
 
@@ -543,6 +596,25 @@ mod tests {
         assert_eq!(
             render(&drop(PrimaryKey::new(["id"]).into()), Dialect::MySql).unwrap(),
             ["ALTER TABLE `user` DROP PRIMARY KEY"]
+        );
+    }
+
+    #[test]
+    fn a_recreation_copies_the_kept_columns_then_swaps_the_tables() {
+        let op = Op::RecreateTable {
+            table: post(),
+            copy: vec!["id".into(), "title".into()],
+            changes: vec![],
+        };
+        assert_eq!(
+            render(&op, Dialect::Sqlite).unwrap(),
+            [
+                r#"CREATE TABLE "_autogen_new_post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL UNIQUE, "views" integer NOT NULL DEFAULT 0, "user_id" integer NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE NO ACTION )"#,
+                r#"INSERT INTO "_autogen_new_post" ("id", "title") SELECT "id", "title" FROM "post""#,
+                r#"DROP TABLE "post""#,
+                r#"ALTER TABLE "_autogen_new_post" RENAME TO "post""#,
+                r#"CREATE INDEX "idx-post-views" ON "post" ("views")"#,
+            ]
         );
     }
 

@@ -30,6 +30,16 @@ pub struct RevisionModule {
     pub path: &'static str,
 }
 
+impl RevisionModule {
+    /// Its `upgrade` or its `downgrade`.
+    pub fn function(&self, direction: crate::Direction) -> fn(&mut Operations) {
+        match direction {
+            crate::Direction::Up => self.upgrade,
+            crate::Direction::Down => self.downgrade,
+        }
+    }
+}
+
 /// The revisions of a migration crate: its `src/versions` directory and every
 /// file in it, as discovered by `autogen-build` at compile time.
 #[derive(Clone, Copy, Debug)]
@@ -133,6 +143,21 @@ impl Operations {
         self.ops.push(Op::DropConstraint {
             table: table.to_owned(),
             constraint: constraint.into(),
+        });
+    }
+
+    /// Rebuilds `table` (create it anew, copy the `copy` columns' rows, drop
+    /// the old one, rename, re-index): how SQLite changes what it cannot alter
+    /// in place. Autogenerate writes it for SQLite.
+    pub fn recreate_table<I, S>(&mut self, table: Table, copy: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ops.push(Op::RecreateTable {
+            table,
+            copy: copy.into_iter().map(Into::into).collect(),
+            changes: Vec::new(),
         });
     }
 

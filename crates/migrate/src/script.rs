@@ -1,7 +1,7 @@
 //! Offline mode (`--sql`): the SQL a run would execute, printed as a script
 //! for a DBA to review or apply, without connecting to any database.
 
-use autogen_schema::Dialect;
+use autogen_schema::{Dialect, Op};
 
 use crate::executor::{begin, next_step, render_all, stamp_heads, Direction, MigrateError, RunOptions, Step};
 use crate::graph::{Graph, GraphError};
@@ -41,6 +41,8 @@ pub fn script(
         Direction::Down => "downgrade",
     };
     let mut out = format!("-- autogen {verb} {range}, rendered for {dialect} without connecting\n\n");
+    let header_end = out.len();
+    let mut recreates = false;
     out.push_str(&statement(&version_table::create_sql(dialect)));
     out.push('\n');
     if options.single_transaction {
@@ -55,17 +57,12 @@ pub fn script(
             out.push_str(&statement(begin(dialect)));
             out.push('\n');
         }
-        let ops = Operations::record(
-            match direction {
-                Direction::Up => node.module.upgrade,
-                Direction::Down => node.module.downgrade,
-            },
-            options.tag.as_deref(),
-        );
+        let ops = Operations::record(node.module.function(direction), options.tag.as_deref());
         let rendered = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
             revision: step.revision.clone(),
             source,
         })?;
+        recreates |= ops.iter().any(|op| matches!(op, Op::RecreateTable { .. }));
         for sql in rendered {
             out.push_str(&statement(&sql));
             out.push('\n');
@@ -86,6 +83,14 @@ pub fn script(
     if options.single_transaction {
         out.push_str(&statement("COMMIT"));
         out.push('\n');
+    }
+    if recreates && dialect == Dialect::Sqlite {
+        // As the executor runs it: a recreated table's old rows must not
+        // cascade into their children when it is dropped.
+        let body = out.split_off(header_end);
+        out.push_str("PRAGMA foreign_keys = OFF;\n\n");
+        out.push_str(&body);
+        out.push_str("-- Any row listed here has a foreign key that points nowhere.\nPRAGMA foreign_key_check;\nPRAGMA foreign_keys = ON;\n");
     }
     Ok(out)
 }

@@ -1,10 +1,11 @@
 //! Revisions run against real databases, on each backend: the version
-//! table, the transaction around each revision, and the steps reported.
+//! table, the transaction around each revision, the steps reported, and
+//! SQLite's table recreation.
 
 use autogen_migrate::{
     Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
 };
-use autogen_schema::{Column, ColumnType, Index, StringLen, Table};
+use autogen_schema::{Column, ColumnType, ForeignKey, ForeignKeyAction, Index, StringLen, Table};
 use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -257,3 +258,128 @@ test_each_backend!(
         assert_eq!(first.current().await.unwrap(), ["bbbb00000002"]);
     }
 );
+
+// SQLite table recreation through the executor: rows and indexes survive, the
+// rows of tables that reference the recreated one are neither deleted nor
+// cascaded into, and a recreation that would leave a foreign key pointing
+// nowhere is rolled back.
+
+fn team(with_label: bool) -> Table {
+    let mut team = Table::new("team")
+        .column(Column::new("id", ColumnType::Integer).auto_increment())
+        .column(Column::new("name", ColumnType::String(StringLen::N(40))))
+        .primary_key(["id"])
+        .index(Index::new("idx-team-name", "team", ["name"]).unique());
+    if with_label {
+        // NOT NULL with a default, and the name may now be NULL: neither is an in-place ALTER on SQLite.
+        team.columns[1].nullable = true;
+        team = team.column(Column::new("label", ColumnType::Text).default("none"));
+    }
+    team
+}
+
+fn create_teams(op: &mut Operations) {
+    op.create_table(team(false));
+    op.create_table(
+        Table::new("member")
+            .column(Column::new("id", ColumnType::Integer).auto_increment())
+            .column(Column::new("team_id", ColumnType::Integer))
+            .primary_key(["id"])
+            .foreign_key(ForeignKey::new(["team_id"], "team", ["id"]).on_delete(ForeignKeyAction::Cascade)),
+    );
+    op.execute("INSERT INTO team (id, name) VALUES (1, 'red'), (2, 'blue')");
+    op.execute("INSERT INTO member (id, team_id) VALUES (10, 1), (11, 2)");
+}
+fn drop_all(op: &mut Operations) {
+    op.drop_table("member");
+    op.drop_table("team");
+}
+fn add_label(op: &mut Operations) {
+    op.recreate_table(team(true), ["id", "name"]);
+}
+fn remove_label(op: &mut Operations) {
+    op.recreate_table(team(false), ["id", "name"]);
+}
+/// Copies no rows: every member's team is gone.
+fn lose_rows(op: &mut Operations) {
+    op.recreate_table(team(true), Vec::<String>::new());
+}
+
+async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "v").unwrap())
+        .collect()
+}
+
+/// Teams and their members, then `upgrade` on the team table.
+fn teams_then(message: &'static str, upgrade: fn(&mut Operations)) -> Graph {
+    Graph::new(&[
+        module("aaaa00000001", &[], "create teams", create_teams, drop_all),
+        module("bbbb00000002", &["aaaa00000001"], message, upgrade, remove_label),
+    ])
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_recreated_table_keeps_its_rows_indexes_and_children() {
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let g = teams_then("add label", add_label);
+    let m = Migrator::connect(&g, &db.url).await.unwrap();
+    m.upgrade("head", |_| {}).await.unwrap();
+    let conn = m.connection();
+    let teams = "SELECT id || ':' || coalesce(name, '') || ':' || label AS v FROM team ORDER BY id";
+    assert_eq!(rows(conn, teams).await, ["1:red:none", "2:blue:none"]);
+    let members = "SELECT id || ':' || team_id AS v FROM member ORDER BY id";
+    assert_eq!(
+        rows(conn, members).await,
+        ["10:1", "11:2"],
+        "no cascade into the children"
+    );
+    let schema = autogen_introspect::introspect(conn).await.unwrap();
+    assert_eq!(
+        schema.table("team"),
+        Some(&team(true)),
+        "indexes and keys are back"
+    );
+    let fk_on = "SELECT CAST(foreign_keys AS TEXT) AS v FROM pragma_foreign_keys";
+    assert_eq!(
+        rows(conn, fk_on).await,
+        ["1"],
+        "enforcement is on again after the run"
+    );
+
+    m.downgrade("-1", |_| {}).await.unwrap();
+    assert_eq!(
+        rows(conn, "SELECT id || ':' || name AS v FROM team ORDER BY id").await,
+        ["1:red", "2:blue"]
+    );
+    let schema = autogen_introspect::introspect(conn).await.unwrap();
+    assert_eq!(schema.table("team"), Some(&team(false)));
+}
+
+#[tokio::test]
+async fn a_recreation_that_orphans_rows_is_rolled_back() {
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let g = teams_then("lose rows", lose_rows);
+    let m = Migrator::connect(&g, &db.url).await.unwrap();
+    let err = m.upgrade("head", |_| {}).await.unwrap_err();
+    assert!(
+        matches!(&err, MigrateError::ForeignKeyViolation { revision, count: 2, table, parent }
+            if revision == "bbbb00000002" && table == "member" && parent == "team"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "revision bbbb00000002 was rolled back: it leaves 2 row(s) whose foreign key points nowhere, first in \
+         table 'member' (referencing 'team'); fix the data or the revision and run it again"
+    );
+    assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
+    let conn = m.connection();
+    assert_eq!(
+        rows(conn, "SELECT id || ':' || name AS v FROM team ORDER BY id").await,
+        ["1:red", "2:blue"]
+    );
+}

@@ -315,8 +315,9 @@ fn needs_recreation(what: String) -> RenderError {
     RenderError::Unsupported {
         dialect: Dialect::Sqlite,
         what,
-        fix: "SQLite can only do this by recreating the table (create the new table, copy the rows, drop the old \
-              one, rename); write those steps with `op.execute(...)` in this revision"
+        fix: "SQLite can only do this by recreating the table: write \
+              `op.recreate_table(<the table as it becomes>, [<the columns whose rows to keep>])` instead, \
+              as autogenerate does for SQLite"
             .to_owned(),
     }
 }
