@@ -230,6 +230,22 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
     );
     assert_eq!(p.revision_files().len(), 1, "no file was written");
 
+    // The setting in autogen.toml allows it as the flag does.
+    p.edit("autogen.toml", |s| {
+        format!("{s}allow_unregistered_drops = true\n")
+    });
+    let by_config = p.autogen(&["revision", "--autogenerate", "-m", "drop post by config"]);
+    assert_success(&by_config);
+    assert_eq!(p.revision_files().len(), 2);
+    for file in p.revision_files() {
+        if file.to_string_lossy().ends_with("_drop_post_by_config.rs") {
+            fs::remove_file(file).unwrap();
+        }
+    }
+    p.edit("autogen.toml", |s| {
+        s.replace("allow_unregistered_drops = true\n", "")
+    });
+
     let allowed = p.autogen(&[
         "revision",
         "--autogenerate",
