@@ -45,6 +45,9 @@ pub(crate) fn op_call(op: &Op) -> String {
         Op::CreateIndex(index) => format!("op.create_index({});", index_expr(index)),
         Op::DropIndex { table, name } => format!("op.drop_index({table:?}, {name:?});"),
         Op::CreateEnum { name, variants } => format!("op.create_enum({name:?}, {});", str_array(variants)),
+        Op::AlterEnum { name, from, to } => {
+            format!("op.alter_enum({name:?}, {}, {});", str_array(from), str_array(to))
+        }
         Op::DropEnum { name } => format!("op.drop_enum({name:?});"),
         Op::Execute(sql) => format!("op.execute({sql:?});"),
     }

@@ -75,14 +75,20 @@ pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Optio
 /// are removed at the end, once nothing that is kept still needs them.
 fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
     let mut ops = Vec::new();
-    // Enum types come before the tables that use them and go after them.
-    // (A changed label list is not compared yet: that is ALTER TYPE … ADD VALUE.)
+    // Enum types come before the tables that use them and go after them; a
+    // changed label list changes before any column needs the new labels.
     for (name, variants) in &target.enums {
-        if !current.enums.contains_key(name) {
-            ops.push(Op::CreateEnum {
+        match current.enums.get(name) {
+            None => ops.push(Op::CreateEnum {
                 name: name.clone(),
                 variants: variants.clone(),
-            });
+            }),
+            Some(labels) if labels != variants => ops.push(Op::AlterEnum {
+                name: name.clone(),
+                from: labels.clone(),
+                to: variants.clone(),
+            }),
+            Some(_) => {}
         }
     }
     let renames = renames(current, target);
@@ -344,6 +350,18 @@ mod tests {
             &with_enum,
             &Schema::new(),
             &["removed table 'user'", "removed enum 'mood'"],
+        );
+        let mut more_labels = schema([table("user").column(Column::new(
+            "mood",
+            ColumnType::enumeration("mood", ["ok", "sad"]),
+        ))]);
+        more_labels
+            .enums
+            .insert("mood".into(), vec!["ok".into(), "sad".into()]);
+        check(
+            &with_enum,
+            &more_labels,
+            &["altered enum 'mood' (ok) -> (ok, sad)"],
         );
     }
 

@@ -95,6 +95,10 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
             // MySQL and SQLite keep an enum's labels in the column itself.
             Dialect::Sqlite | Dialect::MySql => Vec::new(),
         },
+        Op::AlterEnum { name, from, to } => match dialect {
+            Dialect::Postgres => alter::alter_postgres_enum(name, from, to),
+            Dialect::Sqlite | Dialect::MySql => Vec::new(),
+        },
         Op::DropEnum { name } => match dialect {
             Dialect::Postgres => {
                 let drop = sea_query::extension::postgres::Type::drop()

@@ -195,6 +195,22 @@ impl Operations {
         });
     }
 
+    /// Changes an enum type's labels from `from` to `to` on PostgreSQL
+    /// (`ADD VALUE` for added ones; a rebuilt type for removed or reordered
+    /// ones); nothing where enums are inline, whose columns change instead.
+    pub fn alter_enum<F, T, S>(&mut self, name: &str, from: F, to: T)
+    where
+        F: IntoIterator<Item = S>,
+        T: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ops.push(Op::AlterEnum {
+            name: name.to_owned(),
+            from: from.into_iter().map(Into::into).collect(),
+            to: to.into_iter().map(Into::into).collect(),
+        });
+    }
+
     /// `DROP TYPE` on PostgreSQL; nothing where enums are inline.
     pub fn drop_enum(&mut self, name: &str) {
         self.ops.push(Op::DropEnum {

@@ -267,3 +267,98 @@ test_each_backend!(
         assert_holds(&conn, &before, dialect, "without it again").await;
     }
 );
+
+test_each_backend!(
+    enum_labels_change_in_place_or_by_rebuilding_the_type,
+    |db: TestDb, backend: Backend| {
+        let dialect = dialect(backend);
+        let conn = connect(&db.url).await;
+        let mood = |labels: &[&str]| ColumnType::enumeration("mood", labels.iter().copied());
+        let schema_with = |labels: &[&str]| {
+            let mut schema = Schema::new();
+            if dialect == Dialect::Postgres {
+                schema
+                    .enums
+                    .insert("mood".into(), labels.iter().map(|l| l.to_string()).collect());
+            }
+            schema.insert(
+                Table::new("person")
+                    .column(Column::new("id", ColumnType::Integer))
+                    .column(Column::new("mood", mood(labels)).default("ok"))
+                    .primary_key(["id"]),
+            );
+            schema
+        };
+        let before = schema_with(&["ok", "sad"]);
+        run(
+            &conn,
+            &autogen_diff::diff(&Schema::new(), &before, dialect, &Options::default()),
+            dialect,
+        )
+        .await;
+        conn.execute_unprepared("INSERT INTO person (id, mood) VALUES (1, 'ok'), (2, 'sad')")
+            .await
+            .unwrap();
+
+        // Labels added, one between the old ones and one after them.
+        let added = schema_with(&["ok", "meh", "sad", "glad"]);
+        let grow = autogen_diff::diff(&before, &added, dialect, &Options::default());
+        if dialect == Dialect::Postgres {
+            assert_eq!(
+                render(&grow[0], dialect).unwrap(),
+                [
+                    r#"ALTER TYPE "mood" ADD VALUE 'meh' BEFORE 'sad'"#,
+                    r#"ALTER TYPE "mood" ADD VALUE 'glad' AFTER 'sad'"#,
+                ]
+            );
+        }
+        // SQLite stores an enum as text: there is nothing to change.
+        if dialect == Dialect::Sqlite {
+            assert!(
+                grow.iter().all(|op| render(op, dialect).unwrap().is_empty()),
+                "{grow:#?}"
+            );
+            return;
+        }
+        run(&conn, &grow, dialect).await;
+        assert_holds(&conn, &added, dialect, "with labels added").await;
+
+        // A label removed (no row holds it): the type is rebuilt, rows and default kept.
+        conn.execute_unprepared("UPDATE person SET mood = 'meh' WHERE id = 2")
+            .await
+            .unwrap();
+        let removed = schema_with(&["ok", "meh", "glad"]);
+        let shrink = autogen_diff::diff(&added, &removed, dialect, &Options::default());
+        run(&conn, &shrink, dialect).await;
+        assert_holds(&conn, &removed, dialect, "with a label removed").await;
+        let moods = conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT CAST(mood AS CHAR(10)) AS mood FROM person ORDER BY id",
+            ))
+            .await
+            .unwrap();
+        let moods: Vec<String> = moods
+            .iter()
+            .map(|r| r.try_get::<String>("", "mood").unwrap().trim().to_owned())
+            .collect();
+        assert_eq!(moods, ["ok", "meh"]);
+
+        // A row holding a label that goes: the change fails and leaves the type as it was.
+        let without_meh = schema_with(&["ok", "glad"]);
+        let refused = autogen_diff::diff(&removed, &without_meh, dialect, &Options::default());
+        if dialect == Dialect::Postgres {
+            conn.execute_unprepared("BEGIN").await.unwrap();
+            let mut failed = false;
+            for sql in refused.iter().flat_map(|op| render(op, dialect).unwrap()) {
+                if conn.execute_unprepared(&sql).await.is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            conn.execute_unprepared("ROLLBACK").await.unwrap();
+            assert!(failed, "converting a row with a removed label must fail");
+            assert_holds(&conn, &removed, dialect, "after the refused change").await;
+        }
+    }
+);

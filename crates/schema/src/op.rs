@@ -110,6 +110,18 @@ pub enum Op {
         /// Labels, in order.
         variants: Vec<String>,
     },
+    /// Change a named enumeration type's labels (PostgreSQL; nothing where
+    /// enums are inline). Added labels go in place; removing or reordering
+    /// rebuilds the type and converts every column of it, which fails if a
+    /// row holds a removed label.
+    AlterEnum {
+        /// Type name.
+        name: String,
+        /// Labels as they are.
+        from: Vec<String>,
+        /// Labels as they become.
+        to: Vec<String>,
+    },
     /// Drop a named enumeration type.
     DropEnum {
         /// Type name.
@@ -382,6 +394,20 @@ impl Op {
                 }
                 schema.enums.insert(name.clone(), variants.clone());
             }
+            Op::AlterEnum { name, to, .. } => {
+                let labels = schema
+                    .enums
+                    .get_mut(name)
+                    .ok_or_else(|| ApplyError::NoSuchEnum(name.clone()))?;
+                labels.clone_from(to);
+                for column in schema.tables.values_mut().flat_map(|t| t.columns.iter_mut()) {
+                    if let ColumnType::Enum { name: n, variants } = &mut column.column_type {
+                        if n == name {
+                            variants.clone_from(to);
+                        }
+                    }
+                }
+            }
             Op::DropEnum { name } => {
                 if !schema.enums.contains_key(name) {
                     return Err(ApplyError::NoSuchEnum(name.clone()));
@@ -489,6 +515,11 @@ impl Op {
                 vec![Op::CreateIndex(index.clone())]
             }
             Op::CreateEnum { name, .. } => vec![Op::DropEnum { name: name.clone() }],
+            Op::AlterEnum { name, from, to } => vec![Op::AlterEnum {
+                name: name.clone(),
+                from: to.clone(),
+                to: from.clone(),
+            }],
             Op::DropEnum { name } => {
                 let variants = before
                     .enums
@@ -547,6 +578,14 @@ impl fmt::Display for Op {
             ),
             Op::DropIndex { table, name } => write!(f, "removed index '{name}' on '{table}'"),
             Op::CreateEnum { name, variants } => write!(f, "added enum '{name}' ({})", variants.join(", ")),
+            Op::AlterEnum { name, from, to } => {
+                write!(
+                    f,
+                    "altered enum '{name}' ({}) -> ({})",
+                    from.join(", "),
+                    to.join(", ")
+                )
+            }
             Op::DropEnum { name } => write!(f, "removed enum '{name}'"),
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
         }

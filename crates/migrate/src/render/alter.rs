@@ -266,6 +266,65 @@ fn drop_mysql_foreign_key_index(table: &str, name: &str) -> Vec<String> {
     ]
 }
 
+/// A PostgreSQL enum type's labels changed. Labels only added (the old ones
+/// keep their order) are `ADD VALUE`d in place, each before the next old
+/// label or after the one before it. Anything else rebuilds the type: the old
+/// one renamed aside, the new one created, every column of it converted
+/// through text (its default set aside and put back), the old one dropped.
+pub(super) fn alter_postgres_enum(name: &str, from: &[String], to: &[String]) -> Vec<String> {
+    let dialect = Dialect::Postgres;
+    let quoted = ident(dialect, name);
+    let kept: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
+    if kept.iter().copied().eq(from.iter()) {
+        let mut sql = Vec::new();
+        for (at, label) in to.iter().enumerate().filter(|(_, l)| !from.contains(l)) {
+            let place = match to[at + 1..].iter().find(|l| from.contains(l)) {
+                Some(next) => format!(" BEFORE {}", literal(dialect, next)),
+                None if at > 0 => format!(" AFTER {}", literal(dialect, &to[at - 1])),
+                None => String::new(),
+            };
+            sql.push(format!(
+                "ALTER TYPE {quoted} ADD VALUE {}{place}",
+                literal(dialect, label)
+            ));
+        }
+        return sql;
+    }
+    let old_name = format!("{name}_autogen_old");
+    let old = ident(dialect, &old_name);
+    let labels: Vec<String> = to.iter().map(|l| literal(dialect, l)).collect();
+    // Inside the block's string literals, quotes double.
+    let in_block = |text: &str| text.replace('\'', "''");
+    vec![
+        format!("ALTER TYPE {quoted} RENAME TO {old}"),
+        format!("CREATE TYPE {quoted} AS ENUM ({})", labels.join(", ")),
+        format!(
+            "DO $autogen$ DECLARE r record; BEGIN \
+             FOR r IN SELECT n.nspname AS sch, c.relname AS tbl, a.attname AS col, \
+             pg_get_expr(d.adbin, d.adrelid) AS def \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.atttypid = {}::regtype AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped LOOP \
+             IF r.def IS NOT NULL THEN \
+             EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I DROP DEFAULT', r.sch, r.tbl, r.col); END IF; \
+             EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE {new} USING %I::text::{new}', \
+             r.sch, r.tbl, r.col, r.col); \
+             IF r.def IS NOT NULL THEN \
+             EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I SET DEFAULT %s', r.sch, r.tbl, r.col, \
+             replace(replace(r.def, {}, {}), {}, {})); END IF; \
+             END LOOP; END $autogen$",
+            literal(dialect, &old),
+            literal(dialect, &old),
+            literal(dialect, &quoted),
+            literal(dialect, &old_name),
+            literal(dialect, &quoted),
+            new = in_block(&quoted),
+        ),
+        format!("DROP TYPE {old}"),
+    ]
+}
+
 /// `COMMENT ON TABLE` (PostgreSQL) or `ALTER TABLE … COMMENT` (MySQL); SQLite keeps no comments.
 pub(super) fn alter_table_comment(table: &str, to: Option<&str>, dialect: Dialect) -> Vec<String> {
     let quoted = ident(dialect, table);
