@@ -45,6 +45,15 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     let source = fs::read_to_string(&first_file).unwrap();
     assert!(source.starts_with("//! create user\n//!\n//! Revision ID: aaaaaaaaaaaa\n//! Revises: <base>\n"));
 
+    // Before the upgrade the database is behind: `check` cannot tell, which is exit 2.
+    let behind = p.autogen(&["check"]);
+    assert_eq!(behind.status.code(), Some(2));
+    assert!(
+        stderr(&behind).starts_with("error: target database is not up to date"),
+        "{}",
+        stderr(&behind)
+    );
+
     let up = p.autogen(&["upgrade", "head"]);
     assert_success(&up);
     assert_eq!(stderr(&up), "Running upgrade  -> aaaaaaaaaaaa, create user\n");

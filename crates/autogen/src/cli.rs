@@ -160,7 +160,7 @@ pub enum Command {
         #[arg(value_name = "REVISION")]
         rev: String,
     },
-    /// Exit 1 if autogenerate would write any op (the database must be at head), 0 if not.
+    /// Exit 0 if the entities and the database (at head) agree, 1 with the differences if not, 2 if it cannot tell.
     Check,
     /// Print the live database schema.
     Inspect {
@@ -208,7 +208,13 @@ pub fn run(project: Project) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
-    report(execute(&project, cli))
+    // `check` answers a question in CI: 1 means "they differ", so failing to
+    // find out is 2, as usage errors are.
+    let failure = match cli.command {
+        Command::Check => ExitCode::from(2),
+        _ => ExitCode::FAILURE,
+    };
+    report(execute(&project, cli), failure)
 }
 
 /// The `autogen` launcher: `init` here, everything else in the migration crate.
@@ -217,17 +223,21 @@ pub fn launch() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
-    report(match cli.command {
-        Command::Init { dir, autogen_path } => run_init(&dir, autogen_path),
-        // With a URL, inspecting needs no project: the launcher does it itself.
-        Command::Inspect {
-            url: Some(url),
-            schema,
-            table,
-            format,
-        } => inspect(&url, schema.as_deref(), &table, format),
-        _ => forward(cli.config.as_deref()),
-    })
+    let failure = ExitCode::FAILURE;
+    report(
+        match cli.command {
+            Command::Init { dir, autogen_path } => run_init(&dir, autogen_path),
+            // With a URL, inspecting needs no project: the launcher does it itself.
+            Command::Inspect {
+                url: Some(url),
+                schema,
+                table,
+                format,
+            } => inspect(&url, schema.as_deref(), &table, format),
+            _ => forward(cli.config.as_deref()),
+        },
+        failure,
+    )
 }
 
 fn usage_error(e: clap::Error) -> ExitCode {
@@ -240,12 +250,12 @@ fn usage_error(e: clap::Error) -> ExitCode {
     }
 }
 
-fn report(result: Result<ExitCode>) -> ExitCode {
+fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            failure
         }
     }
 }
