@@ -131,11 +131,7 @@ async fn round_trip_on(backend: Backend) {
     );
     // The generated downgrade restores the first schema exactly.
     assert_success(&run(&["downgrade", "-1"]));
-    let dialect = match backend {
-        Backend::Sqlite => autogen_schema::Dialect::Sqlite,
-        Backend::Postgres => autogen_schema::Dialect::Postgres,
-        Backend::MySql => autogen_schema::Dialect::MySql,
-    };
+    let dialect = backend.dialect();
     let left = autogen_diff::diff(
         &introspect(&db.url).await,
         &at_first,

@@ -8,7 +8,7 @@ use autogen_schema::{
     invert_all, replay, Check, Column, ColumnType, Constraint, Dialect, ForeignKey, ForeignKeyAction, Op,
     Schema, StringLen, Table, UniqueConstraint,
 };
-use autogen_testdb::{test_each_backend, Backend};
+use autogen_testdb::test_each_backend;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 /// One connection, as the executor uses: some renderings (MySQL's
@@ -98,14 +98,6 @@ fn changes(before: &Schema) -> Vec<Op> {
     ]
 }
 
-fn dialect(backend: Backend) -> Dialect {
-    match backend {
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::Postgres => Dialect::Postgres,
-        Backend::MySql => Dialect::MySql,
-    }
-}
-
 async fn run(db: &DatabaseConnection, ops: &[Op], dialect: Dialect) {
     for op in ops {
         for sql in render(op, dialect).unwrap() {
@@ -127,7 +119,7 @@ async fn assert_holds(db: &DatabaseConnection, expected: &Schema, dialect: Diale
 test_each_backend!(
     changes_apply_and_invert_exactly,
     |db: TestDb, backend: Backend| {
-        let dialect = dialect(backend);
+        let dialect = backend.dialect();
         let conn = connect(&db.url).await;
         let before = before();
         let create = autogen_diff::diff(&Schema::new(), &before, dialect, &Options::default());
@@ -171,7 +163,7 @@ test_each_backend!(
 test_each_backend!(
     unnamed_constraints_are_dropped_by_the_name_their_backend_gave,
     |db: TestDb, backend: Backend| {
-        let dialect = dialect(backend);
+        let dialect = backend.dialect();
         if dialect == Dialect::Sqlite {
             return;
         }
@@ -216,7 +208,7 @@ test_each_backend!(
 test_each_backend!(
     a_column_gains_a_counter_that_starts_after_its_rows,
     |db: TestDb, backend: Backend| {
-        let dialect = dialect(backend);
+        let dialect = backend.dialect();
         if dialect == Dialect::Sqlite {
             return;
         }
@@ -271,7 +263,7 @@ test_each_backend!(
 test_each_backend!(
     enum_labels_change_in_place_or_by_rebuilding_the_type,
     |db: TestDb, backend: Backend| {
-        let dialect = dialect(backend);
+        let dialect = backend.dialect();
         let conn = connect(&db.url).await;
         let mood = |labels: &[&str]| ColumnType::enumeration("mood", labels.iter().copied());
         let schema_with = |labels: &[&str]| {

@@ -46,14 +46,6 @@ fn catalog(db: &DatabaseConnection) -> (Entities, Vec<String>) {
     (entities, sql)
 }
 
-fn dialect(backend: Backend) -> Dialect {
-    match backend {
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::Postgres => Dialect::Postgres,
-        Backend::MySql => Dialect::MySql,
-    }
-}
-
 async fn run(db: &DatabaseConnection, statements: &[String]) {
     for sql in statements {
         db.execute_unprepared(sql)
@@ -132,7 +124,7 @@ fn assert_catalog_was_created(current: &Schema, dialect: Dialect) {
 test_each_backend!(
     seaorm_creates_what_the_reflected_model_says,
     |db: TestDb, backend: Backend| {
-        let dialect = dialect(backend);
+        let dialect = backend.dialect();
         let conn = Database::connect(&db.url).await.unwrap();
         let (entities, sql) = catalog(&conn);
         run(&conn, &sql).await;
@@ -161,7 +153,7 @@ test_each_backend!(
 test_each_backend!(
     autogen_creates_what_the_reflected_model_says,
     |db: TestDb, backend: Backend| {
-        let dialect = dialect(backend);
+        let dialect = backend.dialect();
         let conn = Database::connect(&db.url).await.unwrap();
         let target = catalog(&conn).0.schema(dialect, None);
         let create = autogen_diff::diff(&Schema::new(), &target, dialect, &Options::default());

@@ -40,6 +40,15 @@ impl Backend {
         }
     }
 
+    /// The dialect autogen speaks to this backend.
+    pub fn dialect(self) -> autogen_schema::Dialect {
+        match self {
+            Backend::Sqlite => autogen_schema::Dialect::Sqlite,
+            Backend::Postgres => autogen_schema::Dialect::Postgres,
+            Backend::MySql => autogen_schema::Dialect::MySql,
+        }
+    }
+
     /// A new empty database, or `None` when this backend's server is not
     /// configured and not required.
     pub async fn fresh(self) -> Option<TestDb> {
