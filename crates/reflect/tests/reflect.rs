@@ -225,6 +225,7 @@ fn renamed_from_is_a_hint_and_stays_in_the_comment_only_where_seaorm_writes_it()
             t.checks,
             [
                 autogen_schema::Check::new("email LIKE '%@%'"),
+                autogen_schema::Check::new("login_count BETWEEN 0 AND 1000000"),
                 autogen_schema::Check::new("locale IN ('en', 'fr', 'de')"),
                 autogen_schema::Check::new("balance >= 0"),
             ]

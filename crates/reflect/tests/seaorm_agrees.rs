@@ -79,7 +79,7 @@ fn assert_catalog_was_created(current: &Schema, dialect: Dialect) {
     let tables = if dialect == Dialect::Sqlite { 8 } else { 9 };
     assert_eq!(current.tables.len(), tables, "{:?}", current.tables.keys());
     let account = current.table("cat_account").unwrap();
-    assert_eq!(account.checks.len(), 3, "the `extra` CHECKs");
+    assert_eq!(account.checks.len(), 4, "the `extra` CHECKs");
     assert!(account.get_column("name").is_some(), "`column_name`");
     assert!(account.get_column("cached_label").is_none(), "`ignore`");
     assert!(account.get_column("email").unwrap().unique);
@@ -181,10 +181,10 @@ fn assert_the_comparison_sees(current: &Schema, target: &Schema, dialect: Dialec
         ("a default", |t| t.columns[9].default = Some(7.into())),
         ("uniqueness", |t| t.columns[4].unique = false),
         ("a CHECK condition", |t| {
-            t.checks[2].expression = "balance >= 10".into()
+            t.checks[3].expression = "balance >= 10".into()
         }),
         ("a CHECK's list", |t| {
-            t.checks[1].expression = "locale IN ('en', 'fr')".into()
+            t.checks[2].expression = "locale IN ('en', 'fr')".into()
         }),
         ("an index", |t| t.indexes[0].unique = true),
         ("the primary key", |t| t.primary_key = None),

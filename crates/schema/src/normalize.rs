@@ -286,40 +286,60 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
 }
 
 /// A CHECK condition in a form two spellings of it share: PostgreSQL
-/// prints `(price > (0)::numeric)` for `price > 0` and `s = ANY (ARRAY['a'])`
-/// for `s IN ('a')`, MySQL `` `price` > 0 `` and MySQL 8 `_utf8mb4'a'` for `'a'`.
+/// prints `(price > (0)::numeric)` for `price > 0`, `s = ANY (ARRAY['a'])`
+/// for `s IN ('a')` and `(n >= 0) AND (n <= 9)` for `n BETWEEN 0 AND 9`;
+/// MySQL prints `` `price` > 0 ``, and MySQL 8 `_utf8mb4'a'` for `'a'`.
 /// Outside string literals, identifier quotes, parentheses, brackets,
-/// whitespace, casts and charset introducers are dropped, names lowered, and
-/// PostgreSQL's `= ANY (ARRAY[…])`, `<> ALL (ARRAY[…])` and `~~` operators
-/// read as `IN`, `NOT IN` and `LIKE`. Dropping every parenthesis can equate
-/// two conditions that group differently; a missed regrouping is the lesser
-/// harm than a difference that is not there. (`BETWEEN`, which PostgreSQL
-/// prints as two comparisons, is not matched.)
+/// whitespace, casts and charset introducers are dropped, names lowered,
+/// `BETWEEN` spelled out, and PostgreSQL's `= ANY (ARRAY[…])`, `<> ALL
+/// (ARRAY[…])` and `~~` operators read as `IN`, `NOT IN` and `LIKE`.
+/// Dropping every parenthesis can equate two conditions that group
+/// differently; a missed regrouping is the lesser harm than a difference
+/// that is not there.
 pub(crate) fn check_expression(text: &str) -> String {
     let words = sql_words::words(text);
-    // Runs of non-literal text, each followed by the literal that ends it.
-    let mut runs: Vec<(String, Option<&str>)> = vec![(String::new(), None)];
+    // The condition's pieces without the parts that do not count; a
+    // literal is kept whole and verbatim, a number as one piece.
+    let mut pieces: Vec<Piece> = Vec::new();
     for (i, (range, word)) in words.iter().enumerate() {
-        let run = &mut runs.last_mut().expect("never empty").0;
         match word {
-            Word::Literal => {
-                runs.last_mut().expect("never empty").1 = Some(&text[range.clone()]);
-                runs.push((String::new(), None));
-            }
+            Word::Literal => pieces.push(Piece::Literal(&text[range.clone()])),
             // `_utf8mb4'a'`: a charset introducer right before its literal.
             Word::Name { name, quote: None }
                 if name.starts_with('_')
                     && words
                         .get(i + 1)
                         .is_some_and(|(next, w)| *w == Word::Literal && next.start == range.end) => {}
-            Word::Name { name, .. } => run.push_str(&name.to_ascii_lowercase()),
+            Word::Name { name, .. } => pieces.push(Piece::Token(name.to_ascii_lowercase())),
             Word::CastType => {}
             Word::Other => {
                 let piece = &text[range.clone()];
-                if !matches!(piece, "(" | ")" | "[" | "]" | ":") && !piece.trim().is_empty() {
-                    run.push_str(piece);
+                let numeric = |s: &str| s.chars().all(|c| c.is_ascii_digit() || c == '.');
+                match pieces.last_mut() {
+                    Some(Piece::Token(number))
+                        if numeric(piece)
+                            && numeric(number)
+                            && range.start > 0
+                            && numeric(&text[range.start - 1..range.start]) =>
+                    {
+                        number.push_str(piece)
+                    }
+                    _ if matches!(piece, "(" | ")" | "[" | "]" | ":") || piece.trim().is_empty() => {}
+                    _ => pieces.push(Piece::Token(piece.to_owned())),
                 }
             }
+        }
+    }
+    let pieces = expand_between(pieces);
+    // Runs of non-literal text, each followed by the literal that ends it.
+    let mut runs: Vec<(String, Option<&str>)> = vec![(String::new(), None)];
+    for piece in pieces {
+        match piece {
+            Piece::Literal(literal) => {
+                runs.last_mut().expect("never empty").1 = Some(literal);
+                runs.push((String::new(), None));
+            }
+            Piece::Token(token) => runs.last_mut().expect("never empty").0.push_str(&token),
         }
     }
     let mut out = String::with_capacity(text.len());
@@ -334,6 +354,51 @@ pub(crate) fn check_expression(text: &str) -> String {
         out.push_str(&run);
         out.push_str(literal.unwrap_or_default());
     }
+    out
+}
+
+/// One piece of a condition being normalized.
+#[derive(Clone, Debug, PartialEq)]
+enum Piece<'a> {
+    Literal(&'a str),
+    Token(String),
+}
+
+/// `x BETWEEN a AND b` as PostgreSQL prints it, `x >= a AND x <= b`
+/// (`NOT BETWEEN`: `x < a OR x > b`).
+fn expand_between(pieces: Vec<Piece<'_>>) -> Vec<Piece<'_>> {
+    let token = |t: &str| Piece::Token(t.to_owned());
+    let is = |p: &Piece, t: &str| *p == Piece::Token(t.to_owned());
+    let Some(at) = pieces.iter().position(|p| is(p, "between")) else {
+        return pieces;
+    };
+    let negated = at >= 2 && is(&pieces[at - 1], "not");
+    let subject_at = if negated { at - 2 } else { at.wrapping_sub(1) };
+    let Some(and_at) = pieces[at..].iter().position(|p| is(p, "and")).map(|i| at + i) else {
+        return pieces;
+    };
+    let Some(subject) = pieces.get(subject_at).cloned() else {
+        return pieces;
+    };
+    let end = pieces[and_at + 1..]
+        .iter()
+        .position(|p| is(p, "and") || is(p, "or"))
+        .map_or(pieces.len(), |i| and_at + 1 + i);
+    let (low_op, join, high_op) = if negated {
+        ("<", "or", ">")
+    } else {
+        (">=", "and", "<=")
+    };
+    let mut out: Vec<Piece> = pieces[..subject_at].to_vec();
+    out.push(subject.clone());
+    out.push(token(low_op));
+    out.extend(pieces[at + 1..and_at].iter().cloned());
+    out.push(token(join));
+    out.push(subject);
+    out.push(token(high_op));
+    out.extend(pieces[and_at + 1..end].iter().cloned());
+    // A second BETWEEN further on.
+    out.extend(expand_between(pieces[end..].to_vec()));
     out
 }
 
@@ -392,6 +457,10 @@ mod tests {
         // Literals keep their case and spacing; a changed bound is a change.
         assert_ne!(check_expression("x = 'A'"), check_expression("x = 'a'"));
         assert_ne!(check_expression("(price > 0)"), check_expression("price > 1"));
+        assert_ne!(
+            check_expression("((n >= 0) AND (n <= 100))"),
+            check_expression("n BETWEEN 0 AND 99")
+        );
     }
 
     #[test]
