@@ -1,6 +1,6 @@
 //! What differs inside one table that both schemas have, in one dialect's terms.
 
-use autogen_schema::{Column, Constraint, DefaultValue, Dialect, Op, Table};
+use autogen_schema::{Column, Constraint, Dialect, Op, Table};
 
 /// The changes to one kept table, grouped by when they must run.
 #[derive(Default)]
@@ -151,13 +151,9 @@ fn sqlite_can_do_in_place(changes: &TableChanges) -> bool {
 
 /// Whether a database holding `a` already has `b`, as far as `dialect` can tell.
 pub(crate) fn same_column(dialect: Dialect, a: &Column, b: &Column) -> bool {
-    // `DEFAULT NULL` is no default at all.
-    fn default(c: &Column) -> Option<&DefaultValue> {
-        c.default.as_ref().filter(|d| **d != DefaultValue::Null)
-    }
     dialect.same_type(&a.column_type, &b.column_type)
         && a.nullable == b.nullable
-        && dialect.same_default(default(a), default(b))
+        && dialect.same_default(a.server_default(), b.server_default())
         && a.auto_increment == b.auto_increment
         && a.unique == b.unique
         && (!dialect.stores_comments() || comment(&a.comment) == comment(&b.comment))

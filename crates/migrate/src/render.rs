@@ -325,7 +325,7 @@ fn check_sqlite_add_column(table: &str, column: &Column) -> Result<(), RenderErr
         })
     };
     let name = format!("'{table}.{}'", column.name);
-    if !column.nullable && matches!(column.default, None | Some(DefaultValue::Null)) {
+    if !column.nullable && column.server_default().is_none() {
         return refuse(
             format!("add the NOT NULL column {name} without a default"),
             "give it a default (`.default(...)`) or make it nullable, then backfill in a later revision",

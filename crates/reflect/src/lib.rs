@@ -130,12 +130,22 @@ impl Entities {
             .map(|entry| entry.module_path)
             .filter(|module| crates.contains(&crate_of(module)))
             .collect();
-        let mut found: Vec<UnregisteredEntity> = modules
+        let unregistered: Vec<&str> = modules
             .iter()
-            .filter(|module| !self.registered.iter().any(|r| r.module == **module))
+            .copied()
+            .filter(|module| !self.registered.iter().any(|r| r.module == *module))
+            .collect();
+        // Rendered once each: the unregistered modules and those their paths prefix.
+        let listed: Vec<(&str, Option<Vec<String>>)> = modules
+            .iter()
+            .filter(|m| unregistered.iter().any(|u| m.starts_with(u)))
+            .map(|m| (*m, tables_under(m, dialect)))
+            .collect();
+        let mut found: Vec<UnregisteredEntity> = unregistered
+            .iter()
             .map(|module| UnregisteredEntity {
                 module,
-                table: module_table(module, &modules, dialect),
+                table: module_table(module, &listed),
             })
             .collect();
         found.sort_by(|a, b| a.module.cmp(b.module));
@@ -175,16 +185,17 @@ fn crate_of(module: &str) -> &str {
     module.split("::").next().unwrap_or_default()
 }
 
-/// The table of the entity in `module`. SeaORM's registry keeps each entry's
-/// table private and offers only `EntityRegistry::build_schema(helper,
-/// prefix)`, whose `Debug` text quotes the `CREATE TABLE` of every entity
-/// whose module path starts with `prefix`; the entities of longer paths
-/// (`user_profile` after `user`) are taken away again.
-fn module_table(module: &str, modules: &[&str], dialect: Dialect) -> Option<String> {
-    let mut tables = tables_under(module, dialect)?;
-    for longer in modules.iter().filter(|m| **m != module && m.starts_with(module)) {
-        let theirs = tables_under(longer, dialect)?;
-        tables.retain(|t| !theirs.contains(t));
+/// The table of the entity in `module`, from what `build_schema` listed for
+/// each module (see [`tables_under`]): a module path is a prefix, so the
+/// tables listed for longer paths (`user_profile` after `user`) are taken
+/// away again.
+fn module_table(module: &str, listed: &[(&str, Option<Vec<String>>)]) -> Option<String> {
+    let mut tables = listed.iter().find(|(m, _)| *m == module)?.1.clone()?;
+    for (_, theirs) in listed
+        .iter()
+        .filter(|(m, _)| *m != module && m.starts_with(module))
+    {
+        tables.retain(|t| !theirs.as_ref().is_some_and(|theirs| theirs.contains(t)));
     }
     match tables.as_slice() {
         [table] => Some(table.clone()),
@@ -192,7 +203,10 @@ fn module_table(module: &str, modules: &[&str], dialect: Dialect) -> Option<Stri
     }
 }
 
-/// The tables `build_schema` lists for `prefix`, or `None` if rendering them
+/// The tables SeaORM's registry lists for `prefix`. Its entries keep their
+/// table private and offer only `EntityRegistry::build_schema(helper,
+/// prefix)`, whose `Debug` text quotes the `CREATE TABLE` of every entity
+/// whose module path starts with `prefix`. `None` if rendering them
 /// fails: sea-query panics on a type the backend lacks, and an entity written
 /// for another backend must not stop the command that only wanted a name.
 fn tables_under(prefix: &str, dialect: Dialect) -> Option<Vec<String>> {

@@ -144,7 +144,7 @@ impl Dialect {
     /// a UNIQUE one or a counter; the others can add anything.
     pub fn can_add_column(self, column: &Column) -> bool {
         self != Dialect::Sqlite
-            || !((!column.nullable && matches!(column.default, None | Some(DefaultValue::Null)))
+            || !((!column.nullable && column.server_default().is_none())
                 || column.unique
                 || column.auto_increment)
     }

@@ -480,6 +480,11 @@ impl Column {
         }
     }
 
+    /// The server default, if it is one: `DEFAULT NULL` is no default at all.
+    pub fn server_default(&self) -> Option<&DefaultValue> {
+        self.default.as_ref().filter(|d| **d != DefaultValue::Null)
+    }
+
     /// Appends raw SQL to the column definition.
     pub fn extra(mut self, sql: impl Into<String>) -> Self {
         self.extra = Some(sql.into());

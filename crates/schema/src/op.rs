@@ -633,14 +633,12 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
     if from.column_type != to.column_type {
         changes.insert(0, format!("type {:?} -> {:?}", from.column_type, to.column_type));
     }
-    // `DEFAULT NULL` is no default at all.
-    let default = |c: &Column| c.default.clone().filter(|d| *d != crate::DefaultValue::Null);
-    if default(from) != default(to) {
-        let show = |d: Option<crate::DefaultValue>| d.map_or("none".to_owned(), |d| format!("{d:?}"));
+    if from.server_default() != to.server_default() {
+        let show = |d: Option<&crate::DefaultValue>| d.map_or("none".to_owned(), |d| format!("{d:?}"));
         changes.push(format!(
             "default {} -> {}",
-            show(default(from)),
-            show(default(to))
+            show(from.server_default()),
+            show(to.server_default())
         ));
     }
     if from.comment != to.comment {

@@ -5,7 +5,7 @@
 //! SQLite can do none of it in place (only a table recreation can), so each
 //! is refused there with the way out rather than half-done.
 
-use autogen_schema::{Column, Constraint, DefaultValue, Dialect};
+use autogen_schema::{Column, Constraint, Dialect};
 use sea_query::{Alias, ColumnDef, Table as SeaTable};
 
 use super::{build, column_def, default_expr, RenderError};
@@ -58,10 +58,9 @@ fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<
     let quoted = ident(dialect, table);
     let column = ident(dialect, &to.name);
     let alter = |clause: &str| format!("ALTER TABLE {quoted} ALTER COLUMN {column} {clause}");
-    let default = |c: &Column| c.default.clone().filter(|d| *d != DefaultValue::Null);
-    let (old_default, new_default) = (default(from), default(to));
+    let (old_default, new_default) = (from.server_default(), to.server_default());
     let type_changes = !dialect.same_type(&from.column_type, &to.column_type);
-    let default_changes = !dialect.same_default(old_default.as_ref(), new_default.as_ref());
+    let default_changes = !dialect.same_default(old_default, new_default);
     let identity = (from.auto_increment, to.auto_increment);
     // An old default may not cast to the new type, and an identity cannot
     // be added to a column with a default: it goes first, and comes back after.
@@ -91,7 +90,7 @@ fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<
     }
     if let Some(value) = new_default.filter(|_| clear_default || default_changes) {
         let mut def = ColumnDef::new(Alias::new(&to.name));
-        def.default(default_expr(&value));
+        def.default(default_expr(value));
         let set = SeaTable::alter()
             .table(Alias::new(table))
             .modify_column(&mut def)
