@@ -101,10 +101,12 @@ fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
         .values()
         .filter(|t| current.table(&t.name).is_none())
         .collect();
+    // A table another tool keeps (its migration history) has no entity
+    // because it is not the application's; it is never proposed for dropping.
     let removed: Vec<&Table> = current
         .tables
         .values()
-        .filter(|t| target.table(&t.name).is_none())
+        .filter(|t| target.table(&t.name).is_none() && !is_tool_table(&t.name))
         .collect();
     let changes: Vec<table::TableChanges> = target
         .tables
@@ -163,6 +165,33 @@ fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
         ops.push(Op::DropEnum { name: name.clone() });
     }
     ops
+}
+
+/// Tables other migration tools keep their own history in. Alembic leaves its
+/// `alembic_version` out of autogenerate the same way; autogen's own
+/// version table is left out by introspection already.
+pub const TOOL_TABLES: &[&str] = &[
+    "seaql_migrations",
+    "alembic_version",
+    "__diesel_schema_migrations",
+    "_sqlx_migrations",
+    "refinery_schema_history",
+    "django_migrations",
+    "flyway_schema_history",
+    "goose_db_version",
+    "atlas_schema_revisions",
+    "schema_migrations",
+    "_prisma_migrations",
+    "knex_migrations",
+    "knex_migrations_lock",
+    "databasechangelog",
+    "databasechangeloglock",
+    "__EFMigrationsHistory",
+];
+
+/// Whether `table` is one that another migration tool keeps ([`TOOL_TABLES`]).
+pub fn is_tool_table(table: &str) -> bool {
+    TOOL_TABLES.contains(&table)
 }
 
 /// A column the entities say was `renamed_from` another is renamed when the
@@ -376,6 +405,66 @@ mod tests {
         assert_eq!(
             diff(&current, &target, Dialect::Postgres, &Options::default()).len(),
             2
+        );
+    }
+
+    #[test]
+    fn other_tools_history_tables_are_never_dropped() {
+        let current = schema([table("seaql_migrations"), table("alembic_version"), table("user")]);
+        let target = schema([table("user")]);
+        assert!(diff(&current, &target, Dialect::Postgres, &Options::default()).is_empty());
+        // An entity for one makes it the application's table, compared as any other.
+        let owned = schema([
+            table("user"),
+            table("seaql_migrations").column(Column::new("note", ColumnType::Text)),
+        ]);
+        check(&current, &owned, &["added column 'seaql_migrations.note'"]);
+    }
+
+    #[test]
+    fn indexes_pair_by_what_they_index_when_names_differ() {
+        let by_hand = schema([table("post")
+            .column(Column::new("user_id", ColumnType::Integer))
+            .column(Column::new("slug", ColumnType::Text))
+            .index(Index::new("idx_post_user_id", "post", ["user_id"]))
+            .index(Index::new("post_slug_idx", "post", ["slug"]))]);
+        let entities = schema([table("post")
+            .column(Column::new("user_id", ColumnType::Integer))
+            .column(Column::new("slug", ColumnType::Text))
+            .index(Index::new("idx-post-user_id", "post", ["user_id"]))
+            .index(Index::new("idx-post-slug", "post", ["slug"]).unique())]);
+        // The user_id index is the same one; the slug one really changes.
+        check(
+            &by_hand,
+            &entities,
+            &[
+                "removed index 'post_slug_idx' on 'post'",
+                "added unique index 'idx-post-slug' on 'post' (slug)",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_one_column_unique_index_is_the_columns_unique() {
+        let by_hand = schema([table("user")
+            .column(Column::new("email", ColumnType::Text))
+            .index(Index::new("uq_user_email", "user", ["email"]).unique())]);
+        let entities = schema([table("user").column(Column::new("email", ColumnType::Text).unique())]);
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            assert!(diff(&by_hand, &entities, dialect, &Options::default()).is_empty());
+            assert!(diff(&entities, &by_hand, dialect, &Options::default()).is_empty());
+        }
+        // A partial unique index is not the column's UNIQUE.
+        let partial = schema([table("user")
+            .column(Column::new("email", ColumnType::Text))
+            .index(Index::new("uq_user_email", "user", ["email"]).unique().where_clause("email <> ''"))]);
+        check(
+            &partial,
+            &entities,
+            &[
+                "removed index 'uq_user_email' on 'user'",
+                "altered column 'user.email': now unique;",
+            ],
         );
     }
 

@@ -1,6 +1,6 @@
 //! What differs inside one table that both schemas have, in one dialect's terms.
 
-use autogen_schema::{Column, Constraint, Dialect, Op, Table};
+use autogen_schema::{Column, Constraint, Dialect, Index, IndexPart, Op, Table};
 
 /// The changes to one kept table, grouped by when they must run.
 #[derive(Default)]
@@ -28,6 +28,7 @@ pub(crate) struct TableChanges {
 
 /// Compares `now` (as the database has it) with `want` (as the entities declare it).
 pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChanges {
+    let (now, want) = &unique_as_declared(now, want);
     let table = || want.name.clone();
     let mut changes = TableChanges::default();
     for column in &want.columns {
@@ -57,20 +58,21 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
         });
     }
 
-    // A changed index is dropped, then created again under the same name.
-    for index in &now.indexes {
-        if !want.get_index(&index.name).is_some_and(|i| i == index) {
-            changes.drop_indexes.push(Op::DropIndex {
-                table: table(),
-                name: index.name.clone(),
-            });
-        }
-    }
-    for index in &want.indexes {
-        if !now.get_index(&index.name).is_some_and(|i| i == index) {
-            changes.create_indexes.push(Op::CreateIndex(index.clone()));
-        }
-    }
+    // Indexes pair by name first, then by what they index: the entities never
+    // choose an index name (SeaORM makes one up), so a database that names
+    // the same index otherwise has no change to make.
+    let (dropped_indexes, created_indexes) = unmatched_indexes(&now.indexes, &want.indexes);
+    changes.drop_indexes = dropped_indexes
+        .into_iter()
+        .map(|index| Op::DropIndex {
+            table: table(),
+            name: index.name.clone(),
+        })
+        .collect();
+    changes.create_indexes = created_indexes
+        .into_iter()
+        .map(|index| Op::CreateIndex(index.clone()))
+        .collect();
 
     let (dropped, added) = unmatched(dialect, now.constraints().collect(), want.constraints().collect());
     let foreign_keys_first = |c: &Constraint| !matches!(c, Constraint::ForeignKey(_));
@@ -206,6 +208,63 @@ fn unmatched(
         }
     }
     (now, added)
+}
+
+/// Pairs the indexes a table has with the ones wanted: same name and same
+/// definition first, then same definition under another name. Returns the
+/// ones left over on each side (to drop, to create); an index whose
+/// definition changed is dropped and created again.
+fn unmatched_indexes<'a>(now: &'a [Index], want: &'a [Index]) -> (Vec<&'a Index>, Vec<&'a Index>) {
+    let mut now: Vec<&Index> = now.iter().collect();
+    let mut want: Vec<&Index> = want.iter().collect();
+    for same_name in [true, false] {
+        want.retain(|wanted| {
+            let found = now
+                .iter()
+                .position(|have| same_index(have, wanted) && (!same_name || have.name == wanted.name));
+            found.map(|at| now.remove(at)).is_none()
+        });
+    }
+    (now, want)
+}
+
+/// Whether two indexes index the same thing the same way, whatever their names.
+fn same_index(a: &Index, b: &Index) -> bool {
+    a.parts == b.parts && a.unique == b.unique && a.where_clause == b.where_clause
+}
+
+/// `now` and `want` with a column's `unique` and a plain one-column unique
+/// index on it read as the same thing when the other side says it the other
+/// way: both refuse duplicates the same way, and MySQL keeps a UNIQUE
+/// constraint as exactly such an index. Each side keeps its own spelling
+/// where the other has none of either.
+fn unique_as_declared(now: &Table, want: &Table) -> (Table, Table) {
+    let mut now = now.clone();
+    let mut want = want.clone();
+    fold_unique_indexes(&mut now, &want);
+    fold_unique_indexes(&mut want, &now);
+    (now, want)
+}
+
+/// Turns `table`'s one-column unique indexes into the column's `unique` where
+/// `other` says `unique` on that column and has no such index itself.
+fn fold_unique_indexes(table: &mut Table, other: &Table) {
+    let Table { columns, indexes, .. } = table;
+    indexes.retain(|index| {
+        let [IndexPart::Column(name)] = index.parts.as_slice() else {
+            return true;
+        };
+        let plain = index.unique && index.where_clause.is_none();
+        let other_says_column = other.get_column(name).is_some_and(|c| c.unique)
+            && !other.indexes.iter().any(|i| same_index(i, index));
+        match columns.iter_mut().find(|c| &c.name == name) {
+            Some(column) if plain && other_says_column => {
+                column.unique = true;
+                false
+            }
+            _ => true,
+        }
+    });
 }
 
 /// The column as a database gets it: the rename hint has done its work.

@@ -17,7 +17,7 @@ use autogen_schema::{
     Table,
 };
 use sea_orm::sea_query::{self, ForeignKeyAction as SeaAction};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, RelationTrait};
 
 /// The entities that make up the target schema, registered by type:
 /// `Entities::new().entity(user::Entity).entity(post::Entity)`.
@@ -307,14 +307,24 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
         .map(|pk| pk.into_column().as_str().to_owned())
         .collect();
     if !key.is_empty() {
-        // SeaORM names a composite key `pk-<table>` and leaves a single one inline, unnamed.
-        let name = (key.len() > 1).then(|| format!("pk-{}", table.name));
-        table.primary_key = Some(PrimaryKey { name, columns: key });
+        // SeaORM names a composite key `pk-<table>` itself; an entity cannot
+        // choose the name, so it is left to the database and never compared.
+        table.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: key,
+        });
     }
-    for fk in create.get_foreign_key_create_stmts() {
+    // SeaORM makes up `fk-<table>-<columns>` for a relation without `fk_name`;
+    // only a name the entity chose is one to compare. Its foreign keys come
+    // from the same relations, in the same order, as these.
+    let chosen_names = E::Relation::iter()
+        .map(|relation| relation.def())
+        .filter(|relation| !relation.is_owner && !relation.skip_fk)
+        .map(|relation| relation.fk_name);
+    for (fk, chosen_name) in create.get_foreign_key_create_stmts().iter().zip(chosen_names) {
         let fk = fk.get_foreign_key();
         table.foreign_keys.push(ForeignKey {
-            name: fk.get_name().map(str::to_owned),
+            name: chosen_name,
             columns: fk.get_columns(),
             ref_table: fk
                 .get_ref_table()

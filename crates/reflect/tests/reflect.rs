@@ -111,14 +111,29 @@ fn classic_entity_with_every_skeleton_attribute() {
 }
 
 #[test]
+fn only_names_the_entity_chose_are_kept() {
+    use autogen_fixture_catalog::classic::{pair, pair_note};
+    let schema = Entities::new()
+        .entity(pair::Entity)
+        .entity(pair_note::Entity)
+        .schema(Dialect::Postgres, None);
+    // `fk_name = "fk_note_pair"` is the entity's choice, so it is compared.
+    let note = schema.table("cat_pair_note").unwrap();
+    assert_eq!(note.foreign_keys[0].name.as_deref(), Some("fk_note_pair"));
+    // SeaORM calls a composite primary key `pk-<table>` whatever the entity says.
+    let key = schema.table("cat_pair").unwrap().primary_key.clone().unwrap();
+    assert_eq!((key.name, key.columns), (None, vec!["left_id".into(), "right_code".into()]));
+}
+
+#[test]
 fn dense_entity_with_a_foreign_key_and_a_unique_key() {
     let schema = entities().schema(Dialect::Sqlite, None);
     let post = schema.table("post").unwrap();
+    // The relation sets no `fk_name`, so the name SeaORM makes up is not
+    // the entity's to compare: a database may call the key anything.
     assert_eq!(
         post.foreign_keys,
-        [ForeignKey::new(["user_id"], "user", ["id"])
-            .name("fk-post-user_id")
-            .on_delete(ForeignKeyAction::Cascade)]
+        [ForeignKey::new(["user_id"], "user", ["id"]).on_delete(ForeignKeyAction::Cascade)]
     );
     assert_eq!(
         post.indexes,
