@@ -370,7 +370,11 @@ pub fn downgrade(op: &mut Operations) {
                 .column(Column::new("user_id", ColumnType::Integer).nullable())
                 .primary_key(["id"]),
             copy: vec!["id".into(), "user_id".into()],
-            changes: vec!["altered column 'post.user_id': now nullable".into()],
+            changes: vec![Op::AlterColumn {
+                table: "post".into(),
+                from: Column::new("user_id", ColumnType::Integer),
+                to: Column::new("user_id", ColumnType::Integer).nullable(),
+            }],
         };
         let text = rustfmt(&render_revision(&header(), &[recreate], &[]), dir.path()).unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];

@@ -34,7 +34,7 @@ pub(crate) fn op_call(op: &Op) -> String {
             let mut notes = String::new();
             if !changes.is_empty() {
                 notes.push_str("// Rebuilt, keeping the rows of the listed columns, for what SQLite cannot change in place:\n");
-                notes.extend(changes.iter().map(|c| format!("// - {c}\n")));
+                notes.extend(changes.iter().map(|c| format!("// - {}\n", c.change_line())));
             }
             format!(
                 "{notes}op.recreate_table({}, {});",

@@ -622,9 +622,10 @@ mod tests {
         };
         assert_eq!(recreated, after.table("user").unwrap());
         assert_eq!(copy, &["id", "name", "team_id"]);
+        let lines: Vec<String> = changes.iter().map(Op::change_line).collect();
         assert_eq!(
-            changes,
-            &[
+            lines,
+            [
                 "added column 'user.code'",
                 "altered column 'user.name': now nullable",
                 "added foreign key (team_id) -> team (id) on 'user'",

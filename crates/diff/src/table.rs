@@ -114,17 +114,9 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
             &changes.add_constraints,
             &changes.drop_columns,
         ];
-        let described = in_place
-            .into_iter()
-            .flatten()
-            .map(|op| op.to_string().trim_end_matches(';').to_owned())
-            .collect();
+        let changes = in_place.into_iter().flatten().cloned().collect();
         return TableChanges {
-            recreate: Some(Op::RecreateTable {
-                table,
-                copy,
-                changes: described,
-            }),
+            recreate: Some(Op::RecreateTable { table, copy, changes }),
             ..TableChanges::default()
         };
     }

@@ -76,6 +76,17 @@ impl Operations {
         op.ops
     }
 
+    /// Records an op as it is: for tools that compute ops (autogenerate's
+    /// output, a plan read from JSON) rather than spell them out.
+    pub fn push(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    /// The ops recorded so far.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
     /// The `--tag` the run was given, for revisions that act on it
     /// (Alembic's `context.get_tag_argument()`).
     pub fn tag(&self) -> Option<&str> {

@@ -6,7 +6,8 @@
 //!   live database (`autogen-introspect`).
 //! - [`Op`]: one schema change. Revision files build ops; [`Op::apply`] replays
 //!   them into a schema with no database, and [`Op::invert`] computes a
-//!   downgrade from an upgrade plus the schema before it.
+//!   downgrade from an upgrade plus the schema before it;
+//!   [`destructive_changes`] says which ops can lose data, with stable codes.
 //! - [`Dialect`]: how a backend stores types and defaults, so that comparisons
 //!   happen in the terms of one backend rather than of Rust enums.
 //!
@@ -14,6 +15,7 @@
 //! failures are typed values ([`ApplyError`], [`InvertError`], [`UnsupportedType`]).
 #![deny(missing_docs)]
 
+mod destructive;
 mod dialect;
 mod model;
 mod normalize;
@@ -21,6 +23,7 @@ mod op;
 mod sea_query_types;
 mod sql_words;
 
+pub use destructive::{destructive_changes, DestructiveChange, DestructiveKind};
 pub use dialect::{strip_parens, Dialect, UnsupportedType};
 pub use model::{
     Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart,

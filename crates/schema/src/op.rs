@@ -78,11 +78,12 @@ pub enum Op {
         table: Table,
         /// The columns whose values are carried over (they exist before and after).
         copy: Vec<String>,
-        /// What the recreation changes, one line each, as autogenerate saw it
-        /// ("altered column 'post.body': now nullable;"): for the report and
-        /// the reviewer, not for running.
+        /// What the recreation changes, as the in-place ops autogenerate
+        /// found and SQLite cannot run (each displays as one line of the
+        /// report): for tools, the report and the reviewer, not for running.
+        /// Empty when written by hand.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        changes: Vec<String>,
+        changes: Vec<Op>,
     },
     /// Set, change or remove a table's comment.
     AlterTableComment {
@@ -555,8 +556,9 @@ impl fmt::Display for Op {
             Op::DropConstraint { table, constraint } => write!(f, "removed {constraint} on '{table}'"),
             Op::RecreateTable { table, changes, .. } => {
                 write!(f, "recreated table '{}'", table.name)?;
-                if !changes.is_empty() {
-                    write!(f, " to change it in place: {}", changes.join("; "))?;
+                let lines: Vec<String> = changes.iter().map(Op::change_line).collect();
+                if !lines.is_empty() {
+                    write!(f, " to change it in place: {}", lines.join("; "))?;
                 }
                 Ok(())
             }
@@ -589,6 +591,14 @@ impl fmt::Display for Op {
             Op::DropEnum { name } => write!(f, "removed enum '{name}'"),
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
         }
+    }
+}
+
+impl Op {
+    /// The op's description as one line of a list: its [`Display`](fmt::Display)
+    /// text without the trailing `;` an altered column's ends with.
+    pub fn change_line(&self) -> String {
+        self.to_string().trim_end_matches(';').to_owned()
     }
 }
 
