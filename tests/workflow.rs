@@ -99,9 +99,7 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
             .column(Column::new("body", ColumnType::Text))
             .primary_key(["id"])
             .foreign_key(
-                ForeignKey::new(["user_id"], "user", ["id"])
-                    .name("fk-post-user_id")
-                    .on_delete(ForeignKeyAction::Cascade),
+                ForeignKey::new(["user_id"], "user", ["id"]).on_delete(ForeignKeyAction::Cascade),
             ),
     );
     op.add_column(
@@ -239,9 +237,25 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
     );
     assert_eq!(p.revision_files().len(), 1, "no file was written");
 
-    // The setting in autogen.toml allows it as the flag does.
+    // Allowed as an unregistered drop, it is still a destructive one.
+    let destructive = p.autogen(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop post",
+        "--allow-unregistered-drops",
+    ]);
+    assert_eq!(destructive.status.code(), Some(1));
+    assert!(
+        stderr(&destructive).contains("AG101 drops table 'post' and every row in it"),
+        "{}",
+        stderr(&destructive)
+    );
+    assert_eq!(p.revision_files().len(), 1, "no file was written");
+
+    // The settings in autogen.toml allow it as the flags do.
     p.edit("autogen.toml", |s| {
-        format!("{s}allow_unregistered_drops = true\n")
+        format!("{s}allow_unregistered_drops = true\nallow_destructive = true\n")
     });
     let by_config = p.autogen(&["revision", "--autogenerate", "-m", "drop post by config"]);
     assert_success(&by_config);
@@ -252,7 +266,7 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
         }
     }
     p.edit("autogen.toml", |s| {
-        s.replace("allow_unregistered_drops = true\n", "")
+        s.replace("allow_unregistered_drops = true\nallow_destructive = true\n", "")
     });
 
     let allowed = p.autogen(&[
@@ -261,6 +275,7 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
         "-m",
         "drop post",
         "--allow-unregistered-drops",
+        "--allow-destructive",
     ]);
     assert_success(&allowed);
     let files = p.revision_files();
@@ -271,7 +286,88 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
         .unwrap();
     let source = fs::read_to_string(written).unwrap();
     assert!(
-        upgrade_body(&source).contains("op.drop_table(\"post\");"),
+        upgrade_body(&source).contains(
+            "// WARNING: AG101 drops table 'post' and every row in it\n    op.drop_table(\"post\");"
+        ),
         "{source}"
     );
+}
+
+/// A change that can lose data is named with its code and refused until the
+/// user allows it; `--dry-run` shows the revision and writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn destructive_changes_are_refused_unless_allowed() {
+    let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
+    assert_success(&p.autogen(&["revision", "--autogenerate", "-m", "create"]));
+    assert_success(&p.autogen(&["upgrade", "head"]));
+
+    // user_v1 has no `bio`: dropping it drops its values.
+    p.set_entities(&[("user", "user_v1.rs"), ("post", "post.rs")]);
+    let refused = p.autogen(&["revision", "--autogenerate", "-m", "drop bio"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("  AG102 drops column 'user.bio' and its values\n")
+            && message.contains("--allow-destructive")
+            && message.contains("no file was written"),
+        "{message}"
+    );
+    assert_eq!(p.revision_files().len(), 1);
+
+    // A dry run prints the file, marks the op, and writes nothing; two runs
+    // differ only in the revision id and date.
+    let dry = |id: &str| {
+        let out = p.autogen(&[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "drop bio",
+            "--dry-run",
+            "--rev-id",
+            id,
+        ]);
+        assert_success(&out);
+        assert!(
+            stderr(&out)
+                .contains("Detected removed column 'user.bio'\n  WARNING AG102 drops column 'user.bio'"),
+            "{}",
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    let (a, b) = (dry("aaaaaaaaaaaa"), dry("bbbbbbbbbbbb"));
+    assert!(
+        upgrade_body(&a).contains("// WARNING: AG102 drops column 'user.bio' and its values\n    op.drop_column(\"user\", \"bio\");"),
+        "{a}"
+    );
+    let without_date = |text: &str, id: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with("//! Create Date: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(id, "<id>")
+    };
+    assert_eq!(without_date(&a, "aaaaaaaaaaaa"), without_date(&b, "bbbbbbbbbbbb"));
+    assert_eq!(p.revision_files().len(), 1, "a dry run writes nothing");
+
+    let allowed = p.autogen(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop bio",
+        "--allow-destructive",
+    ]);
+    assert_success(&allowed);
+    let written = p
+        .revision_files()
+        .into_iter()
+        .find(|f| f.to_string_lossy().ends_with("_drop_bio.rs"))
+        .unwrap();
+    let source = fs::read_to_string(written).unwrap();
+    assert!(
+        source.contains("// WARNING: AG102 drops column 'user.bio'"),
+        "{source}"
+    );
+    assert_success(&p.autogen(&["upgrade", "head"]));
+    assert_success(&p.autogen(&["check"]));
 }

@@ -57,6 +57,14 @@ pub enum Command {
         /// Let autogenerate drop the table of an entity module that exists but is not registered.
         #[arg(long, requires = "autogenerate")]
         allow_unregistered_drops: bool,
+        /// Let autogenerate write ops that can lose data (dropped tables or
+        /// columns, narrowed types, NOT NULL without a default, removed enum
+        /// labels, dropped unique keys); without it such a revision is refused.
+        #[arg(long, requires = "autogenerate")]
+        allow_destructive: bool,
+        /// Print the revision instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
         /// Use this revision id instead of a random one.
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
@@ -339,6 +347,8 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             autogenerate,
             allow_empty,
             allow_unregistered_drops,
+            allow_destructive,
+            dry_run,
             rev_id,
             head,
             splice,
@@ -347,13 +357,15 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             version_path,
         } => {
             if autogenerate {
-                warn_about_entities(project, &config);
+                warn_about_unregistered(project, &config);
             }
             let options = RevisionOptions {
                 message,
                 autogenerate,
                 allow_empty,
                 allow_unregistered_drops,
+                allow_destructive,
+                dry_run,
                 rev_id,
                 head,
                 splice,
@@ -362,17 +374,32 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 version_path,
             };
             let outcome = runtime.block_on(command::revision(project, &config, &options))?;
-            for line in autogen_codegen::report(&outcome.ops) {
-                eprintln!("{line}");
-            }
-            match outcome.path {
-                Some(path) => {
-                    if let Some(warning) = outcome.format_warning {
-                        eprintln!("warning: the file is not formatted: {warning}");
-                    }
-                    writeln!(out, "Generating {} ... done", path.display())?;
+            if let Some(comparison) = &outcome.comparison {
+                warn_about_set_aside(comparison);
+                for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive) {
+                    eprintln!("{line}");
                 }
-                None => writeln!(
+            }
+            if let Some(warning) = &outcome.format_warning {
+                eprintln!("warning: the file is not formatted: {warning}");
+            }
+            let refused = outcome
+                .comparison
+                .as_ref()
+                .is_some_and(|c| !c.destructive.is_empty())
+                && !(options.allow_destructive || config.allow_destructive);
+            match (outcome.path, outcome.preview) {
+                (Some(path), _) => writeln!(out, "Generating {} ... done", path.display())?,
+                (None, Some(preview)) => {
+                    write!(out, "{preview}")?;
+                    if refused {
+                        eprintln!(
+                            "note: without --dry-run this revision would be refused until \
+                             --allow-destructive is given"
+                        );
+                    }
+                }
+                (None, None) => writeln!(
                     out,
                     "No changes in schema detected; no revision written (--allow-empty writes one anyway)."
                 )?,
@@ -447,13 +474,14 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             write!(out, "{text}")?;
         }
         Command::Check => {
-            warn_about_entities(project, &config);
-            let ops = runtime.block_on(command::compare(project, &config))?;
-            if ops.is_empty() {
+            warn_about_unregistered(project, &config);
+            let comparison = runtime.block_on(command::compare(project, &config))?;
+            warn_about_set_aside(&comparison);
+            if comparison.upgrade.is_empty() {
                 writeln!(out, "No new upgrade operations detected.")?;
             } else {
                 writeln!(out, "New upgrade operations detected:")?;
-                for op in &ops {
+                for op in &comparison.upgrade {
                     writeln!(out, "  {op}")?;
                 }
                 return Ok(ExitCode::FAILURE);
@@ -464,9 +492,8 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
 }
 
 /// Before comparing: the entity modules that exist but were not registered
-/// (their tables would read as "drop this"), and the entities in another
-/// database schema than the one compared.
-fn warn_about_entities(project: &Project, config: &Config) {
+/// (their tables would read as "drop this").
+fn warn_about_unregistered(project: &Project, config: &Config) {
     // A URL autogen cannot use fails the command right after, with the reason.
     let Ok(dialect) = command::dialect_of_url(&config.database_url) else {
         return;
@@ -479,12 +506,15 @@ fn warn_about_entities(project: &Project, config: &Config) {
             entity.module, entity.module
         );
     }
-    let compared = config.schema.as_deref().unwrap_or("the connection's default");
-    for entity in project.entities.elsewhere(config.schema.as_deref()) {
+}
+
+/// After comparing: the entities in another database schema than the one compared.
+fn warn_about_set_aside(comparison: &crate::compare::Comparison) {
+    for entity in &comparison.set_aside {
         eprintln!(
-            "warning: table '{}' is in schema '{}', and autogen compares one schema ({compared}); \
+            "warning: table '{}' is in schema '{}', and autogen compares one schema ('{}'); \
              it is left out of this comparison",
-            entity.table, entity.schema
+            entity.table, entity.schema, comparison.schema
         );
     }
 }

@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{render_revision, RevisionHeader};
 use autogen_migrate::{Direction, Graph, Migrator, Node, RunOptions, Step};
-use autogen_schema::{invert_all, Dialect, Op};
+use autogen_schema::{Dialect, Op};
 
+use crate::compare::{compare_database, CompareOptions, Comparison};
 use crate::config::{redact, Config};
 use crate::listing;
 use crate::Project;
@@ -312,6 +313,11 @@ pub struct RevisionOptions {
     /// knows but the project did not register (also `allow_unregistered_drops`
     /// in autogen.toml).
     pub allow_unregistered_drops: bool,
+    /// Let autogenerate write ops that can lose data (also
+    /// `allow_destructive` in autogen.toml); without it, such a revision is refused.
+    pub allow_destructive: bool,
+    /// Render the revision without writing it ([`RevisionOutcome::preview`]).
+    pub dry_run: bool,
     /// Use this id instead of a random one.
     pub rev_id: Option<String>,
     /// The revision to build on (`base` starts a new root); required when there are several heads.
@@ -329,10 +335,12 @@ pub struct RevisionOptions {
 /// What `revision` did.
 #[derive(Clone, Debug)]
 pub struct RevisionOutcome {
-    /// The upgrade ops written (empty for a hand-written revision).
-    pub ops: Vec<Op>,
-    /// The file written, unless autogenerate found nothing.
+    /// What autogenerate compared and found (`None` for a hand-written revision).
+    pub comparison: Option<Comparison>,
+    /// The file written, unless autogenerate found nothing or it was a dry run.
     pub path: Option<PathBuf>,
+    /// With `dry_run`, the revision that would have been written.
+    pub preview: Option<String>,
     /// Set if rustfmt could not format the file (it is written unformatted).
     pub format_warning: Option<String>,
 }
@@ -346,23 +354,41 @@ pub async fn revision(
 ) -> Result<RevisionOutcome> {
     let graph = graph(project)?;
     let parents = revision_parents(&graph, options)?;
-    let (upgrade, downgrade) = if options.autogenerate {
-        let (upgrade, downgrade) = autogenerate(project, config, &graph).await?;
+    let comparison = if options.autogenerate {
+        let comparison = autogenerate(project, config, &graph).await?;
         if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
-            refuse_unregistered_drops(project, config, &upgrade)?;
+            refuse_unregistered_drops(project, &comparison)?;
         }
-        (upgrade, downgrade)
+        let allowed = options.allow_destructive || config.allow_destructive || options.dry_run;
+        if !allowed && !comparison.destructive.is_empty() {
+            bail!(
+                "autogenerate found changes that can lose data:\n{}\n\
+                 review them (--dry-run shows the revision), then pass --allow-destructive \
+                 (or set `allow_destructive = true` in autogen.toml) to write it; no file was written",
+                comparison
+                    .destructive
+                    .iter()
+                    .map(|change| format!("  {change}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        Some(comparison)
     } else {
-        (Vec::new(), Vec::new())
+        None
     };
-    if options.autogenerate && upgrade.is_empty() && !options.allow_empty {
+    let nothing_found = comparison.as_ref().is_some_and(|c| c.upgrade.is_empty());
+    if nothing_found && !options.allow_empty {
         return Ok(RevisionOutcome {
-            ops: upgrade,
+            comparison,
             path: None,
+            preview: None,
             format_warning: None,
         });
     }
-    write_revision(project, &graph, options, parents, &upgrade, &downgrade)
+    let mut outcome = write_revision(project, &graph, options, parents, comparison.as_ref())?;
+    outcome.comparison = comparison;
+    Ok(outcome)
 }
 
 /// `autogen merge`: a revision whose parents are `revisions` (or every head),
@@ -389,7 +415,7 @@ pub fn merge(project: &Project, revisions: &[String], options: &RevisionOptions)
             distinct.len()
         );
     }
-    let outcome = write_revision(project, &graph, options, parents, &[], &[])?;
+    let outcome = write_revision(project, &graph, options, parents, None)?;
     Ok(outcome.path.expect("a merge always writes a file"))
 }
 
@@ -422,8 +448,7 @@ fn write_revision(
     graph: &Graph,
     options: &RevisionOptions,
     parents: Vec<String>,
-    upgrade: &[Op],
-    downgrade: &[Op],
+    comparison: Option<&Comparison>,
 ) -> Result<RevisionOutcome> {
     let id = match &options.rev_id {
         Some(id) => checked_rev_id(id, graph)?,
@@ -449,7 +474,10 @@ fn write_revision(
         message: options.message.clone(),
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
-    let source = render_revision(&header, upgrade, downgrade);
+    let source = match comparison {
+        Some(c) => render_revision(&header, &c.upgrade, &c.downgrade, &c.destructive),
+        None => render_revision(&header, &[], &[], &[]),
+    };
     let versions = Path::new(project.versions.dir);
     let dir = match &options.version_path {
         None => versions.to_owned(),
@@ -474,6 +502,14 @@ fn write_revision(
             Ok(formatted) => (formatted, None),
             Err(e) => (source, Some(e.to_string())),
         };
+    if options.dry_run {
+        return Ok(RevisionOutcome {
+            comparison: None,
+            path: None,
+            preview: Some(text),
+            format_warning,
+        });
+    }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(autogen_codegen::file_name(&id, &options.message));
     let mut file = OpenOptions::new()
@@ -484,27 +520,22 @@ fn write_revision(
     file.write_all(text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(RevisionOutcome {
-        ops: upgrade.to_vec(),
+        comparison: None,
         path: Some(path),
+        preview: None,
         format_warning,
     })
 }
 
-/// The ops autogenerate would write now: what turns the database (which
-/// must be at head) into the entities. Empty means they agree.
-pub async fn compare(project: &Project, config: &Config) -> Result<Vec<Op>> {
+/// What autogenerate would write now: what turns the database (which must
+/// be at head) into the entities. No upgrade ops means they agree.
+pub async fn compare(project: &Project, config: &Config) -> Result<Comparison> {
     let graph = graph(project)?;
-    Ok(autogenerate(project, config, &graph).await?.0)
+    autogenerate(project, config, &graph).await
 }
 
-/// Upgrade and downgrade ops between the database (at every head) and the entities.
-async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Result<(Vec<Op>, Vec<Op>)> {
-    if project.entities.is_empty() {
-        bail!(
-            "no entities are registered, so autogenerate would drop every table; \
-             register them in the migration crate's main.rs with `.entity(your_crate::user::Entity)`"
-        );
-    }
+/// The database (at every head) compared with the entities.
+async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Result<Comparison> {
     let migrator = connect(graph, config).await?;
     let mut at = migrator.current().await?;
     let mut expected: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
@@ -518,26 +549,20 @@ async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Resu
             describe(&expected)
         );
     }
-    let options = autogen_introspect::Options {
+    let options = CompareOptions {
         schema: config.schema.clone(),
-        ..Default::default()
+        tables: project.compare.clone(),
     };
-    let current = autogen_introspect::introspect_with(migrator.connection(), &options).await?;
-    let dialect = migrator.dialect();
-    let target = project.entities.schema(dialect, config.schema.as_deref());
-    let upgrade = autogen_diff::diff(&current, &target, dialect, &project.compare);
-    let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
-    Ok((upgrade, downgrade))
+    compare_database(migrator.connection(), &project.entities, &options).await
 }
 
 /// A table with no registered entity reads as "drop it"; when SeaORM's
 /// registry shows an entity module for it that was simply not registered,
 /// that is far more likely a forgotten `.entity(...)` than a wish.
-fn refuse_unregistered_drops(project: &Project, config: &Config, upgrade: &[Op]) -> Result<()> {
-    let unregistered = project
-        .entities
-        .unregistered(dialect_of_url(&config.database_url)?);
-    let forgotten: Vec<String> = upgrade
+fn refuse_unregistered_drops(project: &Project, comparison: &Comparison) -> Result<()> {
+    let unregistered = project.entities.unregistered(comparison.dialect);
+    let forgotten: Vec<String> = comparison
+        .upgrade
         .iter()
         .filter_map(|op| match op {
             Op::DropTable { name } => unregistered
@@ -622,6 +647,7 @@ mod tests {
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
             schema: None,
             allow_unregistered_drops: false,
+            allow_destructive: false,
         };
         let db = sea_orm::Database::connect(&config.database_url).await.unwrap();
         sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")
@@ -633,6 +659,7 @@ mod tests {
         let all: Vec<String> = compare(&project, &config)
             .await
             .unwrap()
+            .upgrade
             .iter()
             .map(ToString::to_string)
             .collect();
@@ -642,6 +669,6 @@ mod tests {
             .entity(note::Entity)
             .exclude_table("legacy")
             .include_tables(|t| t != "note");
-        assert!(compare(&filtered, &config).await.unwrap().is_empty());
+        assert!(compare(&filtered, &config).await.unwrap().upgrade.is_empty());
     }
 }

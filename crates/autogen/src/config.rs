@@ -37,6 +37,9 @@ pub struct Config {
     /// Lets autogenerate drop the table of an entity module that exists but
     /// is not registered (`--allow-unregistered-drops` for one run).
     pub allow_unregistered_drops: bool,
+    /// Lets autogenerate write revisions with ops that can lose data
+    /// (`--allow-destructive` for one run).
+    pub allow_destructive: bool,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +57,8 @@ struct Section {
     schema: Option<String>,
     #[serde(default)]
     allow_unregistered_drops: bool,
+    #[serde(default)]
+    allow_destructive: bool,
 }
 
 impl Config {
@@ -72,6 +77,7 @@ impl Config {
             database_url: resolve_sqlite_path(&url, dir),
             schema: file.autogen.schema,
             allow_unregistered_drops: file.autogen.allow_unregistered_drops,
+            allow_destructive: file.autogen.allow_destructive,
         })
     }
 

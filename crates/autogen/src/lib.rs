@@ -8,6 +8,8 @@
 //! - [`Project`] and [`cli::run`]: a migration crate's `main` registers its
 //!   entities and hands over the command line.
 //! - [`command`]: every command as a function, to migrate from application code.
+//! - [`compare`]: the autogenerate step alone (a connection and entities in,
+//!   schemas and ops out), for tools.
 //! - the `autogen` binary ([`cli::launch`]): finds `autogen.toml` and runs the
 //!   migration crate with the same arguments.
 //!
@@ -18,6 +20,7 @@
 
 pub mod cli;
 pub mod command;
+pub mod compare;
 pub mod config;
 mod init;
 mod inspect;

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use autogen_schema::Op;
+use autogen_schema::{DestructiveChange, Op};
 use thiserror::Error;
 
 /// What the header and the `REVISION` constant of a revision say.
@@ -36,8 +36,15 @@ pub struct RevisionHeader {
     pub create_date: String,
 }
 
-/// The source text of a revision file.
-pub fn render_revision(header: &RevisionHeader, upgrade: &[Op], downgrade: &[Op]) -> String {
+/// The source text of a revision file. Each upgrade op that `warnings` names
+/// (by position) gets a `// WARNING: <code> …` line above it, so the
+/// reviewer sees what can lose data where it happens.
+pub fn render_revision(
+    header: &RevisionHeader,
+    upgrade: &[Op],
+    downgrade: &[Op],
+    warnings: &[DestructiveChange],
+) -> String {
     let mut out = String::new();
     let message = if header.message.is_empty() {
         "(no message)"
@@ -75,7 +82,12 @@ pub fn render_revision(header: &RevisionHeader, upgrade: &[Op], downgrade: &[Op]
     out.push_str("};\n\n");
     for (name, ops) in [("upgrade", upgrade), ("downgrade", downgrade)] {
         out.push_str(&format!("pub fn {name}(op: &mut Operations) {{\n"));
-        for op in ops {
+        for (at, op) in ops.iter().enumerate() {
+            if name == "upgrade" {
+                for warning in warnings.iter().filter(|w| w.op == at) {
+                    out.push_str(&format!("// WARNING: {warning}\n"));
+                }
+            }
             out.push_str(&rust::op_call(op));
             out.push('\n');
         }
@@ -87,10 +99,21 @@ pub fn render_revision(header: &RevisionHeader, upgrade: &[Op], downgrade: &[Op]
     out
 }
 
-/// Alembic's report of what autogenerate found, one line per op:
-/// `Detected added table 'post'`.
-pub fn report(ops: &[Op]) -> Vec<String> {
-    ops.iter().map(|op| format!("Detected {op}")).collect()
+/// Alembic's report of what autogenerate found, one line per op
+/// (`Detected added table 'post'`), each destructive change on an indented
+/// line under its op (`  WARNING AG102 drops column 'user.bio' and its values`).
+pub fn report(ops: &[Op], warnings: &[DestructiveChange]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (at, op) in ops.iter().enumerate() {
+        lines.push(format!("Detected {op}"));
+        lines.extend(
+            warnings
+                .iter()
+                .filter(|w| w.op == at)
+                .map(|w| format!("  WARNING {w}")),
+        );
+    }
+    lines
 }
 
 /// The file name of a revision: `<id>_<slug>.rs`, the slug made of the
@@ -275,7 +298,11 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn a_revision_reads_as_a_reviewer_expects() {
         let dir = tmp_dir();
-        let text = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();
+        let text = rustfmt(
+            &render_revision(&header(), &upgrade(), &downgrade(), &[]),
+            dir.path(),
+        )
+        .unwrap();
         assert_eq!(text, EXPECTED);
     }
 
@@ -328,7 +355,7 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn alterations_read_as_a_reviewer_expects() {
         let dir = tmp_dir();
-        let text = rustfmt(&render_revision(&header(), &alterations(), &[]), dir.path()).unwrap();
+        let text = rustfmt(&render_revision(&header(), &alterations(), &[], &[]), dir.path()).unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -376,7 +403,7 @@ pub fn downgrade(op: &mut Operations) {
                 to: Column::new("user_id", ColumnType::Integer).nullable(),
             }],
         };
-        let text = rustfmt(&render_revision(&header(), &[recreate], &[]), dir.path()).unwrap();
+        let text = rustfmt(&render_revision(&header(), &[recreate], &[], &[]), dir.path()).unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -397,10 +424,52 @@ pub fn downgrade(op: &mut Operations) {
     }
 
     #[test]
+    fn destructive_ops_carry_a_warning_above_them() {
+        let dir = tmp_dir();
+        let before = {
+            let mut schema = autogen_schema::Schema::new();
+            schema.insert(Table::new("user").column(Column::new("bio", ColumnType::Text).nullable()));
+            schema
+        };
+        let upgrade = [
+            Op::AddColumn {
+                table: "user".into(),
+                column: Column::new("about", ColumnType::Text).nullable(),
+            },
+            Op::DropColumn {
+                table: "user".into(),
+                column: "bio".into(),
+            },
+        ];
+        let warnings =
+            autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres);
+        let text = rustfmt(&render_revision(&header(), &upgrade, &[], &warnings), dir.path()).unwrap();
+        let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
+        assert_eq!(
+            upgrade,
+            r#"pub fn upgrade(op: &mut Operations) {
+    op.add_column("user", Column::new("about", ColumnType::Text).nullable());
+    // WARNING: AG102 drops column 'user.bio' and its values
+    op.drop_column("user", "bio");
+}
+
+"#
+        );
+    }
+
+    #[test]
     fn rendering_is_deterministic_and_rustfmt_clean() {
         let dir = tmp_dir();
-        let a = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();
-        let b = rustfmt(&render_revision(&header(), &upgrade(), &downgrade()), dir.path()).unwrap();
+        let a = rustfmt(
+            &render_revision(&header(), &upgrade(), &downgrade(), &[]),
+            dir.path(),
+        )
+        .unwrap();
+        let b = rustfmt(
+            &render_revision(&header(), &upgrade(), &downgrade(), &[]),
+            dir.path(),
+        )
+        .unwrap();
         assert_eq!(a, b);
         assert_eq!(
             rustfmt(&a, dir.path()).unwrap(),
@@ -455,11 +524,24 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn report_and_file_name() {
         assert_eq!(
-            report(&upgrade()),
+            report(&upgrade(), &[]),
             [
                 "Detected added table 'post'",
                 "Detected added unique index 'idx-post-title' on 'post' (title)",
                 "Detected added column 'user.bio'"
+            ]
+        );
+        let dropped = [Op::DropTable { name: "post".into() }];
+        let warnings = autogen_schema::destructive_changes(
+            &dropped,
+            &autogen_schema::Schema::new(),
+            autogen_schema::Dialect::Sqlite,
+        );
+        assert_eq!(
+            report(&dropped, &warnings),
+            [
+                "Detected removed table 'post'",
+                "  WARNING AG101 drops table 'post' and every row in it"
             ]
         );
         assert_eq!(file_name("ab12", "Add user bio!"), "ab12_add_user_bio.rs");

@@ -457,7 +457,11 @@ mod tests {
         // A partial unique index is not the column's UNIQUE.
         let partial = schema([table("user")
             .column(Column::new("email", ColumnType::Text))
-            .index(Index::new("uq_user_email", "user", ["email"]).unique().where_clause("email <> ''"))]);
+            .index(
+                Index::new("uq_user_email", "user", ["email"])
+                    .unique()
+                    .where_clause("email <> ''"),
+            )]);
         check(
             &partial,
             &entities,

@@ -73,6 +73,67 @@ async fn read<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, E
     }
 }
 
+/// The schema [`introspect`] reads when [`Options::schema`] is unset, by the
+/// name an entity's `schema_name` would give it: PostgreSQL's
+/// `current_schema()`, MySQL's `DATABASE()`, SQLite's `main`.
+pub async fn default_schema<C: ConnectionTrait>(db: &C) -> Result<String, Error> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Ok("main".to_owned()),
+        DbBackend::Postgres => current_schema(db).await,
+        _ => {
+            let row = query(db, "SELECT DATABASE() AS name", vec![]).await?;
+            let name: Option<String> = match row.first() {
+                Some(row) => get(row, "name")?,
+                None => None,
+            };
+            name.ok_or_else(|| Error::Catalog {
+                object: "DATABASE()".into(),
+                detail: "no database is selected; name one in the URL (mysql://…/<database>)".into(),
+            })
+        }
+    }
+}
+
+/// Objects of the schema that are not tables but share their names'
+/// namespace (views, materialized views, sequences, indexes), by name, with
+/// what each is: a `CREATE TABLE` of one of these names would fail.
+pub async fn other_objects<C: ConnectionTrait>(
+    db: &C,
+    options: &Options,
+) -> Result<BTreeMap<String, String>, Error> {
+    let (sql, values) = match db.get_database_backend() {
+        DbBackend::Sqlite => (
+            "SELECT name, type AS kind FROM sqlite_master \
+             WHERE type IN ('view', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            vec![],
+        ),
+        DbBackend::Postgres => {
+            let schema = match &options.schema {
+                Some(schema) => schema.clone(),
+                None => current_schema(db).await?,
+            };
+            (
+                "SELECT c.relname AS name, CASE c.relkind WHEN 'v' THEN 'view' \
+                   WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' \
+                   WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type' ELSE 'index' END AS kind \
+                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relkind IN ('v', 'm', 'S', 'f', 'c', 'i', 'I')",
+                vec![schema.into()],
+            )
+        }
+        _ => (
+            "SELECT TABLE_NAME AS name, LOWER(TABLE_TYPE) AS kind FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'BASE TABLE'",
+            vec![],
+        ),
+    };
+    let mut objects = BTreeMap::new();
+    for row in query(db, sql, values).await? {
+        objects.insert(get(&row, "name")?, get(&row, "kind")?);
+    }
+    Ok(objects)
+}
+
 /// How many queries introspecting a MySQL or MariaDB database sends, whatever its size.
 pub const MYSQL_QUERIES: usize = mysql::QUERIES;
 

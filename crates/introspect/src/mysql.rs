@@ -161,10 +161,14 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
             t.primary_key = Some(PrimaryKey { name: None, columns });
             continue;
         }
-        // MySQL creates an index for a foreign key that has none, named after the key.
-        let backs_foreign_key = foreign_keys
-            .get(&(table.clone(), name.clone()))
-            .is_some_and(|fk| fk.columns == columns);
+        // MySQL creates an index for a foreign key that has none, named after
+        // the key, or after its first column when the key was left unnamed.
+        let backs_foreign_key = !index.unique
+            && foreign_keys.iter().any(|((fk_table, fk_name), fk)| {
+                *fk_table == table
+                    && fk.columns == columns
+                    && (*fk_name == name || fk.columns.first() == Some(&name))
+            });
         if backs_foreign_key {
             continue;
         }

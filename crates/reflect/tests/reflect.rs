@@ -122,7 +122,10 @@ fn only_names_the_entity_chose_are_kept() {
     assert_eq!(note.foreign_keys[0].name.as_deref(), Some("fk_note_pair"));
     // SeaORM calls a composite primary key `pk-<table>` whatever the entity says.
     let key = schema.table("cat_pair").unwrap().primary_key.clone().unwrap();
-    assert_eq!((key.name, key.columns), (None, vec!["left_id".into(), "right_code".into()]));
+    assert_eq!(
+        (key.name, key.columns),
+        (None, vec!["left_id".into(), "right_code".into()])
+    );
 }
 
 #[test]

@@ -153,7 +153,12 @@ fn dropped_column(table: &str, column: &str) -> (DestructiveKind, String) {
 }
 
 /// What changing `from` into `to` in place can destroy.
-fn column_changes(table: &str, from: &Column, to: &Column, dialect: Dialect) -> Vec<(DestructiveKind, String)> {
+fn column_changes(
+    table: &str,
+    from: &Column,
+    to: &Column,
+    dialect: Dialect,
+) -> Vec<(DestructiveKind, String)> {
     let mut found = Vec::new();
     let column = format!("'{table}.{}'", to.name);
     if !dialect.same_type(&from.column_type, &to.column_type) {
@@ -168,9 +173,7 @@ fn column_changes(table: &str, from: &Column, to: &Column, dialect: Dialect) -> 
             }
             (old, new) if !widens(old, new) => found.push((
                 DestructiveKind::NarrowType,
-                format!(
-                    "changes column {column} from {old:?} to {new:?}, which may not hold every value"
-                ),
+                format!("changes column {column} from {old:?} to {new:?}, which may not hold every value"),
             )),
             _ => {}
         }
@@ -192,7 +195,12 @@ fn column_changes(table: &str, from: &Column, to: &Column, dialect: Dialect) -> 
 
 /// A table rebuild, compared column by column with the table it replaces:
 /// a column not carried over loses its values.
-fn recreation_changes(old: &Table, new: &Table, copy: &[String], dialect: Dialect) -> Vec<(DestructiveKind, String)> {
+fn recreation_changes(
+    old: &Table,
+    new: &Table,
+    copy: &[String],
+    dialect: Dialect,
+) -> Vec<(DestructiveKind, String)> {
     let mut found = Vec::new();
     for column in &old.columns {
         let kept = copy.contains(&column.name);
@@ -238,7 +246,13 @@ fn removed_labels(from: &[String], to: &[String]) -> Option<String> {
         .filter(|label| !to.contains(label))
         .map(|label| format!("'{label}'"))
         .collect();
-    (!removed.is_empty()).then(|| format!("label{} {}", if removed.len() > 1 { "s" } else { "" }, removed.join(", ")))
+    (!removed.is_empty()).then(|| {
+        format!(
+            "label{} {}",
+            if removed.len() > 1 { "s" } else { "" },
+            removed.join(", ")
+        )
+    })
 }
 
 /// Whether every value of type `from` fits in type `to` unchanged. Only the
@@ -271,11 +285,13 @@ fn widens(from: &ColumnType, to: &ColumnType) -> bool {
         (a, b) if signed(a).is_some() && signed(b).is_some() => signed(a) <= signed(b),
         (a, b) if unsigned(a).is_some() && unsigned(b).is_some() => unsigned(a) <= unsigned(b),
         (a, b) if unsigned(a).is_some() && signed(b).is_some() => unsigned(a) < signed(b),
-        (a, b) if chars(a).is_some() && chars(b).is_some() => match (chars(a).flatten(), chars(b).flatten()) {
-            (_, None) => true,
-            (None, Some(_)) => false,
-            (Some(x), Some(y)) => x <= y,
-        },
+        (a, b) if chars(a).is_some() && chars(b).is_some() => {
+            match (chars(a).flatten(), chars(b).flatten()) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some(x), Some(y)) => x <= y,
+            }
+        }
         (T::Float, T::Double) => true,
         (T::Decimal(Some((p, s))), T::Decimal(Some((q, t)))) => t >= s && q - t >= p - s,
         (T::Decimal(_), T::Decimal(None)) => true,

@@ -28,6 +28,7 @@ mod tests {
             database_url: format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display()),
             schema: None,
             allow_unregistered_drops: false,
+            allow_destructive: false,
         };
         let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await
@@ -35,8 +36,9 @@ mod tests {
         assert_eq!(steps.len(), VERSIONS.revisions.len());
         let left = autogen::command::compare(&project(), &config).await.unwrap();
         assert!(
-            left.is_empty(),
-            "the entities and the revisions disagree: {left:#?}"
+            left.upgrade.is_empty(),
+            "the entities and the revisions disagree: {:#?}",
+            left.upgrade
         );
     }
 }
