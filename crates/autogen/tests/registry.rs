@@ -1,0 +1,141 @@
+//! Autogenerate on a database a real project built with sea-orm-migration:
+//! the registry fixture (`fixtures/registry`), whose migrations name foreign
+//! keys and indexes their own way, put defaults in the migration and leave
+//! `seaql_migrations` behind. After its own migrations ran, the comparison
+//! with its entities must be exactly the drift the fixture's README lists.
+
+use autogen::compare::{compare_database, CompareOptions};
+use autogen::Entities;
+use autogen_schema::Op;
+use autogen_testdb::{test_each_backend, Backend};
+use registry_migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+fn entities() -> Entities {
+    let mut entities = Entities::new();
+    macro_rules! register {
+        ($entity:path) => {
+            entities = entities.entity($entity);
+        };
+    }
+    registry_entity::for_each_entity!(register);
+    entities
+}
+
+async fn migrated(url: &str) -> DatabaseConnection {
+    let db = Database::connect(url).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    db
+}
+
+fn lines(ops: &[Op]) -> Vec<String> {
+    ops.iter().map(ToString::to_string).collect()
+}
+
+async fn run(db: &DatabaseConnection, ops: &[Op]) {
+    let dialect = autogen_migrate::dialect_of(db.get_database_backend());
+    for op in ops {
+        for sql in autogen_migrate::render(op, dialect).unwrap() {
+            db.execute_unprepared(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}\n{e}"));
+        }
+    }
+}
+
+async fn compare(db: &DatabaseConnection, entities: &Entities) -> autogen::compare::Comparison {
+    compare_database(db, entities, &CompareOptions::default())
+        .await
+        .unwrap()
+}
+
+test_each_backend!(
+    only_the_real_drift_is_reported,
+    |db: TestDb, backend: Backend| {
+        let conn = migrated(&db.url).await;
+        // A view has no entity and is no table: it is never proposed for dropping.
+        conn.execute_unprepared("CREATE VIEW crate_names AS SELECT name FROM crates")
+            .await
+            .unwrap();
+        let comparison = compare(&conn, &entities()).await;
+        // No foreign key or index renamed, no `seaql_migrations` dropped, no
+        // type, default or uniqueness spelled differently: the two real drifts.
+        assert_eq!(
+            lines(&comparison.upgrade),
+            [
+                "removed index 'idx_versions_created_at' on 'versions'",
+                "added column 'users.bio'",
+            ],
+            "{backend:?}"
+        );
+        assert!(comparison.destructive.is_empty(), "{:?}", comparison.destructive);
+        assert!(comparison.current.table("seaql_migrations").is_some());
+
+        // Applied, the drift is gone; undone, it is back.
+        run(&conn, &comparison.upgrade).await;
+        assert_eq!(lines(&compare(&conn, &entities()).await.upgrade), Vec::<String>::new());
+        run(&conn, &comparison.downgrade).await;
+        assert_eq!(
+            lines(&compare(&conn, &entities()).await.upgrade),
+            lines(&comparison.upgrade)
+        );
+    }
+);
+
+test_each_backend!(
+    a_view_in_the_way_of_a_new_table_is_named_before_anything_runs,
+    |db: TestDb, backend: Backend| {
+        let conn = migrated(&db.url).await;
+        conn.execute_unprepared("DROP TABLE api_tokens").await.unwrap();
+        conn.execute_unprepared("CREATE VIEW api_tokens AS SELECT id FROM users")
+            .await
+            .unwrap();
+        let error = compare_database(&conn, &entities(), &CompareOptions::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("'api_tokens' is a view") && error.contains("no file was written"),
+            "{error}"
+        );
+    }
+);
+
+/// An entity that names the schema compared (`public`, PostgreSQL's current
+/// schema when nothing is configured) is compared there like any other.
+mod public_note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(schema_name = "public", table_name = "public_note")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub body: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+#[tokio::test]
+async fn an_entity_naming_the_compared_schema_is_compared() {
+    let Some(db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let conn = migrated(&db.url).await;
+    let entities = entities().entity(public_note::Entity);
+    let comparison = compare(&conn, &entities).await;
+    assert_eq!(comparison.schema, "public");
+    assert!(comparison.set_aside.is_empty());
+    assert!(
+        lines(&comparison.upgrade).contains(&"added table 'public_note'".to_owned()),
+        "{:?}",
+        lines(&comparison.upgrade)
+    );
+    run(&conn, &comparison.upgrade).await;
+    // Created, it is neither created again nor proposed for dropping.
+    assert_eq!(lines(&compare(&conn, &entities).await.upgrade), Vec::<String>::new());
+}
