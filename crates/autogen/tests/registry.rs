@@ -49,38 +49,38 @@ async fn compare(db: &DatabaseConnection, entities: &Entities) -> autogen::compa
         .unwrap()
 }
 
-test_each_backend!(
-    only_the_real_drift_is_reported,
-    |db: TestDb, backend: Backend| {
-        let conn = migrated(&db.url).await;
-        // A view has no entity and is no table: it is never proposed for dropping.
-        conn.execute_unprepared("CREATE VIEW crate_names AS SELECT name FROM crates")
-            .await
-            .unwrap();
-        let comparison = compare(&conn, &entities()).await;
-        // No foreign key or index renamed, no `seaql_migrations` dropped, no
-        // type, default or uniqueness spelled differently: the two real drifts.
-        assert_eq!(
-            lines(&comparison.upgrade),
-            [
-                "removed index 'idx_versions_created_at' on 'versions'",
-                "added column 'users.bio'",
-            ],
-            "{backend:?}"
-        );
-        assert!(comparison.destructive.is_empty(), "{:?}", comparison.destructive);
-        assert!(comparison.current.table("seaql_migrations").is_some());
+test_each_backend!(only_the_real_drift_is_reported, |db: TestDb, backend: Backend| {
+    let conn = migrated(&db.url).await;
+    // A view has no entity and is no table: it is never proposed for dropping.
+    conn.execute_unprepared("CREATE VIEW crate_names AS SELECT name FROM crates")
+        .await
+        .unwrap();
+    let comparison = compare(&conn, &entities()).await;
+    // No foreign key or index renamed, no `seaql_migrations` dropped, no
+    // type, default or uniqueness spelled differently: the two real drifts.
+    assert_eq!(
+        lines(&comparison.upgrade),
+        [
+            "removed index 'idx_versions_created_at' on 'versions'",
+            "added column 'users.bio'",
+        ],
+        "{backend:?}"
+    );
+    assert!(comparison.destructive.is_empty(), "{:?}", comparison.destructive);
+    assert!(comparison.current.table("seaql_migrations").is_some());
 
-        // Applied, the drift is gone; undone, it is back.
-        run(&conn, &comparison.upgrade).await;
-        assert_eq!(lines(&compare(&conn, &entities()).await.upgrade), Vec::<String>::new());
-        run(&conn, &comparison.downgrade).await;
-        assert_eq!(
-            lines(&compare(&conn, &entities()).await.upgrade),
-            lines(&comparison.upgrade)
-        );
-    }
-);
+    // Applied, the drift is gone; undone, it is back.
+    run(&conn, &comparison.upgrade).await;
+    assert_eq!(
+        lines(&compare(&conn, &entities()).await.upgrade),
+        Vec::<String>::new()
+    );
+    run(&conn, &comparison.downgrade).await;
+    assert_eq!(
+        lines(&compare(&conn, &entities()).await.upgrade),
+        lines(&comparison.upgrade)
+    );
+});
 
 test_each_backend!(
     a_view_in_the_way_of_a_new_table_is_named_before_anything_runs,
@@ -137,5 +137,8 @@ async fn an_entity_naming_the_compared_schema_is_compared() {
     );
     run(&conn, &comparison.upgrade).await;
     // Created, it is neither created again nor proposed for dropping.
-    assert_eq!(lines(&compare(&conn, &entities).await.upgrade), Vec::<String>::new());
+    assert_eq!(
+        lines(&compare(&conn, &entities).await.upgrade),
+        Vec::<String>::new()
+    );
 }

@@ -37,7 +37,7 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
                 table: table(),
                 column: without_hint(column),
             }),
-            Some(old) if !same_column(dialect, old, column) => {
+            Some(old) if !same_column(dialect, old, column, is_rowid(dialect, want, &column.name)) => {
                 let mut to = without_hint(column);
                 if !dialect.stores_comments() {
                     to.comment = old.comment.clone();
@@ -143,20 +143,37 @@ fn sqlite_can_do_in_place(changes: &TableChanges) -> bool {
         && changes.drop_constraints.is_empty()
 }
 
-/// Whether a database holding `a` already has `b`, as far as `dialect` can tell.
-pub(crate) fn same_column(dialect: Dialect, a: &Column, b: &Column) -> bool {
+/// Whether a database holding `a` already has `b`, as far as `dialect` can
+/// tell. A `rowid` column is never NULL and always numbered, however declared.
+fn same_column(dialect: Dialect, a: &Column, b: &Column, rowid: bool) -> bool {
     dialect.same_type(&a.column_type, &b.column_type)
-        && a.nullable == b.nullable
+        && (rowid || a.nullable == b.nullable)
         && dialect.same_default(a.server_default(), b.server_default())
-        && a.auto_increment == b.auto_increment
+        && (rowid || a.auto_increment == b.auto_increment)
         && a.unique == b.unique
         && (!dialect.stores_comments() || comment(&a.comment) == comment(&b.comment))
 }
 
+/// Whether `column` is `table`'s SQLite rowid: its lone integer primary key.
+/// SQLite numbers it and keeps it NOT NULL whether or not the DDL says
+/// `NOT NULL` or `AUTOINCREMENT`.
+fn is_rowid(dialect: Dialect, table: &Table, column: &str) -> bool {
+    dialect == Dialect::Sqlite
+        && table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.len() == 1 && pk.columns[0] == column)
+        && table
+            .get_column(column)
+            .is_some_and(|c| dialect.same_type(&c.column_type, &autogen_schema::ColumnType::Integer))
+}
+
 /// A comment as databases keep it: an empty one is none (PostgreSQL's
-/// `COMMENT ON … IS ''` removes it; MySQL reports none as '').
-fn comment(text: &Option<String>) -> Option<&str> {
-    text.as_deref().filter(|c| !c.is_empty())
+/// `COMMENT ON … IS ''` removes it; MySQL reports none as ''), and the
+/// `renamed_from "old"` hint SeaORM writes into a MySQL column comment is
+/// SeaORM's note to itself, not the user's comment.
+fn comment(text: &Option<String>) -> Option<String> {
+    autogen_schema::split_rename_hint(text.as_deref()).0
 }
 
 /// Whether two constraints are the same one in `dialect`: a name either side

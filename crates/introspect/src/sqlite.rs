@@ -12,7 +12,7 @@
 use std::collections::btree_map::{BTreeMap, Entry};
 
 use autogen_schema::{
-    Column, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
+    Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema, Table,
     UniqueConstraint,
 };
 use sea_orm::ConnectionTrait;
@@ -81,8 +81,21 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         let (t, sql) = table_entry(&mut tables, &table, "sqlite_master")?;
         // AUTOINCREMENT is only legal on a lone INTEGER PRIMARY KEY, and
         // sqlite_master keeps the CREATE TABLE text as written.
-        if key.len() == 1 && sql.to_ascii_uppercase().contains("AUTOINCREMENT") {
+        let upper = sql.to_ascii_uppercase();
+        if key.len() == 1 && upper.contains("AUTOINCREMENT") {
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == key[0].1) {
+                c.auto_increment = true;
+            }
+        }
+        // A lone `INTEGER PRIMARY KEY` is the rowid: never NULL, and numbered
+        // by SQLite when not given, whatever the pragma's notnull says.
+        if key.len() == 1 && !upper.contains("WITHOUT ROWID") {
+            if let Some(c) = t
+                .columns
+                .iter_mut()
+                .find(|c| c.name == key[0].1 && c.column_type == ColumnType::Integer)
+            {
+                c.nullable = false;
                 c.auto_increment = true;
             }
         }

@@ -271,7 +271,7 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
                 .map(ColumnType::from_sea_query)
                 .expect("SeaORM always declares a column type"),
         };
-        let (mut comment, renamed_from) = split_rename_hint(spec.comment.as_deref());
+        let (mut comment, renamed_from) = autogen_schema::split_rename_hint(spec.comment.as_deref());
         // On MySQL, SeaORM writes the hint into the real column comment; the
         // model says what SeaORM creates, so there it stays.
         if dialect == Dialect::MySql {
@@ -350,26 +350,6 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
         });
     }
     (table, enums)
-}
-
-/// SeaORM writes `renamed_from` into the column comment (`renamed_from "old"`,
-/// or `text; renamed_from "old"`): the comment a database gets is the rest,
-/// and the old name is the diff's rename hint.
-fn split_rename_hint(comment: Option<&str>) -> (Option<String>, Option<String>) {
-    let Some(comment) = comment else {
-        return (None, None);
-    };
-    let (text, old) = match comment.rfind("renamed_from \"") {
-        Some(at) => {
-            let old = comment[at + "renamed_from \"".len()..].trim_end_matches('"');
-            (
-                comment[..at].trim_end().trim_end_matches(';'),
-                Some(old.to_owned()),
-            )
-        }
-        None => (comment, None),
-    };
-    ((!text.is_empty()).then(|| text.to_owned()), old)
 }
 
 /// `CHECK (cond)` or `CONSTRAINT name CHECK (cond)`, as a [`Check`]; anything

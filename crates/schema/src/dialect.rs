@@ -90,6 +90,7 @@ impl Dialect {
     /// Whether two types are stored identically by this dialect.
     pub fn same_type(self, a: &ColumnType, b: &ColumnType) -> bool {
         match (self.stored_type(a), self.stored_type(b)) {
+            (Ok(a), Ok(b)) if self == Dialect::Sqlite => sqlite_storage(&a) == sqlite_storage(&b),
             (Ok(a), Ok(b)) => a == b,
             _ => a == b,
         }
@@ -109,13 +110,20 @@ impl Dialect {
     }
 
     /// Whether two defaults are the same once written in this dialect.
-    /// Enclosing parentheses and keyword case do not count.
+    /// Enclosing parentheses and keyword case do not count; neither do quotes
+    /// around a number (`'0'` is `0`: each backend converts it to the
+    /// column's type), `TRUE` and `1` where booleans are integers (SQLite,
+    /// MySQL), or `now()` and `CURRENT_TIMESTAMP` on PostgreSQL.
     pub fn same_default(self, a: Option<&DefaultValue>, b: Option<&DefaultValue>) -> bool {
         let normal = |d: Option<&DefaultValue>| {
             d.map(|d| match (self, d) {
-                (_, DefaultValue::String(_)) => self.default_sql(d),
-                // MySQL has no boolean: TRUE is stored, and reported, as 1.
-                (Dialect::MySql, DefaultValue::Bool(b)) => i32::from(*b).to_string(),
+                (_, DefaultValue::String(s)) => number(s).unwrap_or_else(|| self.default_sql(d)),
+                (_, DefaultValue::Int(i)) => i.to_string(),
+                (_, DefaultValue::Float(f)) => number(&f.to_string()).unwrap_or_else(|| f.to_string()),
+                (Dialect::MySql | Dialect::Sqlite, DefaultValue::Bool(b)) => i32::from(*b).to_string(),
+                (Dialect::Postgres, DefaultValue::Expr(e)) if e.trim().eq_ignore_ascii_case("now()") => {
+                    "CURRENT_TIMESTAMP".to_owned()
+                }
                 _ => strip_parens(&self.default_sql(d)).to_ascii_uppercase(),
             })
         };
@@ -257,12 +265,84 @@ impl Dialect {
                 return DefaultValue::Float(f);
             }
         }
-        if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
-            if !inner.replace("''", "").contains('\'') {
-                return DefaultValue::String(inner.replace("''", "'"));
-            }
+        if let Some(value) = self.string_literal(text) {
+            return DefaultValue::String(value);
         }
         DefaultValue::Expr(text.to_owned())
+    }
+
+    /// The value of a string literal as this dialect reads it: `'it''s'`
+    /// everywhere; backslash escapes in PostgreSQL's `E'it\'s'` and in any
+    /// MySQL string (how sea-query escapes quotes and backslashes there).
+    /// `None` if `text` is not one literal.
+    fn string_literal(self, text: &str) -> Option<String> {
+        let (backslashes, body) = match (self, text.strip_prefix(['E', 'e'])) {
+            (Dialect::Postgres, Some(rest)) if rest.starts_with('\'') => (true, rest),
+            (Dialect::MySql, _) => (true, text),
+            _ => (false, text),
+        };
+        let inner = body.strip_prefix('\'')?.strip_suffix('\'')?;
+        let mut value = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if backslashes => value.push(match chars.next()? {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    '0' => '\0',
+                    other => other,
+                }),
+                // Inside the literal a quote is only ever doubled.
+                '\'' if chars.next()? == '\'' => value.push('\''),
+                '\'' => return None,
+                c => value.push(c),
+            }
+        }
+        Some(value)
+    }
+}
+
+/// How SQLite stores a column of the declared type: it keeps the type's text
+/// but not its meaning, converting values by the type's affinity alone, and
+/// enforces no length. `varchar(40)` and `text`, `integer` and `bigint`,
+/// `datetime_text` and `DATETIME`, `real(10, 2)` and `NUMERIC(10, 2)` hold
+/// the same values the same way, so they are one type here. Dates, times,
+/// JSON and UUIDs are text whatever they are called; booleans are integers.
+fn sqlite_storage(declared: &str) -> &'static str {
+    let lower = declared.to_ascii_lowercase();
+    let base = lower.split('(').next().unwrap_or_default().trim();
+    let textual = ["date", "time", "datetime", "timestamp", "json", "jsonb", "uuid"];
+    if lower.contains("int") || base == "boolean" || base == "bool" {
+        "integer"
+    } else if ["char", "clob", "text"].iter().any(|t| lower.contains(t))
+        || textual.contains(&base)
+        || base.starts_with("timestamp ")
+    {
+        "text"
+    } else if base.is_empty() || lower.contains("blob") || lower.contains("binary") {
+        "blob"
+    } else {
+        // REAL and NUMERIC affinity: SQLite stores both as numbers, integral
+        // or floating, which SeaORM reads back the same.
+        "number"
+    }
+}
+
+/// A number written as text (`"-3"`, `"0.50"`), in one spelling (`-3`, `0.5`).
+fn number(text: &str) -> Option<String> {
+    let text = text.trim();
+    let numeric = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+        && text.chars().any(|c| c.is_ascii_digit());
+    if !numeric {
+        return None;
+    }
+    match text.parse::<i64>() {
+        Ok(i) => Some(i.to_string()),
+        Err(_) => text.parse::<f64>().ok().map(|f| f.to_string()),
     }
 }
 

@@ -26,8 +26,8 @@ mod sql_words;
 pub use destructive::{destructive_changes, DestructiveChange, DestructiveKind};
 pub use dialect::{strip_parens, Dialect, UnsupportedType};
 pub use model::{
-    Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart,
-    IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
+    split_rename_hint, Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction,
+    Index, IndexPart, IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
 pub use op::{invert_all, replay, ApplyError, InvertError, Op};
 pub use sql_words::condition_columns;

@@ -861,3 +861,23 @@ impl fmt::Display for ForeignKeyAction {
         f.write_str(self.as_sql())
     }
 }
+
+/// SeaORM writes `renamed_from` into the column comment (`renamed_from "old"`,
+/// or `text; renamed_from "old"`): the comment a database gets is the rest,
+/// and the old name is the diff's rename hint.
+pub fn split_rename_hint(comment: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(comment) = comment else {
+        return (None, None);
+    };
+    let (text, old) = match comment.rfind("renamed_from \"") {
+        Some(at) => {
+            let old = comment[at + "renamed_from \"".len()..].trim_end_matches('"');
+            (
+                comment[..at].trim_end().trim_end_matches(';'),
+                Some(old.to_owned()),
+            )
+        }
+        None => (comment, None),
+    };
+    ((!text.is_empty()).then(|| text.to_owned()), old)
+}
