@@ -50,12 +50,12 @@ const FOREIGN_KEYS: &str = "SELECT k.TABLE_NAME AS tbl, k.CONSTRAINT_NAME AS nam
 /// MariaDB names column-level CHECKs after their column, so the same name can
 /// appear in several tables: its CHECK_CONSTRAINTS has TABLE_NAME to join on.
 const CHECKS_MARIADB: &str =
-    "SELECT cc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS expr \
+    "SELECT cc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS expr, cc.LEVEL AS level \
      FROM information_schema.CHECK_CONSTRAINTS cc WHERE cc.CONSTRAINT_SCHEMA = DATABASE() \
      ORDER BY cc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
 /// MySQL keeps CHECK names unique per database; TABLE_CONSTRAINTS says whose they are.
-const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS expr \
+const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS expr, 'Table' AS level \
      FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.CHECK_CONSTRAINTS cc \
        ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
      WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
@@ -191,6 +191,7 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         let table: String = get(&row, "tbl")?;
         let name: String = get(&row, "name")?;
         let expression: String = get(&row, "expr")?;
+        let level: String = get(&row, "level")?;
         let t = table_entry(&mut tables, &table, "information_schema.TABLES")?;
         // MariaDB's JSON is longtext with this CHECK; it is the type, not a constraint.
         if let Some(column) = json_valid_column(&expression) {
@@ -205,9 +206,12 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         // Even a name the server made up (MariaDB: the column's; MySQL:
         // `<table>_chk_<n>`) is kept, since dropping the check needs it; the
         // diff ignores a name the entities leave to the backend.
+        // A MariaDB column-level CHECK is named after its column, which holds it.
+        let column = (level == "Column").then(|| name.clone());
         t.checks.push(Check {
             name: Some(name),
             expression,
+            column,
         });
     }
 

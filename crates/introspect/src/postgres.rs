@@ -207,10 +207,8 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) ->
                 // kept: its rule needs the columns the condition mentions, so
                 // dropping the check later needs the name as it is. The diff
                 // ignores a name the entities leave to the backend.
-                t.checks.push(Check {
-                    name: Some(name),
-                    expression: check_expression(&definition),
-                });
+                t.checks
+                    .push(Check::new(check_expression(&definition)).name(name));
             }
         }
     }

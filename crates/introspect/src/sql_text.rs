@@ -110,6 +110,7 @@ pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
         checks.push(Check {
             name,
             expression: expression.to_owned(),
+            column: None,
         });
     }
     checks
@@ -150,18 +151,9 @@ mod tests {
         assert_eq!(
             table_checks(sql),
             [
-                Check {
-                    name: None,
-                    expression: "a > 0".into()
-                },
-                Check {
-                    name: Some("b_short".into()),
-                    expression: "length(b) < 10".into()
-                },
-                Check {
-                    name: None,
-                    expression: "(a) <> 3".into()
-                },
+                Check::new("a > 0"),
+                Check::new("length(b) < 10").name("b_short"),
+                Check::new("(a) <> 3"),
             ]
         );
     }

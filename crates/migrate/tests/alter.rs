@@ -354,3 +354,104 @@ test_each_backend!(
         }
     }
 );
+
+/// A column switched from one PostgreSQL enum type to another: there is no
+/// cast between them, so the values convert through text, and back.
+#[tokio::test]
+async fn a_column_moves_from_one_enum_type_to_another() {
+    let Some(db) = autogen_testdb::Backend::Postgres.fresh().await else {
+        return;
+    };
+    let dialect = Dialect::Postgres;
+    let conn = connect(&db.url).await;
+    let with = |type_name: &str| {
+        let mut schema = Schema::new();
+        for name in ["mood", "feeling"] {
+            schema.enums.insert(name.into(), vec!["ok".into(), "sad".into()]);
+        }
+        schema.insert(
+            Table::new("person")
+                .column(Column::new("id", ColumnType::Integer))
+                .column(Column::new(
+                    "mood",
+                    ColumnType::enumeration(type_name, ["ok", "sad"]),
+                ))
+                .primary_key(["id"]),
+        );
+        schema
+    };
+    let before = with("mood");
+    run(
+        &conn,
+        &autogen_diff::diff(&Schema::new(), &before, dialect, &Options::default()),
+        dialect,
+    )
+    .await;
+    conn.execute_unprepared("INSERT INTO person (id, mood) VALUES (1, 'sad')")
+        .await
+        .unwrap();
+    let after = with("feeling");
+    let upgrade = autogen_diff::diff(&before, &after, dialect, &Options::default());
+    let sql: Vec<String> = upgrade
+        .iter()
+        .flat_map(|op| render(op, dialect).unwrap())
+        .collect();
+    assert!(
+        sql.iter()
+            .any(|s| s.ends_with(r#"TYPE feeling USING "mood"::text::feeling"#)),
+        "{sql:#?}"
+    );
+    run(&conn, &upgrade, dialect).await;
+    assert_holds(&conn, &after, dialect, "after the switch").await;
+    run(&conn, &invert_all(&upgrade, &before).unwrap(), dialect).await;
+    assert_holds(&conn, &before, dialect, "after switching back").await;
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT mood::text AS mood FROM person",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "mood").unwrap(), "sad");
+}
+
+/// MariaDB keeps a CHECK written on a column inside that column, where
+/// `DROP CONSTRAINT` cannot reach it: dropping it restates the column.
+#[tokio::test]
+async fn a_mariadb_column_check_is_dropped() {
+    let Some(db) = autogen_testdb::Backend::MySql.fresh().await else {
+        return;
+    };
+    let dialect = Dialect::MySql;
+    let conn = connect(&db.url).await;
+    conn.execute_unprepared(
+        "CREATE TABLE gauge (id int NOT NULL PRIMARY KEY, \
+         level int NOT NULL DEFAULT 3 COMMENT 'how full' CHECK (level > 0), \
+         label varchar(20) CHECK (label <> ''))",
+    )
+    .await
+    .unwrap();
+    let before = autogen_introspect::introspect(&conn).await.unwrap();
+    let gauge = before.table("gauge").unwrap();
+    assert_eq!(
+        gauge
+            .checks
+            .iter()
+            .map(|c| c.column.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("label"), Some("level")],
+        "{:?}",
+        gauge.checks
+    );
+    let mut after = before.clone();
+    after.tables.get_mut("gauge").unwrap().checks.clear();
+    let upgrade = autogen_diff::diff(&before, &after, dialect, &Options::default());
+    assert_eq!(upgrade.len(), 2, "{upgrade:#?}");
+    run(&conn, &upgrade, dialect).await;
+    // The checks are gone; the rest of each column (default, comment) is as it was.
+    let now = autogen_introspect::introspect(&conn).await.unwrap();
+    assert_eq!(now, after);
+    run(&conn, &invert_all(&upgrade, &before).unwrap(), dialect).await;
+    assert_holds(&conn, &before, dialect, "with the checks back").await;
+}

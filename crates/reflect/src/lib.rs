@@ -373,6 +373,7 @@ fn check_constraint(extra: &str) -> Option<Check> {
     encloses.then(|| Check {
         name,
         expression: inner.trim().to_owned(),
+        column: None,
     })
 }
 

@@ -87,6 +87,11 @@ pub struct Check {
     pub name: Option<String>,
     /// The condition, as the backend prints it.
     pub expression: String,
+    /// The column whose definition holds the check, where the backend keeps
+    /// it there (MariaDB's column-level CHECK, which only restating the
+    /// column removes); `None` for a table's own CHECK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 impl Table {
@@ -170,19 +175,13 @@ impl Table {
 
     /// Adds a CHECK constraint.
     pub fn check(mut self, name: impl Into<String>, expression: impl Into<String>) -> Self {
-        self.checks.push(Check {
-            name: Some(name.into()),
-            expression: expression.into(),
-        });
+        self.checks.push(Check::new(expression).name(name));
         self
     }
 
     /// Adds an unnamed CHECK constraint (SQLite keeps no names).
     pub fn check_unnamed(mut self, expression: impl Into<String>) -> Self {
-        self.checks.push(Check {
-            name: None,
-            expression: expression.into(),
-        });
+        self.checks.push(Check::new(expression));
         self
     }
 
@@ -386,6 +385,7 @@ impl Check {
         Self {
             name: None,
             expression: expression.into(),
+            column: None,
         }
     }
 

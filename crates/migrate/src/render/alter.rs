@@ -5,7 +5,7 @@
 //! SQLite can do none of it in place (only a table recreation can), so each
 //! is refused there with the way out rather than half-done.
 
-use autogen_schema::{Column, Constraint, Dialect};
+use autogen_schema::{Column, ColumnType, Constraint, Dialect};
 use sea_query::{Alias, ColumnDef, Table as SeaTable};
 
 use super::{build, column_def, default_expr, RenderError};
@@ -79,7 +79,13 @@ fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<
     }
     if type_changes {
         let type_sql = dialect.column_type_sql(&to.column_type)?;
-        sql.push(alter(&format!("TYPE {type_sql} USING {column}::{type_sql}")));
+        // PostgreSQL has no cast from one enum type to another (nor to one
+        // from most types); every value goes through its text.
+        let involves_enum = [&from.column_type, &to.column_type]
+            .iter()
+            .any(|t| matches!(t, ColumnType::Enum { .. }));
+        let via = if involves_enum { "::text" } else { "" };
+        sql.push(alter(&format!("TYPE {type_sql} USING {column}{via}::{type_sql}")));
     }
     if from.nullable != to.nullable {
         sql.push(alter(if to.nullable {
@@ -192,6 +198,9 @@ pub(super) fn drop_constraint(
             sql
         }
         (Dialect::MySql, Constraint::Unique(_), Some(name)) => drop(format!("INDEX {}", q(&name))),
+        (Dialect::MySql, Constraint::Check(check), _) if check.column.is_some() => {
+            drop_mariadb_column_check(table, check.column.as_deref().unwrap_or_default())
+        }
         (_, _, Some(name)) => drop(format!("CONSTRAINT {}", q(&name))),
         (_, _, None) => unreachable!("every constraint but a MySQL primary key has an implicit name"),
     })
@@ -262,6 +271,37 @@ fn drop_mysql_foreign_key_index(table: &str, name: &str) -> Vec<String> {
         "PREPARE autogen_drop_index FROM @autogen_drop_index".to_owned(),
         "EXECUTE autogen_drop_index".to_owned(),
         "DEALLOCATE PREPARE autogen_drop_index".to_owned(),
+    ]
+}
+
+/// MariaDB keeps a column-level CHECK inside the column's definition, where
+/// `DROP CONSTRAINT` cannot reach it: only restating the column without it
+/// (`MODIFY`) removes it. The definition is read back from
+/// `information_schema.COLUMNS` when the statement runs, so nothing else
+/// about the column changes.
+fn drop_mariadb_column_check(table: &str, column: &str) -> Vec<String> {
+    let dialect = Dialect::MySql;
+    let modify = format!(
+        "ALTER TABLE {} MODIFY {} ",
+        ident(dialect, table),
+        ident(dialect, column)
+    );
+    vec![
+        format!(
+            "SET @autogen_modify = (SELECT CONCAT({}, COLUMN_TYPE, \
+             IF(COLLATION_NAME IS NULL, '', CONCAT(' COLLATE ', COLLATION_NAME)), \
+             IF(IS_NULLABLE = 'NO', ' NOT NULL', ' NULL'), \
+             IF(COLUMN_DEFAULT IS NULL, '', CONCAT(' DEFAULT ', COLUMN_DEFAULT)), \
+             IF(EXTRA = '', '', CONCAT(' ', EXTRA)), ' COMMENT ', QUOTE(COLUMN_COMMENT)) \
+             FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND COLUMN_NAME = {})",
+            literal(dialect, &modify),
+            literal(dialect, table),
+            literal(dialect, column)
+        ),
+        "PREPARE autogen_modify FROM @autogen_modify".to_owned(),
+        "EXECUTE autogen_modify".to_owned(),
+        "DEALLOCATE PREPARE autogen_modify".to_owned(),
     ]
 }
 
