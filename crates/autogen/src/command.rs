@@ -28,11 +28,21 @@ pub fn graph(project: &Project) -> Result<Graph> {
     Ok(Graph::new(project.versions.revisions)?)
 }
 
-/// Connects to the configured database for a migration run.
+/// Connects to the configured database for a migration run. The migrator
+/// reads the schema with `autogen-introspect` when a revision written for
+/// another backend needs a table rebuilt on SQLite.
 pub async fn connect<'g>(graph: &'g Graph, config: &Config) -> Result<Migrator<'g>> {
-    Migrator::connect(graph, &config.database_url)
+    let migrator = Migrator::connect(graph, &config.database_url)
         .await
-        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))
+        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))?;
+    let reader: autogen_migrate::SchemaReader = std::sync::Arc::new(|db| {
+        Box::pin(async move {
+            autogen_introspect::introspect(db)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    });
+    Ok(migrator.with_schema_reader(reader))
 }
 
 /// The dialect the configured URL names, without connecting (for `--sql`).

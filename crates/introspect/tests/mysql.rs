@@ -3,7 +3,8 @@
 
 use autogen_introspect::introspect;
 use autogen_schema::{
-    Column, ColumnType, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, Schema, StringLen, Table,
+    Check, Column, ColumnType, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, Schema, StringLen,
+    Table,
 };
 use autogen_testdb::Backend;
 use sea_orm::{ConnectionTrait, Database};
@@ -55,11 +56,14 @@ fn expected() -> Schema {
                     .on_delete(ForeignKeyAction::Cascade)
                     .on_update(ForeignKeyAction::Restrict),
             )
-            // A column-level CHECK: MariaDB names it after the column, and
-            // that name is kept, since dropping it needs it.
-            .check("views", "`views` >= 0")
             .index(Index::new("idx-post-title_slug", "post", ["title", "slug"]).unique()),
     );
+    // A column-level CHECK: MariaDB names it after the column and keeps it in
+    // the column's definition, and both are kept, since dropping it needs them.
+    s.tables.get_mut("post").unwrap().checks.push(Check {
+        column: Some("views".into()),
+        ..Check::new("`views` >= 0").name("views")
+    });
     s.insert(
         Table::new("post_tag")
             .column(Column::new("post_id", ColumnType::Integer))

@@ -10,12 +10,16 @@
 //! transaction, a run that waited applies only what is still missing.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
-use autogen_schema::{Dialect, Op};
+use autogen_schema::{Dialect, Op, Schema};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node};
+use crate::portable;
 use crate::render::{render, RenderError};
 use crate::revision::Operations;
 use crate::version_table;
@@ -79,10 +83,31 @@ pub enum MigrateError {
     /// Another process holds the migration lock for too long.
     #[error("another autogen process is migrating this database and did not finish within {0} seconds")]
     Locked(u32),
+    /// Reading the schema a revision's SQLite rebuild starts from failed.
+    #[error("revision {revision} needs the current schema to rebuild tables on SQLite: {reason}")]
+    ReadSchema {
+        /// The revision.
+        revision: String,
+        /// Why.
+        reason: String,
+    },
     /// Any other database error.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
+
+/// Reads the connected database's schema. A revision written for another
+/// backend needs it on SQLite, where each change it cannot make in place
+/// becomes a rebuild of the table as it is; the migrate crate does not read
+/// catalogs itself, so whoever builds the [`Migrator`] lends it a reader
+/// (`autogen` lends `autogen-introspect`).
+pub type SchemaReader = Arc<
+    dyn for<'c> Fn(
+            &'c DatabaseConnection,
+        ) -> Pin<Box<dyn Future<Output = Result<Schema, String>> + Send + 'c>>
+        + Send
+        + Sync,
+>;
 
 /// Which way a step went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +181,7 @@ const ADVISORY_LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
 pub struct Migrator<'a> {
     graph: &'a Graph,
     db: DatabaseConnection,
+    schema_reader: Option<SchemaReader>,
 }
 
 impl<'a> Migrator<'a> {
@@ -166,7 +192,16 @@ impl<'a> Migrator<'a> {
         Ok(Self {
             graph,
             db: Database::connect(options).await?,
+            schema_reader: None,
         })
+    }
+
+    /// Lends the migrator a way to read the schema, so that on SQLite a
+    /// revision's changes SQLite cannot make in place run as table rebuilds.
+    /// Without one, such a revision is refused with the way out.
+    pub fn with_schema_reader(mut self, reader: SchemaReader) -> Self {
+        self.schema_reader = Some(reader);
+        self
     }
 
     /// The connection, for callers that inspect the database after a run.
@@ -247,7 +282,11 @@ impl<'a> Migrator<'a> {
     ) -> bool {
         while let Some(node) = self.next(direction, &applied, goal) {
             let ops = Operations::record(node.module.function(direction), tag);
-            if ops.iter().any(|op| matches!(op, Op::RecreateTable { .. })) {
+            let rebuilds = |op: &Op| {
+                matches!(op, Op::RecreateTable { .. })
+                    || (self.schema_reader.is_some() && portable::needs_recreation(op))
+            };
+            if ops.iter().any(rebuilds) {
                 return true;
             }
             match direction {
@@ -256,6 +295,24 @@ impl<'a> Migrator<'a> {
             };
         }
         false
+    }
+
+    /// `ops` as this database can run them: on SQLite, with a schema reader,
+    /// what it cannot do in place becomes table rebuilds of the tables as
+    /// they are now (read inside the revision's transaction).
+    async fn runnable(&self, ops: Vec<Op>, revision: &str) -> Result<Vec<Op>, MigrateError> {
+        let Some(reader) = &self.schema_reader else {
+            return Ok(ops);
+        };
+        if self.dialect() != Dialect::Sqlite || !ops.iter().any(portable::needs_recreation) {
+            return Ok(ops);
+        }
+        let read_error = |reason: String| MigrateError::ReadSchema {
+            revision: revision.to_owned(),
+            reason,
+        };
+        let before = reader(&self.db).await.map_err(read_error)?;
+        portable::for_sqlite(&ops, &before).map_err(|e| read_error(e.to_string()))
     }
 
     /// With enforcement off, what enforcement would have refused: checked
@@ -328,6 +385,7 @@ impl<'a> Migrator<'a> {
             };
             let step = Step::new(node, direction);
             let ops = Operations::record(node.module.function(direction), options.tag.as_deref());
+            let ops = self.runnable(ops, &step.revision).await?;
             let statements = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
                 revision: step.revision.clone(),
                 source,

@@ -17,13 +17,14 @@
 
 mod executor;
 mod graph;
+mod portable;
 mod render;
 mod revision;
 mod script;
 mod target;
 mod version_table;
 
-pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, Step};
+pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step};
 pub use graph::{Graph, GraphError, Node};
 pub use render::{render, RenderError};
 pub use revision::{Operations, Revision, RevisionModule, Versions};

@@ -511,7 +511,14 @@ mod tests {
         assert!(Dialect::Sqlite.same_type(&Integer, &BigInteger));
         assert!(!Dialect::Postgres.same_type(&Integer, &BigInteger));
         assert!(Dialect::MySql.same_type(&String(StringLen::None), &String(StringLen::N(255))));
-        assert!(!Dialect::Sqlite.same_type(&Text, &String(StringLen::None)));
+        // SQLite stores by affinity and enforces no length.
+        assert!(Dialect::Sqlite.same_type(&Text, &String(StringLen::N(40))));
+        assert!(Dialect::Sqlite.same_type(&Decimal(Some((10, 2))), &Custom("NUMERIC(10, 2)".into())));
+        assert!(Dialect::Sqlite.same_type(&DateTime, &Timestamp));
+        assert!(Dialect::Sqlite.same_type(&Boolean, &Integer));
+        assert!(!Dialect::Sqlite.same_type(&Text, &Integer));
+        assert!(!Dialect::Sqlite.same_type(&Blob, &Text));
+        assert!(!Dialect::Sqlite.same_type(&Double, &BigInteger));
     }
 
     #[test]
