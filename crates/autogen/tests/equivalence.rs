@@ -175,6 +175,10 @@ mod mysql_spelling {
         /// writes into the MySQL column comment, is no comment to compare.
         #[sea_orm(renamed_from = "nick")]
         pub handle: String,
+        /// `CONSTRAINT uq_spelling_email UNIQUE (email)`: MariaDB keeps it as
+        /// a unique index of that name, which is the column's `unique`.
+        #[sea_orm(unique)]
+        pub email: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -193,7 +197,9 @@ async fn mariadb_compares_booleans_numbers_and_comments_as_it_stores_them() {
             archived bool NOT NULL DEFAULT '0',
             counter bigint NOT NULL DEFAULT '0',
             note varchar(255) NOT NULL DEFAULT 'has '' quote',
-            handle varchar(255) NOT NULL
+            handle varchar(255) NOT NULL,
+            email varchar(255) NOT NULL,
+            CONSTRAINT uq_spelling_email UNIQUE (email)
         )"],
     )
     .await
