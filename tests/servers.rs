@@ -200,6 +200,49 @@ async fn introspect(url: &str) -> autogen_schema::Schema {
     schema
 }
 
+/// An entity in a PostgreSQL schema of its own: the revision carries the
+/// schema (`op.in_schema`), compiles, creates the table there, and comes back out.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_schemas() {
+    let Some(db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let p = Scratch::with_entities(&[("user", "user_v1.rs"), ("audit_entry", "audit_entry.rs")]);
+    let run = |args: &[&str]| p.autogen_with_env(args, &[("DATABASE_URL", &db.url)]);
+    let first = run(&["revision", "--autogenerate", "-m", "audit"]);
+    assert_success(&first);
+    assert!(
+        stderr(&first).contains("Detected added table 'audit_entry' (in schema 'audit')\n"),
+        "{}",
+        stderr(&first)
+    );
+    let source = std::fs::read_to_string(&p.revision_files()[0]).unwrap();
+    assert!(source.contains("op.in_schema(\"audit\", |op| {"), "{source}");
+    assert_success(&run(&["upgrade", "head"]));
+    let audit = sea_orm::Database::connect(&db.url).await.unwrap();
+    let options = autogen_introspect::Options {
+        schema: Some("audit".into()),
+        ..Default::default()
+    };
+    let there = autogen_introspect::introspect_with(&audit, &options)
+        .await
+        .unwrap();
+    assert_eq!(there.tables.keys().collect::<Vec<_>>(), ["audit_entry"]);
+    let check = run(&["check"]);
+    assert_eq!(
+        stdout(&check),
+        "No new upgrade operations detected.\n",
+        "{}",
+        stderr(&check)
+    );
+    assert_success(&run(&["downgrade", "base"]));
+    let there = autogen_introspect::introspect_with(&audit, &options)
+        .await
+        .unwrap();
+    assert!(there.tables.is_empty());
+    audit.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_round_trip() {
     round_trip_on(Backend::Sqlite).await;

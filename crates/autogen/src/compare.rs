@@ -44,7 +44,9 @@ pub struct Comparison {
     pub downgrade: Vec<Op>,
     /// The upgrade ops that can lose data or fail on existing rows.
     pub destructive: Vec<DestructiveChange>,
-    /// Registered entities in another schema, which this comparison left out.
+    /// Registered entities in another schema, which this comparison left out
+    /// (on PostgreSQL none: each schema the entities name is compared, its
+    /// ops wrapped in [`Op::InSchema`]).
     pub set_aside: Vec<ElsewhereEntity>,
 }
 
@@ -73,19 +75,44 @@ pub async fn compare_database<C: ConnectionTrait>(
         schema: Some(schema.clone()),
         ..Default::default()
     };
-    let current = autogen_introspect::introspect_with(db, &read).await?;
-    let target = entities.schema(dialect, Some(&schema));
-    let upgrade = autogen_diff::diff(&current, &target, dialect, &options.tables);
+    let mut current = autogen_introspect::introspect_with(db, &read).await?;
+    let mut target = entities.schema(dialect, Some(&schema));
+    let mut upgrade = autogen_diff::diff(&current, &target, dialect, &options.tables);
     refuse_blocked_tables(db, &read, &upgrade).await?;
+    // On PostgreSQL every schema the entities name is compared too, in its
+    // own terms; its ops run there. Elsewhere such entities are set aside.
+    let mut set_aside = entities.elsewhere(Some(&schema));
+    if dialect == Dialect::Postgres {
+        set_aside.clear();
+        for other in entities.schema_names().into_iter().filter(|s| *s != schema) {
+            let read = autogen_introspect::Options {
+                schema: Some(other.to_owned()),
+                ..Default::default()
+            };
+            let there = autogen_introspect::introspect_with(db, &read).await?;
+            let wanted = entities.schema_named(dialect, other);
+            let ops = autogen_diff::diff(&there, &wanted, dialect, &options.tables);
+            refuse_blocked_tables(db, &read, &ops).await?;
+            if !ops.is_empty() {
+                upgrade.push(Op::InSchema {
+                    schema: other.to_owned(),
+                    ops,
+                });
+            }
+            for (side, schema) in [(&mut current, there), (&mut target, wanted)] {
+                if !schema.is_empty() {
+                    side.schemas.insert(other.to_owned(), schema);
+                }
+            }
+        }
+    }
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     let destructive = destructive_changes(&upgrade, &current, dialect);
-    let mut current = current;
-    let mut target = target;
     current.retain_tables(|t| options.tables.includes(t));
     target.retain_tables(|t| options.tables.includes(t));
     Ok(Comparison {
         dialect,
-        set_aside: entities.elsewhere(Some(&schema)),
+        set_aside,
         schema,
         current,
         target,

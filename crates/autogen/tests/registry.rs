@@ -9,7 +9,7 @@ use autogen::Entities;
 use autogen_schema::Op;
 use autogen_testdb::{test_each_backend, Backend};
 use registry_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
 fn entities() -> Entities {
     let mut entities = Entities::new();
@@ -22,8 +22,12 @@ fn entities() -> Entities {
     entities
 }
 
+/// One connection, as the migrator uses: ops in another schema set the
+/// search path for the statements after them.
 async fn migrated(url: &str) -> DatabaseConnection {
-    let db = Database::connect(url).await.unwrap();
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1);
+    let db = Database::connect(options).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     db
 }
@@ -141,4 +145,68 @@ async fn an_entity_naming_the_compared_schema_is_compared() {
         lines(&compare(&conn, &entities).await.upgrade),
         Vec::<String>::new()
     );
+}
+
+/// An entity in a schema of its own (`schema_name = "audit"`), not the one
+/// compared by default.
+mod audit_entry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(schema_name = "audit", table_name = "audit_entry")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(indexed)]
+        pub action: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// On PostgreSQL every schema the entities name is compared in its own
+/// terms, and its ops carry the schema: they create it if missing and run there.
+#[tokio::test]
+async fn entities_in_another_schema_are_compared_there() {
+    let Some(db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let conn = migrated(&db.url).await;
+    let entities = entities().entity(audit_entry::Entity);
+    let comparison = compare(&conn, &entities).await;
+    assert!(comparison.set_aside.is_empty());
+    let audit: Vec<&Op> = comparison
+        .upgrade
+        .iter()
+        .filter(|op| matches!(op, Op::InSchema { schema, .. } if schema == "audit"))
+        .collect();
+    assert_eq!(
+        lines(&audit.into_iter().cloned().collect::<Vec<_>>()),
+        ["in schema 'audit': added table 'audit_entry'; added index 'idx-audit_entry-action' on 'audit_entry' (action)"]
+    );
+    run(&conn, &comparison.upgrade).await;
+    let there = autogen_introspect::introspect_with(
+        &conn,
+        &autogen_introspect::Options {
+            schema: Some("audit".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(there.tables.keys().collect::<Vec<_>>(), ["audit_entry"]);
+    // Nothing of it landed in the default schema, and nothing is left to do.
+    let public = autogen_introspect::introspect(&conn).await.unwrap();
+    assert!(public.table("audit_entry").is_none());
+    assert_eq!(
+        lines(&compare(&conn, &entities).await.upgrade),
+        Vec::<String>::new()
+    );
+    // The downgrade takes it away again, in its schema.
+    run(&conn, &comparison.downgrade).await;
+    let again = compare(&conn, &entities).await;
+    assert_eq!(lines(&again.upgrade), lines(&comparison.upgrade));
 }

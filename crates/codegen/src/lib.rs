@@ -105,7 +105,15 @@ pub fn render_revision(
 pub fn report(ops: &[Op], warnings: &[DestructiveChange]) -> Vec<String> {
     let mut lines = Vec::new();
     for (at, op) in ops.iter().enumerate() {
-        lines.push(format!("Detected {op}"));
+        match op {
+            Op::InSchema { schema, ops } => {
+                lines.extend(
+                    ops.iter()
+                        .map(|op| format!("Detected {op} (in schema '{schema}')")),
+                );
+            }
+            op => lines.push(format!("Detected {op}")),
+        }
         lines.extend(
             warnings
                 .iter()
@@ -454,6 +462,34 @@ pub fn downgrade(op: &mut Operations) {
 }
 
 "#
+        );
+    }
+
+    #[test]
+    fn ops_in_another_schema_say_so() {
+        let dir = tmp_dir();
+        let upgrade = [Op::InSchema {
+            schema: "audit".into(),
+            ops: vec![Op::DropColumn {
+                table: "entry".into(),
+                column: "note".into(),
+            }],
+        }];
+        let text = rustfmt(&render_revision(&header(), &upgrade, &[], &[]), dir.path()).unwrap();
+        let upgrade_text = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
+        assert_eq!(
+            upgrade_text,
+            r#"pub fn upgrade(op: &mut Operations) {
+    op.in_schema("audit", |op| {
+        op.drop_column("entry", "note");
+    });
+}
+
+"#
+        );
+        assert_eq!(
+            report(&upgrade, &[]),
+            ["Detected removed column 'entry.note' (in schema 'audit')"]
         );
     }
 

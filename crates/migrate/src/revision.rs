@@ -229,6 +229,20 @@ impl Operations {
         });
     }
 
+    /// Records what `f` does to the tables of another database schema
+    /// (PostgreSQL): they run with that schema first on the search path.
+    pub fn in_schema(&mut self, schema: &str, f: impl FnOnce(&mut Operations)) {
+        let mut inner = Operations {
+            ops: Vec::new(),
+            tag: self.tag.clone(),
+        };
+        f(&mut inner);
+        self.ops.push(Op::InSchema {
+            schema: schema.to_owned(),
+            ops: inner.ops,
+        });
+    }
+
     /// Raw SQL, run as written. It cannot be replayed or inverted, so a
     /// revision that uses it must write its own downgrade.
     pub fn execute(&mut self, sql: &str) {

@@ -103,6 +103,31 @@ impl Entities {
         schema
     }
 
+    /// The schema of the entities whose `schema_name` is `db_schema`, as
+    /// SeaORM would create them there on `dialect`: one of the other schemas
+    /// compared beside the default one.
+    pub fn schema_named(&self, dialect: Dialect, db_schema: &str) -> Schema {
+        let mut schema = Schema::new();
+        for registered in self
+            .registered
+            .iter()
+            .filter(|r| r.schema.as_deref() == Some(db_schema))
+        {
+            let (table, enums) = (registered.reflect)(dialect);
+            schema.insert(table);
+            schema.enums.extend(enums);
+        }
+        schema
+    }
+
+    /// Every `schema_name` the registered entities give, in name order.
+    pub fn schema_names(&self) -> std::collections::BTreeSet<&str> {
+        self.registered
+            .iter()
+            .filter_map(|r| r.schema.as_deref())
+            .collect()
+    }
+
     /// The entities [`Entities::schema`] leaves out for `db_schema`:
     /// autogen compares one database schema at a time.
     pub fn elsewhere(&self, db_schema: Option<&str>) -> Vec<ElsewhereEntity> {

@@ -141,6 +141,13 @@ fn op_changes(op: &Op, schema: &Schema, dialect: Dialect) -> Vec<(DestructiveKin
             Some(old) => recreation_changes(old, table, copy, dialect),
             None => Vec::new(),
         },
+        Op::InSchema { schema: name, ops } => {
+            let inner = schema.schemas.get(name).cloned().unwrap_or_default();
+            destructive_changes(ops, &inner, dialect)
+                .into_iter()
+                .map(|change| (change.kind, format!("{} (in schema '{name}')", change.detail)))
+                .collect()
+        }
         _ => Vec::new(),
     }
 }

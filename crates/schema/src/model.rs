@@ -18,6 +18,10 @@ pub struct Schema {
     /// labels in order. MySQL's inline `ENUM` lives in the column type instead.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Vec<String>>,
+    /// Other database schemas compared beside this one, by name: the
+    /// PostgreSQL schemas entities name with `schema_name`. Empty ones are left out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schemas: BTreeMap<String, Schema>,
 }
 
 impl Schema {
@@ -41,9 +45,22 @@ impl Schema {
         self.tables.values().flat_map(|t| t.indexes.iter())
     }
 
-    /// Removes the tables that `keep` rejects (filters such as "never the version table").
+    /// Removes the tables that `keep` rejects (filters such as "never the
+    /// version table"), in the other schemas too.
     pub fn retain_tables(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.retain_tables_dyn(&mut keep);
+    }
+
+    fn retain_tables_dyn(&mut self, keep: &mut dyn FnMut(&str) -> bool) {
         self.tables.retain(|name, _| keep(name));
+        for other in self.schemas.values_mut() {
+            other.retain_tables_dyn(keep);
+        }
+    }
+
+    /// Whether it holds nothing: no table, enum type or other schema.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.enums.is_empty() && self.schemas.is_empty()
     }
 }
 

@@ -130,6 +130,15 @@ pub enum Op {
     },
     /// Raw SQL. It runs, but it cannot be replayed into a schema or inverted.
     Execute(String),
+    /// Ops on the tables of another database schema (a PostgreSQL schema an
+    /// entity names with `schema_name`): they run with that schema first on
+    /// the search path, and it is created if missing.
+    InSchema {
+        /// The schema.
+        schema: String,
+        /// The ops, their tables unqualified.
+        ops: Vec<Op>,
+    },
 }
 
 /// Why an op could not be replayed into a schema.
@@ -428,6 +437,14 @@ impl Op {
                 schema.enums.remove(name);
             }
             Op::Execute(sql) => return Err(ApplyError::NotReplayable(sql.clone())),
+            Op::InSchema { schema: name, ops } => {
+                let inner = replay(&schema.schemas.get(name).cloned().unwrap_or_default(), ops)?;
+                if inner.is_empty() {
+                    schema.schemas.remove(name);
+                } else {
+                    schema.schemas.insert(name.clone(), inner);
+                }
+            }
         }
         Ok(())
     }
@@ -532,6 +549,10 @@ impl Op {
                 }]
             }
             Op::Execute(sql) => return Err(InvertError::RawSql(sql.clone())),
+            Op::InSchema { schema, ops } => vec![Op::InSchema {
+                schema: schema.clone(),
+                ops: invert_all(ops, &before.schemas.get(schema).cloned().unwrap_or_default())?,
+            }],
         })
     }
 }
@@ -590,6 +611,10 @@ impl fmt::Display for Op {
             }
             Op::DropEnum { name } => write!(f, "removed enum '{name}'"),
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
+            Op::InSchema { schema, ops } => {
+                let lines: Vec<String> = ops.iter().map(Op::change_line).collect();
+                write!(f, "in schema '{schema}': {}", lines.join("; "))
+            }
         }
     }
 }

@@ -420,6 +420,42 @@ fn needs_recreation(what: String) -> RenderError {
     }
 }
 
+/// Ops on another PostgreSQL schema's tables: the schema is created if
+/// missing and put first on the search path while they run (so their
+/// unqualified tables, types and indexes are its, and tables they reference
+/// are found there or where they were before), then the path is put back as
+/// it was. The path is a setting of the transaction's session, so a failing
+/// revision's rollback restores it too.
+pub(super) fn in_schema(
+    schema: &str,
+    ops: &[autogen_schema::Op],
+    dialect: Dialect,
+) -> Result<Vec<String>, RenderError> {
+    if dialect != Dialect::Postgres {
+        return Err(RenderError::Unsupported {
+            dialect,
+            what: format!("run ops in the schema '{schema}'"),
+            fix: "entities in another schema (`schema_name`) are compared and created on PostgreSQL only; \
+                  on this backend leave them out of the project or give them no `schema_name`"
+                .to_owned(),
+        });
+    }
+    let quoted = ident(dialect, schema);
+    let mut sql = vec![
+        format!("CREATE SCHEMA IF NOT EXISTS {quoted}"),
+        "SELECT set_config('autogen.search_path', current_setting('search_path'), false)".to_owned(),
+        format!(
+            "SELECT set_config('search_path', {} || ', ' || current_setting('search_path'), false)",
+            literal(dialect, &quoted)
+        ),
+    ];
+    for op in ops {
+        sql.extend(super::render(op, dialect)?);
+    }
+    sql.push("SELECT set_config('search_path', current_setting('autogen.search_path'), false)".to_owned());
+    Ok(sql)
+}
+
 /// An identifier quoted for `dialect`.
 fn ident(dialect: Dialect, name: &str) -> String {
     match dialect {
