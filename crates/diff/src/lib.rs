@@ -445,6 +445,36 @@ mod tests {
     }
 
     #[test]
+    fn a_foreign_key_name_counts_only_when_both_sides_chose_one() {
+        let fk = || ForeignKey::new(["team_id"], "team", ["id"]);
+        let with = |key: ForeignKey| {
+            schema([
+                table("team"),
+                table("user")
+                    .column(Column::new("team_id", ColumnType::Integer))
+                    .foreign_key(key),
+            ])
+        };
+        // The database's own name against an entity that chose none: the same key.
+        assert!(diff(
+            &with(fk().name("fk_user_team")),
+            &with(fk()),
+            Dialect::Postgres,
+            &Options::default()
+        )
+        .is_empty());
+        // A name the entity chose (`fk_name`) holds the database to it.
+        check(
+            &with(fk().name("fk_user_team")),
+            &with(fk().name("user_team_fk")),
+            &[
+                "removed foreign key 'fk_user_team' (team_id) -> team (id) on 'user'",
+                "added foreign key 'user_team_fk' (team_id) -> team (id) on 'user'",
+            ],
+        );
+    }
+
+    #[test]
     fn a_one_column_unique_index_is_the_columns_unique() {
         let by_hand = schema([table("user")
             .column(Column::new("email", ColumnType::Text))
