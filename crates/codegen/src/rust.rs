@@ -50,6 +50,7 @@ pub(crate) fn op_call(op: &Op) -> String {
         }
         Op::DropEnum { name } => format!("op.drop_enum({name:?});"),
         Op::Execute(sql) => format!("op.execute({sql:?});"),
+        Op::ExecuteData(sql) => format!("op.execute_data({sql:?});"),
         Op::InSchema { schema, ops } => {
             let calls: String = ops.iter().map(|op| format!("{}\n", op_call(op))).collect();
             format!("op.in_schema({schema:?}, |op| {{\n{calls}}});")

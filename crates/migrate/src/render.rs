@@ -108,7 +108,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
             }
             Dialect::Sqlite | Dialect::MySql => Vec::new(),
         },
-        Op::Execute(sql) => vec![sql.clone()],
+        Op::Execute(sql) | Op::ExecuteData(sql) => vec![sql.clone()],
         Op::InSchema { schema, ops } => alter::in_schema(schema, ops, dialect)?,
     })
 }

@@ -229,6 +229,14 @@ impl Operations {
         });
     }
 
+    /// Raw SQL that changes rows only, never the schema (a data migration,
+    /// e.g. a backfill): it runs as written, and `check --offline` and
+    /// `verify`, which replay revisions into the schema model, step over it.
+    /// Like `execute`, it has no automatic inverse.
+    pub fn execute_data(&mut self, sql: &str) {
+        self.ops.push(Op::ExecuteData(sql.to_owned()));
+    }
+
     /// Records what `f` does to the tables of another database schema
     /// (PostgreSQL): they run with that schema first on the search path.
     pub fn in_schema(&mut self, schema: &str, f: impl FnOnce(&mut Operations)) {

@@ -130,6 +130,9 @@ pub enum Op {
     },
     /// Raw SQL. It runs, but it cannot be replayed into a schema or inverted.
     Execute(String),
+    /// Raw SQL that changes rows only, never the schema (a data migration):
+    /// it runs, replays as nothing, and cannot be inverted.
+    ExecuteData(String),
     /// Ops on the tables of another database schema (a PostgreSQL schema an
     /// entity names with `schema_name`): they run with that schema first on
     /// the search path, and it is created if missing.
@@ -437,6 +440,7 @@ impl Op {
                 schema.enums.remove(name);
             }
             Op::Execute(sql) => return Err(ApplyError::NotReplayable(sql.clone())),
+            Op::ExecuteData(_) => {}
             Op::InSchema { schema: name, ops } => {
                 let inner = replay(&schema.schemas.get(name).cloned().unwrap_or_default(), ops)?;
                 if inner.is_empty() {
@@ -548,7 +552,7 @@ impl Op {
                     variants: variants.clone(),
                 }]
             }
-            Op::Execute(sql) => return Err(InvertError::RawSql(sql.clone())),
+            Op::Execute(sql) | Op::ExecuteData(sql) => return Err(InvertError::RawSql(sql.clone())),
             Op::InSchema { schema, ops } => vec![Op::InSchema {
                 schema: schema.clone(),
                 ops: invert_all(ops, &before.schemas.get(schema).cloned().unwrap_or_default())?,
@@ -611,6 +615,7 @@ impl fmt::Display for Op {
             }
             Op::DropEnum { name } => write!(f, "removed enum '{name}'"),
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
+            Op::ExecuteData(sql) => write!(f, "raw SQL on rows: {sql}"),
             Op::InSchema { schema, ops } => {
                 let lines: Vec<String> = ops.iter().map(Op::change_line).collect();
                 write!(f, "in schema '{schema}': {}", lines.join("; "))
