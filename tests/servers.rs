@@ -93,7 +93,7 @@ async fn round_trip_on(backend: Backend) {
         )
     );
     assert_success(&run(&["upgrade", "head"]));
-    let check = run(&["check"]);
+    let check = p.check_both(&[("DATABASE_URL", &db.url)]);
     assert_success(&check);
     assert_eq!(stdout(&check), "No new upgrade operations detected.\n");
     let at_first = introspect(&db.url).await;
@@ -127,7 +127,7 @@ async fn round_trip_on(backend: Backend) {
         one_history_runs_on_sqlite_too(&p).await;
     }
     assert_success(&run(&["upgrade", "head"]));
-    let check = run(&["check"]);
+    let check = p.check_both(&[("DATABASE_URL", &db.url)]);
     assert_eq!(
         stdout(&check),
         "No new upgrade operations detected.\n",
@@ -181,7 +181,7 @@ async fn one_history_runs_on_sqlite_too(p: &Scratch) {
         }
     };
     assert_eq!(kept("content").await, ("kept".to_owned(), Some(1)));
-    let check = run(&["check"]);
+    let check = p.check_both(&[("DATABASE_URL", &sqlite.url)]);
     assert_eq!(
         stdout(&check),
         "No new upgrade operations detected.\n",
@@ -228,7 +228,7 @@ async fn postgres_schemas() {
         .await
         .unwrap();
     assert_eq!(there.tables.keys().collect::<Vec<_>>(), ["audit_entry"]);
-    let check = run(&["check"]);
+    let check = p.check_both(&[("DATABASE_URL", &db.url)]);
     assert_eq!(
         stdout(&check),
         "No new upgrade operations detected.\n",

@@ -131,6 +131,29 @@ impl Scratch {
         self.run_prepared(command, vars)
     }
 
+    /// Runs `check` against the database and `check --offline` against the
+    /// revision history, requires the two to give the same answer and the
+    /// same report (but for the diff's header, which names what was
+    /// compared), and returns the online run.
+    pub fn check_both(&self, vars: &[(&str, &str)]) -> Output {
+        let online = self.autogen_with_env(&["check"], vars);
+        let offline = self.autogen_with_env(&["check", "--offline"], vars);
+        assert_eq!(
+            online.status.code(),
+            offline.status.code(),
+            "online and offline check disagree\n--- online\n{}{}\n--- offline\n{}{}",
+            stdout(&online),
+            stderr(&online),
+            stdout(&offline),
+            stderr(&offline)
+        );
+        assert_eq!(
+            stdout(&online).replacen("--- database (", "--- (", 1),
+            stdout(&offline).replacen("--- revisions (", "--- (", 1)
+        );
+        online
+    }
+
     /// The migration crate's package name: `migration_` and the scratch directory's suffix.
     pub fn package(&self) -> String {
         let dir = self.dir.path().file_name().unwrap().to_string_lossy();

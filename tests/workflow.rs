@@ -129,7 +129,7 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
         stderr(&none)
     );
 
-    let check = p.autogen(&["check"]);
+    let check = p.check_both(&[]);
     assert_success(&check);
     assert_eq!(stdout(&check), "No new upgrade operations detected.\n");
 
@@ -213,7 +213,7 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
         p.package().trim_start_matches("migration_")
     );
 
-    let check = p.autogen(&["check"]);
+    let check = p.check_both(&[]);
     assert_eq!(check.status.code(), Some(1));
     assert!(stderr(&check).contains(&warning), "{}", stderr(&check));
     assert!(
@@ -369,5 +369,81 @@ async fn destructive_changes_are_refused_unless_allowed() {
         "{source}"
     );
     assert_success(&p.autogen(&["upgrade", "head"]));
-    assert_success(&p.autogen(&["check"]));
+    assert_success(&p.check_both(&[]));
+}
+
+/// `check --offline` replays the revisions instead of reading a database:
+/// it needs none, reports as the online check does (text, JSON, or only an
+/// exit code), and says it cannot tell when raw SQL may change the schema.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_offline_needs_no_database_and_says_when_it_cannot_tell() {
+    let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
+    let create = [
+        "revision",
+        "--autogenerate",
+        "-m",
+        "create",
+        "--rev-id",
+        "aaaaaaaaaaaa",
+    ];
+    assert_success(&p.autogen(&create));
+    fs::remove_file(p.path("app.db")).unwrap();
+    let clean = p.autogen(&["check", "--offline"]);
+    assert_success(&clean);
+    assert_eq!(stdout(&clean), "No new upgrade operations detected.\n");
+    assert!(!p.path("app.db").exists(), "no database was needed, or made");
+
+    p.set_entities(&[("user", "user_v1.rs"), ("post", "post.rs")]);
+    let changed = p.autogen(&["check", "--offline"]);
+    assert_eq!(changed.status.code(), Some(1));
+    let report = stdout(&changed);
+    assert!(
+        report.starts_with(
+            "New upgrade operations detected:\n  Detected removed column 'user.bio'\n    WARNING AG102"
+        ) && report.contains("\n--- revisions (SQLite)\n+++ entities\n")
+            && report.contains("\n-  column \"bio\" varchar NULL\n")
+            && !report.contains('\x1b'),
+        "{report}"
+    );
+    let quiet = p.autogen(&["check", "--offline", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert_eq!((stdout(&quiet), stderr(&quiet)), (String::new(), String::new()));
+    let json = p.autogen(&["check", "--offline", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(
+        (&json["status"], &json["source"]),
+        (&"changes".into(), &"revisions".into())
+    );
+    assert_eq!(json["changes"][0]["description"], "removed column 'user.bio'");
+
+    // Raw SQL the model cannot follow: offline, it cannot tell.
+    assert_success(&p.autogen(&["revision", "-m", "raw", "--rev-id", "bbbbbbbbbbbb"]));
+    let raw = p.path("migration/src/versions/bbbbbbbbbbbb_raw.rs");
+    p.edit(raw.strip_prefix(p.path("")).unwrap().to_str().unwrap(), |s| {
+        s.replace(
+            "pub fn upgrade(op: &mut Operations) {}",
+            "pub fn upgrade(op: &mut Operations) {\n    op.execute(\"CREATE VIEW karma AS SELECT karma FROM \\\"user\\\"\");\n}",
+        )
+    });
+    let unknown = p.autogen(&["check", "--offline"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("raw SQL in revision bbbbbbbbbbbb (`CREATE VIEW karma")
+            && stderr(&unknown).contains("op.execute_data"),
+        "{}",
+        stderr(&unknown)
+    );
+    let json = p.autogen(&["check", "--offline", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(json["status"], "unknown");
+    // Marked as changing rows only, it replays as nothing.
+    p.edit(raw.strip_prefix(p.path("")).unwrap().to_str().unwrap(), |s| {
+        s.replace(
+            "op.execute(\"CREATE VIEW karma AS SELECT karma FROM \\\"user\\\"\");",
+            "op.execute_data(\"UPDATE \\\"user\\\" SET karma = 0\");",
+        )
+    });
+    assert_eq!(p.autogen(&["check", "--offline"]).status.code(), Some(1));
 }

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 use autogen_migrate::{Direction, RunOptions};
 
+use crate::check;
 use crate::command::{self, HistoryOptions, InspectFormat, RevisionOptions};
 use crate::config::{Config, CONFIG_ENV};
 use crate::init::{self, AutogenSource};
@@ -169,7 +170,18 @@ pub enum Command {
         rev: String,
     },
     /// Exit 0 if the entities and the database (at head) agree, 1 with the differences if not, 2 if it cannot tell.
-    Check,
+    Check {
+        /// Compare with the revision history replayed into the schema model
+        /// instead of a database: nothing to connect to (pre-commit hooks).
+        #[arg(long)]
+        offline: bool,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Print nothing; only the exit code answers.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Print the live database schema.
     Inspect {
         /// The database to read instead of autogen.toml's (no project needed).
@@ -219,7 +231,7 @@ pub fn run(project: Project) -> ExitCode {
     // `check` answers a question in CI: 1 means "they differ", so failing to
     // find out is 2, as usage errors are.
     let failure = match cli.command {
-        Command::Check => ExitCode::from(2),
+        Command::Check { .. } => ExitCode::from(2),
         _ => ExitCode::FAILURE,
     };
     report(execute(&project, cli), failure)
@@ -473,19 +485,50 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             let text = runtime.block_on(command::inspect(&url, schema.as_deref(), &table, format))?;
             write!(out, "{text}")?;
         }
-        Command::Check => {
-            warn_about_unregistered(project, &config);
-            let comparison = runtime.block_on(command::compare(project, &config))?;
-            warn_about_set_aside(&comparison);
-            if comparison.upgrade.is_empty() {
-                writeln!(out, "No new upgrade operations detected.")?;
-            } else {
-                writeln!(out, "New upgrade operations detected:")?;
-                for op in &comparison.upgrade {
-                    writeln!(out, "  {op}")?;
-                }
-                return Ok(ExitCode::FAILURE);
+        Command::Check {
+            offline,
+            format,
+            quiet,
+        } => {
+            if !quiet {
+                warn_about_unregistered(project, &config);
             }
+            let source = if offline {
+                check::Source::Revisions
+            } else {
+                check::Source::Database
+            };
+            let compared = if offline {
+                check::compare_offline(project, &config)
+            } else {
+                runtime.block_on(command::compare(project, &config))
+            };
+            let comparison = match (compared, format) {
+                (Ok(comparison), _) => comparison,
+                // The JSON answer is JSON even when it cannot tell.
+                (Err(e), CheckFormat::Json) if !quiet => {
+                    writeln!(out, "{:#}", check::json_error(source, &e))?;
+                    return Ok(ExitCode::from(2));
+                }
+                (Err(_), _) if quiet => return Ok(ExitCode::from(2)),
+                (Err(e), _) => return Err(e),
+            };
+            let code = if comparison.upgrade.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+            if quiet {
+                return Ok(code);
+            }
+            warn_about_set_aside(&comparison);
+            match format {
+                CheckFormat::Text => {
+                    write!(out, "{}", check::text_report(&comparison, source, color_stdout()))?
+                }
+                CheckFormat::Json => writeln!(out, "{:#}", check::json_report(&comparison, source))?,
+            }
+            return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -543,6 +586,22 @@ fn migrate(
         })?;
     }
     Ok(())
+}
+
+/// How `check` prints its answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// The detected changes and a unified diff of the schema.
+    #[default]
+    Text,
+    /// One JSON document (schema in `autogen::check::json_report`).
+    Json,
+}
+
+/// Whether stdout takes colour: a terminal, and no `NO_COLOR` (no-color.org).
+fn color_stdout() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Opens `path` in the user's editor and waits for it.

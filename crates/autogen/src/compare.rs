@@ -60,66 +60,100 @@ pub async fn compare_database<C: ConnectionTrait>(
     entities: &Entities,
     options: &CompareOptions,
 ) -> Result<Comparison> {
-    if entities.is_empty() {
-        bail!(
-            "no entities are registered, so autogenerate would drop every table; \
-             register them in the migration crate's main.rs with `.entity(your_crate::user::Entity)`"
-        );
-    }
+    refuse_no_entities(entities)?;
     let dialect = autogen_migrate::dialect_of(db.get_database_backend());
     let schema = match &options.schema {
         Some(schema) => schema.clone(),
         None => autogen_introspect::default_schema(db).await?,
     };
-    let read = autogen_introspect::Options {
-        schema: Some(schema.clone()),
+    let read = |schema: &str| autogen_introspect::Options {
+        schema: Some(schema.to_owned()),
         ..Default::default()
     };
-    let mut current = autogen_introspect::introspect_with(db, &read).await?;
-    let mut target = entities.schema(dialect, Some(&schema));
-    let mut upgrade = autogen_diff::diff(&current, &target, dialect, &options.tables);
-    refuse_blocked_tables(db, &read, &upgrade).await?;
-    // On PostgreSQL every schema the entities name is compared too, in its
-    // own terms; its ops run there. Elsewhere such entities are set aside.
-    let mut set_aside = entities.elsewhere(Some(&schema));
+    let mut current = autogen_introspect::introspect_with(db, &read(&schema)).await?;
+    if dialect == Dialect::Postgres {
+        for other in entities.schema_names().into_iter().filter(|s| *s != schema) {
+            let there = autogen_introspect::introspect_with(db, &read(other)).await?;
+            if !there.is_empty() {
+                current.schemas.insert(other.to_owned(), there);
+            }
+        }
+    }
+    let comparison = compare_schemas(current, entities, dialect, &schema, &options.tables)?;
+    for (in_schema, ops) in created_tables(&comparison.upgrade, &schema) {
+        refuse_blocked_tables(db, &read(in_schema), ops).await?;
+    }
+    Ok(comparison)
+}
+
+/// Compares a schema already in hand (`current`, e.g. a revision history
+/// replayed) with `entities`, in `dialect`'s terms; `schema` is the name of
+/// the database schema it stands for. On PostgreSQL, each schema the
+/// entities name is compared with `current.schemas` (missing: empty), and its
+/// ops are wrapped in [`Op::InSchema`]; elsewhere such entities are set aside.
+pub fn compare_schemas(
+    mut current: Schema,
+    entities: &Entities,
+    dialect: Dialect,
+    schema: &str,
+    tables: &autogen_diff::Options,
+) -> Result<Comparison> {
+    refuse_no_entities(entities)?;
+    let mut target = entities.schema(dialect, Some(schema));
+    let mut upgrade = autogen_diff::diff(&current, &target, dialect, tables);
+    let mut set_aside = entities.elsewhere(Some(schema));
     if dialect == Dialect::Postgres {
         set_aside.clear();
         for other in entities.schema_names().into_iter().filter(|s| *s != schema) {
-            let read = autogen_introspect::Options {
-                schema: Some(other.to_owned()),
-                ..Default::default()
-            };
-            let there = autogen_introspect::introspect_with(db, &read).await?;
+            let there = current.schemas.get(other).cloned().unwrap_or_default();
             let wanted = entities.schema_named(dialect, other);
-            let ops = autogen_diff::diff(&there, &wanted, dialect, &options.tables);
-            refuse_blocked_tables(db, &read, &ops).await?;
+            let ops = autogen_diff::diff(&there, &wanted, dialect, tables);
             if !ops.is_empty() {
                 upgrade.push(Op::InSchema {
                     schema: other.to_owned(),
                     ops,
                 });
             }
-            for (side, schema) in [(&mut current, there), (&mut target, wanted)] {
-                if !schema.is_empty() {
-                    side.schemas.insert(other.to_owned(), schema);
-                }
+            if !wanted.is_empty() {
+                target.schemas.insert(other.to_owned(), wanted);
             }
         }
     }
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     let destructive = destructive_changes(&upgrade, &current, dialect);
-    current.retain_tables(|t| options.tables.includes(t));
-    target.retain_tables(|t| options.tables.includes(t));
+    current.retain_tables(|t| tables.includes(t));
+    target.retain_tables(|t| tables.includes(t));
     Ok(Comparison {
         dialect,
-        set_aside,
-        schema,
+        schema: schema.to_owned(),
         current,
         target,
         upgrade,
         downgrade,
         destructive,
+        set_aside,
     })
+}
+
+fn refuse_no_entities(entities: &Entities) -> Result<()> {
+    if entities.is_empty() {
+        bail!(
+            "no entities are registered, so autogenerate would drop every table; \
+             register them in the migration crate's main.rs with `.entity(your_crate::user::Entity)`"
+        );
+    }
+    Ok(())
+}
+
+/// `upgrade`'s ops by the database schema they run in.
+fn created_tables<'a>(upgrade: &'a [Op], schema: &'a str) -> Vec<(&'a str, &'a [Op])> {
+    let mut found = vec![(schema, upgrade)];
+    for op in upgrade {
+        if let Op::InSchema { schema, ops } = op {
+            found.push((schema.as_str(), ops.as_slice()));
+        }
+    }
+    found
 }
 
 /// A table to create whose name a view (or sequence, index…) already has

@@ -18,6 +18,7 @@
 //! is the only one that prints or chooses exit codes.
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod cli;
 pub mod command;
 pub mod compare;

@@ -476,7 +476,8 @@ pub fn downgrade(op: &mut Operations) {
             }],
         }];
         let text = rustfmt(&render_revision(&header(), &upgrade, &[], &[]), dir.path()).unwrap();
-        let upgrade_text = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
+        let upgrade_text =
+            &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade_text,
             r#"pub fn upgrade(op: &mut Operations) {

@@ -75,7 +75,11 @@ mod tests {
     use crate::revision::{Revision, RevisionModule};
     use autogen_schema::{Column, ColumnType, Table};
 
-    fn module(id: &'static str, down: &'static [&'static str], upgrade: fn(&mut Operations)) -> RevisionModule {
+    fn module(
+        id: &'static str,
+        down: &'static [&'static str],
+        upgrade: fn(&mut Operations),
+    ) -> RevisionModule {
         RevisionModule {
             revision: Revision {
                 id,

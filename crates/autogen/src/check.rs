@@ -1,0 +1,292 @@
+//! `autogen check`: do the entities and the migrations agree?
+//!
+//! Online, the database (at head) is compared with the entities, as
+//! autogenerate would. Offline (`--offline`, for pre-commit hooks with no
+//! database), every revision is replayed into the schema model for the
+//! configured backend, base to heads, and that is compared instead; raw SQL
+//! the model cannot follow makes the answer "cannot tell", naming the revision.
+//!
+//! The report is Alembic's "Detected …" lines, then a unified diff of the
+//! schema (as `inspect` prints it) before and after the detected changes,
+//! or the same as JSON (`--format json`, schema below).
+
+use std::fmt::Write as _;
+
+use anyhow::{bail, Result};
+use autogen_schema::{replay, Dialect};
+use serde_json::{json, Value};
+
+use crate::compare::{compare_schemas, Comparison};
+use crate::config::Config;
+use crate::Project;
+
+/// What the entities were compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The live database, at head.
+    Database,
+    /// The revision history, replayed with no database.
+    Revisions,
+}
+
+impl Source {
+    fn label(self) -> &'static str {
+        match self {
+            Source::Database => "database",
+            Source::Revisions => "revisions",
+        }
+    }
+}
+
+/// The entities compared with the revision history replayed into the model
+/// for the configured backend, with no database.
+pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison> {
+    let graph = crate::command::graph(project)?;
+    let dialect = crate::command::dialect_of_url(&config.database_url)?;
+    let replayed = autogen_migrate::replay_history(&graph, |_, _| {})?;
+    if !replayed.unreplayable.is_empty() {
+        let revisions: Vec<String> = replayed
+            .unreplayable
+            .iter()
+            .map(|u| format!("{} (`{}`)", u.revision, first_line(&u.sql)))
+            .collect();
+        bail!(
+            "cannot tell offline: raw SQL in revision {} may change the schema, and the schema model \
+             cannot follow it; mark SQL that only changes rows with `op.execute_data(...)`, or run \
+             `autogen check` against a database at head",
+            revisions.join(", ")
+        );
+    }
+    let mut current = replayed.schema;
+    if dialect != Dialect::Postgres {
+        // Enum labels live in the column there; only PostgreSQL has types and schemas of its own.
+        current.enums.clear();
+        current.schemas.clear();
+    }
+    compare_schemas(
+        current,
+        &project.entities,
+        dialect,
+        &offline_schema_name(config, dialect),
+        &project.compare,
+    )
+}
+
+/// The schema an offline comparison stands for, by the name an entity's
+/// `schema_name` would give it: autogen.toml's `schema`, else PostgreSQL's
+/// usual `public`, the database the MySQL URL names, SQLite's `main`.
+fn offline_schema_name(config: &Config, dialect: Dialect) -> String {
+    if let Some(schema) = &config.schema {
+        return schema.clone();
+    }
+    match dialect {
+        Dialect::Postgres => "public".to_owned(),
+        Dialect::Sqlite => "main".to_owned(),
+        Dialect::MySql => config
+            .database_url
+            .rsplit('/')
+            .next()
+            .map(|db| db.split('?').next().unwrap_or(db).to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+fn first_line(sql: &str) -> &str {
+    sql.lines().next().unwrap_or_default().trim()
+}
+
+/// The schema before and after the detected changes as a unified diff of
+/// `inspect`'s text, one object per line. Both sides are the compared
+/// schema, the second with the changes applied, so names the database chose
+/// and spellings it stores alike never show as differences.
+pub fn schema_diff(comparison: &Comparison, source: Source, color: bool) -> String {
+    let before = crate::inspect::text(&comparison.current, comparison.dialect);
+    // The changes apply to what they were computed from; a failure here would be a diff bug.
+    let after = replay(&comparison.current, &comparison.upgrade)
+        .map(|schema| crate::inspect::text(&schema, comparison.dialect))
+        .unwrap_or_else(|e| format!("(the detected changes do not replay: {e})\n"));
+    let diff = similar::TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{} ({})", source.label(), comparison.dialect),
+            "entities",
+        )
+        .to_string();
+    if !color {
+        return diff;
+    }
+    let mut out = String::with_capacity(diff.len() + diff.len() / 8);
+    for line in diff.split_inclusive('\n') {
+        let style = match line.as_bytes().first() {
+            _ if line.starts_with("---") || line.starts_with("+++") => "\x1b[1m",
+            Some(b'-') => "\x1b[31m",
+            Some(b'+') => "\x1b[32m",
+            Some(b'@') => "\x1b[36m",
+            _ => "",
+        };
+        if style.is_empty() {
+            out.push_str(line);
+        } else {
+            let text = line.strip_suffix('\n').unwrap_or(line);
+            let _ = writeln!(out, "{style}{text}\x1b[0m");
+        }
+    }
+    out
+}
+
+/// The text report: "No new upgrade operations detected." or the detected
+/// changes (with destructive ones marked) and the schema diff.
+pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> String {
+    if comparison.upgrade.is_empty() {
+        return "No new upgrade operations detected.\n".to_owned();
+    }
+    let mut out = String::from("New upgrade operations detected:\n");
+    for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive) {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
+    out.push_str(&schema_diff(comparison, source, color));
+    out
+}
+
+/// The JSON report, schema version 1:
+///
+/// ```json
+/// {
+///   "version": 1,
+///   "status": "clean" | "changes" | "unknown",
+///   "source": "database" | "revisions",
+///   "dialect": "SQLite" | "PostgreSQL" | "MySQL",
+///   "schema": "public",
+///   "changes": [{"description": "added column 'user.bio'", "op": {…the op as data…}}],
+///   "destructive": [{"code": "AG102", "change": 0, "detail": "drops column 'user.bio' and its values"}],
+///   "schema_diff": "--- database (PostgreSQL)\n+++ entities\n…",
+///   "error": "…"  // only with status "unknown"
+/// }
+/// ```
+///
+/// `destructive[].change` is the index into `changes`. Fields are only ever
+/// added within a version.
+pub fn json_report(comparison: &Comparison, source: Source) -> Value {
+    let changes: Vec<Value> = comparison
+        .upgrade
+        .iter()
+        .map(|op| json!({ "description": op.to_string(), "op": op }))
+        .collect();
+    let destructive: Vec<Value> = comparison
+        .destructive
+        .iter()
+        .map(|d| json!({ "code": d.kind.code(), "change": d.op, "detail": d.detail }))
+        .collect();
+    json!({
+        "version": 1,
+        "status": if comparison.upgrade.is_empty() { "clean" } else { "changes" },
+        "source": source.label(),
+        "dialect": comparison.dialect.to_string(),
+        "schema": comparison.schema,
+        "changes": changes,
+        "destructive": destructive,
+        "schema_diff": schema_diff(comparison, source, false),
+    })
+}
+
+/// The JSON report of a check that could not tell.
+pub fn json_error(source: Source, error: &anyhow::Error) -> Value {
+    json!({
+        "version": 1,
+        "status": "unknown",
+        "source": source.label(),
+        "error": format!("{error:#}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use autogen_schema::{Column, ColumnType, Op, Schema, Table};
+
+    fn comparison() -> Comparison {
+        let mut current = Schema::new();
+        current.insert(
+            Table::new("user")
+                .column(Column::new("id", ColumnType::Integer).auto_increment())
+                .column(Column::new("bio", ColumnType::Text).nullable())
+                .primary_key(["id"]),
+        );
+        let upgrade = vec![
+            Op::AddColumn {
+                table: "user".into(),
+                column: Column::new("karma", ColumnType::Integer).default(0),
+            },
+            Op::DropColumn {
+                table: "user".into(),
+                column: "bio".into(),
+            },
+        ];
+        let destructive = autogen_schema::destructive_changes(&upgrade, &current, Dialect::Postgres);
+        Comparison {
+            dialect: Dialect::Postgres,
+            schema: "public".into(),
+            target: replay(&current, &upgrade).unwrap(),
+            current,
+            upgrade,
+            downgrade: Vec::new(),
+            destructive,
+            set_aside: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_text_report_lists_the_changes_then_diffs_the_schema() {
+        assert_eq!(
+            text_report(&comparison(), Source::Revisions, false),
+            "New upgrade operations detected:
+  Detected added column 'user.karma'
+  Detected removed column 'user.bio'
+    WARNING AG102 drops column 'user.bio' and its values
+
+--- revisions (PostgreSQL)
++++ entities
+@@ -1,4 +1,4 @@
+ table \"user\"
+   column \"id\" integer NOT NULL AUTO INCREMENT
+-  column \"bio\" text NULL
++  column \"karma\" integer NOT NULL DEFAULT 0
+   primary key (id)
+"
+        );
+        let colored = text_report(&comparison(), Source::Revisions, true);
+        assert!(
+            colored.contains("\x1b[31m-  column \"bio\" text NULL\x1b[0m\n"),
+            "{colored}"
+        );
+        assert!(colored.contains("\x1b[32m+  column \"karma\""), "{colored}");
+    }
+
+    #[test]
+    fn the_json_report_carries_the_changes_as_data() {
+        let report = json_report(&comparison(), Source::Database);
+        assert_eq!(report["version"], 1);
+        assert_eq!(report["status"], "changes");
+        assert_eq!(report["source"], "database");
+        assert_eq!(report["changes"][1]["description"], "removed column 'user.bio'");
+        assert_eq!(report["changes"][1]["op"]["DropColumn"]["column"], "bio");
+        assert_eq!(report["destructive"][0]["code"], "AG102");
+        assert_eq!(report["destructive"][0]["change"], 1);
+        assert!(report["schema_diff"]
+            .as_str()
+            .unwrap()
+            .starts_with("--- database (PostgreSQL)\n"));
+        let clean = Comparison {
+            upgrade: Vec::new(),
+            destructive: Vec::new(),
+            ..comparison()
+        };
+        assert_eq!(json_report(&clean, Source::Revisions)["status"], "clean");
+        assert_eq!(
+            text_report(&clean, Source::Revisions, false),
+            "No new upgrade operations detected.\n"
+        );
+    }
+}
