@@ -15,3 +15,6 @@ mod commands;
 
 /// The revision commands on PostgreSQL and MariaDB.
 mod servers;
+
+/// The README's pre-commit hook and CI job, on the example.
+mod integration;

@@ -183,18 +183,31 @@ impl Scratch {
         self.run_prepared(command, &[])
     }
 
-    fn run_prepared(&self, mut command: Command, vars: &[(&str, &str)]) -> Output {
-        command
-            .current_dir(self.dir.path())
-            // One target directory for every scratch project, so dependencies compile once.
-            .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
-            .env("CARGO_NET_OFFLINE", "true")
-            .env_remove("AUTOGEN_CONFIG")
-            .env_remove("DATABASE_URL")
-            .envs(vars.iter().copied())
-            .output()
-            .unwrap()
+    fn run_prepared(&self, command: Command, vars: &[(&str, &str)]) -> Output {
+        run_in(self.dir.path(), command, vars)
     }
+}
+
+/// Runs the `autogen` launcher in `dir` (a project of the repository's own,
+/// such as `examples/blog`) with extra environment variables.
+pub fn autogen_in(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_autogen"));
+    command.args(args);
+    run_in(dir, command, vars)
+}
+
+fn run_in(dir: &Path, mut command: Command, vars: &[(&str, &str)]) -> Output {
+    command
+        .current_dir(dir)
+        // One target directory for every project the tests build, so dependencies compile once.
+        .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("AUTOGEN_CONFIG")
+        .env_remove("DATABASE_URL")
+        .env_remove("NO_COLOR")
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap()
 }
 
 /// Writes `path` and dates it a little ahead: cargo decides what to rebuild
