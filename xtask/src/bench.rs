@@ -61,8 +61,24 @@ pub fn introspect(root: &Path) -> Result<()> {
     let rows = result?;
     let report = report(&rows);
     print!("{report}");
-    std::fs::write(root.join("BENCHMARKS.md"), report)?;
-    Ok(())
+    write_section(root, "introspect", &report)
+}
+
+/// Replaces the section `name` of BENCHMARKS.md (between
+/// `<!-- bench:name -->` and `<!-- /bench:name -->`) with `text`, or adds it
+/// at the end: each benchmark refreshes its own numbers only.
+pub fn write_section(root: &Path, name: &str, text: &str) -> Result<()> {
+    let path = root.join("BENCHMARKS.md");
+    let file = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
+    let (open, close) = (format!("<!-- bench:{name} -->"), format!("<!-- /bench:{name} -->"));
+    let section = format!("{open}\n{text}{close}\n");
+    let updated = match (file.find(&open), file.find(&close)) {
+        (Some(start), Some(end)) if start < end => {
+            format!("{}{section}{}", &file[..start], file[end + close.len()..].trim_start_matches('\n'))
+        }
+        _ => format!("{}\n{section}", file.trim_end_matches('\n').to_owned() + "\n"),
+    };
+    std::fs::write(&path, updated).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn measure(root: &Path, server: &str) -> Result<Vec<Row>> {
@@ -209,9 +225,8 @@ fn schema_sql(tables: usize) -> String {
 
 fn report(rows: &[Row]) -> String {
     let mut out = String::from(
-        "# Benchmarks\n\n\
-         Produced by `cargo xtask bench introspect`; rerun it to refresh this file.\n\n\
-         ## Reading a PostgreSQL schema\n\n\
+        "## Reading a PostgreSQL schema\n\n\
+         Produced by `cargo xtask bench introspect`.\n\n\
          Each table: 7 columns of mixed types (serial key, varchar, an enum, numeric with a CHECK, text,\n\
          timestamp with a default, a foreign key to the table before), a unique, a non-unique and a\n\
          partial index, and table and column comments. The catalogs are vacuumed and analyzed after\n\

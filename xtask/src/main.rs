@@ -4,11 +4,14 @@
 //!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs).
 //! - `cargo xtask db up|down|url`: those servers, by hand.
 //! - `cargo xtask bench introspect`: PostgreSQL introspection beside
-//!   SQLAlchemy's, written to BENCHMARKS.md.
+//!   SQLAlchemy's; `cargo xtask bench offline`: `check --offline` on a
+//!   500-revision history beside Django's `makemigrations --check`; each
+//!   writes its section of BENCHMARKS.md.
 //! - `cargo xtask demo`: the quick start: the blog example on a fresh SQLite
 //!   database, through the real `autogen` binary.
 
 mod bench;
+mod bench_offline;
 mod db;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +20,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo | bench introspect>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo | bench <introspect|offline>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         ["db", "url"] => db::urls(&root).map(|urls| print!("{urls}")),
         ["demo"] => demo(&root),
         ["bench", "introspect"] => bench::introspect(&root),
+        ["bench", "offline"] => bench_offline::offline(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -94,6 +94,9 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
 # schema = "public"
 # Let autogenerate drop the table of an entity module that exists but is not registered.
 # allow_unregistered_drops = false
+# Let autogenerate write revisions with changes that can lose data (AG101…AG106);
+# otherwise it refuses until given --allow-destructive.
+# allow_destructive = false
 "#
     )
 }

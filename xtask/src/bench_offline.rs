@@ -1,0 +1,323 @@
+//! `cargo xtask bench offline`: `autogen check --offline` on a history of
+//! 500 revisions creating 500 tables, beside Django's
+//! `makemigrations --check --dry-run` on the equivalent project (500
+//! models, 500 migrations): the two pre-commit checks that need no database.
+//!
+//! Both projects are generated under `target/bench-offline/`: a migration
+//! crate with its entity crate (built in release first; the build is what a
+//! user waits for once after editing, and is reported apart), and a Django
+//! project in a venv from PyPI. Each table: a bigint key, an indexed
+//! varchar, a nullable text, an integer with a default, and a nullable
+//! foreign key to the table before it with ON DELETE CASCADE. Both tools
+//! must find no changes, or the run fails.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{bench, cargo, run};
+
+const TABLES: usize = 500;
+const RUNS: usize = 7;
+
+pub fn offline(root: &Path) -> Result<()> {
+    let dir = root.join("target/bench-offline");
+    fs::create_dir_all(&dir)?;
+    let project = dir.join("autogen");
+    write_autogen_project(root, &project)?;
+    let started = Instant::now();
+    run(cargo()
+        .current_dir(&project)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .args(["build", "--release", "--quiet", "--offline", "-p", "bench-migration"]))?;
+    let build = started.elapsed();
+    let migration = dir.join("target/release/bench-migration");
+
+    let django = dir.join("django");
+    write_django_project(&django)?;
+    let python = python_with_django(&dir)?;
+
+    let mut autogen_times = Vec::new();
+    let mut django_times = Vec::new();
+    // One untimed run of each first (page cache, Python's bytecode cache), then alternately.
+    for attempt in 0..=RUNS {
+        let (time, out) = timed(Command::new(&migration).current_dir(&project).args(["check", "--offline"]))?;
+        if out != "No new upgrade operations detected.\n" {
+            bail!("autogen check --offline found changes in the generated project:\n{out}");
+        }
+        let (django_time, django_out) = timed(
+            Command::new(&python)
+                .current_dir(&django)
+                .args(["manage.py", "makemigrations", "--check", "--dry-run"]),
+        )?;
+        if !django_out.contains("No changes detected") {
+            bail!("Django found changes in the generated project:\n{django_out}");
+        }
+        if attempt > 0 {
+            autogen_times.push(time);
+            django_times.push(django_time);
+        }
+    }
+    let section = report(build, &stats(autogen_times), &stats(django_times));
+    print!("{section}");
+    bench::write_section(root, "offline", &section)
+}
+
+/// Median, fastest and slowest of a run.
+struct Stats {
+    median: Duration,
+    min: Duration,
+    max: Duration,
+}
+
+fn stats(mut times: Vec<Duration>) -> Stats {
+    times.sort();
+    Stats {
+        median: times[times.len() / 2],
+        min: times[0],
+        max: times[times.len() - 1],
+    }
+}
+
+/// Runs a whole process, timing it; fails unless it exits 0.
+fn timed(command: &mut Command) -> Result<(Duration, String)> {
+    let start = Instant::now();
+    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
+    let elapsed = start.elapsed();
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok((elapsed, String::from_utf8_lossy(&output.stdout).into_owned()))
+}
+
+fn name(i: usize) -> String {
+    format!("t{i:04}")
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    // Unchanged files keep their times, so cargo does not rebuild them.
+    if fs::read_to_string(path).ok().as_deref() != Some(text) {
+        fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The entity crate, the migration crate (500 revisions) and autogen.toml.
+fn write_autogen_project(root: &Path, project: &Path) -> Result<()> {
+    let repo = |path: &str| format!("{:?}", root.join(path).display().to_string());
+    write(
+        &project.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
+    )?;
+    fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
+    write(
+        &project.join("autogen.toml"),
+        "[autogen]\nscript_location = \"migration\"\ndatabase_url = \"sqlite://bench.db\"\n",
+    )?;
+    write(
+        &project.join("entity/Cargo.toml"),
+        "[package]\nname = \"bench-entity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         sea-orm = { version = \"2.0.4\", default-features = false, features = [\"macros\"] }\n",
+    )?;
+    let mut entities = String::new();
+    for i in 1..=TABLES {
+        let relation = if i == 1 {
+            "pub enum Relation {}".to_owned()
+        } else {
+            format!(
+                "pub enum Relation {{\n        #[sea_orm(belongs_to = \"super::{prev}::Entity\", from = \"Column::PrevId\", \
+                 to = \"super::{prev}::Column::Id\", on_delete = \"Cascade\")]\n        Prev,\n    }}",
+                prev = name(i - 1)
+            )
+        };
+        writeln!(
+            entities,
+            "pub mod {t} {{\n    use sea_orm::entity::prelude::*;\n\n    \
+             #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n    #[sea_orm(table_name = \"{t}\")]\n    \
+             pub struct Model {{\n        #[sea_orm(primary_key)]\n        pub id: i64,\n        \
+             #[sea_orm(column_type = \"String(StringLen::N(100))\", indexed)]\n        pub name: String,\n        \
+             #[sea_orm(column_type = \"Text\", nullable)]\n        pub body: Option<String>,\n        \
+             #[sea_orm(default_value = 0)]\n        pub score: i32,\n        pub prev_id: Option<i64>,\n    }}\n\n    \
+             #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n    {relation}\n\n    \
+             impl ActiveModelBehavior for ActiveModel {{}}\n}}\n",
+            t = name(i)
+        )?;
+    }
+    write(&project.join("entity/src/lib.rs"), &entities)?;
+
+    write(
+        &project.join("migration/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"bench-migration\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             autogen = {{ path = {} }}\nentity = {{ path = \"../entity\", package = \"bench-entity\" }}\n\n\
+             [build-dependencies]\nautogen-build = {{ path = {} }}\n",
+            repo("crates/autogen"),
+            repo("crates/build")
+        ),
+    )?;
+    write(
+        &project.join("migration/build.rs"),
+        "fn main() {\n    autogen_build::versions();\n}\n",
+    )?;
+    let registrations: String = (1..=TABLES)
+        .map(|i| format!("\n        .entity(entity::{}::Entity)", name(i)))
+        .collect();
+    write(
+        &project.join("migration/src/main.rs"),
+        &format!(
+            "autogen::include_versions!();\n\nfn main() -> std::process::ExitCode {{\n    \
+             let project = autogen::Project::new(VERSIONS){registrations};\n    autogen::cli::run(project)\n}}\n"
+        ),
+    )?;
+    for i in 1..=TABLES {
+        let t = name(i);
+        let id = format!("{i:012x}");
+        let down = if i == 1 {
+            "&[]".to_owned()
+        } else {
+            format!("&[\"{:012x}\"]", i - 1)
+        };
+        let foreign_key = if i == 1 {
+            String::new()
+        } else {
+            format!(
+                ".foreign_key(ForeignKey::new([\"prev_id\"], \"{}\", [\"id\"]).on_delete(ForeignKeyAction::Cascade))",
+                name(i - 1)
+            )
+        };
+        write(
+            &project.join(format!("migration/src/versions/{id}_{t}.rs")),
+            &format!(
+                "use autogen::prelude::*;\n\npub const REVISION: Revision = Revision {{\n    id: \"{id}\",\n    \
+                 down_revision: {down},\n    branch_labels: &[],\n    depends_on: &[],\n    message: \"{t}\",\n}};\n\n\
+                 pub fn upgrade(op: &mut Operations) {{\n    op.create_table(\n        Table::new(\"{t}\")\n            \
+                 .column(Column::new(\"id\", ColumnType::BigInteger).auto_increment())\n            \
+                 .column(Column::new(\"name\", ColumnType::String(StringLen::N(100))))\n            \
+                 .column(Column::new(\"body\", ColumnType::Text).nullable())\n            \
+                 .column(Column::new(\"score\", ColumnType::Integer).default(0))\n            \
+                 .column(Column::new(\"prev_id\", ColumnType::BigInteger).nullable())\n            \
+                 .primary_key([\"id\"]){foreign_key},\n    );\n    \
+                 op.create_index(Index::new(\"idx-{t}-name\", \"{t}\", [\"name\"]));\n}}\n\n\
+                 pub fn downgrade(op: &mut Operations) {{\n    op.drop_index(\"{t}\", \"idx-{t}-name\");\n    \
+                 op.drop_table(\"{t}\");\n}}\n"
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The same schema as a Django app: 500 models and the 500 migrations
+/// `makemigrations` would have written one at a time.
+fn write_django_project(project: &Path) -> Result<()> {
+    write(
+        &project.join("manage.py"),
+        "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n\
+         from django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n",
+    )?;
+    write(
+        &project.join("settings.py"),
+        "SECRET_KEY = 'bench'\nINSTALLED_APPS = ['app']\nDATABASES = {'default': {'ENGINE': \
+         'django.db.backends.sqlite3', 'NAME': 'bench.db'}}\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n\
+         USE_TZ = True\n",
+    )?;
+    write(&project.join("app/__init__.py"), "")?;
+    write(&project.join("app/migrations/__init__.py"), "")?;
+    let mut models = String::from("from django.db import models\n\n");
+    for i in 1..=TABLES {
+        let class = name(i).to_uppercase();
+        let prev = if i == 1 {
+            "    prev = models.BigIntegerField(null=True)\n".to_owned()
+        } else {
+            format!(
+                "    prev = models.ForeignKey('{}', null=True, on_delete=models.CASCADE)\n",
+                name(i - 1).to_uppercase()
+            )
+        };
+        writeln!(
+            models,
+            "\nclass {class}(models.Model):\n    name = models.CharField(max_length=100, db_index=True)\n    \
+             body = models.TextField(null=True)\n    score = models.IntegerField(default=0)\n{prev}\n    \
+             class Meta:\n        db_table = '{t}'\n",
+            t = name(i)
+        )?;
+        let dependencies = if i == 1 {
+            String::new()
+        } else {
+            format!("('app', '{:04}_{}')", i - 1, name(i - 1))
+        };
+        let prev_field = if i == 1 {
+            "('prev', models.BigIntegerField(null=True)),".to_owned()
+        } else {
+            format!(
+                "('prev', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='app.{}')),",
+                name(i - 1)
+            )
+        };
+        write(
+            &project.join(format!("app/migrations/{i:04}_{}.py", name(i))),
+            &format!(
+                "from django.db import migrations, models\nimport django.db.models.deletion\n\n\n\
+                 class Migration(migrations.Migration):\n    initial = {initial}\n    dependencies = [{dependencies}]\n    \
+                 operations = [\n        migrations.CreateModel(\n            name='{class}',\n            fields=[\n                \
+                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n                \
+                 ('name', models.CharField(db_index=True, max_length=100)),\n                \
+                 ('body', models.TextField(null=True)),\n                \
+                 ('score', models.IntegerField(default=0)),\n                {prev_field}\n            ],\n            \
+                 options={{'db_table': '{t}'}},\n        ),\n    ]\n",
+                initial = if i == 1 { "True" } else { "False" },
+                class = name(i).to_uppercase(),
+                t = name(i)
+            ),
+        )?;
+    }
+    write(&project.join("app/models.py"), &models)
+}
+
+/// A venv under target/bench-offline with Django from PyPI, made once.
+fn python_with_django(dir: &Path) -> Result<PathBuf> {
+    let venv = dir.join("venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "django>=5,<6"]))?;
+    }
+    Ok(python)
+}
+
+fn report(build: Duration, autogen: &Stats, django: &Stats) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let row = |tool: &str, s: &Stats| {
+        format!(
+            "| {tool} | {:.0} ms | {:.0}–{:.0} ms |\n",
+            ms(s.median),
+            ms(s.min),
+            ms(s.max)
+        )
+    };
+    format!(
+        "## Offline check: {TABLES} revisions, {TABLES} tables\n\n\
+         The pre-commit check that needs no database, on generated projects of {TABLES} tables each made by a\n\
+         revision (migration) of its own: a bigint key, an indexed varchar, a nullable text, an integer with a\n\
+         default and a foreign key to the table before (ON DELETE CASCADE). Whole processes, {RUNS} runs each after\n\
+         an untimed one, alternating; both must find no changes.\n\n\
+         | tool | median | spread |\n|---|---:|---:|\n{}{}\n\
+         Django's time over autogen's: **{:.1}×**. Building the migration crate in release first (what a user\n\
+         waits for once after an edit, not part of the check): {:.0} s.\n",
+        row("`autogen check --offline` (the migration crate's binary)", autogen),
+        row("Django `makemigrations --check --dry-run`", django),
+        ms(django.median) / ms(autogen.median),
+        build.as_secs_f64()
+    )
+}
