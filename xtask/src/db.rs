@@ -3,8 +3,10 @@
 //! `cargo xtask db up` starts both from the system's server binaries with
 //! data directories under `target/autogen-dbs/` (not the system temp dir,
 //! where PostgreSQL was seen to shut itself down when its `postmaster.pid`
-//! vanished), on random free ports, and records their URLs in
-//! `target/autogen-dbs/urls.env`; run as root from a checkout the `postgres`
+//! vanished), on random free ports. Each gets an empty database `autogen` for
+//! people to try things on; the tests are given the servers' own maintenance
+//! databases instead, where they only create a database per test. What `up`
+//! printed is kept in `target/autogen-dbs/urls.txt`; run as root from a checkout the `postgres`
 //! user cannot reach, PostgreSQL's data goes under that user's home instead (see
 //! `postgres_dir`). `db url` prints them; `db down` stops the servers and
 //! removes their data.
@@ -35,26 +37,55 @@ pub fn state_dir(root: &Path) -> PathBuf {
     root.join("target/autogen-dbs")
 }
 
-fn urls_file(root: &Path) -> PathBuf {
-    state_dir(root).join("urls.env")
+/// The empty database `up` makes on each server for people to use.
+pub const APP_DATABASE: &str = "autogen";
+
+/// A server `up` started.
+pub struct Server {
+    /// Its name for people.
+    pub label: &'static str,
+    /// The environment variable the tests read `test_url` from.
+    pub env: &'static str,
+    /// The server's maintenance database (`postgres`, `mysql`): the tests
+    /// connect there only to create a database of their own.
+    pub test_url: String,
+    /// The empty database [`APP_DATABASE`].
+    pub url: String,
 }
 
-/// Starts both servers (stopping any left from before) and returns
-/// `(variable, url)` pairs for the tests' environment.
-pub fn up(root: &Path) -> Result<Vec<(&'static str, String)>> {
+fn urls_file(root: &Path) -> PathBuf {
+    state_dir(root).join("urls.txt")
+}
+
+/// Starts both servers (stopping any left from before), each with an empty
+/// database [`APP_DATABASE`].
+pub fn up(root: &Path) -> Result<Vec<Server>> {
     down(root)?;
     let state = state_dir(root);
     fs::create_dir_all(&state)?;
-    let urls = vec![
-        (POSTGRES_ENV, postgres_up(root)?),
-        (MYSQL_ENV, mariadb_up(&state)?),
-    ];
-    let text: String = urls.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    fs::write(urls_file(root), text)?;
-    Ok(urls)
+    let servers = vec![postgres_up(root)?, mariadb_up(&state)?];
+    fs::write(urls_file(root), describe(&servers))?;
+    Ok(servers)
 }
 
-/// The URLs of running servers, as `up` recorded them.
+/// What `db up` prints: the databases to use, then the tests' variables.
+pub fn describe(servers: &[Server]) -> String {
+    let width = servers.iter().map(|s| s.label.len()).max().unwrap_or(0);
+    let mut text = format!("Servers on loopback, each with an empty database `{APP_DATABASE}`:\n");
+    for server in servers {
+        text += &format!("  {:width$}  {}\n", server.label, server.url);
+    }
+    text += "Run the blog example on one with `cargo xtask demo --url <URL>`, \
+             or give one to autogen as DATABASE_URL.\n\n\
+             For `cargo test` by hand (each test creates its own database on the server):\n";
+    for server in servers {
+        text += &format!("  export {}={}\n", server.env, server.test_url);
+    }
+    text += "\n`cargo xtask db url` prints this again; `cargo xtask db down` stops the servers.\n";
+    text
+}
+
+/// What `up` printed, while the servers run.
 pub fn urls(root: &Path) -> Result<String> {
     fs::read_to_string(urls_file(root)).context("no servers are running; start them with `cargo xtask db up`")
 }
@@ -189,7 +220,7 @@ fn postgres_home() -> Option<PathBuf> {
     (home.is_absolute() && home.is_dir()).then_some(home)
 }
 
-fn postgres_up(root: &Path) -> Result<String> {
+fn postgres_up(root: &Path) -> Result<Server> {
     let dir = postgres_dir(root, postgres_home().as_deref())?;
     let data = dir.join("data");
     let initdb = postgres_tool("initdb")?;
@@ -216,10 +247,27 @@ fn postgres_up(root: &Path) -> Result<String> {
             dir.join("postgres.log").display()
         )
     })?;
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+    run(Command::new(postgres_tool("createdb")?)
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            APP_DATABASE,
+        ])
+        .stdout(Stdio::null()))?;
+    let server = format!("postgres://postgres@127.0.0.1:{port}");
+    Ok(Server {
+        label: "PostgreSQL",
+        env: POSTGRES_ENV,
+        test_url: format!("{server}/postgres"),
+        url: format!("{server}/{APP_DATABASE}"),
+    })
 }
 
-fn mariadb_up(state: &Path) -> Result<String> {
+fn mariadb_up(state: &Path) -> Result<Server> {
     let dir = state.join("mariadb");
     let data = dir.join("data");
     fs::create_dir_all(&data)?;
@@ -272,11 +320,18 @@ fn mariadb_up(state: &Path) -> Result<String> {
         .arg("--no-defaults")
         .arg(format!("--socket={}", socket.display()))
         .args(["-uroot", "-e"])
-        .arg(
+        .arg(format!(
             "CREATE USER 'autogen'@'127.0.0.1' IDENTIFIED BY 'autogen-test'; \
-             GRANT ALL PRIVILEGES ON *.* TO 'autogen'@'127.0.0.1' WITH GRANT OPTION;",
-        ))?;
-    Ok(format!("mysql://autogen:autogen-test@127.0.0.1:{port}/mysql"))
+             GRANT ALL PRIVILEGES ON *.* TO 'autogen'@'127.0.0.1' WITH GRANT OPTION; \
+             CREATE DATABASE {APP_DATABASE};",
+        )))?;
+    let server = format!("mysql://autogen:autogen-test@127.0.0.1:{port}");
+    Ok(Server {
+        label: "MariaDB",
+        env: MYSQL_ENV,
+        test_url: format!("{server}/mysql"),
+        url: format!("{server}/{APP_DATABASE}"),
+    })
 }
 
 fn postgres_tool(name: &str) -> Result<PathBuf> {
@@ -423,7 +478,8 @@ mod tests {
         fs::create_dir(&checkout).unwrap();
         assert!(!postgres_can_use(&checkout));
 
-        let urls = up(&checkout).unwrap();
+        let servers = up(&checkout).unwrap();
+        let urls: Vec<&str> = servers.iter().flat_map(|s| [&*s.url, &*s.test_url]).collect();
         let outside = outside_postgres_dir(&checkout, postgres_home().as_deref()).unwrap();
         assert!(outside.join("data/PG_VERSION").is_file());
         assert!(!state_dir(&checkout).join("postgres").exists());
@@ -439,12 +495,12 @@ mod tests {
             );
         }
         assert_eq!(mode(&closed.0), 0o700);
-        assert!(urls.iter().all(|(_, url)| listening(url)), "{urls:?}");
+        assert!(urls.iter().all(|url| listening(url)), "{urls:?}");
 
         down(&checkout).unwrap();
         assert!(!outside.exists());
         assert!(!state_dir(&checkout).exists());
-        assert!(!urls.iter().any(|(_, url)| listening(url)), "{urls:?}");
+        assert!(!urls.iter().any(|url| listening(url)), "{urls:?}");
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //!
 //! - `cargo xtask test`: every test of the workspace, with throwaway
 //!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs).
-//! - `cargo xtask db up|down|url`: those servers, by hand.
+//! - `cargo xtask db up|down|url`: those servers, by hand; `up` prints an
+//!   empty database's URL on each.
 //! - `cargo xtask bench introspect`: PostgreSQL introspection beside
 //!   SQLAlchemy's, written to BENCHMARKS.md.
-//! - `cargo xtask demo`: the quick start: the blog example on a fresh SQLite
-//!   database, through the real `autogen` binary.
+//! - `cargo xtask demo [--url <URL>]`: the quick start: the blog example on a
+//!   fresh SQLite database (or the database at URL), through the real
+//!   `autogen` binary.
 
 mod bench;
 mod db;
@@ -17,21 +19,18 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo | bench introspect>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench introspect>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["test", ..] => test(&root, &args[1..]),
-        ["db", "up"] => db::up(&root).map(|urls| {
-            for (name, url) in urls {
-                println!("{name}={url}");
-            }
-        }),
+        ["db", "up"] => db::up(&root).map(|servers| print!("{}", db::describe(&servers))),
         ["db", "down"] => db::down(&root),
         ["db", "url"] => db::urls(&root).map(|urls| print!("{urls}")),
-        ["demo"] => demo(&root),
+        ["demo"] => demo(&root, None),
+        ["demo", "--url", url] => demo(&root, Some(url)),
         ["bench", "introspect"] => bench::introspect(&root),
         _ => {
             eprintln!("{USAGE}");
@@ -81,24 +80,24 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra);
     let started = if given {
-        false
+        None
     } else {
         match db::up(root) {
-            Ok(urls) => {
-                command.envs(urls);
-                true
+            Ok(servers) => {
+                command.envs(servers.iter().map(|s| (s.env, &s.test_url)));
+                Some(servers)
             }
             Err(e) if required => {
                 return Err(e.context("AUTOGEN_REQUIRE_DBS=1 and a database server cannot start"))
             }
             Err(e) => {
                 eprintln!("xtask: warning: {e:#}\nxtask: the PostgreSQL and MariaDB tests will be skipped");
-                false
+                None
             }
         }
     };
     let result = run_tests(&mut command);
-    if started {
+    if started.is_some() {
         db::down(root)?;
     }
     result
@@ -140,13 +139,19 @@ fn run_tests(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// The blog example from an empty database: upgrade, inspect, autogenerate
-/// (nothing to detect), downgrade one step and upgrade again.
-fn demo(root: &Path) -> Result<()> {
-    let blog = root.join("examples/blog");
-    let database = blog.join("blog.db");
-    if database.exists() {
-        std::fs::remove_file(&database).with_context(|| format!("cannot remove {}", database.display()))?;
+/// The blog example from an empty database (a fresh SQLite file, or the
+/// database at `url`): upgrade, inspect, autogenerate (nothing to detect),
+/// downgrade one step and upgrade again.
+fn demo(root: &Path, url: Option<&str>) -> Result<()> {
+    match url {
+        Some(url) => println!("The blog example on {url}"),
+        None => {
+            let database = root.join("examples/blog/blog.db");
+            if database.exists() {
+                std::fs::remove_file(&database)
+                    .with_context(|| format!("cannot remove {}", database.display()))?;
+            }
+        }
     }
     run(cargo()
         .current_dir(root)
@@ -160,13 +165,25 @@ fn demo(root: &Path) -> Result<()> {
         &["current"],
         &["upgrade", "head"],
     ];
-    let autogen = std::env::var_os("CARGO_TARGET_DIR")
+    for args in steps {
+        println!("\n$ autogen {}", args.join(" "));
+        run(autogen(root, url).args(args))?;
+    }
+    Ok(())
+}
+
+/// The `autogen` binary in the blog example, on the database at `url` (which
+/// its autogen.toml reads from DATABASE_URL) or else its SQLite file.
+fn autogen(root: &Path, url: Option<&str>) -> Command {
+    let binary = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("debug/autogen");
-    for args in steps {
-        println!("\n$ autogen {}", args.join(" "));
-        run(Command::new(&autogen).current_dir(&blog).args(args))?;
-    }
-    Ok(())
+    let mut command = Command::new(binary);
+    command.current_dir(root.join("examples/blog"));
+    match url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    command
 }
