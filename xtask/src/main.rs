@@ -1,7 +1,8 @@
 //! `cargo xtask …`: the project's own chores.
 //!
 //! - `cargo xtask test`: every test of the workspace, with throwaway
-//!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs).
+//!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs),
+//!   and the blog example run on each of them.
 //! - `cargo xtask db up|down|url`: those servers, by hand; `up` prints an
 //!   empty database's URL on each.
 //! - `cargo xtask bench introspect`: PostgreSQL introspection beside
@@ -96,11 +97,45 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
             }
         }
     };
+    let example = match &started {
+        Some(servers) => example_on(root, servers),
+        None => Ok(()),
+    };
     let result = run_tests(&mut command);
     if started.is_some() {
         db::down(root)?;
     }
-    result
+    result.and(example)
+}
+
+/// What the README has a reader do with the servers `db up` started: the
+/// blog example on each printed URL, then `downgrade base`. On the way, a
+/// failing revision must show the database's error once.
+fn example_on(root: &Path, servers: &[db::Server]) -> Result<()> {
+    for server in servers {
+        let (label, url) = (server.label, Some(server.url.as_str()));
+        demo(root, url).with_context(|| format!("the blog example on {label}"))?;
+        // The tables are there but the version table says base: upgrading
+        // again fails on the database's "already exists".
+        println!("\n$ autogen stamp base");
+        run(autogen(root, url).args(["stamp", "base"]))?;
+        println!("\n$ autogen upgrade head  # fails: the tables are there");
+        let failed = autogen(root, url).args(["upgrade", "head"]).output()?;
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        eprint!("{stderr}");
+        if failed.status.success() || stderr.matches("already exists").count() != 1 {
+            bail!("on {label}, upgrading over existing tables should fail with the database's error, once");
+        }
+        for args in [&["stamp", "head"][..], &["downgrade", "base"]] {
+            println!("\n$ autogen {}", args.join(" "));
+            run(autogen(root, url).args(args))?;
+        }
+        let current = autogen(root, url).arg("current").output()?;
+        if !current.status.success() || !current.stdout.is_empty() {
+            bail!("on {label}, the blog example did not go back to base");
+        }
+    }
+    Ok(())
 }
 
 /// Runs `cargo test`, echoing its output, and closes with one line adding up
