@@ -48,8 +48,8 @@ pub fn introspect(root: &Path) -> Result<()> {
     let server = if started {
         db::up(root)?
             .into_iter()
-            .find(|(name, _)| *name == db::POSTGRES_ENV)
-            .map(|(_, url)| url)
+            .find(|server| server.env == db::POSTGRES_ENV)
+            .map(|server| server.test_url)
             .expect("db::up starts PostgreSQL")
     } else {
         std::env::var(db::POSTGRES_ENV)?

@@ -1,14 +1,17 @@
 //! `cargo xtask …`: the project's own chores.
 //!
 //! - `cargo xtask test`: every test of the workspace, with throwaway
-//!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs).
-//! - `cargo xtask db up|down|url`: those servers, by hand.
+//!   PostgreSQL and MariaDB servers started for it (what `.ci/run` runs),
+//!   and the blog example run on each of them.
+//! - `cargo xtask db up|down|url`: those servers, by hand; `up` prints an
+//!   empty database's URL on each.
 //! - `cargo xtask bench introspect`: PostgreSQL introspection beside
 //!   SQLAlchemy's; `cargo xtask bench offline`: `check --offline` on a
 //!   500-revision history beside Django's `makemigrations --check`; each
 //!   writes its section of BENCHMARKS.md.
-//! - `cargo xtask demo`: the quick start: the blog example on a fresh SQLite
-//!   database, through the real `autogen` binary.
+//! - `cargo xtask demo [--url <URL>]`: the quick start: the blog example on a
+//!   fresh SQLite database (or the database at URL), through the real
+//!   `autogen` binary.
 
 mod bench;
 mod bench_offline;
@@ -20,21 +23,18 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo | bench <introspect|offline>>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = root();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["test", ..] => test(&root, &args[1..]),
-        ["db", "up"] => db::up(&root).map(|urls| {
-            for (name, url) in urls {
-                println!("{name}={url}");
-            }
-        }),
+        ["db", "up"] => db::up(&root).map(|servers| print!("{}", db::describe(&servers))),
         ["db", "down"] => db::down(&root),
         ["db", "url"] => db::urls(&root).map(|urls| print!("{urls}")),
-        ["demo"] => demo(&root),
+        ["demo"] => demo(&root, None),
+        ["demo", "--url", url] => demo(&root, Some(url)),
         ["bench", "introspect"] => bench::introspect(&root),
         ["bench", "offline"] => bench_offline::offline(&root),
         _ => {
@@ -85,27 +85,61 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra);
     let started = if given {
-        false
+        None
     } else {
         match db::up(root) {
-            Ok(urls) => {
-                command.envs(urls);
-                true
+            Ok(servers) => {
+                command.envs(servers.iter().map(|s| (s.env, &s.test_url)));
+                Some(servers)
             }
             Err(e) if required => {
                 return Err(e.context("AUTOGEN_REQUIRE_DBS=1 and a database server cannot start"))
             }
             Err(e) => {
                 eprintln!("xtask: warning: {e:#}\nxtask: the PostgreSQL and MariaDB tests will be skipped");
-                false
+                None
             }
         }
     };
+    let example = match &started {
+        Some(servers) => example_on(root, servers),
+        None => Ok(()),
+    };
     let result = run_tests(&mut command);
-    if started {
+    if started.is_some() {
         db::down(root)?;
     }
-    result
+    result.and(example)
+}
+
+/// What the README has a reader do with the servers `db up` started: the
+/// blog example on each printed URL, then `downgrade base`. On the way, a
+/// failing revision must show the database's error once.
+fn example_on(root: &Path, servers: &[db::Server]) -> Result<()> {
+    for server in servers {
+        let (label, url) = (server.label, Some(server.url.as_str()));
+        demo(root, url).with_context(|| format!("the blog example on {label}"))?;
+        // The tables are there but the version table says base: upgrading
+        // again fails on the database's "already exists".
+        println!("\n$ autogen stamp base");
+        run(autogen(root, url).args(["stamp", "base"]))?;
+        println!("\n$ autogen upgrade head  # fails: the tables are there");
+        let failed = autogen(root, url).args(["upgrade", "head"]).output()?;
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        eprint!("{stderr}");
+        if failed.status.success() || stderr.matches("already exists").count() != 1 {
+            bail!("on {label}, upgrading over existing tables should fail with the database's error, once");
+        }
+        for args in [&["stamp", "head"][..], &["downgrade", "base"]] {
+            println!("\n$ autogen {}", args.join(" "));
+            run(autogen(root, url).args(args))?;
+        }
+        let current = autogen(root, url).arg("current").output()?;
+        if !current.status.success() || !current.stdout.is_empty() {
+            bail!("on {label}, the blog example did not go back to base");
+        }
+    }
+    Ok(())
 }
 
 /// Runs `cargo test`, echoing its output, and closes with one line adding up
@@ -144,13 +178,19 @@ fn run_tests(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// The blog example from an empty database: upgrade, inspect, autogenerate
-/// (nothing to detect), downgrade one step and upgrade again.
-fn demo(root: &Path) -> Result<()> {
-    let blog = root.join("examples/blog");
-    let database = blog.join("blog.db");
-    if database.exists() {
-        std::fs::remove_file(&database).with_context(|| format!("cannot remove {}", database.display()))?;
+/// The blog example from an empty database (a fresh SQLite file, or the
+/// database at `url`): upgrade, inspect, autogenerate (nothing to detect),
+/// downgrade one step and upgrade again.
+fn demo(root: &Path, url: Option<&str>) -> Result<()> {
+    match url {
+        Some(url) => println!("The blog example on {url}"),
+        None => {
+            let database = root.join("examples/blog/blog.db");
+            if database.exists() {
+                std::fs::remove_file(&database)
+                    .with_context(|| format!("cannot remove {}", database.display()))?;
+            }
+        }
     }
     run(cargo()
         .current_dir(root)
@@ -164,13 +204,25 @@ fn demo(root: &Path) -> Result<()> {
         &["current"],
         &["upgrade", "head"],
     ];
-    let autogen = std::env::var_os("CARGO_TARGET_DIR")
+    for args in steps {
+        println!("\n$ autogen {}", args.join(" "));
+        run(autogen(root, url).args(args))?;
+    }
+    Ok(())
+}
+
+/// The `autogen` binary in the blog example, on the database at `url` (which
+/// its autogen.toml reads from DATABASE_URL) or else its SQLite file.
+fn autogen(root: &Path, url: Option<&str>) -> Command {
+    let binary = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("debug/autogen");
-    for args in steps {
-        println!("\n$ autogen {}", args.join(" "));
-        run(Command::new(&autogen).current_dir(&blog).args(args))?;
-    }
-    Ok(())
+    let mut command = Command::new(binary);
+    command.current_dir(root.join("examples/blog"));
+    match url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    command
 }

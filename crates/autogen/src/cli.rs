@@ -274,10 +274,29 @@ fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe_error(&e));
             failure
         }
     }
+}
+
+/// The error and its causes, as `{:#}` joins them, leaving out a cause whose
+/// text is already there: sea-orm's `DbErr` shows its source in its own
+/// message, and so do autogen's errors wrapping it, so the database's words
+/// would otherwise be printed up to three times.
+fn describe_error(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
@@ -623,4 +642,31 @@ fn edit(path: &Path) -> Result<()> {
         bail!("the editor {editor:?} exited with {status}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbErr, RuntimeErr};
+
+    use super::describe_error;
+
+    #[test]
+    fn a_database_error_is_printed_once() {
+        let database = "1050 (42S01): Table 'user' already exists";
+        let failure = autogen_migrate::MigrateError::Statement {
+            revision: "ffa946187c97".into(),
+            at: "base".into(),
+            statement: "CREATE TABLE `user` ()".into(),
+            source: Box::new(DbErr::Exec(RuntimeErr::Internal(database.into()))),
+            committed: Vec::new(),
+        };
+        let text = describe_error(&anyhow::Error::new(failure));
+        assert_eq!(text.matches(database).count(), 1, "{text}");
+        let wrapped = anyhow::Error::new(DbErr::Conn(RuntimeErr::Internal("refused".into())))
+            .context("cannot connect to mysql://autogen:***@127.0.0.1:1/autogen");
+        assert_eq!(
+            describe_error(&wrapped),
+            "cannot connect to mysql://autogen:***@127.0.0.1:1/autogen: Connection Error: refused"
+        );
+    }
 }
