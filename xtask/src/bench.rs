@@ -9,6 +9,7 @@
 //! process is timed too. Every tool must find every table, or the run fails.
 
 use std::fmt::Write as _;
+use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,16 +45,7 @@ struct Row {
 }
 
 pub fn introspect(root: &Path) -> Result<()> {
-    let started = std::env::var(db::POSTGRES_ENV).is_err();
-    let server = if started {
-        db::up(root)?
-            .into_iter()
-            .find(|server| server.env == db::POSTGRES_ENV)
-            .map(|server| server.test_url)
-            .expect("db::up starts PostgreSQL")
-    } else {
-        std::env::var(db::POSTGRES_ENV)?
-    };
+    let (server, started) = postgres_server(root)?;
     let result = measure(root, &server);
     if started {
         db::down(root)?;
@@ -62,6 +54,26 @@ pub fn introspect(root: &Path) -> Result<()> {
     let report = report(&rows);
     print!("{report}");
     write_section(root, "introspect", &report)
+}
+
+/// Where the generated benchmark projects build in release: one target
+/// directory, so their dependencies compile once.
+pub fn release_target(root: &Path) -> std::path::PathBuf {
+    root.join("target/bench-release")
+}
+
+/// The PostgreSQL server to measure on: the tests' one if named, else one
+/// started here (`true`: the caller stops it with `db::down`).
+pub fn postgres_server(root: &Path) -> Result<(String, bool)> {
+    if let Ok(url) = std::env::var(db::POSTGRES_ENV) {
+        return Ok((url, false));
+    }
+    let url = db::up(root)?
+        .into_iter()
+        .find(|server| server.env == db::POSTGRES_ENV)
+        .map(|server| server.test_url)
+        .expect("db::up starts PostgreSQL");
+    Ok((url, true))
 }
 
 /// Replaces the section `name` of BENCHMARKS.md (between
@@ -174,7 +186,7 @@ fn tables_and_seconds(command: &mut Command) -> Result<(usize, f64)> {
 }
 
 /// A venv under target/ with SQLAlchemy and psycopg2, made once.
-fn python_with_sqlalchemy(root: &Path) -> Result<std::path::PathBuf> {
+pub fn python_with_sqlalchemy(root: &Path) -> Result<std::path::PathBuf> {
     let venv = root.join("target/bench/venv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -258,4 +270,48 @@ fn report(rows: &[Row]) -> String {
          started by `cargo xtask db up`. Ratios, not absolute times, are what carry over to other machines.\n",
     );
     out
+}
+
+/// Median, fastest and slowest of a run.
+pub struct Stats {
+    pub median: Duration,
+    pub min: Duration,
+    pub max: Duration,
+}
+
+pub fn stats(mut times: Vec<Duration>) -> Stats {
+    times.sort();
+    Stats {
+        median: times[times.len() / 2],
+        min: times[0],
+        max: times[times.len() - 1],
+    }
+}
+
+/// Runs a whole process, timing it; fails unless it exits 0.
+pub fn timed(command: &mut Command) -> Result<(Duration, String)> {
+    let start = Instant::now();
+    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
+    let elapsed = start.elapsed();
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok((elapsed, String::from_utf8_lossy(&output.stdout).into_owned()))
+}
+
+/// Writes `text` to `path`, creating its directory; an unchanged file keeps its time.
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    // Unchanged files keep their times, so cargo does not rebuild them.
+    if fs::read_to_string(path).ok().as_deref() != Some(text) {
+        fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }

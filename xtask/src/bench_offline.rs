@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-use crate::{bench, cargo, run};
+use crate::bench::{self, stats, timed, write, Stats};
+use crate::{cargo, run};
 
 const TABLES: usize = 500;
 const RUNS: usize = 7;
@@ -32,10 +33,10 @@ pub fn offline(root: &Path) -> Result<()> {
     let started = Instant::now();
     run(cargo()
         .current_dir(&project)
-        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env("CARGO_TARGET_DIR", bench::release_target(root))
         .args(["build", "--release", "--quiet", "--offline", "-p", "bench-migration"]))?;
     let build = started.elapsed();
-    let migration = dir.join("target/release/bench-migration");
+    let migration = bench::release_target(root).join("release/bench-migration");
 
     let django = dir.join("django");
     write_django_project(&django)?;
@@ -67,51 +68,8 @@ pub fn offline(root: &Path) -> Result<()> {
     bench::write_section(root, "offline", &section)
 }
 
-/// Median, fastest and slowest of a run.
-struct Stats {
-    median: Duration,
-    min: Duration,
-    max: Duration,
-}
-
-fn stats(mut times: Vec<Duration>) -> Stats {
-    times.sort();
-    Stats {
-        median: times[times.len() / 2],
-        min: times[0],
-        max: times[times.len() - 1],
-    }
-}
-
-/// Runs a whole process, timing it; fails unless it exits 0.
-fn timed(command: &mut Command) -> Result<(Duration, String)> {
-    let start = Instant::now();
-    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
-    let elapsed = start.elapsed();
-    if !output.status.success() {
-        bail!(
-            "{command:?} failed: {}\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok((elapsed, String::from_utf8_lossy(&output.stdout).into_owned()))
-}
-
 fn name(i: usize) -> String {
     format!("t{i:04}")
-}
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    // Unchanged files keep their times, so cargo does not rebuild them.
-    if fs::read_to_string(path).ok().as_deref() != Some(text) {
-        fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// The entity crate, the migration crate (500 revisions) and autogen.toml.

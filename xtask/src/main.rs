@@ -14,6 +14,7 @@
 //!   `autogen` binary.
 
 mod bench;
+mod bench_autogenerate;
 mod bench_offline;
 mod db;
 
@@ -23,7 +24,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline>>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|autogenerate [--tables N,…]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +38,10 @@ fn main() -> ExitCode {
         ["demo", "--url", url] => demo(&root, Some(url)),
         ["bench", "introspect"] => bench::introspect(&root),
         ["bench", "offline"] => bench_offline::offline(&root),
+        ["bench", "autogenerate", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            bench_autogenerate::autogenerate(&root, &rest)
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
