@@ -15,3 +15,6 @@ mod commands;
 
 /// The revision commands on PostgreSQL and MariaDB.
 mod servers;
+
+/// `verify`: each revision run up and down on a scratch database, on SQLite, PostgreSQL and MariaDB.
+mod verify;
