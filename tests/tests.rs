@@ -18,3 +18,6 @@ mod servers;
 
 /// The README's pre-commit hook and CI job, on the example.
 mod integration;
+
+/// `verify`: each revision run up and down on a scratch database, on SQLite, PostgreSQL and MariaDB.
+mod verify;

@@ -82,11 +82,18 @@ pub fn postgres_server(root: &Path) -> Result<(String, bool)> {
 pub fn write_section(root: &Path, name: &str, text: &str) -> Result<()> {
     let path = root.join("BENCHMARKS.md");
     let file = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
-    let (open, close) = (format!("<!-- bench:{name} -->"), format!("<!-- /bench:{name} -->"));
+    let (open, close) = (
+        format!("<!-- bench:{name} -->"),
+        format!("<!-- /bench:{name} -->"),
+    );
     let section = format!("{open}\n{text}{close}\n");
     let updated = match (file.find(&open), file.find(&close)) {
         (Some(start), Some(end)) if start < end => {
-            format!("{}{section}{}", &file[..start], file[end + close.len()..].trim_start_matches('\n'))
+            format!(
+                "{}{section}{}",
+                &file[..start],
+                file[end + close.len()..].trim_start_matches('\n')
+            )
         }
         _ => format!("{}\n{section}", file.trim_end_matches('\n').to_owned() + "\n"),
     };
@@ -291,7 +298,9 @@ pub fn stats(mut times: Vec<Duration>) -> Stats {
 /// Runs a whole process, timing it; fails unless it exits 0.
 pub fn timed(command: &mut Command) -> Result<(Duration, String)> {
     let start = Instant::now();
-    let output = command.output().with_context(|| format!("cannot run {command:?}"))?;
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run {command:?}"))?;
     let elapsed = start.elapsed();
     if !output.status.success() {
         bail!(

@@ -51,12 +51,19 @@ pub fn autogenerate(root: &Path, args: &[String]) -> Result<()> {
         [] => DEFAULT_SIZES.to_vec(),
         [flag, list] if flag == "--tables" => list
             .split(',')
-            .map(|n| n.trim().parse().with_context(|| format!("--tables takes numbers, e.g. 100,500: {n:?}")))
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .with_context(|| format!("--tables takes numbers, e.g. 100,500: {n:?}"))
+            })
             .collect::<Result<_>>()?,
         _ => bail!("usage: cargo xtask bench autogenerate [--tables 100,500,2000]"),
     };
     let (server, started) = bench::postgres_server(root)?;
-    let result = sizes.iter().map(|&n| measure(root, &server, n)).collect::<Result<Vec<_>>>();
+    let result = sizes
+        .iter()
+        .map(|&n| measure(root, &server, n))
+        .collect::<Result<Vec<_>>>();
     if started {
         db::down(root)?;
     }
@@ -68,14 +75,19 @@ pub fn autogenerate(root: &Path, args: &[String]) -> Result<()> {
 
 fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
     let dir = root.join(format!("target/bench-autogenerate/{tables}"));
-    let (base, _) = server.rsplit_once('/').context("a server URL ends with /database")?;
+    let (base, _) = server
+        .rsplit_once('/')
+        .context("a server URL ends with /database")?;
     let database = format!("bench_autogenerate_{tables}");
     psql(server, &format!("DROP DATABASE IF EXISTS {database}"))?;
     psql(server, &format!("CREATE DATABASE {database}"))?;
     let url = format!("{base}/{database}");
     let schema = dir.join("schema.sql");
     write(&schema, &schema_sql(tables))?;
-    run(Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(&schema).arg(&url))?;
+    run(Command::new("psql")
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&schema)
+        .arg(&url))?;
     psql(&url, "VACUUM ANALYZE")?;
 
     let project = dir.join("autogen");
@@ -84,7 +96,14 @@ fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
     run(cargo()
         .current_dir(&project)
         .env("CARGO_TARGET_DIR", bench::release_target(root))
-        .args(["build", "--release", "--quiet", "--offline", "-p", &format!("bench-migration-{tables}")]))?;
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--offline",
+            "-p",
+            &format!("bench-migration-{tables}"),
+        ]))?;
     let build = started.elapsed();
     let migration = bench::release_target(root).join(format!("release/bench-migration-{tables}"));
 
@@ -122,7 +141,10 @@ fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
     // tool's answer is checked against what was changed, then timed.
     let drift = dir.join("drift.sql");
     let expected = drift_sql(tables, &drift)?;
-    run(Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(&drift).arg(&url))?;
+    run(Command::new("psql")
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&drift)
+        .arg(&url))?;
     psql(&url, "VACUUM ANALYZE")?;
     let compare = alembic_dir.join("compare.py");
     write(&compare, ALEMBIC_COMPARE)?;
@@ -139,14 +161,24 @@ fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
             .output()?;
         let elapsed = start.elapsed();
         if out.status.code() != Some(1) {
-            bail!("autogen check did not report the drift: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "autogen check did not report the drift: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         autogen_found = autogen_changes(&String::from_utf8_lossy(&out.stdout))?;
         let start = Instant::now();
-        let out = Command::new(&python).current_dir(&alembic_dir).arg(&compare).arg(&url).output()?;
+        let out = Command::new(&python)
+            .current_dir(&alembic_dir)
+            .arg(&compare)
+            .arg(&url)
+            .output()?;
         let alembic_elapsed = start.elapsed();
         if !out.status.success() {
-            bail!("Alembic's compare_metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "Alembic's compare_metadata failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         alembic_found = sorted_lines(&String::from_utf8_lossy(&out.stdout));
         if attempt > 0 {
@@ -178,7 +210,11 @@ fn missing(of: &[String], from: &[String]) -> Vec<String> {
 }
 
 fn sorted_lines(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = text.lines().map(str::to_owned).filter(|l| !l.is_empty()).collect();
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| !l.is_empty())
+        .collect();
     lines.sort();
     lines
 }
@@ -227,15 +263,35 @@ fn autogen_changes(json: &str) -> Result<Vec<String>> {
     for change in report["changes"].as_array().context("no changes array")? {
         let op = &change["op"];
         let line = if let Some(add) = op.get("AddColumn") {
-            format!("add_column {} {}", add["table"].as_str().unwrap_or_default(), add["column"]["name"].as_str().unwrap_or_default())
+            format!(
+                "add_column {} {}",
+                add["table"].as_str().unwrap_or_default(),
+                add["column"]["name"].as_str().unwrap_or_default()
+            )
         } else if let Some(drop) = op.get("DropColumn") {
-            format!("remove_column {} {}", drop["table"].as_str().unwrap_or_default(), drop["column"].as_str().unwrap_or_default())
+            format!(
+                "remove_column {} {}",
+                drop["table"].as_str().unwrap_or_default(),
+                drop["column"].as_str().unwrap_or_default()
+            )
         } else if let Some(alter) = op.get("AlterColumn") {
             let (from, to) = (&alter["from"], &alter["to"]);
-            let kind = if from["nullable"] != to["nullable"] { "modify_nullable" } else { "modify_type" };
-            format!("{kind} {} {}", alter["table"].as_str().unwrap_or_default(), to["name"].as_str().unwrap_or_default())
+            let kind = if from["nullable"] != to["nullable"] {
+                "modify_nullable"
+            } else {
+                "modify_type"
+            };
+            format!(
+                "{kind} {} {}",
+                alter["table"].as_str().unwrap_or_default(),
+                to["name"].as_str().unwrap_or_default()
+            )
         } else if let Some(drop) = op.get("DropIndex") {
-            format!("remove_index {} {}", drop["table"].as_str().unwrap_or_default(), drop["name"].as_str().unwrap_or_default())
+            format!(
+                "remove_index {} {}",
+                drop["table"].as_str().unwrap_or_default(),
+                drop["name"].as_str().unwrap_or_default()
+            )
         } else if let Some(alter) = op.get("AlterEnum") {
             format!("alter_enum {}", alter["name"].as_str().unwrap_or_default())
         } else {
@@ -295,7 +351,9 @@ fn timed_with_peak(command: &mut Command) -> Result<(Duration, u64, String)> {
         .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
         .current_dir(command.get_current_dir().unwrap_or(Path::new(".")))
         .output()
-        .with_context(|| format!("cannot run {command:?} (GNU time measures its memory: apt-get install time)"))?;
+        .with_context(|| {
+            format!("cannot run {command:?} (GNU time measures its memory: apt-get install time)")
+        })?;
     let elapsed = start.elapsed();
     if !status.status.success() {
         bail!(
@@ -311,7 +369,11 @@ fn timed_with_peak(command: &mut Command) -> Result<(Duration, u64, String)> {
         .context("GNU time wrote no peak memory")?
         .trim()
         .parse()?;
-    Ok((elapsed, peak, String::from_utf8_lossy(&status.stdout).into_owned()))
+    Ok((
+        elapsed,
+        peak,
+        String::from_utf8_lossy(&status.stdout).into_owned(),
+    ))
 }
 
 fn tempfile_path() -> Result<PathBuf> {
@@ -418,8 +480,14 @@ fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<(
             repo("crates/build")
         ),
     )?;
-    write(&project.join("migration/build.rs"), "fn main() {\n    autogen_build::versions();\n}\n")?;
-    write(&project.join("migration/src/versions/README.md"), "No revisions: the database is at base.\n")?;
+    write(
+        &project.join("migration/build.rs"),
+        "fn main() {\n    autogen_build::versions();\n}\n",
+    )?;
+    write(
+        &project.join("migration/src/versions/README.md"),
+        "No revisions: the database is at base.\n",
+    )?;
     let registrations: String = (1..=tables)
         .map(|i| format!("\n        .entity(entity::{}::Entity)", name(i)))
         .collect();

@@ -34,7 +34,14 @@ pub fn offline(root: &Path) -> Result<()> {
     run(cargo()
         .current_dir(&project)
         .env("CARGO_TARGET_DIR", bench::release_target(root))
-        .args(["build", "--release", "--quiet", "--offline", "-p", "bench-migration"]))?;
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--offline",
+            "-p",
+            "bench-migration",
+        ]))?;
     let build = started.elapsed();
     let migration = bench::release_target(root).join("release/bench-migration");
 
@@ -46,15 +53,20 @@ pub fn offline(root: &Path) -> Result<()> {
     let mut django_times = Vec::new();
     // One untimed run of each first (page cache, Python's bytecode cache), then alternately.
     for attempt in 0..=RUNS {
-        let (time, out) = timed(Command::new(&migration).current_dir(&project).args(["check", "--offline"]))?;
+        let (time, out) = timed(
+            Command::new(&migration)
+                .current_dir(&project)
+                .args(["check", "--offline"]),
+        )?;
         if out != "No new upgrade operations detected.\n" {
             bail!("autogen check --offline found changes in the generated project:\n{out}");
         }
-        let (django_time, django_out) = timed(
-            Command::new(&python)
-                .current_dir(&django)
-                .args(["manage.py", "makemigrations", "--check", "--dry-run"]),
-        )?;
+        let (django_time, django_out) = timed(Command::new(&python).current_dir(&django).args([
+            "manage.py",
+            "makemigrations",
+            "--check",
+            "--dry-run",
+        ]))?;
         if !django_out.contains("No changes detected") {
             bail!("Django found changes in the generated project:\n{django_out}");
         }

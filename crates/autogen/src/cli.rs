@@ -182,6 +182,13 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Run each revision up to REVISION on a scratch database, up from base and back down, one at a time;
+    /// exit 0 if each does what its ops say, 1 naming the first that does not, 2 if it cannot tell.
+    Verify {
+        /// The last revision to verify (an id, a unique prefix, a label, head…).
+        #[arg(value_name = "REVISION", default_value = "head")]
+        target: String,
+    },
     /// Print the live database schema.
     Inspect {
         /// The database to read instead of autogen.toml's (no project needed).
@@ -231,7 +238,7 @@ pub fn run(project: Project) -> ExitCode {
     // `check` answers a question in CI: 1 means "they differ", so failing to
     // find out is 2, as usage errors are.
     let failure = match cli.command {
-        Command::Check { .. } => ExitCode::from(2),
+        Command::Check { .. } | Command::Verify { .. } => ExitCode::from(2),
         _ => ExitCode::FAILURE,
     };
     report(execute(&project, cli), failure)
@@ -548,6 +555,16 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 CheckFormat::Json => writeln!(out, "{:#}", check::json_report(&comparison, source))?,
             }
             return Ok(code);
+        }
+        Command::Verify { target } => {
+            let report = |step: &crate::verify::VerifyStep| eprintln!("{step}");
+            let outcome = runtime.block_on(crate::verify::verify(project, &config, &target, report))?;
+            write!(out, "{outcome}")?;
+            return Ok(match outcome {
+                crate::verify::VerifyOutcome::Verified { .. } => ExitCode::SUCCESS,
+                crate::verify::VerifyOutcome::Differs(_) => ExitCode::FAILURE,
+                crate::verify::VerifyOutcome::CannotTell { .. } => ExitCode::from(2),
+            });
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,8 @@
 //! - [`command`]: every command as a function, to migrate from application code.
 //! - [`compare`]: the autogenerate step alone (a connection and entities in,
 //!   schemas and ops out), for tools.
+//! - [`verify`]: every revision run up and down on a scratch database, each
+//!   step held to what its ops say.
 //! - the `autogen` binary ([`cli::launch`]): finds `autogen.toml` and runs the
 //!   migration crate with the same arguments.
 //!
@@ -26,6 +28,7 @@ pub mod config;
 mod init;
 mod inspect;
 mod listing;
+pub mod verify;
 
 pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
 pub use autogen_reflect::Entities;

@@ -246,6 +246,43 @@ impl<'a> Migrator<'a> {
         direction: Direction,
         target: &str,
         options: RunOptions,
+        report: impl FnMut(&Step),
+    ) -> Result<Vec<Step>, MigrateError> {
+        let goal = |current: &[String]| match direction {
+            Direction::Up => self.graph.upgrade_goal(current, target),
+            Direction::Down => self.graph.downgrade_goal(current, target),
+        };
+        self.run(direction, goal, options, report).await
+    }
+
+    /// Undoes the revision `revision` (an id, a unique prefix or a label)
+    /// and every applied revision that requires it, dependents first. Where
+    /// nothing applied requires it, that is exactly one step, which no
+    /// target can say once the history branches (`verify` takes them one
+    /// at a time).
+    pub async fn downgrade_revision(
+        &self,
+        revision: &str,
+        options: RunOptions,
+        report: impl FnMut(&Step),
+    ) -> Result<Vec<Step>, MigrateError> {
+        let undo = self
+            .graph
+            .dependents(&BTreeSet::from([self.graph.resolve(revision)?.id().to_owned()]));
+        let goal = |current: &[String]| {
+            let applied = self.graph.ancestors(current.iter().map(String::as_str));
+            Ok(applied.difference(&undo).cloned().collect())
+        };
+        self.run(Direction::Down, goal, options, report).await
+    }
+
+    /// Runs revisions in `direction` until the applied ones are `goal`
+    /// (computed from the heads the database is at when the run begins).
+    async fn run(
+        &self,
+        direction: Direction,
+        goal: impl FnOnce(&[String]) -> Result<BTreeSet<String>, GraphError>,
+        options: RunOptions,
         mut report: impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
         if options.single_transaction && self.dialect() == Dialect::MySql {
@@ -256,9 +293,7 @@ impl<'a> Migrator<'a> {
             ));
         }
         self.lock().await?;
-        let result = self
-            .migrate_locked(direction, target, &options, &mut report)
-            .await;
+        let result = self.migrate_locked(direction, goal, &options, &mut report).await;
         if result.is_err() {
             // Whatever transaction the failure left open must not stay open.
             let _ = self.db.execute_unprepared("ROLLBACK").await;
@@ -339,7 +374,7 @@ impl<'a> Migrator<'a> {
     async fn migrate_locked(
         &self,
         direction: Direction,
-        target: &str,
+        goal: impl FnOnce(&[String]) -> Result<BTreeSet<String>, GraphError>,
         options: &RunOptions,
         report: &mut impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
@@ -347,10 +382,7 @@ impl<'a> Migrator<'a> {
         let current = self.current().await?;
         // The target is resolved once, against where the database was when the
         // run began, so that `+1` means one step even if another run moved it.
-        let goal = match direction {
-            Direction::Up => self.graph.upgrade_goal(&current, target)?,
-            Direction::Down => self.graph.downgrade_goal(&current, target)?,
-        };
+        let goal = goal(&current)?;
         let applied = self.graph.ancestors(current.iter().map(String::as_str));
         if self.next(direction, &applied, &goal).is_none() {
             return Ok(Vec::new());

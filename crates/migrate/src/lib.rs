@@ -28,7 +28,7 @@ mod version_table;
 pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step};
 pub use graph::{Graph, GraphError, Node};
 pub use render::{render, RenderError};
-pub use replay::{replay_history, ReplayError, Replayed, Unreplayable};
+pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Operations, Revision, RevisionModule, Versions};
 pub use script::{script, stamp_script};
 pub use version_table::VERSION_TABLE;

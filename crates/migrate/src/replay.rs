@@ -49,24 +49,33 @@ pub fn replay_history<'g>(
     let all = graph.ancestors(graph.heads().into_iter().map(Node::id));
     let mut replayed = Replayed::default();
     for node in graph.topological(&all) {
-        for op in Operations::record(node.module.upgrade, None) {
-            match op.apply(&mut replayed.schema) {
-                Ok(()) => {}
-                Err(ApplyError::NotReplayable(sql)) => replayed.unreplayable.push(Unreplayable {
-                    revision: node.id().to_owned(),
-                    sql,
-                }),
-                Err(source) => {
-                    return Err(ReplayError {
-                        revision: node.id().to_owned(),
-                        source,
-                    })
-                }
-            }
-        }
+        let skipped = replay_revision(node, &mut replayed.schema)?;
+        replayed.unreplayable.extend(skipped);
         after_each(node, &replayed.schema);
     }
     Ok(replayed)
+}
+
+/// Replays one revision's upgrade onto `schema`, the schema the revisions
+/// it requires describe; returns the raw SQL it stepped over.
+pub fn replay_revision(node: &Node, schema: &mut Schema) -> Result<Vec<Unreplayable>, ReplayError> {
+    let mut skipped = Vec::new();
+    for op in Operations::record(node.module.upgrade, None) {
+        match op.apply(schema) {
+            Ok(()) => {}
+            Err(ApplyError::NotReplayable(sql)) => skipped.push(Unreplayable {
+                revision: node.id().to_owned(),
+                sql,
+            }),
+            Err(source) => {
+                return Err(ReplayError {
+                    revision: node.id().to_owned(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(skipped)
 }
 
 #[cfg(test)]

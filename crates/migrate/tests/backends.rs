@@ -259,6 +259,58 @@ test_each_backend!(
     }
 );
 
+fn create_note(op: &mut Operations) {
+    op.create_table(
+        Table::new("note")
+            .column(Column::new("id", ColumnType::Integer))
+            .primary_key(["id"]),
+    );
+}
+fn drop_note(op: &mut Operations) {
+    op.drop_table("note");
+}
+
+/// One revision undone, where the history branches and no target names
+/// "just this one": the revisions that require it go first, the other branch stays.
+#[tokio::test]
+async fn one_revision_is_downgraded_with_what_requires_it() {
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    // aaaa <- bbbb, aaaa <- dddd: two heads.
+    let g = Graph::new(&[
+        module("aaaa00000001", &[], "create user", create_user, drop_user),
+        module("bbbb00000002", &["aaaa00000001"], "add bio", add_bio, drop_bio),
+        module(
+            "dddd00000004",
+            &["aaaa00000001"],
+            "create note",
+            create_note,
+            drop_note,
+        ),
+    ])
+    .unwrap();
+    let m = Migrator::connect(&g, &db.url).await.unwrap();
+    assert_eq!(m.upgrade("heads", |_| {}).await.unwrap().len(), 3);
+
+    let steps = m
+        .downgrade_revision("bbbb", RunOptions::default(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        steps.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["Running downgrade bbbb00000002 -> aaaa00000001, add bio"]
+    );
+    assert_eq!(m.current().await.unwrap(), ["dddd00000004"]);
+
+    let steps = m
+        .downgrade_revision("aaaa00000001", RunOptions::default(), |_| {})
+        .await
+        .unwrap();
+    let undone: Vec<&str> = steps.iter().map(|s| s.revision.as_str()).collect();
+    assert_eq!(undone, ["dddd00000004", "aaaa00000001"]);
+    assert!(m.current().await.unwrap().is_empty());
+    assert_eq!(tables(m.connection()).await, ["autogen_version"]);
+}
+
 // SQLite table recreation through the executor: rows and indexes survive, the
 // rows of tables that reference the recreated one are neither deleted nor
 // cascaded into, and a recreation that would leave a foreign key pointing
