@@ -324,3 +324,70 @@ pub fn write(path: &Path, text: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// `t0042`: the name of the generated projects' table `i`.
+pub fn table_name(i: usize) -> String {
+    format!("t{i:04}")
+}
+
+/// A generated project: a workspace of an entity crate (`entities`, the
+/// source of its lib.rs, with sea-orm's `features`) and a migration crate
+/// `bench-migration-{suffix}` registering `t0001`…`t{tables}`, pinned to the
+/// repository's Cargo.lock so it builds offline; the revisions are the
+/// caller's. `database_url` goes in autogen.toml.
+pub fn write_generated_project(
+    root: &Path,
+    project: &Path,
+    suffix: &str,
+    features: &str,
+    entities: &str,
+    tables: usize,
+    database_url: &str,
+) -> Result<()> {
+    let repo = |path: &str| format!("{:?}", root.join(path).display().to_string());
+    write(
+        &project.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
+    )?;
+    fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
+    write(
+        &project.join("autogen.toml"),
+        &format!("[autogen]\nscript_location = \"migration\"\ndatabase_url = \"{database_url}\"\n"),
+    )?;
+    write(
+        &project.join("entity/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"bench-entity-{suffix}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             sea-orm = {{ version = \"2.0.4\", default-features = false, features = [{features}] }}\n"
+        ),
+    )?;
+    write(&project.join("entity/src/lib.rs"), entities)?;
+    write(
+        &project.join("migration/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"bench-migration-{suffix}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             autogen = {{ path = {} }}\nentity = {{ path = \"../entity\", package = \"bench-entity-{suffix}\" }}\n\n\
+             [build-dependencies]\nautogen-build = {{ path = {} }}\n",
+            repo("crates/autogen"),
+            repo("crates/build")
+        ),
+    )?;
+    write(
+        &project.join("migration/build.rs"),
+        "fn main() {\n    autogen_build::versions();\n}\n",
+    )?;
+    write(
+        &project.join("migration/src/versions/README.md"),
+        "Revisions, one per file.\n",
+    )?;
+    let registrations: String = (1..=tables)
+        .map(|i| format!("\n        .entity(entity::{}::Entity)", table_name(i)))
+        .collect();
+    write(
+        &project.join("migration/src/main.rs"),
+        &format!(
+            "autogen::include_versions!();\n\nfn main() -> std::process::ExitCode {{\n    \
+             let project = autogen::Project::new(VERSIONS){registrations};\n    autogen::cli::run(project)\n}}\n"
+        ),
+    )
+}

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::bench::{self, stats, write, Stats};
+use crate::bench::{self, stats, table_name as name, write, Stats};
 use crate::{cargo, db, run};
 
 const DEFAULT_SIZES: [usize; 3] = [100, 500, 2000];
@@ -388,10 +388,6 @@ fn psql(url: &str, sql: &str) -> Result<()> {
         .stdout(std::process::Stdio::null()))
 }
 
-fn name(i: usize) -> String {
-    format!("t{i:04}")
-}
-
 fn schema_sql(tables: usize) -> String {
     let mut sql = String::from("CREATE TYPE status AS ENUM ('draft', 'live', 'gone');\n");
     for i in 1..=tables {
@@ -415,24 +411,6 @@ fn schema_sql(tables: usize) -> String {
 }
 
 fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<()> {
-    let repo = |path: &str| format!("{:?}", root.join(path).display().to_string());
-    write(
-        &project.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
-    )?;
-    std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
-    write(
-        &project.join("autogen.toml"),
-        "[autogen]\nscript_location = \"migration\"\ndatabase_url = \"${DATABASE_URL}\"\n",
-    )?;
-    write(
-        &project.join("entity/Cargo.toml"),
-        &format!(
-            "[package]\nname = \"bench-entity-{tables}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\nname = \"entity\"\n\n\
-             [dependencies]\nsea-orm = {{ version = \"2.0.4\", default-features = false, features = \
-             [\"macros\", \"with-chrono\", \"with-json\", \"with-rust_decimal\"] }}\n"
-        ),
-    )?;
     let mut entities = String::from(
         "use sea_orm::entity::prelude::*;\n\n\
          #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]\n\
@@ -469,34 +447,14 @@ fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<(
             t = name(i)
         )?;
     }
-    write(&project.join("entity/src/lib.rs"), &entities)?;
-    write(
-        &project.join("migration/Cargo.toml"),
-        &format!(
-            "[package]\nname = \"bench-migration-{tables}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-             autogen = {{ path = {} }}\nentity = {{ path = \"../entity\", package = \"bench-entity-{tables}\" }}\n\n\
-             [build-dependencies]\nautogen-build = {{ path = {} }}\n",
-            repo("crates/autogen"),
-            repo("crates/build")
-        ),
-    )?;
-    write(
-        &project.join("migration/build.rs"),
-        "fn main() {\n    autogen_build::versions();\n}\n",
-    )?;
-    write(
-        &project.join("migration/src/versions/README.md"),
-        "No revisions: the database is at base.\n",
-    )?;
-    let registrations: String = (1..=tables)
-        .map(|i| format!("\n        .entity(entity::{}::Entity)", name(i)))
-        .collect();
-    write(
-        &project.join("migration/src/main.rs"),
-        &format!(
-            "autogen::include_versions!();\n\nfn main() -> std::process::ExitCode {{\n    \
-             let project = autogen::Project::new(VERSIONS){registrations};\n    autogen::cli::run(project)\n}}\n"
-        ),
+    bench::write_generated_project(
+        root,
+        project,
+        &tables.to_string(),
+        "\"macros\", \"with-chrono\", \"with-json\", \"with-rust_decimal\"",
+        &entities,
+        tables,
+        "${DATABASE_URL}",
     )
 }
 

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::bench::{self, stats, timed, write, Stats};
+use crate::bench::{self, stats, table_name as name, timed, write, Stats};
 use crate::{cargo, run};
 
 const TABLES: usize = 500;
@@ -40,10 +40,10 @@ pub fn offline(root: &Path) -> Result<()> {
             "--quiet",
             "--offline",
             "-p",
-            "bench-migration",
+            "bench-migration-offline",
         ]))?;
     let build = started.elapsed();
-    let migration = bench::release_target(root).join("release/bench-migration");
+    let migration = bench::release_target(root).join("release/bench-migration-offline");
 
     let django = dir.join("django");
     write_django_project(&django)?;
@@ -80,27 +80,8 @@ pub fn offline(root: &Path) -> Result<()> {
     bench::write_section(root, "offline", &section)
 }
 
-fn name(i: usize) -> String {
-    format!("t{i:04}")
-}
-
 /// The entity crate, the migration crate (500 revisions) and autogen.toml.
 fn write_autogen_project(root: &Path, project: &Path) -> Result<()> {
-    let repo = |path: &str| format!("{:?}", root.join(path).display().to_string());
-    write(
-        &project.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
-    )?;
-    fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
-    write(
-        &project.join("autogen.toml"),
-        "[autogen]\nscript_location = \"migration\"\ndatabase_url = \"sqlite://bench.db\"\n",
-    )?;
-    write(
-        &project.join("entity/Cargo.toml"),
-        "[package]\nname = \"bench-entity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-         sea-orm = { version = \"2.0.4\", default-features = false, features = [\"macros\"] }\n",
-    )?;
     let mut entities = String::new();
     for i in 1..=TABLES {
         let relation = if i == 1 {
@@ -125,31 +106,14 @@ fn write_autogen_project(root: &Path, project: &Path) -> Result<()> {
             t = name(i)
         )?;
     }
-    write(&project.join("entity/src/lib.rs"), &entities)?;
-
-    write(
-        &project.join("migration/Cargo.toml"),
-        &format!(
-            "[package]\nname = \"bench-migration\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-             autogen = {{ path = {} }}\nentity = {{ path = \"../entity\", package = \"bench-entity\" }}\n\n\
-             [build-dependencies]\nautogen-build = {{ path = {} }}\n",
-            repo("crates/autogen"),
-            repo("crates/build")
-        ),
-    )?;
-    write(
-        &project.join("migration/build.rs"),
-        "fn main() {\n    autogen_build::versions();\n}\n",
-    )?;
-    let registrations: String = (1..=TABLES)
-        .map(|i| format!("\n        .entity(entity::{}::Entity)", name(i)))
-        .collect();
-    write(
-        &project.join("migration/src/main.rs"),
-        &format!(
-            "autogen::include_versions!();\n\nfn main() -> std::process::ExitCode {{\n    \
-             let project = autogen::Project::new(VERSIONS){registrations};\n    autogen::cli::run(project)\n}}\n"
-        ),
+    bench::write_generated_project(
+        root,
+        project,
+        "offline",
+        "\"macros\"",
+        &entities,
+        TABLES,
+        "sqlite://bench.db",
     )?;
     for i in 1..=TABLES {
         let t = name(i);

@@ -148,24 +148,9 @@ async fn an_entity_naming_the_compared_schema_is_compared() {
 }
 
 /// An entity in a schema of its own (`schema_name = "audit"`), not the one
-/// compared by default.
-mod audit_entry {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(schema_name = "audit", table_name = "audit_entry")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        #[sea_orm(indexed)]
-        pub action: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+/// compared by default, shared with the end-to-end tests.
+#[path = "../../../fixtures/entities/audit_entry.rs"]
+mod audit_entry;
 
 /// On PostgreSQL every schema the entities name is compared in its own
 /// terms, and its ops carry the schema: they create it if missing and run there.
