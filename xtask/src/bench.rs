@@ -391,3 +391,16 @@ pub fn write_generated_project(
         ),
     )
 }
+
+/// The `Relation` enum of generated entity `i`: none for the first, else
+/// `prev_id` belongs to the table before, ON DELETE CASCADE.
+pub fn previous_table_relation(i: usize) -> String {
+    if i == 1 {
+        return "pub enum Relation {}".to_owned();
+    }
+    format!(
+        "pub enum Relation {{\n        #[sea_orm(belongs_to = \"super::{prev}::Entity\", from = \"Column::PrevId\", \
+         to = \"super::{prev}::Column::Id\", on_delete = \"Cascade\")]\n        Prev,\n    }}",
+        prev = table_name(i - 1)
+    )
+}

@@ -419,15 +419,7 @@ fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<(
          #[sea_orm(string_value = \"live\")]\n    Live,\n    #[sea_orm(string_value = \"gone\")]\n    Gone,\n}\n\n",
     );
     for i in 1..=tables {
-        let relation = if i == 1 {
-            "pub enum Relation {}".to_owned()
-        } else {
-            format!(
-                "pub enum Relation {{\n        #[sea_orm(belongs_to = \"super::{prev}::Entity\", from = \"Column::PrevId\", \
-                 to = \"super::{prev}::Column::Id\", on_delete = \"Cascade\")]\n        Prev,\n    }}",
-                prev = name(i - 1)
-            )
-        };
+        let relation = bench::previous_table_relation(i);
         writeln!(
             entities,
             "pub mod {t} {{\n    use sea_orm::entity::prelude::*;\n\n    \

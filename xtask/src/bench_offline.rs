@@ -84,15 +84,7 @@ pub fn offline(root: &Path) -> Result<()> {
 fn write_autogen_project(root: &Path, project: &Path) -> Result<()> {
     let mut entities = String::new();
     for i in 1..=TABLES {
-        let relation = if i == 1 {
-            "pub enum Relation {}".to_owned()
-        } else {
-            format!(
-                "pub enum Relation {{\n        #[sea_orm(belongs_to = \"super::{prev}::Entity\", from = \"Column::PrevId\", \
-                 to = \"super::{prev}::Column::Id\", on_delete = \"Cascade\")]\n        Prev,\n    }}",
-                prev = name(i - 1)
-            )
-        };
+        let relation = bench::previous_table_relation(i);
         writeln!(
             entities,
             "pub mod {t} {{\n    use sea_orm::entity::prelude::*;\n\n    \
