@@ -404,3 +404,18 @@ pub fn previous_table_relation(i: usize) -> String {
         prev = table_name(i - 1)
     )
 }
+
+/// Builds a generated project's migration crate in release, returning its
+/// binary and how long the build took.
+pub fn build_migration(root: &Path, project: &Path, suffix: &str) -> Result<(std::path::PathBuf, Duration)> {
+    let package = format!("bench-migration-{suffix}");
+    let started = Instant::now();
+    run(cargo()
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", release_target(root))
+        .args(["build", "--release", "--quiet", "--offline", "-p", &package]))?;
+    Ok((
+        release_target(root).join("release").join(package),
+        started.elapsed(),
+    ))
+}

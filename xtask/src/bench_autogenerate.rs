@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::bench::{self, stats, table_name as name, write, Stats};
-use crate::{cargo, db, run};
+use crate::{db, run};
 
 const DEFAULT_SIZES: [usize; 3] = [100, 500, 2000];
 const RUNS: usize = 5;
@@ -92,20 +92,7 @@ fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
 
     let project = dir.join("autogen");
     write_autogen_project(root, &project, tables)?;
-    let started = Instant::now();
-    run(cargo()
-        .current_dir(&project)
-        .env("CARGO_TARGET_DIR", bench::release_target(root))
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--offline",
-            "-p",
-            &format!("bench-migration-{tables}"),
-        ]))?;
-    let build = started.elapsed();
-    let migration = bench::release_target(root).join(format!("release/bench-migration-{tables}"));
+    let (migration, build) = bench::build_migration(root, &project, &tables.to_string())?;
 
     let alembic_dir = dir.join("alembic");
     write_alembic_project(&alembic_dir, tables, &url)?;

@@ -15,12 +15,12 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Result};
 
 use crate::bench::{self, stats, table_name as name, timed, write, Stats};
-use crate::{cargo, run};
+use crate::run;
 
 const TABLES: usize = 500;
 const RUNS: usize = 7;
@@ -30,20 +30,7 @@ pub fn offline(root: &Path) -> Result<()> {
     fs::create_dir_all(&dir)?;
     let project = dir.join("autogen");
     write_autogen_project(root, &project)?;
-    let started = Instant::now();
-    run(cargo()
-        .current_dir(&project)
-        .env("CARGO_TARGET_DIR", bench::release_target(root))
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--offline",
-            "-p",
-            "bench-migration-offline",
-        ]))?;
-    let build = started.elapsed();
-    let migration = bench::release_target(root).join("release/bench-migration-offline");
+    let (migration, build) = bench::build_migration(root, &project, "offline")?;
 
     let django = dir.join("django");
     write_django_project(&django)?;
