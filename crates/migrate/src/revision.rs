@@ -266,14 +266,18 @@ mod tests {
     #[test]
     fn pushed_ops_are_recorded_in_order() {
         fn upgrade(op: &mut Operations) {
-            op.push(Op::DropTable { name: "legacy".into() });
+            op.push(Op::DropTable {
+                name: "legacy".into(),
+            });
             op.execute_data("UPDATE account SET tier = 'free'");
             assert_eq!(op.ops().len(), 2);
         }
         assert_eq!(
             Operations::record(upgrade, None),
             [
-                Op::DropTable { name: "legacy".into() },
+                Op::DropTable {
+                    name: "legacy".into()
+                },
                 Op::ExecuteData("UPDATE account SET tier = 'free'".into()),
             ]
         );
