@@ -53,7 +53,18 @@ pub fn introspect(root: &Path) -> Result<()> {
     let rows = result?;
     let report = report(&rows);
     print!("{report}");
-    write_section(root, "introspect", &report)
+    let data = rows
+        .iter()
+        .map(|row| {
+            serde_json::json!({
+                "tables": row.tables,
+                "autogen_introspect_ms": ms(row.autogen),
+                "autogen_inspect_process_ms": ms(row.autogen_process),
+                "sqlalchemy_reflect_ms": ms(row.sqlalchemy),
+            })
+        })
+        .collect();
+    write_section(root, "introspect", &report, data)
 }
 
 /// Where the generated benchmark projects build in release: one target
@@ -78,8 +89,26 @@ pub fn postgres_server(root: &Path) -> Result<(String, bool)> {
 
 /// Replaces the section `name` of BENCHMARKS.md (between
 /// `<!-- bench:name -->` and `<!-- /bench:name -->`) with `text`, or adds it
-/// at the end: each benchmark refreshes its own numbers only.
-pub fn write_section(root: &Path, name: &str, text: &str) -> Result<()> {
+/// at the end, and the same numbers (`data`) under `name` in
+/// BENCHMARKS.json (times in milliseconds, memory in KiB): each benchmark
+/// refreshes its own numbers only.
+pub fn write_section(root: &Path, name: &str, text: &str, data: serde_json::Value) -> Result<()> {
+    let json_path = root.join("BENCHMARKS.json");
+    let mut all: serde_json::Map<String, serde_json::Value> = fs::read_to_string(&json_path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    let date = Command::new("date").args(["-u", "+%Y-%m-%d"]).output()?;
+    all.insert(
+        name.to_owned(),
+        serde_json::json!({
+            "date": String::from_utf8_lossy(&date.stdout).trim(),
+            "machine": "2 cores, PostgreSQL 15 on loopback (cargo xtask db up)",
+            "results": data,
+        }),
+    );
+    fs::write(&json_path, serde_json::to_string_pretty(&all)? + "\n")?;
+
     let path = root.join("BENCHMARKS.md");
     let file = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
     let (open, close) = (
@@ -258,7 +287,6 @@ fn report(rows: &[Row]) -> String {
          | tables | autogen `introspect()` | SQLAlchemy `reflect()` | ratio | `autogen inspect` process | ratio |\n\
          |---:|---:|---:|---:|---:|---:|\n",
     );
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     for row in rows {
         writeln!(
             out,
@@ -418,4 +446,16 @@ pub fn build_migration(root: &Path, project: &Path, suffix: &str) -> Result<(std
         release_target(root).join("release").join(package),
         started.elapsed(),
     ))
+}
+
+/// A duration in milliseconds, for reports.
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+impl Stats {
+    /// The median and spread in milliseconds, for BENCHMARKS.json.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({ "median_ms": ms(self.median), "min_ms": ms(self.min), "max_ms": ms(self.max) })
+    }
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::bench::{self, stats, table_name as name, write, Stats};
+use crate::bench::{self, ms, stats, table_name as name, write, Stats};
 use crate::{db, run};
 
 const DEFAULT_SIZES: [usize; 3] = [100, 500, 2000];
@@ -70,7 +70,31 @@ pub fn autogenerate(root: &Path, args: &[String]) -> Result<()> {
     let rows = result?;
     let section = report(&rows);
     print!("{section}");
-    bench::write_section(root, "autogenerate", &section)
+    let data = rows
+        .iter()
+        .map(|row| {
+            serde_json::json!({
+                "tables": row.tables,
+                "migration_crate_release_build_ms": bench::ms(row.build),
+                "no_changes": {
+                    "autogen_check": row.autogen.json(),
+                    "autogen_peak_kib": row.autogen_peak_kib,
+                    "alembic_check": row.alembic.json(),
+                    "alembic_peak_kib": row.alembic_peak_kib,
+                },
+                "drift": {
+                    "changes": row.expected,
+                    "autogen_check": row.changed_autogen.json(),
+                    "alembic_compare_metadata": row.changed_alembic.json(),
+                    "autogen_misses": row.autogen_misses,
+                    "autogen_extra": row.autogen_extra,
+                    "alembic_misses": row.alembic_misses,
+                    "alembic_extra": row.alembic_extra,
+                },
+            })
+        })
+        .collect();
+    bench::write_section(root, "autogenerate", &section, data)
 }
 
 fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
@@ -498,7 +522,6 @@ fn python_with_alembic(root: &Path) -> Result<PathBuf> {
 }
 
 fn report(rows: &[Row]) -> String {
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let mut out = String::from(
         "## Autogenerate with no changes: `autogen check` beside `alembic check`\n\n\
          Produced by `cargo xtask bench autogenerate`. A PostgreSQL database loaded with the synthetic schema\n\

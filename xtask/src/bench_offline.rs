@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use crate::bench::{self, stats, table_name as name, timed, write, Stats};
+use crate::bench::{self, ms, stats, table_name as name, timed, write, Stats};
 use crate::run;
 
 const TABLES: usize = 500;
@@ -62,9 +62,17 @@ pub fn offline(root: &Path) -> Result<()> {
             django_times.push(django_time);
         }
     }
-    let section = report(build, &stats(autogen_times), &stats(django_times));
+    let (autogen, django) = (stats(autogen_times), stats(django_times));
+    let section = report(build, &autogen, &django);
     print!("{section}");
-    bench::write_section(root, "offline", &section)
+    let data = serde_json::json!({
+        "revisions": TABLES,
+        "tables": TABLES,
+        "autogen_check_offline": autogen.json(),
+        "django_makemigrations_check": django.json(),
+        "migration_crate_release_build_ms": bench::ms(build),
+    });
+    bench::write_section(root, "offline", &section, data)
 }
 
 /// The entity crate, the migration crate (500 revisions) and autogen.toml.
@@ -210,7 +218,6 @@ fn python_with_django(dir: &Path) -> Result<PathBuf> {
 }
 
 fn report(build: Duration, autogen: &Stats, django: &Stats) -> String {
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let row = |tool: &str, s: &Stats| {
         format!(
             "| {tool} | {:.0} ms | {:.0}–{:.0} ms |\n",
