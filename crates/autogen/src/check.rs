@@ -265,6 +265,28 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_diff_shows_other_schemas_under_their_names() {
+        let upgrade = vec![Op::InSchema {
+            schema: "audit".into(),
+            ops: vec![Op::CreateTable(
+                Table::new("entry")
+                    .column(Column::new("id", ColumnType::Integer))
+                    .primary_key(["id"]),
+            )],
+        }];
+        let comparison = Comparison {
+            upgrade,
+            destructive: Vec::new(),
+            ..comparison()
+        };
+        let diff = schema_diff(&comparison, Source::Database, false);
+        assert!(
+            diff.ends_with("+schema \"audit\"\n+  table \"entry\"\n+    column \"id\" integer NOT NULL\n+    primary key (id)\n"),
+            "{diff}"
+        );
+    }
+
+    #[test]
     fn the_json_report_carries_the_changes_as_data() {
         let report = json_report(&comparison(), Source::Database);
         assert_eq!(report["version"], 1);

@@ -21,6 +21,13 @@ pub fn text(schema: &Schema, dialect: Dialect) -> String {
     for table in schema.tables.values() {
         table_text(&mut out, table, dialect);
     }
+    // Other schemas compared beside this one (PostgreSQL), each under its name.
+    for (name, other) in &schema.schemas {
+        writeln!(out, "schema \"{name}\"").unwrap();
+        for line in text(other, dialect).lines() {
+            writeln!(out, "  {line}").unwrap();
+        }
+    }
     out
 }
 
