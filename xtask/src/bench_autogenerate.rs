@@ -529,7 +529,8 @@ fn report(rows: &[Row]) -> String {
          a default, timestamptz default now(), boolean, jsonb, a foreign key to the table before ON DELETE\n\
          CASCADE, a comment), compared with generated SeaORM entities and with equivalent SQLAlchemy models.\n\
          Whole processes as a user runs them in CI, median of 5 after an untimed run, alternating; both must\n\
-         detect nothing. The release build of the migration crate (once, after generating it) is apart.\n\n\
+         detect nothing. `build` is the release build of the migration crate the run needed first (what had changed\n\
+         since the previous run: 0 s when nothing had), apart from the check.\n\n\
          | tables | `autogen check` | spread | peak | `alembic check` | spread | peak | ratio | build |\n\
          |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
