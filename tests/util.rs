@@ -213,7 +213,7 @@ fn run_in(dir: &Path, mut command: Command, vars: &[(&str, &str)]) -> Output {
 /// Writes `path` and dates it a little ahead: cargo decides what to rebuild
 /// by modification times, and an edit made within the same clock tick as the
 /// previous build would otherwise look already built.
-fn write_newer(path: &Path, text: &str) {
+pub fn write_newer(path: &Path, text: &str) {
     fs::write(path, text).unwrap();
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
     fs::File::options()
