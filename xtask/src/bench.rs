@@ -118,11 +118,9 @@ pub fn write_section(root: &Path, name: &str, text: &str, data: serde_json::Valu
     let section = format!("{open}\n{text}{close}\n");
     let updated = match (file.find(&open), file.find(&close)) {
         (Some(start), Some(end)) if start < end => {
-            format!(
-                "{}{section}{}",
-                &file[..start],
-                file[end + close.len()..].trim_start_matches('\n')
-            )
+            let after = file[end + close.len()..].trim_start_matches('\n');
+            let gap = if after.is_empty() { "" } else { "\n" };
+            format!("{}{section}{gap}{after}", &file[..start])
         }
         _ => format!("{}\n{section}", file.trim_end_matches('\n').to_owned() + "\n"),
     };
