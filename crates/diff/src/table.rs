@@ -1,5 +1,7 @@
 //! What differs inside one table that both schemas have, in one dialect's terms.
 
+use std::borrow::Cow;
+
 use autogen_schema::{Column, Constraint, Dialect, Index, IndexPart, Op, Table};
 
 /// The changes to one kept table, grouped by when they must run.
@@ -28,7 +30,8 @@ pub(crate) struct TableChanges {
 
 /// Compares `now` (as the database has it) with `want` (as the entities declare it).
 pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChanges {
-    let (now, want) = &unique_as_declared(now, want);
+    let (now, want) = unique_as_declared(now, want);
+    let (now, want) = (now.as_ref(), want.as_ref());
     let table = || want.name.clone();
     let mut changes = TableChanges::default();
     for column in &want.columns {
@@ -247,33 +250,45 @@ fn same_index(a: &Index, b: &Index) -> bool {
 /// way: both refuse duplicates the same way, and MySQL keeps a UNIQUE
 /// constraint as exactly such an index. Each side keeps its own spelling
 /// where the other has none of either.
-fn unique_as_declared(now: &Table, want: &Table) -> (Table, Table) {
-    let mut now = now.clone();
-    let mut want = want.clone();
-    fold_unique_indexes(&mut now, &want);
-    fold_unique_indexes(&mut want, &now);
+/// Tables are only copied when there is something to fold, which is rare:
+/// this runs for every table both sides have.
+fn unique_as_declared<'a>(now: &'a Table, want: &'a Table) -> (Cow<'a, Table>, Cow<'a, Table>) {
+    let mut now = Cow::Borrowed(now);
+    let mut want = Cow::Borrowed(want);
+    if now.indexes.iter().any(|i| folds_into_column(i, &now, &want)) {
+        fold_unique_indexes(now.to_mut(), &want);
+    }
+    if want.indexes.iter().any(|i| folds_into_column(i, &want, &now)) {
+        fold_unique_indexes(want.to_mut(), &now);
+    }
     (now, want)
 }
 
-/// Turns `table`'s one-column unique indexes into the column's `unique` where
-/// `other` says `unique` on that column and has no such index itself.
+/// Whether `index` of `table` is a plain one-column unique index that
+/// `other` says as that column's `unique`, with no such index of its own.
+fn folds_into_column(index: &Index, table: &Table, other: &Table) -> bool {
+    let [IndexPart::Column(name)] = index.parts.as_slice() else {
+        return false;
+    };
+    index.unique
+        && index.where_clause.is_none()
+        && table.get_column(name).is_some()
+        && other.get_column(name).is_some_and(|c| c.unique)
+        && !other.indexes.iter().any(|i| same_index(i, index))
+}
+
+/// Turns `table`'s indexes that [`folds_into_column`] into their column's `unique`.
 fn fold_unique_indexes(table: &mut Table, other: &Table) {
-    let Table { columns, indexes, .. } = table;
-    indexes.retain(|index| {
-        let [IndexPart::Column(name)] = index.parts.as_slice() else {
-            return true;
-        };
-        let plain = index.unique && index.where_clause.is_none();
-        let other_says_column = other.get_column(name).is_some_and(|c| c.unique)
-            && !other.indexes.iter().any(|i| same_index(i, index));
-        match columns.iter_mut().find(|c| &c.name == name) {
-            Some(column) if plain && other_says_column => {
-                column.unique = true;
-                false
-            }
-            _ => true,
+    let (folded, kept): (Vec<Index>, Vec<Index>) = std::mem::take(&mut table.indexes)
+        .into_iter()
+        .partition(|i| folds_into_column(i, table, other));
+    table.indexes = kept;
+    for index in &folded {
+        let name = index.column_names().next().expect("a one-column index");
+        if let Some(column) = table.columns.iter_mut().find(|c| c.name == name) {
+            column.unique = true;
         }
-    });
+    }
 }
 
 /// The column as a database gets it: the rename hint has done its work.

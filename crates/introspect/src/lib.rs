@@ -63,13 +63,18 @@ async fn read<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, E
     match db.get_database_backend() {
         DbBackend::Sqlite => sqlite::introspect(db).await,
         DbBackend::Postgres => {
-            let schema = match &options.schema {
-                Some(schema) => schema.clone(),
-                None => current_schema(db).await?,
-            };
+            let schema = postgres_schema(db, options).await?;
             postgres::introspect(db, &schema).await
         }
         _ => mysql::introspect(db).await,
+    }
+}
+
+/// The PostgreSQL schema `options` name, else the connection's `current_schema()`.
+async fn postgres_schema<C: ConnectionTrait>(db: &C, options: &Options) -> Result<String, Error> {
+    match &options.schema {
+        Some(schema) => Ok(schema.clone()),
+        None => current_schema(db).await,
     }
 }
 
@@ -108,10 +113,7 @@ pub async fn other_objects<C: ConnectionTrait>(
             vec![],
         ),
         DbBackend::Postgres => {
-            let schema = match &options.schema {
-                Some(schema) => schema.clone(),
-                None => current_schema(db).await?,
-            };
+            let schema = postgres_schema(db, options).await?;
             (
                 "SELECT c.relname AS name, CASE c.relkind WHEN 'v' THEN 'view' \
                    WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' \

@@ -94,25 +94,20 @@ impl Entities {
     /// connection's default). Entities whose `schema_name` names another
     /// schema are left out; [`Entities::elsewhere`] lists them.
     pub fn schema(&self, dialect: Dialect, db_schema: Option<&str>) -> Schema {
-        let mut schema = Schema::new();
-        for registered in self.registered.iter().filter(|r| r.is_in(db_schema)) {
-            let (table, enums) = (registered.reflect)(dialect);
-            schema.insert(table);
-            schema.enums.extend(enums);
-        }
-        schema
+        self.reflect_where(dialect, |r| r.is_in(db_schema))
     }
 
     /// The schema of the entities whose `schema_name` is `db_schema`, as
     /// SeaORM would create them there on `dialect`: one of the other schemas
     /// compared beside the default one.
     pub fn schema_named(&self, dialect: Dialect, db_schema: &str) -> Schema {
+        self.reflect_where(dialect, |r| r.schema.as_deref() == Some(db_schema))
+    }
+
+    /// The registered entities `keep` accepts, as SeaORM would create them on `dialect`.
+    fn reflect_where(&self, dialect: Dialect, keep: impl Fn(&Registered) -> bool) -> Schema {
         let mut schema = Schema::new();
-        for registered in self
-            .registered
-            .iter()
-            .filter(|r| r.schema.as_deref() == Some(db_schema))
-        {
+        for registered in self.registered.iter().filter(|r| keep(r)) {
             let (table, enums) = (registered.reflect)(dialect);
             schema.insert(table);
             schema.enums.extend(enums);
