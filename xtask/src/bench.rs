@@ -1,6 +1,7 @@
 //! `cargo xtask bench introspect`: reading a PostgreSQL schema of 500 and
 //! 2000 tables, autogen beside SQLAlchemy's `MetaData.reflect` (what an
-//! Alembic user's autogenerate runs), reported as a ratio in BENCHMARKS.md.
+//! Alembic user's autogenerate runs) and sea-schema's discovery (what
+//! SeaORM's own tools run), reported as ratios in BENCHMARKS.md.
 //!
 //! Each table has mixed column types, an enum, a unique and a non-unique and
 //! a partial index, a CHECK, comments, and a foreign key to the table before
@@ -42,6 +43,8 @@ struct Row {
     /// The whole `autogen inspect` process.
     autogen_process: Duration,
     sqlalchemy: Duration,
+    /// sea-schema's `SchemaDiscovery::discover`, in the same terms.
+    sea_schema: Duration,
 }
 
 pub fn introspect(root: &Path) -> Result<()> {
@@ -61,6 +64,7 @@ pub fn introspect(root: &Path) -> Result<()> {
                 "autogen_introspect_ms": ms(row.autogen),
                 "autogen_inspect_process_ms": ms(row.autogen_process),
                 "sqlalchemy_reflect_ms": ms(row.sqlalchemy),
+                "sea_schema_discover_ms": ms(row.sea_schema),
             })
         })
         .collect();
@@ -139,9 +143,12 @@ fn measure(root: &Path, server: &str) -> Result<Vec<Row>> {
         "autogen-introspect",
         "--example",
         "time_introspection",
+        "--example",
+        "time_sea_schema",
     ]))?;
     let autogen = root.join("target/release/autogen");
     let in_process = root.join("target/release/examples/time_introspection");
+    let sea_schema = root.join("target/release/examples/time_sea_schema");
     let python = python_with_sqlalchemy(root)?;
     let (base, _) = server
         .rsplit_once('/')
@@ -189,6 +196,14 @@ fn measure(root: &Path, server: &str) -> Result<Vec<Row>> {
         }
         let autogen_in_process = Duration::from_secs_f64(seconds);
 
+        // sea-schema takes minutes at these sizes: fewer runs.
+        let sea_schema_runs = if tables <= 500 { "3" } else { "1" };
+        let (found, sea_schema_seconds) =
+            tables_and_seconds(Command::new(&sea_schema).args([&url, sea_schema_runs]))?;
+        if found != tables {
+            bail!("sea-schema found {found} tables in {database}, not {tables}");
+        }
+
         let alchemy_url = url.replacen("postgres://", "postgresql+psycopg2://", 1);
         let (found, seconds) =
             tables_and_seconds(Command::new(&python).args(["-c", SQLALCHEMY, &alchemy_url, "3"]))?;
@@ -200,6 +215,7 @@ fn measure(root: &Path, server: &str) -> Result<Vec<Row>> {
             autogen: autogen_in_process,
             autogen_process: times[times.len() / 2],
             sqlalchemy: Duration::from_secs_f64(seconds),
+            sea_schema: Duration::from_secs_f64(sea_schema_seconds),
         });
         psql(server, &format!("DROP DATABASE {database}"))?;
     }
@@ -238,7 +254,8 @@ pub fn python_with_sqlalchemy(root: &Path) -> Result<std::path::PathBuf> {
     Ok(python)
 }
 
-fn psql(url: &str, sql: &str) -> Result<()> {
+/// Runs one SQL command with psql, quietly; fails on an error.
+pub fn psql(url: &str, sql: &str) -> Result<()> {
     run(Command::new("psql")
         .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", sql, url])
         .stdout(Stdio::null()))
@@ -280,29 +297,49 @@ fn report(rows: &[Row]) -> String {
          - **autogen `introspect()`**: inside one process over an open connection, median of 5\n\
            (`crates/introspect/examples/time_introspection.rs`): the terms SQLAlchemy is timed in.\n\
          - **SQLAlchemy `MetaData.reflect()`**: inside Python over its pooled connection, median of 3.\n\
+         - **sea-schema `SchemaDiscovery::discover()`**: what SeaORM's own tools read a database with, in\n\
+           autogen's terms (`crates/introspect/examples/time_sea_schema.rs`), median of 3 (one run at 2000).\n\
          - **`autogen inspect` process**: the whole command a user runs (`--format json`), start-up,\n\
            connecting and printing included, median of 5 after a warm-up run.\n\n\
-         | tables | autogen `introspect()` | SQLAlchemy `reflect()` | ratio | `autogen inspect` process | ratio |\n\
-         |---:|---:|---:|---:|---:|---:|\n",
+         | tables | autogen `introspect()` | SQLAlchemy `reflect()` | ratio | sea-schema `discover()` | ratio | `autogen inspect` process | ratio to SQLAlchemy |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
         writeln!(
             out,
-            "| {} | {:.0} ms | {:.0} ms | {:.1}× | {:.0} ms | {:.1}× |",
+            "| {} | {:.0} ms | {:.0} ms | {:.1}× | {:.0} ms | {:.1}× | {:.0} ms | {:.1}× |",
             row.tables,
             ms(row.autogen),
             ms(row.sqlalchemy),
             ms(row.sqlalchemy) / ms(row.autogen),
+            ms(row.sea_schema),
+            ms(row.sea_schema) / ms(row.autogen),
             ms(row.autogen_process),
             ms(row.sqlalchemy) / ms(row.autogen_process),
         )
         .unwrap();
     }
     out.push_str(
-        "\nRatios are SQLAlchemy's time over autogen's. Machine: 2 cores, PostgreSQL 15 on loopback \
+        "\nRatios are the peer's time over autogen's. Machine: 2 cores, PostgreSQL 15 on loopback \
          started by `cargo xtask db up`. Ratios, not absolute times, are what carry over to other machines.\n",
     );
     out
+}
+
+/// The `--tables 100,500,…` of `cargo xtask bench <name>`, or `default`.
+pub fn table_counts(args: &[String], default: &[usize], name: &str) -> Result<Vec<usize>> {
+    match args {
+        [] => Ok(default.to_vec()),
+        [flag, list] if flag == "--tables" => list
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .with_context(|| format!("--tables takes numbers, e.g. 100,500: {n:?}"))
+            })
+            .collect(),
+        _ => bail!("usage: cargo xtask bench {name} [--tables 100,500,2000]"),
+    }
 }
 
 /// Median, fastest and slowest of a run.

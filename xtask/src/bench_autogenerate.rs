@@ -21,44 +21,66 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::bench::{self, ms, stats, table_name as name, write, Stats};
+use crate::bench::{self, ms, psql, stats, table_name as name, write, Stats};
 use crate::{db, run};
 
 const DEFAULT_SIZES: [usize; 3] = [100, 500, 2000];
 const RUNS: usize = 5;
 
+/// The tools compared, in the order they run and are reported.
+#[derive(Clone, Copy, PartialEq)]
+enum Tool {
+    Autogen,
+    Alembic,
+    Migra,
+}
+
+impl Tool {
+    const ALL: [Tool; 3] = [Tool::Autogen, Tool::Alembic, Tool::Migra];
+
+    /// What runs, as the report names it.
+    fn label(self, drift: bool) -> &'static str {
+        match (self, drift) {
+            (Tool::Autogen, false) => "`autogen check`",
+            (Tool::Autogen, true) => "`autogen check --format json`",
+            (Tool::Alembic, false) => "`alembic check`",
+            (Tool::Alembic, true) => "Alembic `compare_metadata`",
+            (Tool::Migra, _) => "`migra --unsafe`",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Tool::Autogen => "autogen",
+            Tool::Alembic => "alembic",
+            Tool::Migra => "migra",
+        }
+    }
+}
+
+/// One tool's numbers at one size.
+struct ToolRow {
+    tool: Tool,
+    /// (a): the database matches.
+    no_changes: Stats,
+    peak_kib: u64,
+    /// (b): the database drifted in one table of ten.
+    drift: Stats,
+    /// Changes made that the tool did not report, and its reports of changes not made.
+    misses: Vec<String>,
+    extra: Vec<String>,
+}
+
 /// One measured size.
 struct Row {
     tables: usize,
     build: Duration,
-    autogen: Stats,
-    autogen_peak_kib: u64,
-    alembic: Stats,
-    alembic_peak_kib: u64,
-    /// (b): the same commands on a database that drifted.
-    changed_autogen: Stats,
-    changed_alembic: Stats,
-    /// Changes made that each tool did not report, and reports of changes not made.
-    autogen_misses: Vec<String>,
-    autogen_extra: Vec<String>,
-    alembic_misses: Vec<String>,
-    alembic_extra: Vec<String>,
     expected: usize,
+    tools: Vec<ToolRow>,
 }
 
 pub fn autogenerate(root: &Path, args: &[String]) -> Result<()> {
-    let sizes: Vec<usize> = match args {
-        [] => DEFAULT_SIZES.to_vec(),
-        [flag, list] if flag == "--tables" => list
-            .split(',')
-            .map(|n| {
-                n.trim()
-                    .parse()
-                    .with_context(|| format!("--tables takes numbers, e.g. 100,500: {n:?}"))
-            })
-            .collect::<Result<_>>()?,
-        _ => bail!("usage: cargo xtask bench autogenerate [--tables 100,500,2000]"),
-    };
+    let sizes = bench::table_counts(args, &DEFAULT_SIZES, "autogenerate")?;
     let (server, started) = bench::postgres_server(root)?;
     let result = sizes
         .iter()
@@ -73,36 +95,196 @@ pub fn autogenerate(root: &Path, args: &[String]) -> Result<()> {
     let data = rows
         .iter()
         .map(|row| {
+            let tools: serde_json::Map<String, serde_json::Value> = row
+                .tools
+                .iter()
+                .map(|t| {
+                    let numbers = serde_json::json!({
+                        "no_changes": t.no_changes.json(),
+                        "peak_kib": t.peak_kib,
+                        "drift": t.drift.json(),
+                        "drift_misses": t.misses,
+                        "drift_reports_beyond": t.extra,
+                    });
+                    (t.tool.key().to_owned(), numbers)
+                })
+                .collect();
             serde_json::json!({
                 "tables": row.tables,
+                "drift_changes": row.expected,
                 "migration_crate_release_build_ms": bench::ms(row.build),
-                "no_changes": {
-                    "autogen_check": row.autogen.json(),
-                    "autogen_peak_kib": row.autogen_peak_kib,
-                    "alembic_check": row.alembic.json(),
-                    "alembic_peak_kib": row.alembic_peak_kib,
-                },
-                "drift": {
-                    "changes": row.expected,
-                    "autogen_check": row.changed_autogen.json(),
-                    "alembic_compare_metadata": row.changed_alembic.json(),
-                    "autogen_misses": row.autogen_misses,
-                    "autogen_extra": row.autogen_extra,
-                    "alembic_misses": row.alembic_misses,
-                    "alembic_extra": row.alembic_extra,
-                },
+                "tools": tools,
             })
         })
         .collect();
     bench::write_section(root, "autogenerate", &section, data)
 }
 
+/// Everything the three tools need at one size.
+struct Setup {
+    /// The migration crate's binary, run in its project with the URL.
+    migration: PathBuf,
+    project: PathBuf,
+    url: String,
+    alembic_dir: PathBuf,
+    /// The venv's `bin/`: python, alembic and migra.
+    venv_bin: PathBuf,
+    /// migra compares two databases: this one holds the schema the entities describe.
+    target_url: String,
+}
+
+impl Setup {
+    /// Runs `tool` once, timed as a whole process; what it found, as
+    /// `kind table column` lines. Fails unless it answers as the state of
+    /// the database (`drift` or not) says it must.
+    fn run(&self, tool: Tool, drift: bool) -> Result<(Duration, u64, Vec<String>)> {
+        let alchemy = |url: &str| url.replacen("postgres://", "postgresql+psycopg2://", 1);
+        let mut command;
+        match (tool, drift) {
+            (Tool::Autogen, _) => {
+                command = Command::new(&self.migration);
+                command
+                    .current_dir(&self.project)
+                    .env("DATABASE_URL", &self.url)
+                    .arg("check");
+                if drift {
+                    command.args(["--format", "json"]);
+                }
+            }
+            (Tool::Alembic, false) => {
+                command = Command::new(self.venv_bin.join("alembic"));
+                command.current_dir(&self.alembic_dir).arg("check");
+            }
+            (Tool::Alembic, true) => {
+                command = Command::new(self.venv_bin.join("python"));
+                command
+                    .current_dir(&self.alembic_dir)
+                    .arg("compare.py")
+                    .arg(&self.url);
+            }
+            (Tool::Migra, _) => {
+                command = Command::new(self.venv_bin.join("migra"));
+                command
+                    .arg("--unsafe")
+                    .arg(alchemy(&self.url))
+                    .arg(alchemy(&self.target_url));
+            }
+        }
+        // Exit codes: `check` says 1 for changes; migra says 2.
+        let exit = match (tool, drift) {
+            (_, false) | (Tool::Alembic, true) => 0,
+            (Tool::Autogen, true) => 1,
+            (Tool::Migra, true) => 2,
+        };
+        let (time, peak, out) = timed_with_peak(&mut command, exit)?;
+        let found = match (tool, drift) {
+            (Tool::Autogen, false) if out == "No new upgrade operations detected.\n" => Vec::new(),
+            (Tool::Alembic, false) if out.contains("No new upgrade operations detected") => Vec::new(),
+            (Tool::Migra, false) if out.trim().is_empty() => Vec::new(),
+            (_, false) => bail!(
+                "{} detected changes on a database that matches:\n{out}",
+                tool.label(false)
+            ),
+            (Tool::Autogen, true) => autogen_changes(&out)?,
+            (Tool::Alembic, true) => sorted_lines(&out),
+            (Tool::Migra, true) => migra_changes(&out),
+        };
+        Ok((time, peak, found))
+    }
+}
+
 fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
     let dir = root.join(format!("target/bench-autogenerate/{tables}"));
+    let database = format!("bench_autogenerate_{tables}");
+    let url = load_schema(server, &dir, &database, tables)?;
+    let target_url = load_schema(server, &dir, &format!("{database}_target"), tables)?;
+    // `alembic check` leaves its version table behind; the intended schema
+    // has it too, so that migra compares only the entities' tables.
+    psql(
+        &target_url,
+        "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL, \
+         CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))",
+    )?;
+
+    let project = dir.join("autogen");
+    write_autogen_project(root, &project, tables)?;
+    let (migration, build) = bench::build_migration(root, &project, &tables.to_string())?;
+
+    let alembic_dir = dir.join("alembic");
+    write_alembic_project(&alembic_dir, tables, &url)?;
+    write(&alembic_dir.join("compare.py"), ALEMBIC_COMPARE)?;
+    let setup = Setup {
+        migration,
+        project,
+        url,
+        alembic_dir,
+        venv_bin: python_with_peers(root)?
+            .parent()
+            .context("a venv's python is in bin/")?
+            .to_owned(),
+        target_url,
+    };
+
+    // (a) then (b): one untimed run of each tool first, then the tools by
+    // turns, so that a slow moment of the machine falls on all of them.
+    let mut no_changes = vec![Vec::new(); Tool::ALL.len()];
+    let mut peaks = vec![0; Tool::ALL.len()];
+    for attempt in 0..=RUNS {
+        for (i, &tool) in Tool::ALL.iter().enumerate() {
+            let (time, peak, _) = setup.run(tool, false)?;
+            if attempt > 0 {
+                no_changes[i].push(time);
+                peaks[i] = peaks[i].max(peak);
+            }
+        }
+    }
+    let drift = dir.join("drift.sql");
+    let expected = drift_sql(tables, &drift)?;
+    run(Command::new("psql")
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(&drift)
+        .arg(&setup.url))?;
+    psql(&setup.url, "VACUUM ANALYZE")?;
+    let mut drifted = vec![Vec::new(); Tool::ALL.len()];
+    let mut found = vec![Vec::new(); Tool::ALL.len()];
+    for attempt in 0..=RUNS {
+        for (i, &tool) in Tool::ALL.iter().enumerate() {
+            let (time, _, changes) = setup.run(tool, true)?;
+            found[i] = changes;
+            if attempt > 0 {
+                drifted[i].push(time);
+            }
+        }
+    }
+    psql(server, &format!("DROP DATABASE {database}"))?;
+    psql(server, &format!("DROP DATABASE {database}_target"))?;
+    let tools = Tool::ALL
+        .iter()
+        .zip(no_changes.into_iter().zip(peaks))
+        .zip(drifted.into_iter().zip(found))
+        .map(|((&tool, (times, peak_kib)), (drift, found))| ToolRow {
+            tool,
+            no_changes: stats(times),
+            peak_kib,
+            drift: stats(drift),
+            misses: missing(&expected, &found),
+            extra: missing(&found, &expected),
+        })
+        .collect();
+    Ok(Row {
+        tables,
+        build,
+        expected: expected.len(),
+        tools,
+    })
+}
+
+/// A fresh database `database` on `server` holding the synthetic schema of
+/// `tables` tables (its SQL kept in `dir`), its catalogs settled; its URL.
+pub fn load_schema(server: &str, dir: &Path, database: &str, tables: usize) -> Result<String> {
     let (base, _) = server
         .rsplit_once('/')
         .context("a server URL ends with /database")?;
-    let database = format!("bench_autogenerate_{tables}");
     psql(server, &format!("DROP DATABASE IF EXISTS {database}"))?;
     psql(server, &format!("CREATE DATABASE {database}"))?;
     let url = format!("{base}/{database}");
@@ -112,107 +294,9 @@ fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
         .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
         .arg(&schema)
         .arg(&url))?;
+    // Settle the catalogs after thousands of CREATEs, so no tool pays for autovacuum.
     psql(&url, "VACUUM ANALYZE")?;
-
-    let project = dir.join("autogen");
-    write_autogen_project(root, &project, tables)?;
-    let (migration, build) = bench::build_migration(root, &project, &tables.to_string())?;
-
-    let alembic_dir = dir.join("alembic");
-    write_alembic_project(&alembic_dir, tables, &url)?;
-    let alembic = python_with_alembic(root)?.with_file_name("alembic");
-
-    let mut autogen_times = Vec::new();
-    let mut alembic_times = Vec::new();
-    let (mut autogen_peak, mut alembic_peak) = (0, 0);
-    for attempt in 0..=RUNS {
-        let (time, peak, out) = timed_with_peak(
-            Command::new(&migration)
-                .current_dir(&project)
-                .env("DATABASE_URL", &url)
-                .arg("check"),
-        )?;
-        if out != "No new upgrade operations detected.\n" {
-            bail!("autogen check detected changes on {database}:\n{out}");
-        }
-        let (alembic_time, alembic_peak_now, alembic_out) =
-            timed_with_peak(Command::new(&alembic).current_dir(&alembic_dir).arg("check"))?;
-        if !alembic_out.contains("No new upgrade operations detected") {
-            bail!("alembic check detected changes on {database}:\n{alembic_out}");
-        }
-        if attempt > 0 {
-            autogen_times.push(time);
-            alembic_times.push(alembic_time);
-            autogen_peak = autogen_peak.max(peak);
-            alembic_peak = alembic_peak.max(alembic_peak_now);
-        }
-    }
-
-    // (b) The database drifts from the entities in one table of ten; each
-    // tool's answer is checked against what was changed, then timed.
-    let drift = dir.join("drift.sql");
-    let expected = drift_sql(tables, &drift)?;
-    run(Command::new("psql")
-        .args(["-q", "-v", "ON_ERROR_STOP=1", "-f"])
-        .arg(&drift)
-        .arg(&url))?;
-    psql(&url, "VACUUM ANALYZE")?;
-    let compare = alembic_dir.join("compare.py");
-    write(&compare, ALEMBIC_COMPARE)?;
-    let python = alembic.with_file_name("python");
-    let mut changed_autogen = Vec::new();
-    let mut changed_alembic = Vec::new();
-    let (mut autogen_found, mut alembic_found) = (Vec::new(), Vec::new());
-    for attempt in 0..=RUNS {
-        let start = Instant::now();
-        let out = Command::new(&migration)
-            .current_dir(&project)
-            .env("DATABASE_URL", &url)
-            .args(["check", "--format", "json"])
-            .output()?;
-        let elapsed = start.elapsed();
-        if out.status.code() != Some(1) {
-            bail!(
-                "autogen check did not report the drift: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        autogen_found = autogen_changes(&String::from_utf8_lossy(&out.stdout))?;
-        let start = Instant::now();
-        let out = Command::new(&python)
-            .current_dir(&alembic_dir)
-            .arg(&compare)
-            .arg(&url)
-            .output()?;
-        let alembic_elapsed = start.elapsed();
-        if !out.status.success() {
-            bail!(
-                "Alembic's compare_metadata failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        alembic_found = sorted_lines(&String::from_utf8_lossy(&out.stdout));
-        if attempt > 0 {
-            changed_autogen.push(elapsed);
-            changed_alembic.push(alembic_elapsed);
-        }
-    }
-    psql(server, &format!("DROP DATABASE {database}"))?;
-    Ok(Row {
-        tables,
-        build,
-        autogen: stats(autogen_times),
-        autogen_peak_kib: autogen_peak,
-        alembic: stats(alembic_times),
-        alembic_peak_kib: alembic_peak,
-        changed_autogen: stats(changed_autogen),
-        changed_alembic: stats(changed_alembic),
-        autogen_misses: missing(&expected, &autogen_found),
-        autogen_extra: missing(&autogen_found, &expected),
-        alembic_misses: missing(&expected, &alembic_found),
-        alembic_extra: missing(&alembic_found, &expected),
-        expected: expected.len(),
-    })
+    Ok(url)
 }
 
 /// What `of` has that `from` lacks.
@@ -314,6 +398,57 @@ fn autogen_changes(json: &str) -> Result<Vec<String>> {
     Ok(found)
 }
 
+/// migra's SQL as `kind table column` lines, in the drift's terms. To add
+/// a label to an enum, migra re-creates the type and re-points every column
+/// of it (the benchmark's `status`) at the new one: those statements are that
+/// one change.
+fn migra_changes(sql: &str) -> Vec<String> {
+    let unquote = |name: &str| name.trim_matches('"').to_owned();
+    let mut found = Vec::new();
+    for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let table = words
+            .get(2)
+            .and_then(|qualified| qualified.rsplit_once('.'))
+            .map(|(_, name)| unquote(name))
+            .unwrap_or_default();
+        let line = match words.as_slice() {
+            ["alter", "type", name, "rename", "to", ..] => {
+                format!(
+                    "alter_enum {}",
+                    unquote(name.rsplit_once('.').map_or(*name, |(_, n)| n))
+                )
+            }
+            ["create" | "drop", "type", ..] => continue,
+            ["alter", "table", _, "alter", "column", column, ..] if column.trim_matches('"') == "status" => {
+                continue
+            }
+            ["alter", "table", _, "add", "column", column, ..] => {
+                format!("add_column {table} {}", unquote(column))
+            }
+            ["alter", "table", _, "drop", "column", column, ..] => {
+                format!("remove_column {table} {}", unquote(column))
+            }
+            ["alter", "table", _, "alter", "column", column, "set", "data", "type", ..] => {
+                format!("modify_type {table} {}", unquote(column))
+            }
+            ["alter", "table", _, "alter", "column", column, "drop" | "set", "not", "null"] => {
+                format!("modify_nullable {table} {}", unquote(column))
+            }
+            // migra names only the index; the drift's indexes are `<table>_created`.
+            ["drop", "index", "if", "exists", qualified] => {
+                let index = unquote(qualified.rsplit_once('.').map_or(*qualified, |(_, n)| n));
+                let table = index.strip_suffix("_created").unwrap_or_default().to_owned();
+                format!("remove_index {table} {index}")
+            }
+            _ => format!("other {statement}"),
+        };
+        found.push(line);
+    }
+    found.sort();
+    found
+}
+
 /// Alembic's autogenerate comparison (`compare_metadata`, what `alembic
 /// check` and `revision --autogenerate` run), its findings as `kind table
 /// column` lines.
@@ -348,8 +483,8 @@ for diff in flatten(diffs):
 "#;
 
 /// Runs a whole process, timing it from here; GNU time (`/usr/bin/time -f %M`)
-/// reports its peak resident memory in KiB. Fails unless it exits 0.
-fn timed_with_peak(command: &mut Command) -> Result<(Duration, u64, String)> {
+/// reports its peak resident memory in KiB. Fails unless it exits with `exit`.
+fn timed_with_peak(command: &mut Command, exit: i32) -> Result<(Duration, u64, String)> {
     let output_file = tempfile_path()?;
     let start = Instant::now();
     let status = Command::new("/usr/bin/time")
@@ -366,7 +501,7 @@ fn timed_with_peak(command: &mut Command) -> Result<(Duration, u64, String)> {
             format!("cannot run {command:?} (GNU time measures its memory: apt-get install time)")
         })?;
     let elapsed = start.elapsed();
-    if !status.status.success() {
+    if status.status.code() != Some(exit) {
         bail!(
             "{command:?} failed: {}\n{}{}",
             status.status,
@@ -393,12 +528,6 @@ fn tempfile_path() -> Result<PathBuf> {
     Ok(dir.join(format!("peak-{}", std::process::id())))
 }
 
-fn psql(url: &str, sql: &str) -> Result<()> {
-    run(Command::new("psql")
-        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", sql, url])
-        .stdout(std::process::Stdio::null()))
-}
-
 fn schema_sql(tables: usize) -> String {
     let mut sql = String::from("CREATE TYPE status AS ENUM ('draft', 'live', 'gone');\n");
     for i in 1..=tables {
@@ -421,7 +550,7 @@ fn schema_sql(tables: usize) -> String {
     sql
 }
 
-fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<()> {
+pub fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<()> {
     let mut entities = String::from(
         "use sea_orm::entity::prelude::*;\n\n\
          #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]\n\
@@ -512,54 +641,102 @@ fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
     write(&dir.join("models.py"), &models)
 }
 
-/// The venv of the introspection benchmark, with Alembic added.
-fn python_with_alembic(root: &Path) -> Result<PathBuf> {
+/// The venv of the introspection benchmark, with Alembic and migra added;
+/// its python.
+fn python_with_peers(root: &Path) -> Result<PathBuf> {
     let python = bench::python_with_sqlalchemy(root)?;
-    if !python.with_file_name("alembic").exists() {
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "alembic"]))?;
+    if !python.with_file_name("alembic").exists() || !python.with_file_name("migra").exists() {
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "alembic", "migra"]))?;
     }
     Ok(python)
 }
 
 fn report(rows: &[Row]) -> String {
     let mut out = String::from(
-        "## Autogenerate with no changes: `autogen check` beside `alembic check`\n\n\
+        "## Autogenerate against a database: autogen beside Alembic and migra\n\n\
          Produced by `cargo xtask bench autogenerate`. A PostgreSQL database loaded with the synthetic schema\n\
          (per table: bigint identity key, varchar with a unique index, text, numeric with a default, an enum with\n\
          a default, timestamptz default now(), boolean, jsonb, a foreign key to the table before ON DELETE\n\
-         CASCADE, a comment), compared with generated SeaORM entities and with equivalent SQLAlchemy models.\n\
-         Whole processes as a user runs them in CI, median of 5 after an untimed run, alternating; both must\n\
-         detect nothing. `build` is the release build of the migration crate the run needed first (what had changed\n\
-         since the previous run: 0 s when nothing had), apart from the check.\n\n\
-         | tables | `autogen check` | spread | peak | `alembic check` | spread | peak | ratio | build |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+         CASCADE, a comment), compared with generated SeaORM entities by autogen, with equivalent SQLAlchemy\n\
+         models by Alembic, and with a second database holding the intended schema by migra (which compares two\n\
+         databases). Whole processes as a user runs them in CI, median of 5 after an untimed run, the tools by\n\
+         turns. Django's `makemigrations --check` never reads the database (it compares models with its migration\n\
+         files), so it is measured in the offline check instead.\n\n\
+         | tables | autogen, no changes | best peer | ratio | autogen, drift | best peer | ratio | build |\n\
+         |---:|---:|---|---:|---:|---|---:|---:|\n",
     );
+    let best = |row: &Row, time: fn(&ToolRow) -> Duration| {
+        let autogen = time(&row.tools[0]);
+        let peer = row.tools[1..]
+            .iter()
+            .min_by_key(|t| time(t))
+            .expect("autogen has peers");
+        (autogen, peer.tool.key(), time(peer))
+    };
     for row in rows {
+        let (a, a_peer, a_time) = best(row, |t| t.no_changes.median);
+        let (b, b_peer, b_time) = best(row, |t| t.drift.median);
         writeln!(
             out,
-            "| {} | {:.0} ms | {:.0}–{:.0} ms | {} MiB | {:.0} ms | {:.0}–{:.0} ms | {} MiB | {:.1}× | {:.0} s |",
+            "| {} | {:.0} ms | {a_peer} {:.0} ms | **{:.1}×** | {:.0} ms | {b_peer} {:.0} ms | **{:.1}×** | {:.0} s |",
             row.tables,
-            ms(row.autogen.median),
-            ms(row.autogen.min),
-            ms(row.autogen.max),
-            row.autogen_peak_kib / 1024,
-            ms(row.alembic.median),
-            ms(row.alembic.min),
-            ms(row.alembic.max),
-            row.alembic_peak_kib / 1024,
-            ms(row.alembic.median) / ms(row.autogen.median),
+            ms(a),
+            ms(a_time),
+            ms(a_time) / ms(a),
+            ms(b),
+            ms(b_time),
+            ms(b_time) / ms(b),
             row.build.as_secs_f64()
         )
         .unwrap();
+    }
+    let median_at = |tables: usize| {
+        rows.iter()
+            .find(|row| row.tables == tables)
+            .map(|row| ms(row.tools[0].no_changes.median))
+    };
+    if let (Some(at_500), Some(at_2000)) = (median_at(500), median_at(2000)) {
+        writeln!(
+            out,
+            "\nScaling: autogen's no-change check at 2000 tables costs **{:.1}×** its time at 500.",
+            at_2000 / at_500
+        )
+        .unwrap();
+    }
+    out.push_str(
+        "\nRatios are the fastest peer's time over autogen's. `build` is the release build of the migration crate\n\
+         the run needed first (what had changed since the previous run: 0 s when nothing had), apart from the check.\n\n\
+         ### No changes\n\n\
+         Every tool must detect nothing.\n\n\
+         | tables | tool | median | spread | peak memory | time over autogen's |\n\
+         |---:|---|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let autogen = ms(row.tools[0].no_changes.median);
+        for t in &row.tools {
+            writeln!(
+                out,
+                "| {} | {} | {:.0} ms | {:.0}–{:.0} ms | {} MiB | {:.1}× |",
+                row.tables,
+                t.tool.label(false),
+                ms(t.no_changes.median),
+                ms(t.no_changes.min),
+                ms(t.no_changes.max),
+                t.peak_kib / 1024,
+                ms(t.no_changes.median) / autogen,
+            )
+            .unwrap();
+        }
     }
     out.push_str(
         "\n### With drift: one table in ten changed\n\n\
          The same database after a column added, a column dropped, a column retyped, a column made NOT NULL or an\n\
          index added in one table of ten (by turns), and a label added to the enum. autogen runs `check --format\n\
-         json`; Alembic runs `compare_metadata` (what `alembic check` runs) in a script that prints its findings.\n\
-         Each tool's findings are checked against the changes made.\n\n\
-         | tables | changes | autogen | Alembic | ratio | autogen misses | autogen reports beyond them | Alembic misses | Alembic reports beyond them |\n\
-         |---:|---:|---:|---:|---:|---|---|---|---|\n",
+         json`; Alembic runs `compare_metadata` (what `alembic check` runs) in a script that prints its findings;\n\
+         migra prints the SQL that would bring the database to the intended one. Each tool's findings are checked\n\
+         against the changes made.\n\n\
+         | tables | changes | tool | median | time over autogen's | misses | reports beyond them |\n\
+         |---:|---:|---|---:|---:|---|---|\n",
     );
     let list = |items: &[String]| {
         if items.is_empty() {
@@ -569,24 +746,25 @@ fn report(rows: &[Row]) -> String {
         }
     };
     for row in rows {
-        writeln!(
-            out,
-            "| {} | {} | {:.0} ms | {:.0} ms | {:.1}× | {} | {} | {} | {} |",
-            row.tables,
-            row.expected,
-            ms(row.changed_autogen.median),
-            ms(row.changed_alembic.median),
-            ms(row.changed_alembic.median) / ms(row.changed_autogen.median),
-            list(&row.autogen_misses),
-            list(&row.autogen_extra),
-            list(&row.alembic_misses),
-            list(&row.alembic_extra),
-        )
-        .unwrap();
+        let autogen = ms(row.tools[0].drift.median);
+        for t in &row.tools {
+            writeln!(
+                out,
+                "| {} | {} | {} | {:.0} ms | {:.1}× | {} | {} |",
+                row.tables,
+                row.expected,
+                t.tool.label(true),
+                ms(t.drift.median),
+                ms(t.drift.median) / autogen,
+                list(&t.misses),
+                list(&t.extra),
+            )
+            .unwrap();
+        }
     }
     out.push_str(
-        "\nRatios are Alembic's time over autogen's. Machine: 2 cores, PostgreSQL 15 on loopback started by\n\
-         `cargo xtask db up`.\n",
+        "\nMachine: 2 cores, PostgreSQL 15 on loopback started by `cargo xtask db up`. Ratios, not absolute times,\n\
+         are what carry over to other machines.\n",
     );
     out
 }

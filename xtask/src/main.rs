@@ -5,10 +5,13 @@
 //!   and the blog example run on each of them.
 //! - `cargo xtask db up|down|url`: those servers, by hand; `up` prints an
 //!   empty database's URL on each.
-//! - `cargo xtask bench introspect`: PostgreSQL introspection beside
-//!   SQLAlchemy's; `cargo xtask bench offline`: `check --offline` on a
-//!   500-revision history beside Django's `makemigrations --check`; each
-//!   writes its section of BENCHMARKS.md.
+//! - `cargo xtask bench <name>`, each writing its section of BENCHMARKS.md
+//!   and BENCHMARKS.json: `introspect` (PostgreSQL introspection beside
+//!   SQLAlchemy's reflect and sea-schema's discovery), `autogenerate`
+//!   (`check` on a database beside Alembic and migra, with and without
+//!   drift), `offline` (`check --offline` on a 500-revision history beside
+//!   Django's `makemigrations --check`), `rebuild` (the wait between an
+//!   entity edit and the check's answer).
 //! - `cargo xtask demo [--url <URL>]`: the quick start: the blog example on a
 //!   fresh SQLite database (or the database at URL), through the real
 //!   `autogen` binary.
@@ -16,6 +19,7 @@
 mod bench;
 mod bench_autogenerate;
 mod bench_offline;
+mod bench_rebuild;
 mod db;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +28,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|autogenerate [--tables N,…]>>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|autogenerate|rebuild [--tables N,…]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +45,10 @@ fn main() -> ExitCode {
         ["bench", "autogenerate", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             bench_autogenerate::autogenerate(&root, &rest)
+        }
+        ["bench", "rebuild", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            bench_rebuild::rebuild(&root, &rest)
         }
         _ => {
             eprintln!("{USAGE}");

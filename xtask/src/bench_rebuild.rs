@@ -1,0 +1,184 @@
+//! `cargo xtask bench rebuild [--tables N,…]`: what a user waits for between
+//! editing an entity and `autogen check`'s answer. The launcher runs the
+//! migration crate with `cargo run` in the dev profile, so after an edit
+//! cargo rebuilds the entity crate and then the migration crate (compiling
+//! and linking it) incrementally, and only then does the check run. Each is
+//! timed apart, on the autogenerate benchmark's generated project (500
+//! tables unless `--tables` says), against a PostgreSQL database holding its
+//! schema.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::bench::{self, ms, psql, stats, table_name, timed, Stats};
+use crate::bench_autogenerate::{load_schema, write_autogen_project};
+use crate::{cargo, db, run};
+
+const DEFAULT_SIZES: [usize; 1] = [500];
+/// Edits timed: a column added to one entity, then removed, by turns.
+const EDITS: usize = 6;
+const RUNS: usize = 5;
+
+/// One measured size.
+struct Row {
+    tables: usize,
+    /// Everything, from nothing (dependencies included): once per machine.
+    first_build: Duration,
+    /// After an edit: the entity crate alone, then the migration crate.
+    entity_crate: Stats,
+    migration_crate: Stats,
+    /// Everything up to date: cargo's check that nothing needs building,
+    /// which `cargo run` pays on every command.
+    up_to_date: Stats,
+    /// The binary's `check` on the matching database.
+    check: Stats,
+}
+
+pub fn rebuild(root: &Path, args: &[String]) -> Result<()> {
+    let sizes = bench::table_counts(args, &DEFAULT_SIZES, "rebuild")?;
+    let (server, started) = bench::postgres_server(root)?;
+    let result = sizes
+        .iter()
+        .map(|&n| measure(root, &server, n))
+        .collect::<Result<Vec<_>>>();
+    if started {
+        db::down(root)?;
+    }
+    let rows = result?;
+    let section = report(&rows);
+    print!("{section}");
+    let data = rows
+        .iter()
+        .map(|row| {
+            serde_json::json!({
+                "tables": row.tables,
+                "first_dev_build_ms": ms(row.first_build),
+                "after_entity_edit": {
+                    "entity_crate": row.entity_crate.json(),
+                    "migration_crate": row.migration_crate.json(),
+                },
+                "cargo_up_to_date_check": row.up_to_date.json(),
+                "check_run": row.check.json(),
+            })
+        })
+        .collect();
+    bench::write_section(root, "rebuild", &section, data)
+}
+
+fn measure(root: &Path, server: &str, tables: usize) -> Result<Row> {
+    let dir = root.join(format!("target/bench-rebuild/{tables}"));
+    let database = format!("bench_rebuild_{tables}");
+    let url = load_schema(server, &dir, &database, tables)?;
+    let project = dir.join("autogen");
+    write_autogen_project(root, &project, tables)?;
+    let build = |package: &str| -> Result<Duration> {
+        let start = Instant::now();
+        run(cargo()
+            .current_dir(&project)
+            .env("CARGO_TARGET_DIR", root.join("target/bench-debug"))
+            .args(["build", "--quiet", "--offline", "-p", package]))?;
+        Ok(start.elapsed())
+    };
+    let (entity, migration) = (
+        format!("bench-entity-{tables}"),
+        format!("bench-migration-{tables}"),
+    );
+    let first_build = build(&migration)?;
+
+    // The edit a user makes: a column added to an entity in the middle.
+    let lib = project.join("entity/src/lib.rs");
+    let original = fs::read_to_string(&lib)?;
+    let module = original
+        .find(&format!("pub mod {} {{", table_name(tables / 2 + 1)))
+        .context("the generated entities have a middle one")?;
+    let field = module
+        + original[module..]
+            .find("pub prev_id")
+            .context("each generated entity has prev_id")?;
+    let edited = format!(
+        "{}pub extra: Option<i32>,\n        {}",
+        &original[..field],
+        &original[field..]
+    );
+    let (mut entity_times, mut migration_times) = (Vec::new(), Vec::new());
+    for edit in 0..EDITS {
+        fs::write(&lib, if edit % 2 == 0 { &edited } else { &original })?;
+        entity_times.push(build(&entity)?);
+        migration_times.push(build(&migration)?);
+    }
+    if fs::read_to_string(&lib)? != original {
+        bail!("the entity edits must end where they began");
+    }
+
+    let mut up_to_date = Vec::new();
+    let mut check = Vec::new();
+    let binary = root.join("target/bench-debug/debug").join(&migration);
+    for attempt in 0..=RUNS {
+        let nothing_to_do = build(&migration)?;
+        let (time, out) = timed(
+            Command::new(&binary)
+                .current_dir(&project)
+                .env("DATABASE_URL", &url)
+                .arg("check"),
+        )?;
+        if out != "No new upgrade operations detected.\n" {
+            bail!("autogen check detected changes on {database}:\n{out}");
+        }
+        if attempt > 0 {
+            up_to_date.push(nothing_to_do);
+            check.push(time);
+        }
+    }
+    psql(server, &format!("DROP DATABASE {database}"))?;
+    Ok(Row {
+        tables,
+        first_build,
+        entity_crate: stats(entity_times),
+        migration_crate: stats(migration_times),
+        up_to_date: stats(up_to_date),
+        check: stats(check),
+    })
+}
+
+fn report(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "## From an entity edit to `autogen check`'s answer\n\n\
+         Produced by `cargo xtask bench rebuild`. The launcher runs the migration crate with `cargo run` in the\n\
+         dev profile: after an entity is edited, cargo rebuilds the entity crate, then the migration crate\n\
+         (compiling and linking it), and then the check runs. The autogenerate benchmark's generated project,\n\
+         one entity gaining or losing a column by turns (6 edits); `up to date` is cargo's own check that\n\
+         nothing needs building, which every command through the launcher pays; `check` is the debug binary on\n\
+         the matching database (median of 5).\n\n\
+         | tables | entity crate | migration crate | wait after an edit | up to date | `check` run | first build |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let wait = ms(row.entity_crate.median) + ms(row.migration_crate.median);
+        writeln!(
+            out,
+            "| {} | {:.1} s ({:.1}–{:.1}) | {:.1} s ({:.1}–{:.1}) | **{:.1} s** | {:.0} ms | {:.0} ms | {:.0} s |",
+            row.tables,
+            ms(row.entity_crate.median) / 1000.0,
+            ms(row.entity_crate.min) / 1000.0,
+            ms(row.entity_crate.max) / 1000.0,
+            ms(row.migration_crate.median) / 1000.0,
+            ms(row.migration_crate.min) / 1000.0,
+            ms(row.migration_crate.max) / 1000.0,
+            wait / 1000.0,
+            ms(row.up_to_date.median),
+            ms(row.check.median),
+            row.first_build.as_secs_f64(),
+        )
+        .unwrap();
+    }
+    out.push_str(
+        "\nMachine: 2 cores, PostgreSQL 15 on loopback started by `cargo xtask db up`. `first build` includes\n\
+         every dependency, once per machine.\n",
+    );
+    out
+}
