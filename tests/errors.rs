@@ -4,7 +4,8 @@ use crate::util::{assert_success, stderr, Scratch};
 fn commands_outside_a_project_say_how_to_start_one() {
     let p = Scratch::empty();
     let out = p.autogen(&["upgrade", "head"]);
-    assert_eq!(out.status.code(), Some(1));
+    // A configuration the command cannot use is exit 2, as a database it cannot reach.
+    assert_eq!(out.status.code(), Some(2));
     let message = stderr(&out);
     assert!(message.starts_with("error: no autogen.toml in "), "{message}");
     assert!(

@@ -53,7 +53,7 @@ async fn run_on(backend: Backend) {
     if db.url.contains(":autogen-test@") {
         let wrong = db.url.replace("autogen-test", "wrong-password");
         let out = p.autogen_with_env(&["current"], &[("DATABASE_URL", &wrong)]);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(2));
         let message = stderr(&out);
         assert!(
             message.contains("cannot connect to mysql://autogen:***@127.0.0.1"),
