@@ -278,9 +278,10 @@ fn no_database(url: &str, name: Option<&str>, reason: &str) -> String {
     }
 }
 
-/// Opens `url` with `open` (which receives the options: a URL, the timeout,
-/// no statement logging), for `access`, within `timeout`. This is the one
-/// way autogen connects, so every command waits as long and fails alike.
+/// Opens `url` with `open`, which is given the options to connect with (no
+/// statement logging; for [`Access::Read`], a SQLite file is not created),
+/// and gives up after `timeout`. This is the one way autogen connects, so
+/// every command waits as long and fails alike.
 pub async fn connect<T, F>(
     url: &DatabaseUrl,
     access: Access,
@@ -307,6 +308,7 @@ where
                 });
             }
         }
+        // Over `mode=rwc` too; only a SQLite URL reads these.
         options.map_sqlx_sqlite_opts(|sqlite| sqlite.create_if_missing(false));
     }
     match tokio::time::timeout(timeout, open(options)).await {
