@@ -1,17 +1,26 @@
+use std::time::{Duration, Instant};
+
+use autogen::database::redact;
 use autogen_testdb::Backend;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
-use crate::util::{assert_success, stderr, stdout, Scratch};
+use crate::util::{assert_cannot_start, assert_hidden, assert_success, stderr, stdout, with_login, Scratch};
 
-/// upgrade, downgrade, stamp and current through the real binary, on a real server.
-async fn run_on(backend: Backend) {
-    let Some(db) = backend.fresh().await else { return };
+/// A project whose history is the two fixture revisions: create user, add post.
+fn project_with_two_revisions() -> Scratch {
     let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
     for file in ["aaaaaaaaaaaa_create_user.rs", "bbbbbbbbbbbb_add_post.rs"] {
         let source =
             std::fs::read_to_string(crate::util::repo().join("fixtures/revisions").join(file)).unwrap();
         p.write(&format!("migration/src/versions/{file}"), &source);
     }
+    p
+}
+
+/// upgrade, downgrade, stamp and current through the real binary, on a real server.
+async fn run_on(backend: Backend) {
+    let Some(db) = backend.fresh().await else { return };
+    let p = project_with_two_revisions();
     let run = |args: &[&str]| {
         let out = p.autogen_with_env(args, &[("DATABASE_URL", &db.url)]);
         assert_success(&out);
@@ -48,19 +57,6 @@ async fn run_on(backend: Backend) {
         listing.contains("foreign key \"fk-post-user_id\" (user_id) references \"user\" (id)"),
         "{listing}"
     );
-
-    // A refused login is reported without the password (the MariaDB server uses one).
-    if db.url.contains(":autogen-test@") {
-        let wrong = db.url.replace("autogen-test", "wrong-password");
-        let out = p.autogen_with_env(&["current"], &[("DATABASE_URL", &wrong)]);
-        assert_eq!(out.status.code(), Some(1));
-        let message = stderr(&out);
-        assert!(
-            message.contains("cannot connect to mysql://autogen:***@127.0.0.1"),
-            "{message}"
-        );
-        assert!(!message.contains("wrong-password"), "{message}");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,6 +67,118 @@ async fn postgres_revisions() {
 #[tokio::test(flavor = "multi_thread")]
 async fn mariadb_revisions() {
     run_on(Backend::MySql).await;
+}
+
+/// A login the server refuses (both test servers make the user `autogen`
+/// give its password) and a database it does not have: exit 2, one
+/// message naming the URL without the password, and what to do.
+async fn refusals_on(backend: Backend) {
+    let Some(db) = backend.fresh().await else { return };
+    let nowhere = Scratch::empty();
+
+    let wrong = with_login(&db.url, "autogen", "wrong-password");
+    let out = nowhere.autogen(&["inspect", "--url", &wrong]);
+    let refused = format!(
+        "cannot connect to {}: the server refused the login (",
+        redact(&wrong)
+    );
+    assert_cannot_start(&out, &[&refused, "check the user name and password in the URL"]);
+    assert_hidden(&out, "wrong-password");
+
+    let (server, _) = db.url.rsplit_once('/').unwrap();
+    let missing = format!("{server}/autogen_no_such_database");
+    let out = nowhere.autogen(&["inspect", "--url", &missing]);
+    let absent = format!(
+        "cannot connect to {}: the server has no database 'autogen_no_such_database'; \
+         create it (CREATE DATABASE autogen_no_such_database)",
+        redact(&missing)
+    );
+    assert_cannot_start(&out, &[&absent]);
+    assert_hidden(&out, "autogen-test");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_refuses_a_wrong_password_and_a_missing_database() {
+    refusals_on(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_refuses_a_wrong_password_and_a_missing_database() {
+    refusals_on(Backend::MySql).await;
+}
+
+/// Takes the lock a migration run takes, as another run would, and holds it
+/// until the connection closes.
+async fn hold_migration_lock(url: &str, backend: Backend) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    match backend {
+        // Returns once the lock is held.
+        Backend::Postgres => {
+            let sql = format!("SELECT pg_advisory_lock({})", autogen_migrate::POSTGRES_LOCK_KEY);
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+        // One name for the whole server: wait out another test's run.
+        Backend::MySql => {
+            let sql = format!(
+                "SELECT GET_LOCK('{}', 60) AS locked",
+                autogen_migrate::MYSQL_LOCK_NAME
+            );
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                row.try_get::<i64>("", "locked").unwrap(),
+                1,
+                "the lock was not taken"
+            );
+        }
+        Backend::Sqlite => {
+            db.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+        }
+    }
+    db
+}
+
+/// While another run holds the migration lock (PostgreSQL's advisory lock,
+/// MySQL's named lock, SQLite's write lock), `upgrade --lock-timeout 1`
+/// gives up after about a second: exit 2, one message naming the lock, the
+/// database and what to do. Once the lock is free, the upgrade runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrade_waits_for_another_runs_lock_at_most_lock_timeout() {
+    let p = project_with_two_revisions();
+    // Built first, so that what is timed below is the wait.
+    assert_success(&p.autogen(&["heads"]));
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let Some(db) = backend.fresh().await else { continue };
+        let vars = [("DATABASE_URL", db.url.as_str())];
+        let holder = hold_migration_lock(&db.url, backend).await;
+        let started = Instant::now();
+        let out = p.autogen_with_env(&["upgrade", "head", "--lock-timeout", "1"], &vars);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(20), "{backend:?} took {took:?}");
+        let lock = match backend {
+            Backend::Postgres => format!("PostgreSQL advisory lock {}", autogen_migrate::POSTGRES_LOCK_KEY),
+            Backend::MySql => "MySQL lock 'autogen_migrate'".to_owned(),
+            Backend::Sqlite => "SQLite's write lock".to_owned(),
+        };
+        let locked = format!(
+            "cannot migrate {}: another run holds the migration lock ({lock}) and did not release it within 1 s; ",
+            redact(&db.url)
+        );
+        assert_cannot_start(&out, &[&locked, "--lock-timeout <SECONDS>"]);
+        assert_hidden(&out, "autogen-test");
+        holder.close().await.unwrap();
+
+        assert_success(&p.autogen_with_env(&["upgrade", "head", "--lock-timeout", "1"], &vars));
+        assert_eq!(
+            stdout(&p.autogen_with_env(&["current"], &vars)),
+            "bbbbbbbbbbbb (head)\n"
+        );
+    }
 }
 
 /// Entities (an enum column among them) → autogenerate → upgrade → nothing left to detect → downgrade.

@@ -224,6 +224,59 @@ pub fn write_newer(path: &Path, text: &str) {
         .unwrap();
 }
 
+/// Panics unless the command could not start (exit code 2) and printed one
+/// error, once, that contains each of `says` once; returns that message.
+pub fn assert_cannot_start(output: &Output, says: &[&str]) -> String {
+    let (out, err) = (stdout(output), stderr(output));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--- stdout\n{out}\n--- stderr\n{err}"
+    );
+    assert_eq!(err.matches("error: ").count(), 1, "{err}");
+    for part in says {
+        assert_eq!(err.matches(part).count(), 1, "{part:?} once in:\n{err}");
+    }
+    err
+}
+
+/// Panics if either stream shows `secret`.
+pub fn assert_hidden(output: &Output, secret: &str) {
+    let shown = format!("{}{}", stdout(output), stderr(output));
+    assert!(!shown.contains(secret), "{secret:?} shown:\n{shown}");
+}
+
+/// `url` with its user part replaced: `postgres://user:password@host/db`.
+pub fn with_login(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+/// A loopback port nothing listens on: connecting is refused.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A loopback port that takes connections and never answers, as a hung
+/// server or a host that drops packets; open while this lives.
+pub struct Silent(std::net::TcpListener);
+
+impl Silent {
+    pub fn new() -> Self {
+        // The kernel completes each connection into the backlog; nothing reads or writes.
+        Self(std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+}
+
 /// Panics with both streams unless the command succeeded.
 pub fn assert_success(output: &Output) {
     assert!(

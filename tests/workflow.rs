@@ -155,12 +155,14 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("no table 'nope'"));
 
-    // autogen.toml reads DATABASE_URL when it is set: another, empty database.
+    // autogen.toml reads DATABASE_URL when it is set: another database,
+    // which a command that reads does not create, even with `mode=rwc`.
     let other = format!("sqlite://{}?mode=rwc", p.path("other.db").display());
     let elsewhere = p.autogen_with_env(&["current"], &[("DATABASE_URL", &other)]);
-    assert_success(&elsewhere);
-    assert_eq!(stdout(&elsewhere), "");
-    assert!(p.path("other.db").exists());
+    assert_eq!(elsewhere.status.code(), Some(2));
+    let missing = format!("no SQLite database at {};", p.path("other.db").display());
+    assert!(stderr(&elsewhere).contains(&missing), "{}", stderr(&elsewhere));
+    assert!(!p.path("other.db").exists());
 
     // Undo the second revision: the schema is the first one again.
     let down = p.autogen(&["downgrade", "-1"]);

@@ -9,7 +9,8 @@
 //! printed is kept in `target/autogen-dbs/urls.txt`; run as root from a checkout the `postgres`
 //! user cannot reach, PostgreSQL's data goes under that user's home instead (see
 //! `postgres_dir`). `db url` prints them; `db down` stops the servers and
-//! removes their data.
+//! removes their data. Both servers have a user [`PASSWORD_USER`] that must
+//! log in with its password, so tests can show a refused login.
 
 use std::fs;
 use std::net::{TcpListener, TcpStream};
@@ -228,6 +229,7 @@ fn postgres_up(root: &Path) -> Result<Server> {
         .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "-D"])
         .arg(&data)
         .stdout(Stdio::null()))?;
+    require_password(&data)?;
     let port = free_port()?;
     let options = format!(
         "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c full_page_writes=off",
@@ -258,6 +260,19 @@ fn postgres_up(root: &Path) -> Result<Server> {
             APP_DATABASE,
         ])
         .stdout(Stdio::null()))?;
+    run(Command::new(postgres_tool("psql")?)
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-q",
+            "-c",
+        ])
+        .arg(format!("CREATE ROLE {PASSWORD_USER} LOGIN PASSWORD '{PASSWORD}'"))
+        .stdout(Stdio::null()))?;
     let server = format!("postgres://postgres@127.0.0.1:{port}");
     Ok(Server {
         label: "PostgreSQL",
@@ -265,6 +280,22 @@ fn postgres_up(root: &Path) -> Result<Server> {
         test_url: format!("{server}/postgres"),
         url: format!("{server}/{APP_DATABASE}"),
     })
+}
+
+/// The user both servers make to show a refused login: unlike PostgreSQL's
+/// `postgres`, which is trusted, it must give its password over TCP.
+pub const PASSWORD_USER: &str = "autogen";
+/// [`PASSWORD_USER`]'s password.
+pub const PASSWORD: &str = "autogen-test";
+
+/// Makes PostgreSQL ask [`PASSWORD_USER`] for its password; everyone else
+/// stays trusted, as `initdb --auth=trust` made them.
+fn require_password(data: &Path) -> Result<()> {
+    let hba = data.join("pg_hba.conf");
+    let trusted = fs::read_to_string(&hba).with_context(|| format!("cannot read {}", hba.display()))?;
+    // The first line that matches a connection decides how it logs in.
+    let text = format!("host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n{trusted}");
+    fs::write(&hba, text).with_context(|| format!("cannot write {}", hba.display()))
 }
 
 fn mariadb_up(state: &Path) -> Result<Server> {
@@ -321,11 +352,11 @@ fn mariadb_up(state: &Path) -> Result<Server> {
         .arg(format!("--socket={}", socket.display()))
         .args(["-uroot", "-e"])
         .arg(format!(
-            "CREATE USER 'autogen'@'127.0.0.1' IDENTIFIED BY 'autogen-test'; \
-             GRANT ALL PRIVILEGES ON *.* TO 'autogen'@'127.0.0.1' WITH GRANT OPTION; \
+            "CREATE USER '{PASSWORD_USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; \
+             GRANT ALL PRIVILEGES ON *.* TO '{PASSWORD_USER}'@'127.0.0.1' WITH GRANT OPTION; \
              CREATE DATABASE {APP_DATABASE};",
         )))?;
-    let server = format!("mysql://autogen:autogen-test@127.0.0.1:{port}");
+    let server = format!("mysql://{PASSWORD_USER}:{PASSWORD}@127.0.0.1:{port}");
     Ok(Server {
         label: "MariaDB",
         env: MYSQL_ENV,

@@ -42,7 +42,7 @@ impl Source {
 /// for the configured backend, with no database.
 pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison> {
     let graph = crate::command::graph(project)?;
-    let dialect = crate::command::dialect_of_url(&config.database_url)?;
+    let dialect = config.database_url.dialect()?;
     let replayed = autogen_migrate::replay_history(&graph, |_, _| {})?;
     if !replayed.unreplayable.is_empty() {
         let revisions: Vec<String> = replayed
@@ -82,12 +82,7 @@ fn offline_schema_name(config: &Config, dialect: Dialect) -> String {
     match dialect {
         Dialect::Postgres => "public".to_owned(),
         Dialect::Sqlite => "main".to_owned(),
-        Dialect::MySql => config
-            .database_url
-            .rsplit('/')
-            .next()
-            .map(|db| db.split('?').next().unwrap_or(db).to_owned())
-            .unwrap_or_default(),
+        Dialect::MySql => config.database_url.database_name().unwrap_or_default().to_owned(),
     }
 }
 

@@ -4,11 +4,13 @@
 //! The launcher ([`launch`]) handles `init` and `inspect --url` itself (they
 //! need no project) and runs the migration crate (`cargo run --manifest-path …`)
 //! for everything else; the migration crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
-//! their causes, and turn into exit code 1; usage errors exit with 2.
+//! their causes, and turn into exit code 1; usage errors, and a configuration
+//! or database the command cannot use, exit with 2.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
+use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
@@ -17,7 +19,8 @@ use autogen_migrate::{Direction, RunOptions};
 
 use crate::check;
 use crate::command::{self, HistoryOptions, InspectFormat, RevisionOptions};
-use crate::config::{Config, CONFIG_ENV};
+use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
+use crate::database::{DatabaseUrl, Unavailable, UrlOrigin};
 use crate::init::{self, AutogenSource};
 use crate::Project;
 
@@ -28,6 +31,14 @@ pub struct Cli {
     /// The configuration file to use instead of the nearest autogen.toml.
     #[arg(short, long, global = true, env = CONFIG_ENV, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Give up connecting to the database after this long [default: autogen.toml's
+    /// connect_timeout, else 5].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: Option<u64>,
+    /// How long upgrade, downgrade and stamp wait for another run to release
+    /// the migration lock [default: autogen.toml's lock_timeout, else 300].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -251,6 +262,9 @@ pub fn launch() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let failure = ExitCode::FAILURE;
+    let connect_timeout = cli
+        .connect_timeout
+        .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs);
     report(
         match cli.command {
             Command::Init { dir, autogen_path } => run_init(&dir, autogen_path),
@@ -260,7 +274,13 @@ pub fn launch() -> ExitCode {
                 schema,
                 table,
                 format,
-            } => inspect(&url, schema.as_deref(), &table, format),
+            } => inspect(
+                &DatabaseUrl::new(url, UrlOrigin::Option("--url")),
+                connect_timeout,
+                schema.as_deref(),
+                &table,
+                format,
+            ),
             _ => forward(cli.config.as_deref()),
         },
         failure,
@@ -282,9 +302,21 @@ fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", describe_error(&e));
-            failure
+            if cannot_start(&e) {
+                ExitCode::from(2)
+            } else {
+                failure
+            }
         }
     }
+}
+
+/// Whether the command failed before its work began: the configuration or
+/// the database cannot be used. Scripts can tell that from the work failing.
+fn cannot_start(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>())
 }
 
 /// The error and its causes, as `{:#}` joins them, leaving out a cause whose
@@ -326,11 +358,17 @@ fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn inspect(url: &str, schema: Option<&str>, tables: &[String], format: InspectFormat) -> Result<ExitCode> {
+fn inspect(
+    url: &DatabaseUrl,
+    connect_timeout: Duration,
+    schema: Option<&str>,
+    tables: &[String],
+    format: InspectFormat,
+) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     print!(
         "{}",
-        runtime.block_on(command::inspect(url, schema, tables, format))?
+        runtime.block_on(command::inspect(url, connect_timeout, schema, tables, format))?
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -341,11 +379,11 @@ fn forward(explicit: Option<&Path>) -> Result<ExitCode> {
     let config = Config::discover(explicit, None)?;
     let manifest = config.script_location.join("Cargo.toml");
     if !manifest.is_file() {
-        bail!(
-            "{} names script_location {}, which has no Cargo.toml; fix script_location or run `autogen init`",
-            config.path.display(),
-            config.script_location.display()
-        );
+        return Err(ConfigError::NoMigrationCrate {
+            path: config.path,
+            script_location: config.script_location,
+        }
+        .into());
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Process::new(cargo)
@@ -369,7 +407,13 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
     }
     // Without a launcher, the autogen.toml beside the migration crate is the one meant.
     let crate_dir = Path::new(project.versions.dir).ancestors().nth(2);
-    let config = Config::discover(cli.config.as_deref(), crate_dir)?;
+    let mut config = Config::discover(cli.config.as_deref(), crate_dir)?;
+    if let Some(seconds) = cli.connect_timeout {
+        config.connect_timeout = Duration::from_secs(seconds);
+    }
+    if let Some(seconds) = cli.lock_timeout {
+        config.lock_timeout = Duration::from_secs(seconds);
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut out = std::io::stdout().lock();
     let lines = |out: &mut dyn std::io::Write, lines: Vec<String>| -> Result<()> {
@@ -506,9 +550,18 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             table,
             format,
         } => {
-            let url = url.unwrap_or_else(|| config.database_url.clone());
+            let url = match url {
+                Some(url) => DatabaseUrl::new(url, UrlOrigin::Option("--url")),
+                None => config.database_url.clone(),
+            };
             let schema = schema.or_else(|| config.schema.clone());
-            let text = runtime.block_on(command::inspect(&url, schema.as_deref(), &table, format))?;
+            let text = runtime.block_on(command::inspect(
+                &url,
+                config.connect_timeout,
+                schema.as_deref(),
+                &table,
+                format,
+            ))?;
             write!(out, "{text}")?;
         }
         Command::Check {
@@ -574,7 +627,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
 /// (their tables would read as "drop this").
 fn warn_about_unregistered(project: &Project, config: &Config) {
     // A URL autogen cannot use fails the command right after, with the reason.
-    let Ok(dialect) = command::dialect_of_url(&config.database_url) else {
+    let Ok(dialect) = config.database_url.dialect() else {
         return;
     };
     for entity in project.entities.unregistered(dialect) {

@@ -15,11 +15,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{render_revision, RevisionHeader};
-use autogen_migrate::{Direction, Graph, Migrator, Node, RunOptions, Step};
-use autogen_schema::{Dialect, Op};
+use autogen_migrate::{Direction, Graph, MigrateError, Migrator, Node, RunOptions, Step};
+use autogen_schema::Op;
 
 use crate::compare::{compare_database, CompareOptions, Comparison};
-use crate::config::{redact, Config};
+use crate::config::Config;
+use crate::database::{self, Access, DatabaseUrl, Unavailable};
 use crate::listing;
 use crate::Project;
 
@@ -28,13 +29,19 @@ pub fn graph(project: &Project) -> Result<Graph> {
     Ok(Graph::new(project.versions.revisions)?)
 }
 
-/// Connects to the configured database for a migration run. The migrator
-/// reads the schema with `autogen-introspect` when a revision written for
-/// another backend needs a table rebuilt on SQLite.
-pub async fn connect<'g>(graph: &'g Graph, config: &Config) -> Result<Migrator<'g>> {
-    let migrator = Migrator::connect(graph, &config.database_url)
-        .await
-        .with_context(|| format!("cannot connect to {}", redact(&config.database_url)))?;
+/// Connects to the configured database for a migration run (or a look at
+/// its version table, with [`Access::Read`]), within the configured connect
+/// and lock timeouts. The migrator reads the schema with `autogen-introspect`
+/// when a revision written for another backend needs a table rebuilt on SQLite.
+pub async fn connect<'g>(
+    graph: &'g Graph,
+    config: &Config,
+    access: Access,
+) -> Result<Migrator<'g>, Unavailable> {
+    let migrator = database::connect(&config.database_url, access, config.connect_timeout, |options| {
+        Migrator::connect(graph, options)
+    })
+    .await?;
     let reader: autogen_migrate::SchemaReader = std::sync::Arc::new(|db| {
         Box::pin(async move {
             autogen_introspect::introspect(db)
@@ -42,21 +49,22 @@ pub async fn connect<'g>(graph: &'g Graph, config: &Config) -> Result<Migrator<'
                 .map_err(|e| e.to_string())
         })
     });
-    Ok(migrator.with_schema_reader(reader))
+    Ok(migrator
+        .with_schema_reader(reader)
+        .with_lock_timeout(config.lock_timeout))
 }
 
-/// The dialect the configured URL names, without connecting (for `--sql`).
-pub fn dialect_of_url(url: &str) -> Result<Dialect> {
-    let scheme = url.split(':').next().unwrap_or_default();
-    Ok(match scheme {
-        "sqlite" => Dialect::Sqlite,
-        "postgres" | "postgresql" => Dialect::Postgres,
-        "mysql" | "mariadb" => Dialect::MySql,
-        _ => bail!(
-            "cannot tell the database from the URL {}; it should start with sqlite:, postgres:// or mysql://",
-            redact(url)
-        ),
-    })
+/// A run that waited too long for another run's lock could not use the
+/// database, as one that could not connect; other failures are its own.
+fn unavailable_if_locked(config: &Config, error: MigrateError) -> anyhow::Error {
+    match error {
+        MigrateError::Locked { .. } => Unavailable::Locked {
+            url: config.database_url.to_string(),
+            reason: error.to_string(),
+        }
+        .into(),
+        other => other.into(),
+    }
 }
 
 /// Applies revisions up to `target`, calling `report` before each one runs.
@@ -90,8 +98,11 @@ async fn migrate(
     report: impl FnMut(&Step),
 ) -> Result<Vec<Step>> {
     let graph = graph(project)?;
-    let migrator = connect(&graph, config).await?;
-    Ok(migrator.migrate(direction, target, options, report).await?)
+    let migrator = connect(&graph, config, Access::Write).await?;
+    migrator
+        .migrate(direction, target, options, report)
+        .await
+        .map_err(|e| unavailable_if_locked(config, e))
 }
 
 /// The SQL `upgrade`/`downgrade <range>` would run, for the configured
@@ -104,7 +115,7 @@ pub fn migrate_sql(
     options: RunOptions,
 ) -> Result<String> {
     let graph = graph(project)?;
-    let dialect = dialect_of_url(&config.database_url)?;
+    let dialect = config.database_url.dialect()?;
     Ok(autogen_migrate::script(
         &graph, dialect, direction, range, options,
     )?)
@@ -113,21 +124,24 @@ pub fn migrate_sql(
 /// Records `target` in the version table without running revisions; returns the heads recorded.
 pub async fn stamp(project: &Project, config: &Config, target: &str, purge: bool) -> Result<Vec<String>> {
     let graph = graph(project)?;
-    let migrator = connect(&graph, config).await?;
-    Ok(migrator.stamp(target, purge).await?)
+    let migrator = connect(&graph, config, Access::Write).await?;
+    migrator
+        .stamp(target, purge)
+        .await
+        .map_err(|e| unavailable_if_locked(config, e))
 }
 
 /// The SQL `stamp <target>` would run, without connecting.
 pub fn stamp_sql(project: &Project, config: &Config, target: &str) -> Result<String> {
     let graph = graph(project)?;
-    let dialect = dialect_of_url(&config.database_url)?;
+    let dialect = config.database_url.dialect()?;
     Ok(autogen_migrate::stamp_script(&graph, dialect, target)?)
 }
 
 /// The revisions the database is at.
 pub async fn current_heads(project: &Project, config: &Config) -> Result<Vec<String>> {
     let graph = graph(project)?;
-    let migrator = connect(&graph, config).await?;
+    let migrator = connect(&graph, config, Access::Read).await?;
     Ok(migrator.current().await?)
 }
 
@@ -138,12 +152,9 @@ pub async fn current(project: &Project, config: &Config, verbose: bool) -> Resul
     let heads = current_heads(project, config).await?;
     let nodes = heads.iter().filter_map(|id| graph.get(id));
     Ok(if verbose {
-        std::iter::once(format!(
-            "Current revision(s) for {}:",
-            redact(&config.database_url)
-        ))
-        .chain(nodes.map(|n| listing::verbose(n, None)))
-        .collect()
+        std::iter::once(format!("Current revision(s) for {}:", config.database_url))
+            .chain(nodes.map(|n| listing::verbose(n, None)))
+            .collect()
     } else {
         nodes.map(|n| listing::marked_id(n, None)).collect()
     })
@@ -277,20 +288,17 @@ pub enum InspectFormat {
 }
 
 /// `autogen inspect`: the live schema at `url` (only `tables`, if any are named;
-/// on PostgreSQL, of `schema` if named).
+/// on PostgreSQL, of `schema` if named), connecting within `connect_timeout`.
 pub async fn inspect(
-    url: &str,
+    url: &DatabaseUrl,
+    connect_timeout: std::time::Duration,
     schema: Option<&str>,
     tables: &[String],
     format: InspectFormat,
 ) -> Result<String> {
     // Two connections let the catalog queries run side by side; each more
     // costs a server process that warms its own catalog caches (measured in BENCHMARKS.md).
-    let mut options = sea_orm::ConnectOptions::new(url);
-    options.max_connections(2).sqlx_logging(false);
-    let db = sea_orm::Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to {}", redact(url)))?;
+    let db = database::open(url, Access::Read, connect_timeout, 2).await?;
     let dialect = autogen_migrate::dialect_of(sea_orm::ConnectionTrait::get_database_backend(&db));
     let options = autogen_introspect::Options {
         schema: schema.map(str::to_owned),
@@ -298,7 +306,7 @@ pub async fn inspect(
     };
     let mut schema = autogen_introspect::introspect_with(&db, &options).await?;
     if let Some(missing) = tables.iter().find(|t| schema.table(t).is_none()) {
-        bail!("no table '{missing}' in {}", redact(url));
+        bail!("no table '{missing}' in {url}");
     }
     if !tables.is_empty() {
         schema.retain_tables(|t| tables.iter().any(|wanted| wanted == t));
@@ -365,7 +373,8 @@ pub async fn revision(
     let graph = graph(project)?;
     let parents = revision_parents(&graph, options)?;
     let comparison = if options.autogenerate {
-        let comparison = autogenerate(project, config, &graph).await?;
+        // The first revision of a new SQLite project is made before the file exists.
+        let comparison = autogenerate(project, config, &graph, Access::Write).await?;
         if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
             refuse_unregistered_drops(project, &comparison)?;
         }
@@ -538,15 +547,21 @@ fn write_revision(
 }
 
 /// What autogenerate would write now: what turns the database (which must
-/// be at head) into the entities. No upgrade ops means they agree.
+/// be at head) into the entities. No upgrade ops means they agree. Reads
+/// only: a SQLite file that does not exist is an error.
 pub async fn compare(project: &Project, config: &Config) -> Result<Comparison> {
     let graph = graph(project)?;
-    autogenerate(project, config, &graph).await
+    autogenerate(project, config, &graph, Access::Read).await
 }
 
 /// The database (at every head) compared with the entities.
-async fn autogenerate(project: &Project, config: &Config, graph: &Graph) -> Result<Comparison> {
-    let migrator = connect(graph, config).await?;
+async fn autogenerate(
+    project: &Project,
+    config: &Config,
+    graph: &Graph,
+    access: Access,
+) -> Result<Comparison> {
+    let migrator = connect(graph, config, access).await?;
     let mut at = migrator.current().await?;
     let mut expected: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
     at.sort();
@@ -651,15 +666,18 @@ mod tests {
     #[tokio::test]
     async fn excluded_tables_are_neither_created_nor_dropped() {
         let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
         let config = Config {
             path: dir.path().join("autogen.toml"),
             script_location: dir.path().to_owned(),
-            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display()),
+            database_url: DatabaseUrl::new(&url, crate::database::UrlOrigin::Program),
             schema: None,
             allow_unregistered_drops: false,
             allow_destructive: false,
+            connect_timeout: crate::config::DEFAULT_CONNECT_TIMEOUT,
+            lock_timeout: crate::config::DEFAULT_LOCK_TIMEOUT,
         };
-        let db = sea_orm::Database::connect(&config.database_url).await.unwrap();
+        let db = sea_orm::Database::connect(&url).await.unwrap();
         sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")
             .await
             .unwrap();

@@ -9,11 +9,18 @@
 //! `${NAME}` reads an environment variable and `${NAME:-fallback}` gives it a
 //! default. An optional `schema = "…"` names the PostgreSQL schema to compare. A relative SQLite path is relative to the file itself, so every
 //! command means the same database wherever it is run from.
+//! `connect_timeout` and `lock_timeout` (seconds) bound the waits for a
+//! connection and for another run's migration lock.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
+
+use crate::database::{sqlite_parts, DatabaseUrl, UrlOrigin, Variable};
+
+/// How long a run waits for another run's migration lock unless configured.
+pub use autogen_migrate::DEFAULT_LOCK_TIMEOUT;
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "autogen.toml";
@@ -22,6 +29,9 @@ pub const FILE_NAME: &str = "autogen.toml";
 /// which configuration file it found.
 pub const CONFIG_ENV: &str = "AUTOGEN_CONFIG";
 
+/// How long a connection may take unless configured.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A loaded `autogen.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -29,8 +39,9 @@ pub struct Config {
     pub path: PathBuf,
     /// The migration crate's directory.
     pub script_location: PathBuf,
-    /// The database URL, with variables substituted and SQLite paths made absolute.
-    pub database_url: String,
+    /// The database URL, with variables substituted and SQLite paths made
+    /// absolute, and where it came from. It prints with its password hidden.
+    pub database_url: DatabaseUrl,
     /// The PostgreSQL schema autogenerate compares; the connection's
     /// `current_schema()` if unset.
     pub schema: Option<String>,
@@ -40,6 +51,62 @@ pub struct Config {
     /// Lets autogenerate write revisions with ops that can lose data
     /// (`--allow-destructive` for one run).
     pub allow_destructive: bool,
+    /// How long connecting may take before the command gives up
+    /// (`connect_timeout`, `--connect-timeout`; [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub connect_timeout: Duration,
+    /// How long upgrade, downgrade and stamp wait for the migration lock
+    /// another run holds (`lock_timeout`, `--lock-timeout`;
+    /// [`DEFAULT_LOCK_TIMEOUT`]).
+    pub lock_timeout: Duration,
+}
+
+/// `autogen.toml` cannot be found or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// None in the directory or its parents.
+    #[error("no {FILE_NAME} in {} or any parent directory; run `autogen init migration` to create one", .0.display())]
+    NotFound(PathBuf),
+    /// The working directory to search from is unreadable.
+    #[error("cannot read the working directory")]
+    WorkingDirectory(#[source] std::io::Error),
+    /// The file cannot be read.
+    #[error("cannot read {}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not TOML of the expected shape.
+    #[error("{} is not a valid autogen.toml", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: Box<toml::de::Error>,
+    },
+    /// One setting's value cannot be used.
+    #[error("{}: {key} {reason}", path.display())]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// The setting.
+        key: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `script_location` names no migration crate.
+    #[error(
+        "{} names script_location {}, which has no Cargo.toml; fix script_location or run `autogen init`",
+        path.display(),
+        script_location.display()
+    )]
+    NoMigrationCrate {
+        /// The file.
+        path: PathBuf,
+        /// Where it says the crate is.
+        script_location: PathBuf,
+    },
 }
 
 #[derive(Deserialize)]
@@ -59,25 +126,56 @@ struct Section {
     allow_unregistered_drops: bool,
     #[serde(default)]
     allow_destructive: bool,
+    #[serde(default)]
+    connect_timeout: Option<u64>,
+    #[serde(default)]
+    lock_timeout: Option<u64>,
 }
 
 impl Config {
     /// Reads and checks the file at `path`.
-    pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file: File = toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid autogen.toml", path.display()))?;
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: File = toml::from_str(&text).map_err(|source| ConfigError::Invalid {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
+        let value_error = |key, reason| ConfigError::Value {
+            path: path.to_owned(),
+            key,
+            reason,
+        };
         let dir = path.parent().unwrap_or(Path::new("."));
-        let url = interpolate(&file.autogen.database_url, |name| std::env::var(name).ok())
-            .with_context(|| format!("{}: database_url", path.display()))?;
+        let (url, variables) = interpolate(&file.autogen.database_url, |name| std::env::var(name).ok())
+            .map_err(|reason| value_error("database_url", reason))?;
+        if file.autogen.connect_timeout == Some(0) {
+            return Err(value_error(
+                "connect_timeout",
+                "is 0; give the seconds a connection may take, e.g. 5".to_owned(),
+            ));
+        }
+        let origin = UrlOrigin::Config {
+            path: path.to_owned(),
+            variables,
+        };
         Ok(Self {
             path: path.to_owned(),
             script_location: dir.join(&file.autogen.script_location),
-            database_url: resolve_sqlite_path(&url, dir),
+            database_url: DatabaseUrl::new(resolve_sqlite_path(&url, dir), origin),
             schema: file.autogen.schema,
             allow_unregistered_drops: file.autogen.allow_unregistered_drops,
             allow_destructive: file.autogen.allow_destructive,
+            connect_timeout: file
+                .autogen
+                .connect_timeout
+                .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs),
+            lock_timeout: file
+                .autogen
+                .lock_timeout
+                .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs),
         })
     }
 
@@ -89,59 +187,66 @@ impl Config {
     /// The configuration a command should use: the file the launcher named,
     /// else the nearest one upward from the working directory, else the one
     /// beside the migration crate (`fallback_dir`).
-    pub fn discover(explicit: Option<&Path>, fallback_dir: Option<&Path>) -> Result<Self> {
+    pub fn discover(explicit: Option<&Path>, fallback_dir: Option<&Path>) -> Result<Self, ConfigError> {
         if let Some(path) = explicit {
             return Self::load(path);
         }
-        let cwd = std::env::current_dir().context("cannot read the working directory")?;
+        let cwd = std::env::current_dir().map_err(ConfigError::WorkingDirectory)?;
         let found = Self::find(&cwd).or_else(|| fallback_dir.and_then(Self::find));
         match found {
             Some(path) => Self::load(&path),
-            None => bail!(
-                "no {FILE_NAME} in {} or any parent directory; run `autogen init migration` to create one",
-                cwd.display()
-            ),
+            None => Err(ConfigError::NotFound(cwd)),
         }
     }
 }
 
-/// Substitutes `${NAME}` and `${NAME:-fallback}` from `lookup`.
-fn interpolate(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
+/// Substitutes `${NAME}` and `${NAME:-fallback}` from `lookup`, saying which
+/// variables were read and which fell back. The error says what is wrong
+/// with the text; the text itself is left out, as it may hold a password.
+fn interpolate(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(String, Vec<Variable>), String> {
     let mut out = String::with_capacity(text.len());
+    let mut variables = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            bail!("unclosed `${{` in {text:?}");
+            return Err("has a `${` with no closing `}`".to_owned());
         };
         let (name, fallback) = match after[..end].split_once(":-") {
             Some((name, fallback)) => (name, Some(fallback)),
             None => (&after[..end], None),
         };
         match (lookup(name).filter(|v| !v.is_empty()), fallback) {
-            (Some(value), _) => out.push_str(&value),
-            (None, Some(fallback)) => out.push_str(fallback),
-            (None, None) => bail!(
-                "reads ${{{name}}}, which is not set; set {name}, or give a fallback: ${{{name}:-sqlite://app.db}}"
-            ),
+            (Some(value), _) => {
+                out.push_str(&value);
+                variables.push(Variable::Set(name.to_owned()));
+            }
+            (None, Some(fallback)) => {
+                out.push_str(fallback);
+                variables.push(Variable::Fallback(name.to_owned()));
+            }
+            (None, None) => {
+                return Err(format!(
+                    "reads ${{{name}}}, which is not set; set {name}, or give a fallback: ${{{name}:-sqlite://app.db}}"
+                ))
+            }
         }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok((out, variables))
 }
 
 /// `sqlite://app.db` → `sqlite:///abs/dir/app.db?mode=rwc`: relative to the
 /// configuration file, and created on first use as SQLAlchemy does.
 fn resolve_sqlite_path(url: &str, dir: &Path) -> String {
-    let Some(rest) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    else {
+    let Some((path, query)) = sqlite_parts(url) else {
         return url.to_owned();
     };
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
         return url.to_owned();
     }
@@ -160,21 +265,6 @@ fn resolve_sqlite_path(url: &str, dir: &Path) -> String {
     format!("sqlite://{}?{query}", absolute.display())
 }
 
-/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`, for messages.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,18 +275,20 @@ mod tests {
 
     #[test]
     fn variables_are_substituted_with_fallbacks() {
-        assert_eq!(interpolate("a${SET}b", env).unwrap(), "avalueb");
+        let substituted = |text| interpolate(text, env).unwrap().0;
+        assert_eq!(substituted("a${SET}b"), "avalueb");
+        assert_eq!(substituted("${UNSET:-sqlite://x.db}"), "sqlite://x.db");
+        assert_eq!(substituted("${SET:-other}"), "value");
         assert_eq!(
-            interpolate("${UNSET:-sqlite://x.db}", env).unwrap(),
-            "sqlite://x.db"
+            interpolate("${SET}/${UNSET:-x}", env).unwrap().1,
+            [Variable::Set("SET".into()), Variable::Fallback("UNSET".into())]
         );
-        assert_eq!(interpolate("${SET:-other}", env).unwrap(), "value");
-        let err = interpolate("${UNSET}", env).unwrap_err().to_string();
         assert_eq!(
-            err,
+            interpolate("${UNSET}", env).unwrap_err(),
             "reads ${UNSET}, which is not set; set UNSET, or give a fallback: ${UNSET:-sqlite://app.db}"
         );
-        assert!(interpolate("${OPEN", env).is_err());
+        let unclosed = interpolate("postgres://me:s3cret@h/${OPEN", env).unwrap_err();
+        assert_eq!(unclosed, "has a `${` with no closing `}`");
     }
 
     #[test]
@@ -215,16 +307,6 @@ mod tests {
     }
 
     #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://me:s3cret@db:5432/app"),
-            "postgres://me:***@db:5432/app"
-        );
-        assert_eq!(redact("postgres://me@db/app"), "postgres://me@db/app");
-        assert_eq!(redact("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
-    }
-
-    #[test]
     fn a_file_is_loaded_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
@@ -236,18 +318,41 @@ mod tests {
         let config = Config::load(&path).unwrap();
         assert_eq!(config.script_location, dir.path().join("migration"));
         assert_eq!(
-            config.database_url,
+            config.database_url.expose(),
             format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display())
         );
+        assert_eq!(
+            config.database_url.origin(),
+            &UrlOrigin::Config {
+                path: path.clone(),
+                variables: Vec::new()
+            }
+        );
         assert_eq!(config.schema, None);
+        assert_eq!(config.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(config.lock_timeout, DEFAULT_LOCK_TIMEOUT);
         std::fs::write(
             &path,
-            "[autogen]\nscript_location = \"m\"\ndatabase_url = \"postgres://h/db\"\nschema = \"shop\"\n",
+            "[autogen]\nscript_location = \"m\"\ndatabase_url = \"postgres://h/db\"\nschema = \"shop\"\n\
+             connect_timeout = 2\nlock_timeout = 0\n",
         )
         .unwrap();
-        assert_eq!(Config::load(&path).unwrap().schema.as_deref(), Some("shop"));
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.schema.as_deref(), Some("shop"));
+        assert_eq!(config.connect_timeout, Duration::from_secs(2));
+        assert_eq!(config.lock_timeout, Duration::ZERO);
         std::fs::write(&path, "[autogen]\nscript_location = \"m\"\ndatabse_url = \"x\"\n").unwrap();
-        let err = format!("{:#}", Config::load(&path).unwrap_err());
+        let err = format!("{:#}", anyhow::Error::from(Config::load(&path).unwrap_err()));
         assert!(err.contains("unknown field `databse_url`"), "{err}");
+        std::fs::write(
+            &path,
+            "[autogen]\nscript_location = \"m\"\ndatabase_url = \"x\"\nconnect_timeout = 0\n",
+        )
+        .unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("connect_timeout is 0; give the seconds a connection may take, e.g. 5"),
+            "{err}"
+        );
     }
 }

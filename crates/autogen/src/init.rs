@@ -97,6 +97,10 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
 # Let autogenerate write revisions with changes that can lose data (AG101…AG106);
 # otherwise it refuses until given --allow-destructive.
 # allow_destructive = false
+# Seconds a connection may take before the command gives up (--connect-timeout).
+# connect_timeout = 5
+# Seconds upgrade, downgrade and stamp wait for another run's migration lock (--lock-timeout).
+# lock_timeout = 300
 "#
     )
 }

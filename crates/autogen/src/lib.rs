@@ -12,6 +12,8 @@
 //!   schemas and ops out), for tools.
 //! - [`verify`]: every revision run up and down on a scratch database, each
 //!   step held to what its ops say.
+//! - [`database`]: the one way commands connect, bounded in time, and the
+//!   errors that say what was tried.
 //! - the `autogen` binary ([`cli::launch`]): finds `autogen.toml` and runs the
 //!   migration crate with the same arguments.
 //!
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod command;
 pub mod compare;
 pub mod config;
+pub mod database;
 mod init;
 mod inspect;
 mod listing;

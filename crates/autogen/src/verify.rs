@@ -24,10 +24,11 @@ use std::fmt;
 use anyhow::{bail, Context as _, Result};
 use autogen_migrate::{Direction, Graph, Migrator, Node, Operations, RunOptions, Step};
 use autogen_schema::{Dialect, Op, Schema};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::command;
-use crate::config::{redact, Config};
+use crate::config::Config;
+use crate::database::{self, Access, DatabaseUrl};
 use crate::Project;
 
 /// One revision's upgrade or downgrade that ran on the scratch database and
@@ -202,11 +203,11 @@ pub async fn verify(
     report: impl FnMut(&VerifyStep),
 ) -> Result<VerifyOutcome> {
     let graph = command::graph(project)?;
-    let dialect = command::dialect_of_url(&config.database_url)?;
+    let dialect = config.database_url.dialect()?;
     let (planned, stop) = plan(&graph, target, dialect)?;
     let verified: Vec<String> = planned.iter().map(|p| p.node.id().to_owned()).collect();
     if !planned.is_empty() {
-        let scratch = ScratchDatabase::create(&config.database_url, dialect).await?;
+        let scratch = ScratchDatabase::create(config, dialect).await?;
         let result = run_on(&scratch, project, config, &graph, &planned, dialect, report).await;
         let removed = scratch.remove().await;
         let mismatch = match (result, removed) {
@@ -316,7 +317,7 @@ async fn run_on(
         database_url: scratch.url.clone(),
         ..config.clone()
     };
-    let migrator = command::connect(graph, &scratch_config).await?;
+    let migrator = command::connect(graph, &scratch_config, Access::Write).await?;
     let result = async {
         let directions = [Direction::Up, Direction::Down];
         for direction in directions {
@@ -403,7 +404,7 @@ async fn differences(
 /// Where the revisions run: never the configured database's tables, only its server.
 struct ScratchDatabase {
     /// The URL the migrator connects to.
-    url: String,
+    url: DatabaseUrl,
     /// On a server: the connection that created it, the statement that
     /// drops it, and what it is, for messages.
     server: Option<(DatabaseConnection, String, String)>,
@@ -411,14 +412,17 @@ struct ScratchDatabase {
 
 impl ScratchDatabase {
     /// SQLite in memory (the migrator's one connection keeps it alive), or
-    /// a schema (PostgreSQL) or database (MySQL) with a random name.
-    async fn create(url: &str, dialect: Dialect) -> Result<Self> {
+    /// a schema (PostgreSQL) or database (MySQL) with a random name on the
+    /// configured database's server.
+    async fn create(config: &Config, dialect: Dialect) -> Result<Self> {
+        let configured = &config.database_url;
         if dialect == Dialect::Sqlite {
             return Ok(Self {
-                url: "sqlite::memory:".to_owned(),
+                url: configured.derived("sqlite::memory:"),
                 server: None,
             });
         }
+        let url = configured.expose();
         let name = format!(
             "autogen_verify_{}",
             &uuid::Uuid::new_v4().simple().to_string()[..12]
@@ -437,23 +441,18 @@ impl ScratchDatabase {
                 format!("database '{name}'"),
             ),
         };
-        let mut options = ConnectOptions::new(url.to_owned());
-        options.max_connections(1).sqlx_logging(false);
-        let admin = Database::connect(options)
-            .await
-            .with_context(|| format!("cannot connect to {}", redact(url)))?;
+        let admin = database::open(configured, Access::Write, config.connect_timeout, 1).await?;
         if let Err(e) = admin.execute_unprepared(&create).await {
             let _ = admin.close().await;
             return Err(e).with_context(|| {
                 format!(
-                    "cannot create the scratch {what} on {}; verify runs the revisions there \
-                     and needs a user that may create one",
-                    redact(url)
+                    "cannot create the scratch {what} on {configured}; verify runs the revisions there \
+                     and needs a user that may create one"
                 )
             });
         }
         Ok(Self {
-            url: scratch_url,
+            url: configured.derived(scratch_url),
             server: Some((admin, drop, what)),
         })
     }
@@ -479,7 +478,7 @@ fn with_search_path(url: &str, schema: &str) -> String {
 /// A MySQL URL naming `database` instead of the configured one.
 fn with_database(url: &str, database: &str) -> Result<String> {
     let Some((scheme, rest)) = url.split_once("://") else {
-        bail!("cannot read the server from the URL {}", redact(url));
+        bail!("cannot read the server from the URL {}", database::redact(url));
     };
     let (address, query) = match rest.split_once('?') {
         Some((address, query)) => (address, format!("?{query}")),

@@ -7,15 +7,18 @@
 //! instead. Concurrent runs are serialized: PostgreSQL takes an advisory lock,
 //! MySQL `GET_LOCK`, SQLite a write transaction (`BEGIN IMMEDIATE`) per
 //! revision; and since every step re-reads the version table inside its
-//! transaction, a run that waited applies only what is still missing.
+//! transaction, a run that waited applies only what is still missing. A run
+//! waits for the lock at most [`Migrator::with_lock_timeout`] (on SQLite, the
+//! busy timeout is that long), then fails with [`MigrateError::Locked`].
 
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use autogen_schema::{Dialect, Op, Schema};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr};
 use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node};
@@ -80,9 +83,18 @@ pub enum MigrateError {
     /// The run was asked for something this backend cannot do.
     #[error("{0}")]
     Unsupported(String),
-    /// Another process holds the migration lock for too long.
-    #[error("another autogen process is migrating this database and did not finish within {0} seconds")]
-    Locked(u32),
+    /// Another run held the migration lock for longer than the lock timeout.
+    #[error(
+        "another run holds the migration lock ({}) and did not release it within {} s",
+        lock_name(*dialect),
+        waited.as_secs()
+    )]
+    Locked {
+        /// The backend, whose lock it is.
+        dialect: Dialect,
+        /// How long this run waited.
+        waited: Duration,
+    },
     /// Reading the schema a revision's SQLite rebuild starts from failed.
     #[error("revision {revision} needs the current schema to rebuild tables on SQLite: {reason}")]
     ReadSchema {
@@ -171,10 +183,14 @@ pub struct RunOptions {
     pub tag: Option<String>,
 }
 
-/// How long a run waits for another one to finish, in seconds.
-const LOCK_WAIT_SECONDS: u32 = 300;
-/// PostgreSQL advisory lock key: "autogen" in ASCII.
-const ADVISORY_LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
+/// How long a run waits for another one to finish unless told otherwise.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+/// The PostgreSQL advisory lock a run holds: "autogen" in ASCII.
+pub const POSTGRES_LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
+/// The MySQL named lock (`GET_LOCK`) a run holds.
+pub const MYSQL_LOCK_NAME: &str = "autogen_migrate";
+/// How often a waiting run asks for the lock again.
+const LOCK_POLL: Duration = Duration::from_millis(100);
 
 /// Runs a revision graph against one database, over one connection (so the
 /// lock and the transactions share it).
@@ -182,18 +198,28 @@ pub struct Migrator<'a> {
     graph: &'a Graph,
     db: DatabaseConnection,
     schema_reader: Option<SchemaReader>,
+    lock_timeout: Duration,
 }
 
 impl<'a> Migrator<'a> {
-    /// Connects to `url` with the single connection a migration run uses.
-    pub async fn connect(graph: &'a Graph, url: &str) -> Result<Self, DbErr> {
-        let mut options = ConnectOptions::new(url.to_owned());
+    /// Connects with `options` (a URL will do), over the single connection
+    /// a migration run uses whatever they say.
+    pub async fn connect(graph: &'a Graph, options: impl Into<ConnectOptions>) -> Result<Self, DbErr> {
+        let mut options = options.into();
         options.max_connections(1).min_connections(1).sqlx_logging(false);
         Ok(Self {
             graph,
             db: Database::connect(options).await?,
             schema_reader: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         })
+    }
+
+    /// How long a run waits for the lock another run holds
+    /// ([`DEFAULT_LOCK_TIMEOUT`] unless set) before failing with [`MigrateError::Locked`].
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// Lends the migrator a way to read the schema, so that on SQLite a
@@ -293,7 +319,10 @@ impl<'a> Migrator<'a> {
             ));
         }
         self.lock().await?;
-        let result = self.migrate_locked(direction, goal, &options, &mut report).await;
+        let result = self
+            .migrate_locked(direction, goal, &options, &mut report)
+            .await
+            .map_err(|e| self.locked_if_busy(e));
         if result.is_err() {
             // Whatever transaction the failure left open must not stay open.
             let _ = self.db.execute_unprepared("ROLLBACK").await;
@@ -465,7 +494,10 @@ impl<'a> Migrator<'a> {
     /// Returns the heads recorded.
     pub async fn stamp(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
         self.lock().await?;
-        let result = self.stamp_locked(target, purge).await;
+        let result = self
+            .stamp_locked(target, purge)
+            .await
+            .map_err(|e| self.locked_if_busy(e));
         if result.is_err() {
             let _ = self.db.execute_unprepared("ROLLBACK").await;
         }
@@ -497,42 +529,81 @@ impl<'a> Migrator<'a> {
         next_step(self.graph, direction, applied, goal)
     }
 
+    /// Takes the server's migration lock, asking again until the lock
+    /// timeout has passed; on SQLite, makes each step's `BEGIN IMMEDIATE`
+    /// wait that long for the write lock.
     async fn lock(&self) -> Result<(), MigrateError> {
-        match self.dialect() {
-            Dialect::Postgres => {
-                self.db
-                    .execute_unprepared(&format!("SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})"))
-                    .await?;
+        let deadline = Instant::now() + self.lock_timeout;
+        loop {
+            if self.try_lock().await? {
+                return Ok(());
             }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(MigrateError::Locked {
+                    dialect: self.dialect(),
+                    waited: self.lock_timeout,
+                });
+            }
+            tokio::time::sleep(left.min(LOCK_POLL)).await;
+        }
+    }
+
+    async fn try_lock(&self) -> Result<bool, MigrateError> {
+        Ok(match self.dialect() {
+            Dialect::Postgres => {
+                let sql = format!("SELECT pg_try_advisory_lock({POSTGRES_LOCK_KEY}) AS locked");
+                self.lock_answer::<bool>(sql).await? == Some(true)
+            }
+            // NULL when the attempt was interrupted: not locked.
             Dialect::MySql => {
-                let row = self
-                    .db
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        DbBackend::MySql,
-                        format!("SELECT GET_LOCK('autogen_migrate', {LOCK_WAIT_SECONDS}) AS locked"),
-                    ))
+                let sql = format!("SELECT GET_LOCK('{MYSQL_LOCK_NAME}', 0) AS locked");
+                self.lock_answer::<i64>(sql).await? == Some(1)
+            }
+            Dialect::Sqlite => {
+                let millis = self.lock_timeout.as_millis();
+                self.db
+                    .execute_unprepared(&format!("PRAGMA busy_timeout = {millis}"))
                     .await?;
-                let locked: Option<i64> = row.map(|r| r.try_get("", "locked")).transpose()?.flatten();
-                if locked != Some(1) {
-                    return Err(MigrateError::Locked(LOCK_WAIT_SECONDS));
+                true
+            }
+        })
+    }
+
+    /// The `locked` column of the one row `sql` returns.
+    async fn lock_answer<T: sea_orm::TryGetable>(&self, sql: String) -> Result<Option<T>, DbErr> {
+        let statement = sea_orm::Statement::from_string(self.db.get_database_backend(), sql);
+        let row = self.db.query_one_raw(statement).await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<T>>("", "locked"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// A SQLite statement that found the database locked for longer than the
+    /// busy timeout (the lock timeout) waited for another writer's lock.
+    fn locked_if_busy(&self, error: MigrateError) -> MigrateError {
+        match &error {
+            MigrateError::Db(db) if self.dialect() == Dialect::Sqlite && is_busy(db) => {
+                MigrateError::Locked {
+                    dialect: Dialect::Sqlite,
+                    waited: self.lock_timeout,
                 }
             }
-            // Each step's BEGIN IMMEDIATE takes SQLite's write lock.
-            Dialect::Sqlite => {}
+            _ => error,
         }
-        Ok(())
     }
 
     async fn unlock(&self) -> Result<(), MigrateError> {
         match self.dialect() {
             Dialect::Postgres => {
                 self.db
-                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"))
+                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({POSTGRES_LOCK_KEY})"))
                     .await?;
             }
             Dialect::MySql => {
                 self.db
-                    .execute_unprepared("SELECT RELEASE_LOCK('autogen_migrate')")
+                    .execute_unprepared(&format!("SELECT RELEASE_LOCK('{MYSQL_LOCK_NAME}')"))
                     .await?;
             }
             Dialect::Sqlite => {}
@@ -621,6 +692,28 @@ pub(crate) fn describe_heads(heads: &[String]) -> String {
     } else {
         heads.join(", ")
     }
+}
+
+/// The lock a run holds on `dialect`, for messages.
+fn lock_name(dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Postgres => format!("PostgreSQL advisory lock {POSTGRES_LOCK_KEY}"),
+        Dialect::MySql => format!("MySQL lock '{MYSQL_LOCK_NAME}'"),
+        Dialect::Sqlite => "SQLite's write lock".to_owned(),
+    }
+}
+
+/// Whether SQLite said the database is busy: another connection holds the write lock.
+fn is_busy(error: &DbErr) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error else {
+        return false;
+    };
+    // The code is SQLite's extended result code, whose low byte is the primary one.
+    e.as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 /// The dialect a SeaORM backend speaks.

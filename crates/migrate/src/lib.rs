@@ -25,7 +25,10 @@ mod script;
 mod target;
 mod version_table;
 
-pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step};
+pub use executor::{
+    dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step, DEFAULT_LOCK_TIMEOUT,
+    MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
+};
 pub use graph::{Graph, GraphError, Node};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
