@@ -25,6 +25,9 @@ const RUNS: usize = 5;
 const SQLALCHEMY: &str = r#"
 import sys, time
 from sqlalchemy import MetaData, create_engine
+# Reflecting follows each foreign key to the table it names, recursively:
+# a chain of 2000 tables needs more than Python's default stack of 1000.
+sys.setrecursionlimit(100000)
 engine = create_engine(sys.argv[1])
 runs = []
 for _ in range(int(sys.argv[2])):
