@@ -230,11 +230,6 @@ pub fn schema() -> impl Strategy<Value = Schema> {
         .prop_map(|(tables, links, changes)| apply(&Schema::new(), &[tables, links, changes].concat()))
 }
 
-/// A few changes, for a second schema made from a first.
-pub fn changes() -> impl Strategy<Value = Vec<Change>> {
-    vec(change(), 1..=4)
-}
-
 /// `schema` with `changes` made, in order.
 pub fn apply(schema: &Schema, changes: &[Change]) -> Schema {
     let mut schema = schema.clone();
