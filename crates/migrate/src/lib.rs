@@ -26,7 +26,7 @@ mod target;
 mod version_table;
 
 pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step};
-pub use graph::{Graph, GraphError, Node};
+pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Operations, Revision, RevisionModule, Versions};

@@ -384,6 +384,18 @@ mod tests {
         assert!(matches!(missing, GraphError::MissingParent { ref parent, .. } if parent == "a"));
         let cycle = Graph::new(&[module("r", &[]), module("a", &["b"]), module("b", &["a"])]).unwrap_err();
         assert_eq!(cycle, GraphError::Cycle(vec!["a".into(), "b".into(), "a".into()]));
+        // The version table stores ids as they are; a quote would break its SQL.
+        for id in ["x'y", "x@y", "", "a-1"] {
+            let invalid = Graph::new(&[module(id, &[])]).unwrap_err();
+            assert!(
+                matches!(invalid, GraphError::InvalidId { .. }),
+                "{id:?}: {invalid}"
+            );
+        }
+        assert_eq!(
+            Graph::new(&[module("x'y", &[])]).unwrap_err().to_string(),
+            "revision id \"x'y\" (src/versions/x.rs) must be letters, digits and underscores; fix id in its REVISION"
+        );
     }
 
     #[test]
