@@ -101,19 +101,45 @@ pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
         let Some((expression, _)) = enclosed(create_table, open) else {
             continue;
         };
-        // `CONSTRAINT name CHECK`: the two words before, if they are that.
-        let before: Vec<&str> = create_table[..at].split_whitespace().rev().take(2).collect();
-        let name = match before.as_slice() {
-            [name, word] if word.eq_ignore_ascii_case("CONSTRAINT") => Some(unquote(name)),
-            _ => None,
-        };
         checks.push(Check {
-            name,
+            name: constraint_name(&create_table[..at]),
             expression: expression.to_owned(),
             column: None,
         });
     }
     checks
+}
+
+/// The name in `CONSTRAINT <name>`, if that is what `before` ends with; a
+/// quoted name may hold spaces.
+fn constraint_name(before: &str) -> Option<String> {
+    let before = before.trim_end();
+    let name_start = match before.chars().next_back()? {
+        quote @ ('"' | '`') => quoted_start(before, quote)?,
+        ']' => before.rfind('[')?,
+        _ => before.trim_end_matches(|c: char| !c.is_whitespace()).len(),
+    };
+    let (rest, name) = before.split_at(name_start);
+    let rest = rest.trim_end();
+    let word_start = rest
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .len();
+    rest[word_start..]
+        .eq_ignore_ascii_case("CONSTRAINT")
+        .then(|| unquote(name))
+}
+
+/// Where the identifier that `text` ends with, quoted with `quote`, opens;
+/// a doubled quote is part of the name.
+fn quoted_start(text: &str, quote: char) -> Option<usize> {
+    let mut end = text.len() - quote.len_utf8();
+    loop {
+        let at = text[..end].rfind(quote)?;
+        if !text[..at].ends_with(quote) {
+            return Some(at);
+        }
+        end = at - quote.len_utf8();
+    }
 }
 
 /// The key parts and the `WHERE` predicate of a `CREATE INDEX` statement.
@@ -154,6 +180,22 @@ mod tests {
                 Check::new("a > 0"),
                 Check::new("length(b) < 10").name("b_short"),
                 Check::new("(a) <> 3"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quoted_check_name_keeps_its_spaces_and_quotes() {
+        let sql = r#"CREATE TABLE "t" ( "a" integer, CONSTRAINT "not negative" CHECK (a >= 0),
+            CONSTRAINT [x y] CHECK (a < 9), CONSTRAINT "say ""hi""" CHECK (a <> 3), CONSTRAINT plain CHECK (a <> 4) )"#;
+        let names: Vec<Option<String>> = table_checks(sql).into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                Some("not negative".to_owned()),
+                Some("x y".to_owned()),
+                Some(r#"say "hi""#.to_owned()),
+                Some("plain".to_owned()),
             ]
         );
     }
