@@ -110,9 +110,9 @@ pub enum Change {
     DropTable(Pick),
     AddColumn(Pick, ColumnDraw),
     DropColumn(Pick, Pick),
-    ChangeType(Pick, Pick, ColumnDraw),
+    SetType(Pick, Pick, ColumnDraw),
     ToggleNullable(Pick, Pick),
-    ChangeDefault(Pick, Pick, Option<Pick>),
+    SetDefault(Pick, Pick, Option<Pick>),
     ToggleUnique(Pick, Pick),
     AddIndex {
         table: Pick,
@@ -211,9 +211,9 @@ pub fn change() -> impl Strategy<Value = Change> {
         pick().prop_map(Change::DropTable),
         (pick(), column_draw()).prop_map(|(t, c)| Change::AddColumn(t, c)),
         (pick(), pick()).prop_map(|(t, c)| Change::DropColumn(t, c)),
-        (pick(), pick(), column_draw()).prop_map(|(t, c, d)| Change::ChangeType(t, c, d)),
+        (pick(), pick(), column_draw()).prop_map(|(t, c, d)| Change::SetType(t, c, d)),
         (pick(), pick()).prop_map(|(t, c)| Change::ToggleNullable(t, c)),
-        (pick(), pick(), proptest::option::of(pick())).prop_map(|(t, c, d)| Change::ChangeDefault(t, c, d)),
+        (pick(), pick(), proptest::option::of(pick())).prop_map(|(t, c, d)| Change::SetDefault(t, c, d)),
         (pick(), pick()).prop_map(|(t, c)| Change::ToggleUnique(t, c)),
         add_index(),
         (pick(), pick()).prop_map(|(t, i)| Change::DropIndex(t, i)),
@@ -315,7 +315,7 @@ fn apply_one(schema: &mut Schema, change: &Change) {
             table.unique_constraints.retain(|u| !u.columns.contains(&name));
             table.foreign_keys.retain(|fk| !fk.columns.contains(&name));
         }
-        Change::ChangeType(at, column, draw) => {
+        Change::SetType(at, column, draw) => {
             let Some((table, name)) = column_mut(schema, at, column) else {
                 return;
             };
@@ -337,7 +337,7 @@ fn apply_one(schema: &mut Schema, change: &Change) {
                 column.nullable = !column.nullable;
             }
         }
-        Change::ChangeDefault(at, column, default) => {
+        Change::SetDefault(at, column, default) => {
             let Some((table, name)) = column_mut(schema, at, column) else {
                 return;
             };
