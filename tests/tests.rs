@@ -21,3 +21,10 @@ mod integration;
 
 /// `verify`: each revision run up and down on a scratch database, on SQLite, PostgreSQL and MariaDB.
 mod verify;
+
+/// Random schemas and changes to them, shared with `crates/autogen/tests/properties.rs`.
+#[path = "../crates/autogen/tests/schemas/mod.rs"]
+mod schemas;
+
+/// Revisions rendered from random schema changes compile, run, and verify.
+mod generated;

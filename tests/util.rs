@@ -2,6 +2,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use autogen_schema::Schema;
+use sea_orm::Database;
+
 /// The autogen repository this test binary was built from.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -275,6 +278,14 @@ impl Silent {
     pub fn port(&self) -> u16 {
         self.0.local_addr().unwrap().port()
     }
+}
+
+/// The schema of the database at `url`, as autogen reads it.
+pub async fn introspect(url: &str) -> Schema {
+    let db = Database::connect(url).await.unwrap();
+    let schema = autogen_introspect::introspect(&db).await.unwrap();
+    db.close().await.unwrap();
+    schema
 }
 
 /// Panics with both streams unless the command succeeded.

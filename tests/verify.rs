@@ -1,18 +1,10 @@
 use std::fs;
 use std::path::Path;
 
-use autogen_schema::Schema;
 use autogen_testdb::Backend;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
-use crate::util::{assert_success, stderr, stdout, write_newer, Scratch};
-
-async fn introspect(url: &str) -> Schema {
-    let db = Database::connect(url).await.unwrap();
-    let schema = autogen_introspect::introspect(&db).await.unwrap();
-    db.close().await.unwrap();
-    schema
-}
+use crate::util::{assert_success, introspect, stderr, stdout, write_newer, Scratch};
 
 /// Rewrites a revision file in place; the edit must change it.
 fn edit_revision(path: &Path, f: impl FnOnce(&str) -> String) {

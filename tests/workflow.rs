@@ -1,16 +1,8 @@
 use std::fs;
 
 use autogen_schema::Schema;
-use sea_orm::Database;
 
-use crate::util::{assert_success, stderr, stdout, Scratch};
-
-async fn introspect(url: &str) -> Schema {
-    let db = Database::connect(url).await.unwrap();
-    let schema = autogen_introspect::introspect(&db).await.unwrap();
-    db.close().await.unwrap();
-    schema
-}
+use crate::util::{assert_success, introspect, stderr, stdout, Scratch};
 
 /// The upgrade body of a revision file.
 fn upgrade_body(source: &str) -> &str {

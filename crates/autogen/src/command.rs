@@ -629,7 +629,7 @@ fn new_rev_id(graph: &Graph) -> String {
 }
 
 fn checked_rev_id(id: &str, graph: &Graph) -> Result<String> {
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !autogen_migrate::is_revision_id(id) {
         bail!("revision id {id:?} must be letters, digits and underscores");
     }
     if graph.get(id).is_some() {

@@ -268,6 +268,10 @@ fn resolve_sqlite_path(url: &str, dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::test_runner::contextualize_config;
 
     fn env(name: &str) -> Option<String> {
         (name == "SET").then(|| "value".to_owned())
@@ -354,5 +358,196 @@ mod tests {
             err.ends_with("connect_timeout is 0; give the seconds a connection may take, e.g. 5"),
             "{err}"
         );
+    }
+
+    // Fuzzing: whatever an autogen.toml says, loading it gives a
+    // configuration or an error naming the file, never a panic.
+
+    /// Text with what interpolation and URLs give meaning to, often.
+    fn config_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            any::<char>().prop_map(String::from),
+            select(vec![
+                "${",
+                "}",
+                ":-",
+                "$",
+                "PATH",
+                "sqlite://",
+                "sqlite:",
+                ":memory:",
+                "?",
+                "&",
+                "mode=",
+                "@",
+                "/",
+                ":",
+                "=",
+                "\"",
+                "\n",
+                "[autogen]",
+                "\\",
+            ])
+            .prop_map(str::to_owned),
+        ];
+        vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+    }
+
+    /// `text` as `Config::load` reads it from a file.
+    fn load_text(text: &str) -> (tempfile::TempDir, Result<Config, ConfigError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, text).unwrap();
+        let loaded = Config::load(&path);
+        (dir, loaded)
+    }
+
+    /// One piece of a `database_url` value.
+    #[derive(Clone, Debug)]
+    enum UrlPart {
+        /// Text with no `$`, as it is.
+        Text(String),
+        /// `${PATH}`, which is set wherever tests run.
+        Set,
+        /// `${…:-fallback}` of an unset variable: the fallback (without `}`).
+        Fallback(String),
+        /// `${…}` of an unset variable, with no fallback: an error.
+        Unset,
+    }
+
+    fn url_part() -> impl Strategy<Value = UrlPart> {
+        let text = || config_text().prop_map(|t| t.replace(['$', '}'], ""));
+        prop_oneof![
+            text().prop_map(UrlPart::Text),
+            Just(UrlPart::Set),
+            text().prop_map(UrlPart::Fallback),
+            Just(UrlPart::Unset),
+        ]
+    }
+
+    /// Something that makes a file no valid autogen.toml.
+    #[derive(Clone, Debug)]
+    enum Flaw {
+        UnknownKey,
+        NoDatabaseUrl,
+        FlagNotABool,
+        NoSection,
+        Unclosed,
+    }
+
+    const UNSET: &str = "AUTOGEN_FUZZ_SURELY_UNSET";
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(1000)))]
+
+        #[test]
+        fn interpolation_substitutes_or_says_why(text in config_text()) {
+            match interpolate(&text, env) {
+                Ok((out, variables)) if !text.contains("${") => {
+                    prop_assert_eq!(out, text);
+                    prop_assert!(variables.is_empty());
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let says_why = text.contains("${") && !e.to_string().is_empty();
+                    prop_assert!(says_why, "{}", e);
+                }
+            }
+        }
+
+        #[test]
+        fn any_file_loads_or_is_refused_by_name(text in config_text()) {
+            let (dir, loaded) = load_text(&text);
+            if let Err(e) = loaded {
+                let message = format!("{e:#}");
+                prop_assert!(message.contains(&dir.path().display().to_string()), "{}", message);
+            }
+        }
+
+        #[test]
+        fn a_well_formed_file_loads_as_written_and_a_flawed_one_is_refused(
+            script_location in config_text(),
+            scheme in select(vec!["postgres://h/", "mysql://u:p@h/", "sqlite://", "sqlite::memory:", ""]),
+            parts in vec(url_part(), 0..5),
+            schema in proptest::option::of(config_text()),
+            allow_destructive in proptest::option::of(any::<bool>()),
+            flaw in proptest::option::of(prop_oneof![
+                Just(Flaw::UnknownKey),
+                Just(Flaw::NoDatabaseUrl),
+                Just(Flaw::FlagNotABool),
+                Just(Flaw::NoSection),
+                Just(Flaw::Unclosed),
+            ]),
+        ) {
+            let path = std::env::var("PATH").unwrap_or_default();
+            let mut url = scheme.to_owned();
+            let mut expected = Some(scheme.to_owned());
+            for part in &parts {
+                let (written, value) = match part {
+                    UrlPart::Text(text) => (text.clone(), Some(text.clone())),
+                    UrlPart::Set => ("${PATH}".to_owned(), (!path.is_empty()).then(|| path.clone())),
+                    UrlPart::Fallback(text) => (format!("${{{UNSET}:-{text}}}"), Some(text.clone())),
+                    UrlPart::Unset => (format!("${{{UNSET}}}"), None),
+                };
+                url.push_str(&written);
+                expected = expected.zip(value).map(|(url, value)| url + &value);
+            }
+            if matches!(flaw, Some(Flaw::Unclosed)) {
+                url.push_str("${PATH");
+            }
+            let quoted = |text: &str| toml::Value::String(text.to_owned()).to_string();
+            let mut file = String::new();
+            if !matches!(flaw, Some(Flaw::NoSection)) {
+                file.push_str("[autogen]\n");
+            }
+            file.push_str(&format!("script_location = {}\n", quoted(&script_location)));
+            if !matches!(flaw, Some(Flaw::NoDatabaseUrl)) {
+                file.push_str(&format!("database_url = {}\n", quoted(&url)));
+            }
+            if let Some(schema) = &schema {
+                file.push_str(&format!("schema = {}\n", quoted(schema)));
+            }
+            if let Some(allow) = allow_destructive {
+                file.push_str(&format!("allow_destructive = {allow}\n"));
+            }
+            match flaw {
+                Some(Flaw::UnknownKey) => file.push_str("databse_url = \"x\"\n"),
+                Some(Flaw::FlagNotABool) => file.push_str("allow_unregistered_drops = \"yes\"\n"),
+                _ => {}
+            }
+
+            let (dir, loaded) = load_text(&file);
+            match (loaded, flaw, expected) {
+                (Ok(config), None, Some(expected)) => {
+                    prop_assert_eq!(config.script_location, dir.path().join(&script_location));
+                    prop_assert_eq!(config.schema, schema);
+                    prop_assert_eq!(config.allow_destructive, allow_destructive.unwrap_or(false));
+                    // SQLite paths are made absolute; any other URL is kept as substituted.
+                    if !expected.starts_with("sqlite:") {
+                        prop_assert_eq!(config.database_url.expose(), expected);
+                    }
+                }
+                (Err(e), flaw, expected) => {
+                    let message = format!("{e:#}");
+                    prop_assert!(flaw.is_some() || expected.is_none(), "{}\n{}", message, file);
+                    prop_assert!(message.contains(&dir.path().display().to_string()), "{}", message);
+                }
+                (Ok(config), flaw, expected) => {
+                    prop_assert!(false, "loaded {:?} despite {:?} (expected URL {:?})\n{}", config, flaw, expected, file);
+                }
+            }
+        }
+
+        #[test]
+        fn any_url_is_redacted_and_resolved(url in config_text()) {
+            let redacted = crate::database::redact(&url);
+            if !url.contains("://") {
+                prop_assert_eq!(&redacted, &url);
+            }
+            let resolved = resolve_sqlite_path(&url, Path::new("/proj"));
+            if !url.starts_with("sqlite:") {
+                prop_assert_eq!(resolved, url);
+            }
+        }
     }
 }

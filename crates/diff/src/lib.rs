@@ -685,6 +685,34 @@ mod tests {
         assert!(matches!(added.as_slice(), [Op::AddColumn { .. }]), "{added:#?}");
     }
 
+    /// SQLite's `DROP COLUMN` refuses a UNIQUE column.
+    #[test]
+    fn dropping_a_unique_column_recreates_the_table_on_sqlite() {
+        let before = schema([table("user")
+            .column(Column::new("email", ColumnType::Text).unique())
+            .column(Column::new("bio", ColumnType::Text).nullable())]);
+        let after = schema([table("user").column(Column::new("bio", ColumnType::Text).nullable())]);
+        let ops = diff(&before, &after, Dialect::Sqlite, &Options::default());
+        let described: Vec<String> = ops.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            described,
+            ["recreated table 'user' to change it in place: removed column 'user.email'"]
+        );
+        let replayed = autogen_schema::replay(&before, &ops).unwrap();
+        assert!(diff(&replayed, &after, Dialect::Sqlite, &Options::default()).is_empty());
+        let plain = schema([table("user").column(Column::new("email", ColumnType::Text))]);
+        let dropped = diff(
+            &plain,
+            &schema([table("user")]),
+            Dialect::Sqlite,
+            &Options::default(),
+        );
+        assert!(
+            matches!(dropped.as_slice(), [Op::DropColumn { .. }]),
+            "{dropped:#?}"
+        );
+    }
+
     #[test]
     fn a_renamed_column_is_renamed_in_its_checks_too() {
         let before = schema([table("t")

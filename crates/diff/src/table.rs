@@ -99,7 +99,7 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
         })
         .collect();
 
-    if dialect == Dialect::Sqlite && !sqlite_can_do_in_place(&changes) {
+    if dialect == Dialect::Sqlite && !sqlite_can_do_in_place(&changes, now) {
         let mut table = want.clone();
         table.columns.iter_mut().for_each(|c| c.renamed_from = None);
         let copy = table
@@ -133,14 +133,21 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
     changes
 }
 
-/// Whether SQLite's `ALTER TABLE` can make these changes: add a column it
-/// accepts, drop a column, and (re)create or drop indexes, but no more.
-fn sqlite_can_do_in_place(changes: &TableChanges) -> bool {
+/// Whether SQLite's `ALTER TABLE` can make these changes to `now`: add a
+/// column it accepts, drop a column that is not UNIQUE, and (re)create or
+/// drop indexes, but no more. (It cannot drop a key, foreign key or CHECK
+/// column either, but dropping one changes that constraint, which is more.)
+fn sqlite_can_do_in_place(changes: &TableChanges, now: &Table) -> bool {
     let addable = changes.add_columns.iter().all(|op| match op {
         Op::AddColumn { column, .. } => Dialect::Sqlite.can_add_column(column),
         _ => true,
     });
+    let droppable = changes.drop_columns.iter().all(|op| match op {
+        Op::DropColumn { column, .. } => !now.get_column(column).is_some_and(|c| c.unique),
+        _ => true,
+    });
     addable
+        && droppable
         && changes.alter_columns.is_empty()
         && changes.add_constraints.is_empty()
         && changes.drop_constraints.is_empty()

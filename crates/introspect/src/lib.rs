@@ -12,6 +12,50 @@ mod postgres;
 mod sql_text;
 mod sqlite;
 
+/// Fuzzing the readers of catalog text, as proptest tests.
+#[cfg(test)]
+mod fuzz {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// Any text, or text near what catalogs hold: DDL keywords, quotes,
+    /// parentheses, characters wider than a byte, often.
+    pub(crate) fn sql_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            any::<char>().prop_map(String::from),
+            select(vec![
+                "CREATE TABLE ",
+                "CREATE INDEX ",
+                " ON ",
+                " WHERE ",
+                "CHECK",
+                "CONSTRAINT ",
+                " NOT VALID",
+                "NULL",
+                "json_valid(",
+                "DEFAULT_GENERATED",
+                "(",
+                ")",
+                ",",
+                "'",
+                "\"",
+                "`",
+                "[",
+                "]",
+                " ",
+                "é",
+                "\u{a0}",
+            ])
+            .prop_map(str::to_owned),
+        ];
+        prop_oneof![
+            any::<String>(),
+            vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+        ]
+    }
+}
+
 use autogen_schema::{Schema, VERSION_TABLE};
 use std::collections::BTreeMap;
 

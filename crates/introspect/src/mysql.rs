@@ -247,6 +247,8 @@ fn json_valid_column(expression: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::contextualize_config;
 
     #[test]
     fn defaults_as_each_server_reports_them() {
@@ -270,5 +272,25 @@ mod tests {
     fn json_valid_names_its_column() {
         assert_eq!(json_valid_column("json_valid(`settings`)"), Some("settings"));
         assert_eq!(json_valid_column("`a` > 0"), None);
+    }
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(2000)))]
+
+        /// Fuzzing: whatever the server reports, a default is read (none
+        /// only for MariaDB's `NULL`) and a JSON check names a piece of itself.
+        #[test]
+        fn any_reported_default_and_check_reads(
+            text in crate::fuzz::sql_text(),
+            extra in crate::fuzz::sql_text(),
+            mariadb in any::<bool>(),
+            is_text in any::<bool>(),
+        ) {
+            let default = read_default(&text, mariadb, is_text, &extra);
+            prop_assert_eq!(default.is_none(), mariadb && text == "NULL");
+            if let Some(column) = json_valid_column(&text) {
+                prop_assert!(text.contains(column));
+            }
+        }
     }
 }

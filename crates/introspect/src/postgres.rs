@@ -309,6 +309,8 @@ fn split(joined: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::contextualize_config;
 
     #[test]
     fn check_definitions_lose_their_wrapping() {
@@ -318,5 +320,15 @@ mod tests {
             check_expression("CHECK ((a > 0) AND (b > 0))"),
             "(a > 0) AND (b > 0)"
         );
+    }
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(2000)))]
+
+        /// Fuzzing: whatever `pg_get_constraintdef` says, its condition is read from it.
+        #[test]
+        fn any_check_definition_reads_as_a_piece_of_itself(definition in crate::fuzz::sql_text()) {
+            prop_assert!(definition.contains(check_expression(&definition).as_str()));
+        }
     }
 }

@@ -101,19 +101,45 @@ pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
         let Some((expression, _)) = enclosed(create_table, open) else {
             continue;
         };
-        // `CONSTRAINT name CHECK`: the two words before, if they are that.
-        let before: Vec<&str> = create_table[..at].split_whitespace().rev().take(2).collect();
-        let name = match before.as_slice() {
-            [name, word] if word.eq_ignore_ascii_case("CONSTRAINT") => Some(unquote(name)),
-            _ => None,
-        };
         checks.push(Check {
-            name,
+            name: constraint_name(&create_table[..at]),
             expression: expression.to_owned(),
             column: None,
         });
     }
     checks
+}
+
+/// The name in `CONSTRAINT <name>`, if that is what `before` ends with; a
+/// quoted name may hold spaces.
+fn constraint_name(before: &str) -> Option<String> {
+    let before = before.trim_end();
+    let name_start = match before.chars().next_back()? {
+        quote @ ('"' | '`') => quoted_start(before, quote)?,
+        ']' => before.rfind('[')?,
+        _ => before.trim_end_matches(|c: char| !c.is_whitespace()).len(),
+    };
+    let (rest, name) = before.split_at(name_start);
+    let rest = rest.trim_end();
+    let word_start = rest
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .len();
+    rest[word_start..]
+        .eq_ignore_ascii_case("CONSTRAINT")
+        .then(|| unquote(name))
+}
+
+/// Where the identifier that `text` ends with, quoted with `quote`, opens;
+/// a doubled quote is part of the name.
+fn quoted_start(text: &str, quote: char) -> Option<usize> {
+    let mut end = text.len() - quote.len_utf8();
+    loop {
+        let at = text[..end].rfind(quote)?;
+        if !text[..at].ends_with(quote) {
+            return Some(at);
+        }
+        end = at - quote.len_utf8();
+    }
 }
 
 /// The key parts and the `WHERE` predicate of a `CREATE INDEX` statement.
@@ -143,6 +169,10 @@ pub(crate) fn index_parts(create_index: &str) -> (Vec<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::test_runner::contextualize_config;
 
     #[test]
     fn checks_are_found_with_and_without_names() {
@@ -154,6 +184,22 @@ mod tests {
                 Check::new("a > 0"),
                 Check::new("length(b) < 10").name("b_short"),
                 Check::new("(a) <> 3"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quoted_check_name_keeps_its_spaces_and_quotes() {
+        let sql = r#"CREATE TABLE "t" ( "a" integer, CONSTRAINT "not negative" CHECK (a >= 0),
+            CONSTRAINT [x y] CHECK (a < 9), CONSTRAINT "say ""hi""" CHECK (a <> 3), CONSTRAINT plain CHECK (a <> 4) )"#;
+        let names: Vec<Option<String>> = table_checks(sql).into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                Some("not negative".to_owned()),
+                Some("x y".to_owned()),
+                Some(r#"say "hi""#.to_owned()),
+                Some("plain".to_owned()),
             ]
         );
     }
@@ -174,5 +220,86 @@ mod tests {
             )
         );
         assert_eq!(index_parts(r#"CREATE INDEX "i" ON "t" ("a")"#).1, None);
+    }
+
+    // Fuzzing: whatever SQL text the catalog holds, the scanners read it or
+    // find nothing, never panic; and what they read from the DDL autogen
+    // writes is exactly what was written.
+
+    /// A SQL condition: names bare and quoted, literals holding quotes,
+    /// parentheses, commas and keywords, operators, calls.
+    fn condition() -> impl Strategy<Value = String> {
+        let literal = "[a-z ,()'\"CHECKWHERE]{0,8}".prop_map(|s| format!("'{}'", s.replace('\'', "''")));
+        let quoted = "[a-z ()',]{1,6}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\"")));
+        let leaf = prop_oneof![
+            "[a-z_][a-z0-9_]{0,5}".prop_filter("a keyword the scanners look for", |w| {
+                !["check", "on", "where"].contains(&w.as_str())
+            }),
+            literal,
+            quoted,
+            "[a-z]{1,4}".prop_map(|s| format!("`{s}`")),
+            "[a-z]{1,4}".prop_map(|s| format!("[{s}]")),
+            (0u32..1000).prop_map(|n| n.to_string()),
+        ];
+        leaf.prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                (
+                    inner.clone(),
+                    select(vec!["=", "<>", ">=", "AND", "OR", "||", "IN"]),
+                    inner.clone()
+                )
+                    .prop_map(|(a, op, b)| format!("{a} {op} {b}")),
+                inner.clone().prop_map(|e| format!("({e})")),
+                vec(inner, 1..=3).prop_map(|args| format!("f({})", args.join(", "))),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(2000)))]
+
+        #[test]
+        fn any_text_scans_to_pieces_of_itself(text in crate::fuzz::sql_text()) {
+            for check in table_checks(&text) {
+                prop_assert!(text.contains(&check.expression), "{:?}", check);
+            }
+            let (parts, predicate) = index_parts(&text);
+            for piece in parts.iter().chain(&predicate) {
+                prop_assert!(text.contains(piece.as_str()), "{:?}", piece);
+            }
+        }
+
+        #[test]
+        fn checks_are_read_as_written(
+            checks in vec((proptest::option::of("[a-z_ ]{1,8}"), condition()), 0..=3),
+            inline in condition(),
+        ) {
+            let mut sql = format!(r#"CREATE TABLE "t" ( "a" integer NOT NULL CHECK ({inline}), "b" text DEFAULT 'CHECK (b)'"#);
+            for (name, condition) in &checks {
+                match name {
+                    Some(name) => sql.push_str(&format!(r#", CONSTRAINT "{name}" CHECK ({condition})"#)),
+                    None => sql.push_str(&format!(", CHECK ({condition})")),
+                }
+            }
+            sql.push_str(" )");
+            let mut expected = vec![Check::new(inline.trim())];
+            expected.extend(checks.iter().map(|(name, condition)| Check {
+                name: name.clone(),
+                ..Check::new(condition.trim())
+            }));
+            prop_assert_eq!(table_checks(&sql), expected, "{}", sql);
+        }
+
+        #[test]
+        fn index_parts_are_read_as_written(
+            parts in vec(prop_oneof![condition(), "[a-z]{1,5}".prop_map(|c| format!("\"{c}\""))], 1..=3),
+            predicate in proptest::option::of(condition()),
+        ) {
+            let mut sql = format!(r#"CREATE UNIQUE INDEX "ix" ON "t" ({})"#, parts.join(", "));
+            if let Some(predicate) = &predicate {
+                sql.push_str(&format!(" WHERE {predicate}"));
+            }
+            prop_assert_eq!(index_parts(&sql), (parts, predicate), "{}", sql);
+        }
     }
 }

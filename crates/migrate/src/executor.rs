@@ -58,8 +58,8 @@ pub enum MigrateError {
         committed: Vec<String>,
     },
     /// A revision left rows whose foreign keys point nowhere (checked on
-    /// SQLite, where a table recreation runs with enforcement off). It was
-    /// rolled back.
+    /// SQLite, where a table drop or recreation runs with enforcement off).
+    /// It was rolled back.
     #[error(
         "revision {revision} was rolled back: it leaves {count} row(s) whose foreign key points nowhere, \
          first in table '{table}' (referencing '{parent}'); fix the data or the revision and run it again"
@@ -334,10 +334,10 @@ impl<'a> Migrator<'a> {
         result
     }
 
-    /// Whether any revision the run will take recreates a table, which on
-    /// SQLite needs foreign key enforcement off: dropping the old table would
-    /// delete (or cascade into) the rows that reference it.
-    fn recreates_tables(
+    /// Whether any revision the run will take drops a table (a recreation
+    /// drops the old one), which on SQLite needs foreign key enforcement off:
+    /// see [`drops_a_table`].
+    fn drops_tables(
         &self,
         direction: Direction,
         mut applied: BTreeSet<String>,
@@ -346,11 +346,10 @@ impl<'a> Migrator<'a> {
     ) -> bool {
         while let Some(node) = self.next(direction, &applied, goal) {
             let ops = Operations::record(node.module.function(direction), tag);
-            let rebuilds = |op: &Op| {
-                matches!(op, Op::RecreateTable { .. })
-                    || (self.schema_reader.is_some() && portable::needs_recreation(op))
+            let drops = |op: &Op| {
+                drops_a_table(op) || (self.schema_reader.is_some() && portable::needs_recreation(op))
             };
-            if ops.iter().any(rebuilds) {
+            if ops.iter().any(drops) {
                 return true;
             }
             match direction {
@@ -421,7 +420,7 @@ impl<'a> Migrator<'a> {
             .await?;
         // The pragma is ignored inside a transaction, so it is set for the run.
         let foreign_keys_off = dialect == Dialect::Sqlite
-            && self.recreates_tables(direction, applied.clone(), &goal, options.tag.as_deref());
+            && self.drops_tables(direction, applied.clone(), &goal, options.tag.as_deref());
         if foreign_keys_off {
             self.db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
         }
@@ -646,6 +645,17 @@ pub(crate) fn stamp_heads(
         },
     };
     Ok(graph.heads_of(&applied))
+}
+
+/// Whether `op` drops a table: a drop, or a recreation, which drops the old
+/// one. With foreign key enforcement on, SQLite's `DROP TABLE` first deletes
+/// the table's rows, cascading into (or refused by) the rows that reference
+/// them, and fails where such a cascade reaches a table whose parent is
+/// already gone, as it is when tables that reference each other are dropped;
+/// so on SQLite a run that drops tables has enforcement off and checks every
+/// foreign key before it commits instead.
+pub(crate) fn drops_a_table(op: &Op) -> bool {
+    matches!(op, Op::DropTable { .. } | Op::RecreateTable { .. })
 }
 
 /// `BEGIN`, taking SQLite's write lock at once so concurrent runs wait

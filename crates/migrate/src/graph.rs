@@ -14,6 +14,16 @@ use crate::revision::RevisionModule;
 /// A revision-graph problem, named the way Alembic names it, with the way out.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum GraphError {
+    /// A revision id that is not letters, digits and underscores: the
+    /// version table stores ids as they are, and targets give `@`, `+`,
+    /// `-` and `:` a meaning of their own.
+    #[error("revision id {id:?} ({path}) must be letters, digits and underscores; fix id in its REVISION")]
+    InvalidId {
+        /// The id.
+        id: String,
+        /// Its file.
+        path: String,
+    },
     /// Two files declare the same revision id.
     #[error("revision '{id}' is declared twice: in {first} and in {second}; give one of them a new id")]
     Duplicate {
@@ -138,6 +148,12 @@ impl Graph {
         let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
         for module in modules {
             let id = module.revision.id.to_owned();
+            if !is_revision_id(&id) {
+                return Err(GraphError::InvalidId {
+                    id,
+                    path: module.path.to_owned(),
+                });
+            }
             if let Some(existing) = nodes.get(&id) {
                 let (first, second) = sorted_pair(existing.module.path, module.path);
                 return Err(GraphError::Duplicate { id, first, second });
@@ -373,6 +389,11 @@ impl Graph {
             path.push(next.clone());
         }
     }
+}
+
+/// Whether `id` can be a revision id: letters, digits and underscores, at least one.
+pub fn is_revision_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn sorted_pair(a: &str, b: &str) -> (String, String) {

@@ -29,7 +29,7 @@ pub use executor::{
     dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step, DEFAULT_LOCK_TIMEOUT,
     MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
 };
-pub use graph::{Graph, GraphError, Node};
+pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Operations, Revision, RevisionModule, Versions};

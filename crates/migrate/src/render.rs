@@ -79,7 +79,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
         Op::DropIndex { table, name } => {
             let drop = sea_query::Index::drop()
-                .name(name)
+                .name(quotes_doubled(name, dialect))
                 .table(Alias::new(table))
                 .to_owned();
             vec![build(&drop, dialect)]
@@ -165,6 +165,16 @@ fn recreate_table(table: &Table, copy: &[String], dialect: Dialect) -> Result<Ve
     Ok(sql)
 }
 
+/// An index or constraint name as sea-query takes it. sea-query quotes the
+/// table and column names it is given, but writes these names between the
+/// dialect's quotes as they are, so a quote inside one is doubled here.
+fn quotes_doubled(name: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::MySql => name.replace('`', "``"),
+        Dialect::Sqlite | Dialect::Postgres => name.replace('"', "\"\""),
+    }
+}
+
 fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
     match dialect {
         Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
@@ -189,7 +199,10 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     }
     if !key.is_empty() && !inline {
         let mut pk = sea_query::Index::create()
-            .name(key_name.unwrap_or_else(|| format!("pk-{}", table.name)))
+            .name(quotes_doubled(
+                &key_name.unwrap_or_else(|| format!("pk-{}", table.name)),
+                dialect,
+            ))
             .primary()
             .to_owned();
         for column in key {
@@ -200,7 +213,7 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     for fk in &table.foreign_keys {
         let mut def = ForeignKey::create();
         if let Some(name) = &fk.name {
-            def.name(name);
+            def.name(quotes_doubled(name, dialect));
         }
         for column in &fk.columns {
             def.from_col(Alias::new(column));
@@ -216,7 +229,7 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     for unique in &table.unique_constraints {
         let mut index = sea_query::Index::create().unique().to_owned();
         if let Some(name) = &unique.name {
-            index.name(name);
+            index.name(quotes_doubled(name, dialect));
         }
         for column in &unique.columns {
             index.col(Alias::new(column));
@@ -280,7 +293,7 @@ fn default_expr(default: &DefaultValue) -> Expr {
 
 fn create_index(index: &Index, dialect: Dialect) -> Result<sea_query::IndexCreateStatement, RenderError> {
     let mut create = sea_query::Index::create()
-        .name(&index.name)
+        .name(quotes_doubled(&index.name, dialect))
         .table(Alias::new(&index.table))
         .to_owned();
     for part in &index.parts {
@@ -386,6 +399,39 @@ mod tests {
         assert_eq!(
             render(&op, Dialect::MySql).unwrap()[0],
             "CREATE TABLE `post` ( `id` int NOT NULL PRIMARY KEY AUTO_INCREMENT, `title` varchar(255) NOT NULL UNIQUE, `views` bigint NOT NULL DEFAULT 0, `user_id` int NOT NULL, CONSTRAINT `fk-post-user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION )"
+        );
+    }
+
+    /// sea-query writes these names between quotes as they are given.
+    #[test]
+    fn quotes_in_index_and_key_names_are_doubled() {
+        let index = Index::new("ix_tag\"s_a", "tag\"s", ["a"]);
+        assert_eq!(
+            render(&Op::CreateIndex(index.clone()), Dialect::Sqlite).unwrap(),
+            [r#"CREATE INDEX "ix_tag""s_a" ON "tag""s" ("a")"#]
+        );
+        let drop = Op::DropIndex {
+            table: index.table.clone(),
+            name: index.name.clone(),
+        };
+        assert_eq!(
+            render(&drop, Dialect::Postgres).unwrap(),
+            [r#"DROP INDEX "ix_tag""s_a""#]
+        );
+        let backtick = Index::new("ix`a", "t", ["a"]);
+        assert_eq!(
+            render(&Op::CreateIndex(backtick), Dialect::MySql).unwrap(),
+            ["CREATE INDEX `ix``a` ON `t` (`a`)"]
+        );
+        let keyed = Table::new("tag\"s")
+            .column(Column::new("a", ColumnType::Integer))
+            .column(Column::new("b", ColumnType::Integer))
+            .primary_key(["a", "b"]);
+        assert_eq!(
+            render(&Op::CreateTable(keyed), Dialect::Sqlite).unwrap(),
+            [
+                r#"CREATE TABLE "tag""s" ( "a" integer NOT NULL, "b" integer NOT NULL, CONSTRAINT "pk-tag""s" PRIMARY KEY ("a", "b") )"#
+            ]
         );
     }
 

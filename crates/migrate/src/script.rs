@@ -1,9 +1,11 @@
 //! Offline mode (`--sql`): the SQL a run would execute, printed as a script
 //! for a DBA to review or apply, without connecting to any database.
 
-use autogen_schema::{Dialect, Op};
+use autogen_schema::Dialect;
 
-use crate::executor::{begin, next_step, render_all, stamp_heads, Direction, MigrateError, RunOptions, Step};
+use crate::executor::{
+    begin, drops_a_table, next_step, render_all, stamp_heads, Direction, MigrateError, RunOptions, Step,
+};
 use crate::graph::{Graph, GraphError};
 use crate::revision::Operations;
 use crate::version_table;
@@ -42,7 +44,7 @@ pub fn script(
     };
     let mut out = format!("-- autogen {verb} {range}, rendered for {dialect} without connecting\n\n");
     let header_end = out.len();
-    let mut recreates = false;
+    let mut drops_tables = false;
     out.push_str(&statement(&version_table::create_sql(dialect)));
     out.push('\n');
     if options.single_transaction {
@@ -62,7 +64,7 @@ pub fn script(
             revision: step.revision.clone(),
             source,
         })?;
-        recreates |= ops.iter().any(|op| matches!(op, Op::RecreateTable { .. }));
+        drops_tables |= ops.iter().any(drops_a_table);
         for sql in rendered {
             out.push_str(&statement(&sql));
             out.push('\n');
@@ -84,9 +86,9 @@ pub fn script(
         out.push_str(&statement("COMMIT"));
         out.push('\n');
     }
-    if recreates && dialect == Dialect::Sqlite {
-        // As the executor runs it: a recreated table's old rows must not
-        // cascade into their children when it is dropped.
+    if drops_tables && dialect == Dialect::Sqlite {
+        // As the executor runs it: a dropped table's rows must not cascade
+        // into their children's.
         let body = out.split_off(header_end);
         out.push_str("PRAGMA foreign_keys = OFF;\n\n");
         out.push_str(&body);

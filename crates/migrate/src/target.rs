@@ -253,7 +253,13 @@ fn parse_steps(target: &str, relative: &str) -> Result<i64, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::executor::{Direction, RunOptions};
     use crate::revision::{Operations, Revision, RevisionModule};
+    use autogen_schema::Dialect;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::{select, Index};
+    use proptest::test_runner::contextualize_config;
 
     fn noop(_: &mut Operations) {}
 
@@ -384,6 +390,18 @@ mod tests {
         assert!(matches!(missing, GraphError::MissingParent { ref parent, .. } if parent == "a"));
         let cycle = Graph::new(&[module("r", &[]), module("a", &["b"]), module("b", &["a"])]).unwrap_err();
         assert_eq!(cycle, GraphError::Cycle(vec!["a".into(), "b".into(), "a".into()]));
+        // The version table stores ids as they are; a quote would break its SQL.
+        for id in ["x'y", "x@y", "", "a-1"] {
+            let invalid = Graph::new(&[module(id, &[])]).unwrap_err();
+            assert!(
+                matches!(invalid, GraphError::InvalidId { .. }),
+                "{id:?}: {invalid}"
+            );
+        }
+        assert_eq!(
+            Graph::new(&[module("x'y", &[])]).unwrap_err().to_string(),
+            "revision id \"x'y\" (src/versions/x.rs) must be letters, digits and underscores; fix id in its REVISION"
+        );
     }
 
     #[test]
@@ -471,5 +489,135 @@ mod tests {
         assert!(matches!(dup, Err(GraphError::DuplicateLabel { .. })));
         let missing = Graph::new(&[labelled("a", &[], &[], &["zzz"])]).unwrap_err();
         assert!(missing.to_string().contains("depends on 'zzz'"), "{missing}");
+    }
+
+    // Fuzzing: whatever revision files declare and whatever target is
+    // asked for, the answer is a plan or an error, never a panic, and a
+    // plan runs each revision after what it requires.
+
+    /// Revision ids, among them prefixes of one another and words the
+    /// target grammar reads itself.
+    const IDS: [&str; 8] = ["a1", "a1b2", "ab", "b", "c_3", "d4", "head", "base"];
+    /// Branch labels, one of them also an id.
+    const LABELS: [&str; 3] = ["app", "shop", "b"];
+    /// What no id may be: the grammar's operators, nothing, not ASCII.
+    const ODD: [&str; 6] = ["x@y", "1+2", "c-1", "+1", "", "é"];
+
+    fn word() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            4 => select(IDS.to_vec()),
+            2 => select(LABELS.to_vec()),
+            1 => select(ODD.to_vec()),
+            1 => select(vec!["a", "a1b", "heads"]),
+        ]
+    }
+
+    /// Revision files declare `'static` slices; each case leaks its few.
+    fn leaked(words: Vec<&'static str>) -> &'static [&'static str] {
+        Box::leak(words.into_boxed_slice())
+    }
+
+    /// What up to six revision files declare: an id (the first one not
+    /// taken from its pick on; rarely any word, even a taken one), parents
+    /// among the revisions before it (rarely any word), now and then a
+    /// branch label or a dependency on an earlier revision.
+    fn declared() -> impl Strategy<Value = Vec<RevisionModule>> {
+        let revision = (
+            any::<Index>(),
+            proptest::option::weighted(0.1, word()),
+            vec(any::<Index>(), 0..=2),
+            proptest::option::weighted(0.05, word()),
+            proptest::option::weighted(0.15, select(LABELS.to_vec())),
+            proptest::option::weighted(0.15, any::<Index>()),
+        );
+        vec(revision, 0..=6).prop_map(|revisions| {
+            let mut ids: Vec<&'static str> = Vec::new();
+            let mut modules = Vec::new();
+            for (pick, odd, parents, stray, label, dependency) in revisions {
+                let start = pick.index(IDS.len());
+                let free = (0..IDS.len())
+                    .map(|i| IDS[(start + i) % IDS.len()])
+                    .find(|id| !ids.contains(id));
+                let Some(id) = odd.or(free) else { break };
+                let earlier = |pick: &Index| (!ids.is_empty()).then(|| *pick.get(&ids));
+                let mut down: Vec<&'static str> = parents.iter().filter_map(earlier).collect();
+                down.extend(stray);
+                let depends_on = dependency.as_ref().and_then(earlier);
+                let labels = leaked(label.into_iter().collect());
+                modules.push(labelled(
+                    id,
+                    leaked(down),
+                    labels,
+                    leaked(depends_on.into_iter().collect()),
+                ));
+                ids.push(id);
+            }
+            modules
+        })
+    }
+
+    /// A target as a user types it: free text, or built from the grammar.
+    fn target() -> impl Strategy<Value = String> {
+        let word = || word().prop_map(str::to_owned);
+        let steps = || prop_oneof![4 => -3i64..=3, 1 => any::<i64>()].prop_map(|n| format!("{n:+}"));
+        let end = || prop_oneof![word(), steps()];
+        prop_oneof![
+            1 => any::<String>(),
+            4 => end(),
+            2 => (word(), end()).prop_map(|(label, end)| format!("{label}@{end}")),
+            2 => (word(), steps()).prop_map(|(revision, steps)| format!("{revision}{steps}")),
+            1 => (end(), end()).prop_map(|(from, to)| format!("{from}:{to}")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(4000)))]
+
+        #[test]
+        fn any_history_and_target_plans_in_order_or_says_why(
+            modules in declared(),
+            applied in vec(any::<Index>(), 0..=2),
+            targets in vec(target(), 1..=4),
+        ) {
+            let graph = match Graph::new(&modules) {
+                Ok(graph) => graph,
+                Err(e) => {
+                    prop_assert!(!e.to_string().is_empty());
+                    return Ok(());
+                }
+            };
+            let ids: Vec<&str> = modules.iter().map(|m| m.revision.id).collect();
+            let picked = match ids.as_slice() {
+                [] => Vec::new(),
+                ids => applied.iter().map(|i| *i.get(ids)).collect(),
+            };
+            let current = graph.heads_of(&graph.ancestors(picked));
+            let applied = graph.ancestors(current.iter().map(String::as_str));
+            for target in &targets {
+                if let Ok(plan) = graph.upgrade_plan(&current, target) {
+                    let mut done = applied.clone();
+                    for node in plan {
+                        let ready = node.parents.iter().chain(&node.depends_on).all(|r| done.contains(r));
+                        prop_assert!(ready, "{} before what it requires", node.id());
+                        prop_assert!(done.insert(node.id().to_owned()), "{} twice", node.id());
+                    }
+                }
+                if let Ok(plan) = graph.downgrade_plan(&current, target) {
+                    let mut left = applied.clone();
+                    for node in plan {
+                        prop_assert!(left.remove(node.id()), "{} is not applied", node.id());
+                        let needed = left.iter().filter_map(|id| graph.get(id)).any(|n| {
+                            n.parents.iter().chain(&n.depends_on).any(|r| r == node.id())
+                        });
+                        prop_assert!(!needed, "{} undone before what requires it", node.id());
+                    }
+                }
+                // An answer or an error: a panic fails the case.
+                let _ = graph.resolve_target(&current, target);
+                for direction in [Direction::Up, Direction::Down] {
+                    let _ = crate::script::script(&graph, Dialect::Sqlite, direction, target, RunOptions::default());
+                }
+            }
+        }
     }
 }

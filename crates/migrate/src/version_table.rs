@@ -25,12 +25,13 @@ pub(crate) fn create_sql(dialect: Dialect) -> String {
 }
 
 /// The statements that make the version table hold exactly `heads`.
-/// Revision ids are letters, digits and underscores, so inlining them is safe.
+/// Revision ids are letters, digits and underscores (`Graph::new` refuses
+/// others), so inlining them is safe.
 pub(crate) fn write_sql(dialect: Dialect, heads: &[String]) -> Vec<String> {
     let table = quote(dialect, VERSION_TABLE);
     std::iter::once(format!("DELETE FROM {table}"))
         .chain(heads.iter().map(|h| {
-            debug_assert!(h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            debug_assert!(crate::is_revision_id(h));
             format!(
                 "INSERT INTO {table} ({}) VALUES ('{h}')",
                 quote(dialect, "version_num")

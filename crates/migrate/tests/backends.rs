@@ -313,8 +313,8 @@ async fn one_revision_is_downgraded_with_what_requires_it() {
 
 // SQLite table recreation through the executor: rows and indexes survive, the
 // rows of tables that reference the recreated one are neither deleted nor
-// cascaded into, and a recreation that would leave a foreign key pointing
-// nowhere is rolled back.
+// cascaded into, and a recreation (or a drop) that would leave a foreign key
+// pointing nowhere is rolled back.
 
 fn team(with_label: bool) -> Table {
     let mut team = Table::new("team")
@@ -434,4 +434,63 @@ async fn a_recreation_that_orphans_rows_is_rolled_back() {
         rows(conn, "SELECT id || ':' || name AS v FROM team ORDER BY id").await,
         ["1:red", "2:blue"]
     );
+}
+
+/// Drops the teams, whose members still reference them.
+fn drop_teams_only(op: &mut Operations) {
+    op.drop_table("team");
+}
+
+#[tokio::test]
+async fn a_drop_that_orphans_rows_is_rolled_back_not_cascaded() {
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let g = teams_then("drop teams", drop_teams_only);
+    let m = Migrator::connect(&g, &db.url).await.unwrap();
+    let err = m.upgrade("head", |_| {}).await.unwrap_err();
+    assert!(
+        matches!(&err, MigrateError::ForeignKeyViolation { table, parent, .. } if table == "member" && parent == "team"),
+        "{err}"
+    );
+    assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
+    let members = "SELECT id || ':' || team_id AS v FROM member ORDER BY id";
+    assert_eq!(rows(m.connection(), members).await, ["10:1", "11:2"]);
+}
+
+/// Posts and authors referencing each other, posts also themselves with
+/// ON DELETE CASCADE.
+fn create_linked(op: &mut Operations) {
+    let id = || Column::new("id", ColumnType::Integer);
+    let reference = |name: &str| Column::new(name, ColumnType::Integer).nullable();
+    op.create_table(
+        Table::new("post")
+            .column(id())
+            .column(reference("author_id"))
+            .column(reference("reply_to"))
+            .primary_key(["id"])
+            .foreign_key(ForeignKey::new(["author_id"], "author", ["id"]))
+            .foreign_key(ForeignKey::new(["reply_to"], "post", ["id"]).on_delete(ForeignKeyAction::Cascade)),
+    );
+    op.create_table(
+        Table::new("author")
+            .column(id())
+            .column(reference("pinned_post"))
+            .primary_key(["id"])
+            .foreign_key(ForeignKey::new(["pinned_post"], "post", ["id"])),
+    );
+}
+fn drop_linked(op: &mut Operations) {
+    op.drop_table("author");
+    op.drop_table("post");
+}
+
+// Whichever goes first, dropping the other with enforcement on cascades
+// into posts, whose author table is gone, which SQLite refuses.
+#[tokio::test]
+async fn tables_that_reference_each_other_are_dropped() {
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let g = Graph::new(&[module("aaaa00000001", &[], "linked", create_linked, drop_linked)]).unwrap();
+    let m = Migrator::connect(&g, &db.url).await.unwrap();
+    m.upgrade("head", |_| {}).await.unwrap();
+    m.downgrade("base", |_| {}).await.unwrap();
+    assert_eq!(tables(m.connection()).await, ["autogen_version"]);
 }

@@ -390,6 +390,10 @@ pub fn strip_parens(mut text: &str) -> &str {
 mod tests {
     use super::*;
     use crate::model::IntervalFields;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::test_runner::contextualize_config;
 
     /// One of every type, with payloads.
     fn every_type() -> Vec<ColumnType> {
@@ -549,5 +553,86 @@ mod tests {
     fn parentheses_are_stripped_only_when_they_enclose_everything() {
         assert_eq!(strip_parens("((now()))"), "now()");
         assert_eq!(strip_parens("(a) + (b)"), "(a) + (b)");
+    }
+
+    // Fuzzing: the text a catalog reports for a type, a default or a CHECK
+    // is read whatever it is, never with a panic.
+
+    /// Text near what catalogs report: quotes, casts, parentheses, numbers,
+    /// keywords, and characters wider than a byte next to them.
+    fn catalog_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            any::<char>().prop_map(String::from),
+            select(vec![
+                "'",
+                "''",
+                "\"",
+                "`",
+                "(",
+                ")",
+                "::",
+                "E'",
+                "_utf8mb4'",
+                "[]",
+                ",",
+                " ",
+                "\u{a0}",
+                "é",
+                "0",
+                "1.5",
+                "-",
+                ".",
+                "\\\\",
+                "BETWEEN",
+                " AND ",
+                "NOT",
+                "= ANY (ARRAY[",
+                "~~",
+                "null",
+                "true",
+                "current_timestamp()",
+                "character varying",
+                "(10, 2)",
+                "timestamp",
+                " with time zone",
+            ])
+            .prop_map(str::to_owned),
+            // Numbers with spaces, some of them wider than a byte, between their digits.
+            "[0-9.\u{a0}\u{2009} ]{1,6}",
+        ];
+        prop_oneof![
+            any::<String>(),
+            vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(2000)))]
+
+        #[test]
+        fn any_reported_text_reads_as_a_type_a_default_and_a_check(text in catalog_text()) {
+            for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+                let column_type = dialect.parse_column_type(&text);
+                prop_assert!(dialect.same_type(&column_type, &column_type));
+                let default = dialect.parse_default(&text);
+                prop_assert!(dialect.same_default(Some(&default), Some(&default)));
+                prop_assert!(dialect.same_check(&text, &text));
+            }
+            prop_assert!(text.contains(strip_parens(&text)));
+            for column in crate::condition_columns(&text) {
+                prop_assert!(text.contains(&column), "{:?}", column);
+            }
+            prop_assert_eq!(crate::sql_words::rename_column(&text, "a", "a"), text);
+        }
+
+        /// SQLite reports a default as it was written, and sea-query writes a
+        /// string as `default_sql` does.
+        #[test]
+        fn a_string_default_reads_back_from_its_sql(value in catalog_text()) {
+            let default = DefaultValue::String(value);
+            let sql = Dialect::Sqlite.default_sql(&default);
+            let read = Dialect::Sqlite.parse_default(&sql);
+            prop_assert!(Dialect::Sqlite.same_default(Some(&read), Some(&default)), "{} read as {:?}", sql, read);
+        }
     }
 }

@@ -319,8 +319,10 @@ pub(crate) fn check_expression(text: &str) -> String {
                     Some(Piece::Token(number))
                         if numeric(piece)
                             && numeric(number)
-                            && range.start > 0
-                            && numeric(&text[range.start - 1..range.start]) =>
+                            && text[..range.start]
+                                .chars()
+                                .next_back()
+                                .is_some_and(|c| c.is_ascii_digit() || c == '.') =>
                     {
                         number.push_str(piece)
                     }
@@ -405,6 +407,12 @@ fn expand_between(pieces: Vec<Piece<'_>>) -> Vec<Piece<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_space_wider_than_a_byte_before_a_number_is_a_space() {
+        assert_eq!(check_expression("n >\u{a0}1"), check_expression("n > 1"));
+        assert_eq!(check_expression("1\u{a0}2"), check_expression("1 2"));
+    }
 
     #[test]
     fn check_spellings_meet() {

@@ -125,7 +125,11 @@ pub(crate) fn rename_column(sql: &str, from: &str, to: &str) -> String {
     for (range, word) in words(sql) {
         match word {
             Word::Name { name, quote } if name == from => match quote {
-                Some(q) => out.push_str(&format!("{q}{to}{q}")),
+                // The closing quote only if it was there: an unclosed one stays unclosed.
+                Some(q) => out.push_str(&format!(
+                    "{q}{to}{}",
+                    &sql[range.start + 1 + from.len()..range.end]
+                )),
                 None => out.push_str(to),
             },
             _ => out.push_str(&sql[range]),
@@ -168,5 +172,6 @@ mod tests {
             ),
             "b >= 0 AND \"b\" <> 'a' AND aa > a_b AND lower(b) = `b`"
         );
+        assert_eq!(rename_column("\"a", "a", "b"), "\"b");
     }
 }

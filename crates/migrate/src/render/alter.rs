@@ -458,9 +458,10 @@ pub(super) fn in_schema(
 
 /// An identifier quoted for `dialect`.
 fn ident(dialect: Dialect, name: &str) -> String {
+    let name = super::quotes_doubled(name, dialect);
     match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        Dialect::Sqlite | Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+        Dialect::MySql => format!("`{name}`"),
+        Dialect::Sqlite | Dialect::Postgres => format!("\"{name}\""),
     }
 }
 
