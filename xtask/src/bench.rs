@@ -94,6 +94,21 @@ pub fn postgres_server(root: &Path) -> Result<(String, bool)> {
     Ok((url, true))
 }
 
+/// `measure` at each size on a PostgreSQL server (the tests' one if named,
+/// else one started for the run and stopped after it, whatever the outcome).
+pub fn on_postgres<Row>(
+    root: &Path,
+    sizes: &[usize],
+    measure: impl Fn(&str, usize) -> Result<Row>,
+) -> Result<Vec<Row>> {
+    let (server, started) = postgres_server(root)?;
+    let result = sizes.iter().map(|&n| measure(&server, n)).collect();
+    if started {
+        db::down(root)?;
+    }
+    result
+}
+
 /// Replaces the section `name` of BENCHMARKS.md (between
 /// `<!-- bench:name -->` and `<!-- /bench:name -->`) with `text`, or adds it
 /// at the end, and the same numbers (`data`) under `name` in

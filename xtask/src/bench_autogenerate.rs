@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::bench::{self, ms, psql, stats, table_name as name, write, Stats};
-use crate::{db, run};
+use crate::run;
 
 const DEFAULT_SIZES: [usize; 3] = [100, 500, 2000];
 const RUNS: usize = 5;
@@ -81,15 +81,7 @@ struct Row {
 
 pub fn autogenerate(root: &Path, args: &[String]) -> Result<()> {
     let sizes = bench::table_counts(args, &DEFAULT_SIZES, "autogenerate")?;
-    let (server, started) = bench::postgres_server(root)?;
-    let result = sizes
-        .iter()
-        .map(|&n| measure(root, &server, n))
-        .collect::<Result<Vec<_>>>();
-    if started {
-        db::down(root)?;
-    }
-    let rows = result?;
+    let rows = bench::on_postgres(root, &sizes, |server, n| measure(root, server, n))?;
     let section = report(&rows);
     print!("{section}");
     let data = rows

@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::bench::{self, ms, psql, stats, table_name, timed, Stats};
 use crate::bench_autogenerate::{load_schema, write_autogen_project};
-use crate::{cargo, db, run};
+use crate::{cargo, run};
 
 const DEFAULT_SIZES: [usize; 1] = [500];
 /// Edits timed: a column added to one entity, then removed, by turns.
@@ -41,15 +41,7 @@ struct Row {
 
 pub fn rebuild(root: &Path, args: &[String]) -> Result<()> {
     let sizes = bench::table_counts(args, &DEFAULT_SIZES, "rebuild")?;
-    let (server, started) = bench::postgres_server(root)?;
-    let result = sizes
-        .iter()
-        .map(|&n| measure(root, &server, n))
-        .collect::<Result<Vec<_>>>();
-    if started {
-        db::down(root)?;
-    }
-    let rows = result?;
+    let rows = bench::on_postgres(root, &sizes, |server, n| measure(root, server, n))?;
     let section = report(&rows);
     print!("{section}");
     let data = rows
