@@ -79,7 +79,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
         Op::DropIndex { table, name } => {
             let drop = sea_query::Index::drop()
-                .name(name)
+                .name(escaped_name(name, dialect))
                 .table(Alias::new(table))
                 .to_owned();
             vec![build(&drop, dialect)]
@@ -173,6 +173,17 @@ fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
     }
 }
 
+/// `name` with the dialect's identifier quote doubled. sea-query escapes
+/// table and column names but writes the names of indexes and of primary
+/// key, unique and foreign key constraints verbatim between quotes, so those
+/// are handed to it escaped.
+fn escaped_name(name: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::MySql => name.replace('`', "``"),
+        Dialect::Sqlite | Dialect::Postgres => name.replace('"', "\"\""),
+    }
+}
+
 fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreateStatement, RenderError> {
     let mut create = SeaTable::create().table(Alias::new(&table.name)).to_owned();
     let key = table
@@ -188,8 +199,9 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
         create.col(&mut column_def(column, inline_key, dialect)?);
     }
     if !key.is_empty() && !inline {
+        let key_name = key_name.unwrap_or_else(|| format!("pk-{}", table.name));
         let mut pk = sea_query::Index::create()
-            .name(key_name.unwrap_or_else(|| format!("pk-{}", table.name)))
+            .name(escaped_name(&key_name, dialect))
             .primary()
             .to_owned();
         for column in key {
@@ -200,7 +212,7 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     for fk in &table.foreign_keys {
         let mut def = ForeignKey::create();
         if let Some(name) = &fk.name {
-            def.name(name);
+            def.name(escaped_name(name, dialect));
         }
         for column in &fk.columns {
             def.from_col(Alias::new(column));
@@ -216,7 +228,7 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     for unique in &table.unique_constraints {
         let mut index = sea_query::Index::create().unique().to_owned();
         if let Some(name) = &unique.name {
-            index.name(name);
+            index.name(escaped_name(name, dialect));
         }
         for column in &unique.columns {
             index.col(Alias::new(column));
@@ -280,7 +292,7 @@ fn default_expr(default: &DefaultValue) -> Expr {
 
 fn create_index(index: &Index, dialect: Dialect) -> Result<sea_query::IndexCreateStatement, RenderError> {
     let mut create = sea_query::Index::create()
-        .name(&index.name)
+        .name(escaped_name(&index.name, dialect))
         .table(Alias::new(&index.table))
         .to_owned();
     for part in &index.parts {
@@ -386,6 +398,39 @@ mod tests {
         assert_eq!(
             render(&op, Dialect::MySql).unwrap()[0],
             "CREATE TABLE `post` ( `id` int NOT NULL PRIMARY KEY AUTO_INCREMENT, `title` varchar(255) NOT NULL UNIQUE, `views` bigint NOT NULL DEFAULT 0, `user_id` int NOT NULL, CONSTRAINT `fk-post-user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION )"
+        );
+    }
+
+    #[test]
+    fn index_and_constraint_names_are_escaped_like_table_names() {
+        let quoted = Table::new("a \"b\" `c`")
+            .column(Column::new("x", ColumnType::Integer))
+            .column(Column::new("y", ColumnType::Integer))
+            .primary_key_named("pk \"x\" `y`", ["x", "y"])
+            .foreign_key(Fk::new(["y"], "t", ["id"]).name("fk \"y\" `t`"))
+            .unique("uq \"x\" `y`", ["y", "x"])
+            .index(Index::new("ix \"x\" `y`", "a \"b\" `c`", ["x"]));
+        assert_eq!(
+            render(&Op::CreateTable(quoted.clone()), Dialect::Postgres).unwrap(),
+            [
+                r#"CREATE TABLE "a ""b"" `c`" ( "x" integer NOT NULL, "y" integer NOT NULL, CONSTRAINT "pk ""x"" `y`" PRIMARY KEY ("x", "y"), CONSTRAINT "uq ""x"" `y`" UNIQUE ("y", "x"), CONSTRAINT "fk ""y"" `t`" FOREIGN KEY ("y") REFERENCES "t" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION )"#,
+                r#"CREATE INDEX "ix ""x"" `y`" ON "a ""b"" `c`" ("x")"#,
+            ]
+        );
+        assert_eq!(
+            render(&Op::CreateTable(quoted), Dialect::MySql).unwrap(),
+            [
+                r#"CREATE TABLE `a "b" ``c``` ( `x` int NOT NULL, `y` int NOT NULL, PRIMARY KEY `pk "x" ``y``` (`x`, `y`), UNIQUE KEY `uq "x" ``y``` (`y`, `x`), CONSTRAINT `fk "y" ``t``` FOREIGN KEY (`y`) REFERENCES `t` (`id`) ON DELETE NO ACTION ON UPDATE NO ACTION )"#,
+                r#"CREATE INDEX `ix "x" ``y``` ON `a "b" ``c``` (`x`)"#,
+            ]
+        );
+        let drop = Op::DropIndex {
+            table: "t".into(),
+            name: "ix \"x\"".into(),
+        };
+        assert_eq!(
+            render(&drop, Dialect::Sqlite).unwrap(),
+            [r#"DROP INDEX "ix ""x""""#]
         );
     }
 
