@@ -252,7 +252,10 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
 
 fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<ColumnDef, RenderError> {
     dialect.column_type_sql(&column.column_type)?;
-    let mut def = ColumnDef::new_with_type(Alias::new(&column.name), column.column_type.to_sea_query());
+    let mut def = ColumnDef::new_with_type(
+        Alias::new(&column.name),
+        dialect.sea_query_type(&column.column_type),
+    );
     if !column.nullable {
         def.not_null();
     }
@@ -492,6 +495,14 @@ mod tests {
             [r#"CREATE TYPE "mood" AS ENUM ('ok', E'it\'s')"#]
         );
         assert!(render(&create, Dialect::MySql).unwrap().is_empty());
+        // A column of it names it quoted, as `CREATE TYPE` did.
+        let person = Op::CreateTable(
+            Table::new("person").column(Column::new("mood", ColumnType::enumeration("Mood", ["ok"]))),
+        );
+        assert_eq!(
+            render(&person, Dialect::Postgres).unwrap(),
+            [r#"CREATE TABLE "person" ( "mood" "Mood" NOT NULL )"#]
+        );
         let drop = Op::DropEnum { name: "mood".into() };
         assert_eq!(render(&drop, Dialect::Postgres).unwrap(), [r#"DROP TYPE "mood""#]);
         assert!(render(&drop, Dialect::Sqlite).unwrap().is_empty());

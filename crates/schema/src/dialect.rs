@@ -68,7 +68,7 @@ impl Dialect {
                 column_type: column_type.clone(),
             });
         }
-        let rendered = column_type.to_sea_query();
+        let rendered = self.sea_query_type(column_type);
         let mut sql = String::new();
         match self {
             Dialect::Sqlite => SqliteQueryBuilder.prepare_column_type(&rendered, &mut sql),
@@ -76,6 +76,23 @@ impl Dialect {
             Dialect::MySql => MysqlQueryBuilder.prepare_column_type(&rendered, &mut sql),
         }
         Ok(sql)
+    }
+
+    /// `column_type` as sea-query must be given it to write it in this
+    /// dialect. sea-query writes a PostgreSQL enum type's name unquoted, so
+    /// `Mood` would be read as `mood`, and `order status` not at all: it is
+    /// quoted here.
+    pub fn sea_query_type(self, column_type: &ColumnType) -> sea_query::ColumnType {
+        match (self, column_type) {
+            (Dialect::Postgres, ColumnType::Enum { name, variants }) => sea_query::ColumnType::Enum {
+                name: sea_query::Alias::new(format!("\"{}\"", name.replace('"', "\"\""))).into(),
+                variants: variants.iter().map(|v| sea_query::Alias::new(v).into()).collect(),
+            },
+            (_, ColumnType::Array(element)) => {
+                sea_query::ColumnType::Array(sea_query::RcOrArc::new(self.sea_query_type(element)))
+            }
+            _ => column_type.to_sea_query(),
+        }
     }
 
     /// The type as this dialect stores and reports it, in canonical spelling
@@ -464,6 +481,21 @@ mod tests {
                 dialect: Dialect::Sqlite,
                 column_type: ColumnType::Inet
             })
+        );
+    }
+
+    #[test]
+    fn a_postgres_enum_type_is_named_quoted() {
+        let mood = |name: &str| ColumnType::enumeration(name, ["a"]);
+        assert_eq!(
+            Dialect::Postgres.column_type_sql(&mood("Mood \"état\"")).unwrap(),
+            r#""Mood ""état""""#
+        );
+        assert_eq!(
+            Dialect::Postgres
+                .column_type_sql(&ColumnType::Array(Box::new(mood("order status"))))
+                .unwrap(),
+            r#""order status"[]"#
         );
     }
 
