@@ -497,6 +497,8 @@ mod tests {
                 .unwrap(),
             r#""order status"[]"#
         );
+        // Case tells two PostgreSQL types apart.
+        assert!(!Dialect::Postgres.same_type(&mood("Mood"), &mood("mood")));
     }
 
     #[test]

@@ -11,14 +11,31 @@ use crate::model::{ColumnType, IntervalFields, StringLen};
 use crate::sql_words::{self, Word};
 
 /// The canonical spelling of a type in `dialect`: lower case, single spaces,
-/// no spaces inside the argument list, aliases resolved.
+/// no spaces inside the argument list, aliases resolved. Quoted text (a
+/// PostgreSQL enum type's name, MySQL's enum labels) is kept as written:
+/// case tells it apart.
 pub(crate) fn canonical_type(dialect: Dialect, sql: &str) -> String {
-    let lower = sql
-        .trim()
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut lower = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    for c in sql.trim().chars() {
+        match quote {
+            // A doubled quote inside closes and reopens: the same text.
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c.is_whitespace() && lower.ends_with(' ') => continue,
+            None if c.is_whitespace() => {
+                lower.push(' ');
+                continue;
+            }
+            None => {}
+        }
+        lower.push(if quote.is_some() {
+            c
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
     let compact = compact_args(&lower);
     match dialect {
         Dialect::Sqlite => compact,
@@ -30,28 +47,24 @@ pub(crate) fn canonical_type(dialect: Dialect, sql: &str) -> String {
     }
 }
 
-/// `decimal(10, 2)` → `decimal(10,2)`, leaving quoted text alone.
+/// `decimal( 10, 2 )` → `decimal(10,2)`, leaving quoted text alone.
 fn compact_args(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == ' ' && out.ends_with(['(', ',']) => continue,
+            None if matches!(c, '(' | ')') && out.ends_with(' ') => {
+                out.pop();
+            }
+            None => {}
         }
         out.push(c);
-        if !quoted && c == ',' {
-            while chars.peek() == Some(&' ') {
-                chars.next();
-            }
-        }
-        if !quoted && c == '(' {
-            while chars.peek() == Some(&' ') {
-                chars.next();
-            }
-        }
     }
-    out.replace(" (", "(").replace(" )", ")")
+    out
 }
 
 /// `name(args) rest` → (`name`, `(args)`, ` rest`).
@@ -69,6 +82,10 @@ fn split_base(text: &str) -> (&str, &str, &str) {
 }
 
 fn postgres_alias(text: &str) -> String {
+    // A quoted name is a type of the user's, such as an enum type.
+    if text.starts_with('"') {
+        return text.to_owned();
+    }
     // Multi-word names first: their arguments sit in the middle.
     for (short, long) in [
         ("timestamptz", "timestamp with time zone"),
@@ -482,6 +499,22 @@ mod tests {
                 "{reported} vs {rendered}"
             );
         }
+    }
+
+    #[test]
+    fn quoted_names_and_labels_keep_their_case_and_spaces() {
+        assert_ne!(
+            canonical_type(Dialect::Postgres, r#""Mood""#),
+            canonical_type(Dialect::Postgres, r#""mood""#)
+        );
+        assert_eq!(
+            canonical_type(Dialect::Postgres, r#""Order  ( Status )"[]"#),
+            r#""Order  ( Status )"[]"#
+        );
+        assert_eq!(
+            canonical_type(Dialect::MySql, "ENUM('CamelCase', 'a ( b ''c'' )')"),
+            "enum('CamelCase','a ( b ''c'' )')"
+        );
     }
 
     #[test]
