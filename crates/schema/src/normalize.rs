@@ -236,10 +236,10 @@ fn interval_fields(text: &str) -> Option<IntervalFields> {
 fn parse_mysql(text: &str) -> Option<ColumnType> {
     use ColumnType::*;
     if let Some(list) = text.strip_prefix("enum(").and_then(|l| l.strip_suffix(')')) {
-        let variants = list
-            .split("','")
-            .map(|v| v.trim_matches('\'').replace("''", "'"))
-            .collect();
+        let variants = literals(list)
+            .into_iter()
+            .map(|label| Dialect::MySql.string_literal(label))
+            .collect::<Option<_>>()?;
         // MySQL enums are per column; the caller names it after the column.
         return Some(Enum {
             name: std::string::String::new(),
@@ -276,6 +276,30 @@ fn parse_mysql(text: &str) -> Option<ColumnType> {
         ("json", [], "") => Json,
         _ => return None,
     })
+}
+
+/// The string literals of a comma-separated list (`'a','it''s','\\'`), as written.
+fn literals(list: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut chars = list.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match (start, c) {
+            (None, '\'') => start = Some(at),
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(_), '\'') if chars.peek().is_some_and(|(_, next)| *next == '\'') => {
+                chars.next();
+            }
+            (Some(from), '\'') => {
+                out.push(&list[from..=at]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// PostgreSQL writes a literal default with a cast: `'x'::character varying`,
@@ -562,6 +586,13 @@ mod tests {
             Some(ColumnType::Enum {
                 name: String::new(),
                 variants: vec!["draft".into(), "it's".into()]
+            })
+        );
+        assert_eq!(
+            parse_type(Dialect::MySql, r"enum('a'',''b','back\\slash','CamelCase')"),
+            Some(ColumnType::Enum {
+                name: String::new(),
+                variants: vec!["a','b".into(), "back\\slash".into(), "CamelCase".into()]
             })
         );
         assert_eq!(parse_type(Dialect::Postgres, "tsvector"), None);
