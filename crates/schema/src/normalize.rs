@@ -313,7 +313,7 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
             && cast.chars().all(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ',' | '[' | ']' | '"')
             });
-        if !is_type {
+        if !is_type && !is_quoted_name(cast.trim_end_matches("[]")) {
             break;
         }
         value = value[..at].trim_end();
@@ -324,6 +324,13 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     } else {
         original
     }
+}
+
+/// Whether `text` is one quoted identifier (`"Mood ""état"""`), whatever it holds.
+fn is_quoted_name(text: &str) -> bool {
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .is_some_and(|inner| !inner.replace("\"\"", "").contains('"'))
 }
 
 /// A CHECK condition in a form two spellings of it share: PostgreSQL
@@ -608,5 +615,11 @@ mod tests {
             "nextval('s'::regclass)"
         );
         assert_eq!(strip_postgres_casts("now()"), "now()");
+        // An enum type of any name.
+        assert_eq!(
+            strip_postgres_casts(r#"'it''s'::"Mood ""état"" 100%""#),
+            "'it''s'"
+        );
+        assert_eq!(strip_postgres_casts(r#"'{a}'::"Mood"[]"#), "'{a}'");
     }
 }
