@@ -61,7 +61,11 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
                 .table(Alias::new(table))
                 .add_column(&mut column_def(column, false, dialect)?)
                 .to_owned();
-            vec![build(&alter, dialect)]
+            let mut sql = vec![build(&alter, dialect)];
+            if let (Dialect::Postgres, Some(comment)) = (dialect, &column.comment) {
+                sql.push(alter::postgres_column_comment(table, &column.name, Some(comment)));
+            }
+            sql
         }
         Op::DropColumn { table, column } => {
             let alter = SeaTable::alter()
@@ -460,6 +464,18 @@ mod tests {
         assert_eq!(
             render(&add, Dialect::Sqlite).unwrap(),
             [r#"ALTER TABLE "user" ADD COLUMN "bio" text DEFAULT 'none'"#]
+        );
+        // PostgreSQL has no COMMENT clause in a column definition.
+        let commented = Op::AddColumn {
+            table: "user".into(),
+            column: Column::new("bio", ColumnType::Text).nullable().comment("it's"),
+        };
+        assert_eq!(
+            render(&commented, Dialect::Postgres).unwrap(),
+            [
+                r#"ALTER TABLE "user" ADD COLUMN "bio" text"#,
+                r#"COMMENT ON COLUMN "user"."bio" IS 'it''s'"#,
+            ]
         );
         let drop = Op::DropColumn {
             table: "user".into(),

@@ -121,12 +121,7 @@ fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<
         _ => {}
     }
     if from.comment != to.comment {
-        sql.push(format!(
-            "COMMENT ON COLUMN {quoted}.{column} IS {}",
-            to.comment
-                .as_deref()
-                .map_or("NULL".to_owned(), |c| literal(dialect, c))
-        ));
+        sql.push(postgres_column_comment(table, &to.name, to.comment.as_deref()));
     }
     Ok(sql)
 }
@@ -398,15 +393,21 @@ pub(super) fn postgres_comments(table: &autogen_schema::Table) -> Vec<String> {
     };
     for column in &table.columns {
         if let Some(comment) = &column.comment {
-            sql.push(format!(
-                "COMMENT ON COLUMN {}.{} IS {}",
-                ident(dialect, &table.name),
-                ident(dialect, &column.name),
-                literal(dialect, comment)
-            ));
+            sql.push(postgres_column_comment(&table.name, &column.name, Some(comment)));
         }
     }
     sql
+}
+
+/// PostgreSQL's `COMMENT ON COLUMN`; no comment removes it.
+pub(super) fn postgres_column_comment(table: &str, column: &str, comment: Option<&str>) -> String {
+    let dialect = Dialect::Postgres;
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        ident(dialect, table),
+        ident(dialect, column),
+        comment.map_or("NULL".to_owned(), |c| literal(dialect, c))
+    )
 }
 
 fn needs_recreation(what: String) -> RenderError {
