@@ -101,12 +101,20 @@ pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
         let Some((expression, _)) = enclosed(create_table, open) else {
             continue;
         };
-        // `CONSTRAINT name CHECK`: the two words before, if they are that.
-        let before: Vec<&str> = create_table[..at].split_whitespace().rev().take(2).collect();
-        let name = match before.as_slice() {
-            [name, word] if word.eq_ignore_ascii_case("CONSTRAINT") => Some(unquote(name)),
-            _ => None,
-        };
+        // `CONSTRAINT name CHECK`: the last CONSTRAINT before it, if only
+        // a name (quoted, it may hold spaces) stands between them.
+        let name = keyword_positions(create_table, "CONSTRAINT", 1)
+            .into_iter()
+            .take_while(|p| *p < at)
+            .last()
+            .map(|p| create_table[p + "CONSTRAINT".len()..at].trim())
+            .filter(|name| {
+                !name.is_empty()
+                    && scan(name)
+                        .iter()
+                        .all(|(_, c, _)| !c.is_whitespace() && !matches!(c, ',' | '(' | ')'))
+            })
+            .map(unquote);
         checks.push(Check {
             name,
             expression: expression.to_owned(),
@@ -154,6 +162,23 @@ mod tests {
                 Check::new("a > 0"),
                 Check::new("length(b) < 10").name("b_short"),
                 Check::new("(a) <> 3"),
+            ]
+        );
+    }
+
+    #[test]
+    fn check_names_are_read_whole_however_quoted() {
+        let sql = r#"CREATE TABLE "t" ( "a" integer CONSTRAINT "it's ""not"" negative" CHECK ("a" >= 0),
+            CONSTRAINT `back``tick name` CHECK (a < 9), CONSTRAINT [x y] CHECK (a <> 3),
+            CONSTRAINT "pk" PRIMARY KEY ("a"), CHECK (a <> 4) )"#;
+        let names: Vec<Option<String>> = table_checks(sql).into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                Some(r#"it's "not" negative"#.to_owned()),
+                Some("back`tick name".to_owned()),
+                Some("x y".to_owned()),
+                None
             ]
         );
     }
