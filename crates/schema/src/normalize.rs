@@ -308,12 +308,7 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     let original = text.trim();
     let mut value = original;
     while let Some(at) = value.rfind("::") {
-        let cast = &value[at + 2..];
-        let is_type = !cast.is_empty()
-            && cast.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ',' | '[' | ']' | '"')
-            });
-        if !is_type && !is_quoted_name(cast.trim_end_matches("[]")) {
+        if !is_type_name(&value[at + 2..]) {
             break;
         }
         value = value[..at].trim_end();
@@ -326,11 +321,22 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     }
 }
 
-/// Whether `text` is one quoted identifier (`"Mood ""état"""`), whatever it holds.
-fn is_quoted_name(text: &str) -> bool {
-    text.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .is_some_and(|inner| !inner.replace("\"\"", "").contains('"'))
+/// Whether `text` is a type as PostgreSQL prints one after `::`: words,
+/// arguments and brackets (`character varying(20)[]`), or quoted names
+/// holding anything, qualified by their schema when it is not on the search
+/// path (`"Other"."Mood ""état"""`).
+fn is_type_name(text: &str) -> bool {
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            // A doubled quote inside closes and reopens.
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            c if c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '.' | '(' | ')' | ',' | '[' | ']') => {}
+            _ => return false,
+        }
+    }
+    !text.is_empty() && !quoted
 }
 
 /// A CHECK condition in a form two spellings of it share: PostgreSQL
@@ -621,5 +627,11 @@ mod tests {
             "'it''s'"
         );
         assert_eq!(strip_postgres_casts(r#"'{a}'::"Mood"[]"#), "'{a}'");
+        // One in a schema not on the search path.
+        assert_eq!(
+            strip_postgres_casts(r#"'x'::"Other ""schéma"", it's"."Mood""#),
+            "'x'"
+        );
+        assert_eq!(strip_postgres_casts("'x'::other.mood"), "'x'");
     }
 }
