@@ -90,6 +90,24 @@ fn unquote(ident: &str) -> String {
     ident.to_owned()
 }
 
+/// Whether a `CREATE TABLE` statement says AUTOINCREMENT (which only a lone
+/// INTEGER PRIMARY KEY may), not inside a name or a string.
+pub(crate) fn autoincrements(create_table: &str) -> bool {
+    !keyword_positions(create_table, "AUTOINCREMENT", 1).is_empty()
+}
+
+/// Whether a `CREATE TABLE` statement makes a table WITHOUT ROWID.
+pub(crate) fn without_rowid(create_table: &str) -> bool {
+    keyword_positions(create_table, "WITHOUT", 0)
+        .into_iter()
+        .any(|at| {
+            create_table[at + "WITHOUT".len()..]
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("ROWID")
+        })
+}
+
 /// The CHECK constraints of a `CREATE TABLE` statement, column-level and
 /// table-level, with their names where `CONSTRAINT <name>` gives one.
 pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
@@ -181,6 +199,15 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn keywords_inside_names_and_strings_do_not_count() {
+        let plain = r#"CREATE TABLE "AUTOINCREMENT" ( "k" text NOT NULL PRIMARY KEY,
+            "WITHOUT ROWID" text DEFAULT 'AUTOINCREMENT, WITHOUT ROWID' )"#;
+        assert!(!autoincrements(plain) && !without_rowid(plain));
+        let both = r#"CREATE TABLE "t" ( "id" integer NOT NULL PRIMARY KEY autoincrement ) without  rowid"#;
+        assert!(autoincrements(both) && without_rowid(both));
     }
 
     #[test]
