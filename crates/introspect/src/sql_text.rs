@@ -90,6 +90,24 @@ fn unquote(ident: &str) -> String {
     ident.to_owned()
 }
 
+/// Whether a `CREATE TABLE` statement says AUTOINCREMENT (which only a lone
+/// INTEGER PRIMARY KEY may), not inside a name or a string.
+pub(crate) fn autoincrements(create_table: &str) -> bool {
+    !keyword_positions(create_table, "AUTOINCREMENT", 1).is_empty()
+}
+
+/// Whether a `CREATE TABLE` statement makes a table WITHOUT ROWID.
+pub(crate) fn without_rowid(create_table: &str) -> bool {
+    keyword_positions(create_table, "WITHOUT", 0)
+        .into_iter()
+        .any(|at| {
+            create_table[at + "WITHOUT".len()..]
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("ROWID")
+        })
+}
+
 /// The CHECK constraints of a `CREATE TABLE` statement, column-level and
 /// table-level, with their names where `CONSTRAINT <name>` gives one.
 pub(crate) fn table_checks(create_table: &str) -> Vec<Check> {
@@ -202,6 +220,32 @@ mod tests {
                 Some("plain".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn check_names_are_read_whole_however_quoted() {
+        let sql = r#"CREATE TABLE "t" ( "a" integer CONSTRAINT "it's ""not"" negative" CHECK ("a" >= 0),
+            CONSTRAINT `back``tick name` CHECK (a < 9), CONSTRAINT [x y] CHECK (a <> 3),
+            CONSTRAINT "pk" PRIMARY KEY ("a"), CHECK (a <> 4) )"#;
+        let names: Vec<Option<String>> = table_checks(sql).into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names,
+            [
+                Some(r#"it's "not" negative"#.to_owned()),
+                Some("back`tick name".to_owned()),
+                Some("x y".to_owned()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_inside_names_and_strings_do_not_count() {
+        let plain = r#"CREATE TABLE "AUTOINCREMENT" ( "k" text NOT NULL PRIMARY KEY,
+            "WITHOUT ROWID" text DEFAULT 'AUTOINCREMENT, WITHOUT ROWID' )"#;
+        assert!(!autoincrements(plain) && !without_rowid(plain));
+        let both = r#"CREATE TABLE "t" ( "id" integer NOT NULL PRIMARY KEY autoincrement ) without  rowid"#;
+        assert!(autoincrements(both) && without_rowid(both));
     }
 
     #[test]

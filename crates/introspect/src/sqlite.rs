@@ -81,15 +81,14 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         let (t, sql) = table_entry(&mut tables, &table, "sqlite_master")?;
         // AUTOINCREMENT is only legal on a lone INTEGER PRIMARY KEY, and
         // sqlite_master keeps the CREATE TABLE text as written.
-        let upper = sql.to_ascii_uppercase();
-        if key.len() == 1 && upper.contains("AUTOINCREMENT") {
+        if key.len() == 1 && sql_text::autoincrements(sql) {
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == key[0].1) {
                 c.auto_increment = true;
             }
         }
         // A lone `INTEGER PRIMARY KEY` is the rowid: never NULL, and numbered
         // by SQLite when not given, whatever the pragma's notnull says.
-        if key.len() == 1 && !upper.contains("WITHOUT ROWID") {
+        if key.len() == 1 && !sql_text::without_rowid(sql) {
             if let Some(c) = t
                 .columns
                 .iter_mut()

@@ -61,7 +61,11 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
                 .table(Alias::new(table))
                 .add_column(&mut column_def(column, false, dialect)?)
                 .to_owned();
-            vec![build(&alter, dialect)]
+            let mut sql = vec![build(&alter, dialect)];
+            if let (Dialect::Postgres, Some(comment)) = (dialect, &column.comment) {
+                sql.push(alter::postgres_column_comment(table, &column.name, Some(comment)));
+            }
+            sql
         }
         Op::DropColumn { table, column } => {
             let alter = SeaTable::alter()
@@ -79,7 +83,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
         Op::DropIndex { table, name } => {
             let drop = sea_query::Index::drop()
-                .name(quotes_doubled(name, dialect))
+                .name(escaped_name(name, dialect))
                 .table(Alias::new(table))
                 .to_owned();
             vec![build(&drop, dialect)]
@@ -165,21 +169,22 @@ fn recreate_table(table: &Table, copy: &[String], dialect: Dialect) -> Result<Ve
     Ok(sql)
 }
 
-/// An index or constraint name as sea-query takes it. sea-query quotes the
-/// table and column names it is given, but writes these names between the
-/// dialect's quotes as they are, so a quote inside one is doubled here.
-fn quotes_doubled(name: &str, dialect: Dialect) -> String {
-    match dialect {
-        Dialect::MySql => name.replace('`', "``"),
-        Dialect::Sqlite | Dialect::Postgres => name.replace('"', "\"\""),
-    }
-}
-
 fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
     match dialect {
         Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
         Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
         Dialect::MySql => statement.to_string(MysqlQueryBuilder),
+    }
+}
+
+/// `name` with the dialect's identifier quote doubled. sea-query escapes
+/// table and column names but writes the names of indexes and of primary
+/// key, unique and foreign key constraints verbatim between quotes, so those
+/// are handed to it escaped.
+fn escaped_name(name: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::MySql => name.replace('`', "``"),
+        Dialect::Sqlite | Dialect::Postgres => name.replace('"', "\"\""),
     }
 }
 
@@ -198,11 +203,9 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
         create.col(&mut column_def(column, inline_key, dialect)?);
     }
     if !key.is_empty() && !inline {
+        let key_name = key_name.unwrap_or_else(|| format!("pk-{}", table.name));
         let mut pk = sea_query::Index::create()
-            .name(quotes_doubled(
-                &key_name.unwrap_or_else(|| format!("pk-{}", table.name)),
-                dialect,
-            ))
+            .name(escaped_name(&key_name, dialect))
             .primary()
             .to_owned();
         for column in key {
@@ -213,7 +216,7 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     for fk in &table.foreign_keys {
         let mut def = ForeignKey::create();
         if let Some(name) = &fk.name {
-            def.name(quotes_doubled(name, dialect));
+            def.name(escaped_name(name, dialect));
         }
         for column in &fk.columns {
             def.from_col(Alias::new(column));
@@ -229,7 +232,7 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
     for unique in &table.unique_constraints {
         let mut index = sea_query::Index::create().unique().to_owned();
         if let Some(name) = &unique.name {
-            index.name(quotes_doubled(name, dialect));
+            index.name(escaped_name(name, dialect));
         }
         for column in &unique.columns {
             index.col(Alias::new(column));
@@ -253,7 +256,10 @@ fn create_table(table: &Table, dialect: Dialect) -> Result<sea_query::TableCreat
 
 fn column_def(column: &Column, primary_key: bool, dialect: Dialect) -> Result<ColumnDef, RenderError> {
     dialect.column_type_sql(&column.column_type)?;
-    let mut def = ColumnDef::new_with_type(Alias::new(&column.name), column.column_type.to_sea_query());
+    let mut def = ColumnDef::new_with_type(
+        Alias::new(&column.name),
+        dialect.sea_query_type(&column.column_type),
+    );
     if !column.nullable {
         def.not_null();
     }
@@ -293,7 +299,7 @@ fn default_expr(default: &DefaultValue) -> Expr {
 
 fn create_index(index: &Index, dialect: Dialect) -> Result<sea_query::IndexCreateStatement, RenderError> {
     let mut create = sea_query::Index::create()
-        .name(quotes_doubled(&index.name, dialect))
+        .name(escaped_name(&index.name, dialect))
         .table(Alias::new(&index.table))
         .to_owned();
     for part in &index.parts {
@@ -436,6 +442,39 @@ mod tests {
     }
 
     #[test]
+    fn index_and_constraint_names_are_escaped_like_table_names() {
+        let quoted = Table::new("a \"b\" `c`")
+            .column(Column::new("x", ColumnType::Integer))
+            .column(Column::new("y", ColumnType::Integer))
+            .primary_key_named("pk \"x\" `y`", ["x", "y"])
+            .foreign_key(Fk::new(["y"], "t", ["id"]).name("fk \"y\" `t`"))
+            .unique("uq \"x\" `y`", ["y", "x"])
+            .index(Index::new("ix \"x\" `y`", "a \"b\" `c`", ["x"]));
+        assert_eq!(
+            render(&Op::CreateTable(quoted.clone()), Dialect::Postgres).unwrap(),
+            [
+                r#"CREATE TABLE "a ""b"" `c`" ( "x" integer NOT NULL, "y" integer NOT NULL, CONSTRAINT "pk ""x"" `y`" PRIMARY KEY ("x", "y"), CONSTRAINT "uq ""x"" `y`" UNIQUE ("y", "x"), CONSTRAINT "fk ""y"" `t`" FOREIGN KEY ("y") REFERENCES "t" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION )"#,
+                r#"CREATE INDEX "ix ""x"" `y`" ON "a ""b"" `c`" ("x")"#,
+            ]
+        );
+        assert_eq!(
+            render(&Op::CreateTable(quoted), Dialect::MySql).unwrap(),
+            [
+                r#"CREATE TABLE `a "b" ``c``` ( `x` int NOT NULL, `y` int NOT NULL, PRIMARY KEY `pk "x" ``y``` (`x`, `y`), UNIQUE KEY `uq "x" ``y``` (`y`, `x`), CONSTRAINT `fk "y" ``t``` FOREIGN KEY (`y`) REFERENCES `t` (`id`) ON DELETE NO ACTION ON UPDATE NO ACTION )"#,
+                r#"CREATE INDEX `ix "x" ``y``` ON `a "b" ``c``` (`x`)"#,
+            ]
+        );
+        let drop = Op::DropIndex {
+            table: "t".into(),
+            name: "ix \"x\"".into(),
+        };
+        assert_eq!(
+            render(&drop, Dialect::Sqlite).unwrap(),
+            [r#"DROP INDEX "ix ""x""""#]
+        );
+    }
+
+    #[test]
     fn a_composite_key_is_named_as_seaorm_names_it() {
         let t = Table::new("post_tag")
             .column(Column::new("post_id", ColumnType::Integer))
@@ -458,6 +497,18 @@ mod tests {
         assert_eq!(
             render(&add, Dialect::Sqlite).unwrap(),
             [r#"ALTER TABLE "user" ADD COLUMN "bio" text DEFAULT 'none'"#]
+        );
+        // PostgreSQL has no COMMENT clause in a column definition.
+        let commented = Op::AddColumn {
+            table: "user".into(),
+            column: Column::new("bio", ColumnType::Text).nullable().comment("it's"),
+        };
+        assert_eq!(
+            render(&commented, Dialect::Postgres).unwrap(),
+            [
+                r#"ALTER TABLE "user" ADD COLUMN "bio" text"#,
+                r#"COMMENT ON COLUMN "user"."bio" IS 'it''s'"#,
+            ]
         );
         let drop = Op::DropColumn {
             table: "user".into(),
@@ -493,6 +544,14 @@ mod tests {
             [r#"CREATE TYPE "mood" AS ENUM ('ok', E'it\'s')"#]
         );
         assert!(render(&create, Dialect::MySql).unwrap().is_empty());
+        // A column of it names it quoted, as `CREATE TYPE` did.
+        let person = Op::CreateTable(
+            Table::new("person").column(Column::new("mood", ColumnType::enumeration("Mood", ["ok"]))),
+        );
+        assert_eq!(
+            render(&person, Dialect::Postgres).unwrap(),
+            [r#"CREATE TABLE "person" ( "mood" "Mood" NOT NULL )"#]
+        );
         let drop = Op::DropEnum { name: "mood".into() };
         assert_eq!(render(&drop, Dialect::Postgres).unwrap(), [r#"DROP TYPE "mood""#]);
         assert!(render(&drop, Dialect::Sqlite).unwrap().is_empty());

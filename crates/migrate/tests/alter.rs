@@ -398,7 +398,7 @@ async fn a_column_moves_from_one_enum_type_to_another() {
         .collect();
     assert!(
         sql.iter()
-            .any(|s| s.ends_with(r#"TYPE feeling USING "mood"::text::feeling"#)),
+            .any(|s| s.ends_with(r#"TYPE "feeling" USING "mood"::text::"feeling""#)),
         "{sql:#?}"
     );
     run(&conn, &upgrade, dialect).await;

@@ -68,7 +68,7 @@ impl Dialect {
                 column_type: column_type.clone(),
             });
         }
-        let rendered = column_type.to_sea_query();
+        let rendered = self.sea_query_type(column_type);
         let mut sql = String::new();
         match self {
             Dialect::Sqlite => SqliteQueryBuilder.prepare_column_type(&rendered, &mut sql),
@@ -76,6 +76,31 @@ impl Dialect {
             Dialect::MySql => MysqlQueryBuilder.prepare_column_type(&rendered, &mut sql),
         }
         Ok(sql)
+    }
+
+    /// `column_type` as sea-query must be given it to write it in this
+    /// dialect. sea-query writes a PostgreSQL enum type's name unquoted, so
+    /// `Mood` would be read as `mood`, and `order status` not at all: it is
+    /// quoted here. It writes MySQL's enum labels between quotes as they
+    /// are, so `it's` would end the string: they are escaped here.
+    pub fn sea_query_type(self, column_type: &ColumnType) -> sea_query::ColumnType {
+        match (self, column_type) {
+            (Dialect::Postgres, ColumnType::Enum { name, variants }) => sea_query::ColumnType::Enum {
+                name: sea_query::Alias::new(format!("\"{}\"", name.replace('"', "\"\""))).into(),
+                variants: variants.iter().map(|v| sea_query::Alias::new(v).into()).collect(),
+            },
+            (Dialect::MySql, ColumnType::Enum { name, variants }) => sea_query::ColumnType::Enum {
+                name: sea_query::Alias::new(name).into(),
+                variants: variants
+                    .iter()
+                    .map(|v| sea_query::Alias::new(v.replace('\\', "\\\\").replace('\'', "''")).into())
+                    .collect(),
+            },
+            (_, ColumnType::Array(element)) => {
+                sea_query::ColumnType::Array(sea_query::RcOrArc::new(self.sea_query_type(element)))
+            }
+            _ => column_type.to_sea_query(),
+        }
     }
 
     /// The type as this dialect stores and reports it, in canonical spelling
@@ -275,7 +300,7 @@ impl Dialect {
     /// everywhere; backslash escapes in PostgreSQL's `E'it\'s'` and in any
     /// MySQL string (how sea-query escapes quotes and backslashes there).
     /// `None` if `text` is not one literal.
-    fn string_literal(self, text: &str) -> Option<String> {
+    pub(crate) fn string_literal(self, text: &str) -> Option<String> {
         let (backslashes, body) = match (self, text.strip_prefix(['E', 'e'])) {
             (Dialect::Postgres, Some(rest)) if rest.starts_with('\'') => (true, rest),
             (Dialect::MySql, _) => (true, text),
@@ -472,6 +497,37 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_enum_type_is_named_quoted() {
+        let mood = |name: &str| ColumnType::enumeration(name, ["a"]);
+        assert_eq!(
+            Dialect::Postgres.column_type_sql(&mood("Mood \"état\"")).unwrap(),
+            r#""Mood ""état""""#
+        );
+        assert_eq!(
+            Dialect::Postgres
+                .column_type_sql(&ColumnType::Array(Box::new(mood("order status"))))
+                .unwrap(),
+            r#""order status"[]"#
+        );
+        // Case tells two PostgreSQL types apart.
+        assert!(!Dialect::Postgres.same_type(&mood("Mood"), &mood("mood")));
+    }
+
+    #[test]
+    fn mysql_enum_labels_are_escaped_and_read_back() {
+        let labels = ColumnType::enumeration("m", ["it's", "say \"hi\"", "back\\slash"]);
+        let sql = Dialect::MySql.column_type_sql(&labels).unwrap();
+        assert_eq!(sql, r#"ENUM('it''s', 'say "hi"', 'back\\slash')"#);
+        // As MariaDB's COLUMN_TYPE reports it.
+        let reported = Dialect::MySql.parse_column_type(r#"enum('it''s','say "hi"','back\\slash')"#);
+        assert_eq!(
+            reported,
+            ColumnType::enumeration("", ["it's", "say \"hi\"", "back\\slash"])
+        );
+        assert!(Dialect::MySql.same_type(&labels, &reported));
+    }
+
+    #[test]
     fn sqlite_reads_back_what_it_renders() {
         for t in every_type() {
             let Ok(sql) = Dialect::Sqlite.column_type_sql(&t) else {
@@ -619,8 +675,10 @@ mod tests {
                 prop_assert!(dialect.same_check(&text, &text));
             }
             prop_assert!(text.contains(strip_parens(&text)));
+            // A quoted name is read with its doubled quotes undone.
             for column in crate::condition_columns(&text) {
-                prop_assert!(text.contains(&column), "{:?}", column);
+                let written = [column.clone(), column.replace('"', "\"\""), column.replace('`', "``")];
+                prop_assert!(written.iter().any(|w| text.contains(w.as_str())), "{:?}", column);
             }
             prop_assert_eq!(crate::sql_words::rename_column(&text, "a", "a"), text);
         }

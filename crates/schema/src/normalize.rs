@@ -11,14 +11,31 @@ use crate::model::{ColumnType, IntervalFields, StringLen};
 use crate::sql_words::{self, Word};
 
 /// The canonical spelling of a type in `dialect`: lower case, single spaces,
-/// no spaces inside the argument list, aliases resolved.
+/// no spaces inside the argument list, aliases resolved. Quoted text (a
+/// PostgreSQL enum type's name, MySQL's enum labels) is kept as written:
+/// case tells it apart.
 pub(crate) fn canonical_type(dialect: Dialect, sql: &str) -> String {
-    let lower = sql
-        .trim()
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut lower = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    for c in sql.trim().chars() {
+        match quote {
+            // A doubled quote inside closes and reopens: the same text.
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c.is_whitespace() && lower.ends_with(' ') => continue,
+            None if c.is_whitespace() => {
+                lower.push(' ');
+                continue;
+            }
+            None => {}
+        }
+        lower.push(if quote.is_some() {
+            c
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
     let compact = compact_args(&lower);
     match dialect {
         Dialect::Sqlite => compact,
@@ -30,28 +47,24 @@ pub(crate) fn canonical_type(dialect: Dialect, sql: &str) -> String {
     }
 }
 
-/// `decimal(10, 2)` → `decimal(10,2)`, leaving quoted text alone.
+/// `decimal( 10, 2 )` → `decimal(10,2)`, leaving quoted text alone.
 fn compact_args(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == ' ' && out.ends_with(['(', ',']) => continue,
+            None if matches!(c, '(' | ')') && out.ends_with(' ') => {
+                out.pop();
+            }
+            None => {}
         }
         out.push(c);
-        if !quoted && c == ',' {
-            while chars.peek() == Some(&' ') {
-                chars.next();
-            }
-        }
-        if !quoted && c == '(' {
-            while chars.peek() == Some(&' ') {
-                chars.next();
-            }
-        }
     }
-    out.replace(" (", "(").replace(" )", ")")
+    out
 }
 
 /// `name(args) rest` → (`name`, `(args)`, ` rest`).
@@ -69,6 +82,10 @@ fn split_base(text: &str) -> (&str, &str, &str) {
 }
 
 fn postgres_alias(text: &str) -> String {
+    // A quoted name is a type of the user's, such as an enum type.
+    if text.starts_with('"') {
+        return text.to_owned();
+    }
     // Multi-word names first: their arguments sit in the middle.
     for (short, long) in [
         ("timestamptz", "timestamp with time zone"),
@@ -219,10 +236,10 @@ fn interval_fields(text: &str) -> Option<IntervalFields> {
 fn parse_mysql(text: &str) -> Option<ColumnType> {
     use ColumnType::*;
     if let Some(list) = text.strip_prefix("enum(").and_then(|l| l.strip_suffix(')')) {
-        let variants = list
-            .split("','")
-            .map(|v| v.trim_matches('\'').replace("''", "'"))
-            .collect();
+        let variants = literals(list)
+            .into_iter()
+            .map(|label| Dialect::MySql.string_literal(label))
+            .collect::<Option<_>>()?;
         // MySQL enums are per column; the caller names it after the column.
         return Some(Enum {
             name: std::string::String::new(),
@@ -261,18 +278,37 @@ fn parse_mysql(text: &str) -> Option<ColumnType> {
     })
 }
 
+/// The string literals of a comma-separated list (`'a','it''s','\\'`), as written.
+fn literals(list: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut chars = list.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match (start, c) {
+            (None, '\'') => start = Some(at),
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(_), '\'') if chars.peek().is_some_and(|(_, next)| *next == '\'') => {
+                chars.next();
+            }
+            (Some(from), '\'') => {
+                out.push(&list[from..=at]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// PostgreSQL writes a literal default with a cast: `'x'::character varying`,
 /// `'{}'::jsonb`, `(-1)`. The value without its casts, if it is a literal.
 pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     let original = text.trim();
     let mut value = original;
     while let Some(at) = value.rfind("::") {
-        let cast = &value[at + 2..];
-        let is_type = !cast.is_empty()
-            && cast.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ',' | '[' | ']' | '"')
-            });
-        if !is_type {
+        if !is_type_name(&value[at + 2..]) {
             break;
         }
         value = value[..at].trim_end();
@@ -283,6 +319,24 @@ pub(crate) fn strip_postgres_casts(text: &str) -> &str {
     } else {
         original
     }
+}
+
+/// Whether `text` is a type as PostgreSQL prints one after `::`: words,
+/// arguments and brackets (`character varying(20)[]`), or quoted names
+/// holding anything, qualified by their schema when it is not on the search
+/// path (`"Other"."Mood ""état"""`).
+fn is_type_name(text: &str) -> bool {
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            // A doubled quote inside closes and reopens.
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            c if c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '.' | '(' | ')' | ',' | '[' | ']') => {}
+            _ => return false,
+        }
+    }
+    !text.is_empty() && !quoted
 }
 
 /// A CHECK condition in a form two spellings of it share: PostgreSQL
@@ -493,6 +547,22 @@ mod tests {
     }
 
     #[test]
+    fn quoted_names_and_labels_keep_their_case_and_spaces() {
+        assert_ne!(
+            canonical_type(Dialect::Postgres, r#""Mood""#),
+            canonical_type(Dialect::Postgres, r#""mood""#)
+        );
+        assert_eq!(
+            canonical_type(Dialect::Postgres, r#""Order  ( Status )"[]"#),
+            r#""Order  ( Status )"[]"#
+        );
+        assert_eq!(
+            canonical_type(Dialect::MySql, "ENUM('CamelCase', 'a ( b ''c'' )')"),
+            "enum('CamelCase','a ( b ''c'' )')"
+        );
+    }
+
+    #[test]
     fn mysql_spellings_meet() {
         for (reported, rendered) in [
             ("int(11)", "int"),
@@ -539,6 +609,13 @@ mod tests {
                 variants: vec!["draft".into(), "it's".into()]
             })
         );
+        assert_eq!(
+            parse_type(Dialect::MySql, r"enum('a'',''b','back\\slash','CamelCase')"),
+            Some(ColumnType::Enum {
+                name: String::new(),
+                variants: vec!["a','b".into(), "back\\slash".into(), "CamelCase".into()]
+            })
+        );
         assert_eq!(parse_type(Dialect::Postgres, "tsvector"), None);
     }
 
@@ -552,5 +629,17 @@ mod tests {
             "nextval('s'::regclass)"
         );
         assert_eq!(strip_postgres_casts("now()"), "now()");
+        // An enum type of any name.
+        assert_eq!(
+            strip_postgres_casts(r#"'it''s'::"Mood ""état"" 100%""#),
+            "'it''s'"
+        );
+        assert_eq!(strip_postgres_casts(r#"'{a}'::"Mood"[]"#), "'{a}'");
+        // One in a schema not on the search path.
+        assert_eq!(
+            strip_postgres_casts(r#"'x'::"Other ""schéma"", it's"."Mood""#),
+            "'x'"
+        );
+        assert_eq!(strip_postgres_casts("'x'::other.mood"), "'x'");
     }
 }

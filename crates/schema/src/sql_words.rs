@@ -47,9 +47,25 @@ pub(crate) fn words(sql: &str) -> Vec<(Range<usize>, Word)> {
                 Word::Literal
             }
             '"' | '`' => {
-                let end = sql[at + 1..].find(c).map_or(sql.len(), |i| at + 1 + i);
-                let name = sql[at + 1..end].to_owned();
-                at = (end + 1).min(sql.len());
+                // The name ends at a quote that is not doubled; a doubled one is a quote inside it.
+                let mut name = String::new();
+                at += 1;
+                loop {
+                    match sql[at..].find(c) {
+                        Some(i) if sql[at + i + 1..].starts_with(c) => {
+                            name.push_str(&sql[at..=at + i]);
+                            at += i + 2;
+                        }
+                        Some(i) => {
+                            name.push_str(&sql[at..at + i]);
+                            break at += i + 1;
+                        }
+                        None => {
+                            name.push_str(&sql[at..]);
+                            break at = sql.len();
+                        }
+                    }
+                }
                 Word::Name { name, quote: Some(c) }
             }
             c if c.is_ascii_alphabetic() || c == '_' => {
@@ -125,11 +141,16 @@ pub(crate) fn rename_column(sql: &str, from: &str, to: &str) -> String {
     for (range, word) in words(sql) {
         match word {
             Word::Name { name, quote } if name == from => match quote {
-                // The closing quote only if it was there: an unclosed one stays unclosed.
-                Some(q) => out.push_str(&format!(
-                    "{q}{to}{}",
-                    &sql[range.start + 1 + from.len()..range.end]
-                )),
+                Some(q) => {
+                    // The closing quote only if it was there: an unclosed one stays unclosed.
+                    let text = &sql[range.clone()];
+                    let closed = text.len() > 1 && text.ends_with(q) && text.matches(q).count() % 2 == 0;
+                    let escaped = to.replace(q, &format!("{q}{q}"));
+                    out.push_str(&format!(
+                        "{q}{escaped}{}",
+                        if closed { q.to_string() } else { String::new() }
+                    ));
+                }
                 None => out.push_str(to),
             },
             _ => out.push_str(&sql[range]),
@@ -160,6 +181,10 @@ mod tests {
         );
         assert_eq!(condition_columns("d > date '2020-01-01'"), ["d"]);
         assert_eq!(condition_columns("`a` < b"), ["a", "b"]);
+        assert_eq!(
+            condition_columns(r#""say ""hi""" <> '' AND `back``tick` > 0"#),
+            [r#"say "hi""#, "back`tick"]
+        );
     }
 
     #[test]
@@ -173,5 +198,11 @@ mod tests {
             "b >= 0 AND \"b\" <> 'a' AND aa > a_b AND lower(b) = `b`"
         );
         assert_eq!(rename_column("\"a", "a", "b"), "\"b");
+        // Quotes inside a name are doubled, read and written.
+        assert_eq!(
+            rename_column(r#""it's" <> '' AND `it's` <> ''"#, "it's", "a \"b\" `c`"),
+            r#""a ""b"" `c`" <> '' AND `a "b" ``c``` <> ''"#
+        );
+        assert_eq!(rename_column(r#""a ""b""" > 0"#, "a \"b\"", "c"), r#""c" > 0"#);
     }
 }

@@ -121,12 +121,7 @@ fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<
         _ => {}
     }
     if from.comment != to.comment {
-        sql.push(format!(
-            "COMMENT ON COLUMN {quoted}.{column} IS {}",
-            to.comment
-                .as_deref()
-                .map_or("NULL".to_owned(), |c| literal(dialect, c))
-        ));
+        sql.push(postgres_column_comment(table, &to.name, to.comment.as_deref()));
     }
     Ok(sql)
 }
@@ -332,8 +327,9 @@ pub(super) fn alter_postgres_enum(name: &str, from: &[String], to: &[String]) ->
     let old_name = format!("{name}_autogen_old");
     let old = ident(dialect, &old_name);
     let labels: Vec<String> = to.iter().map(|l| literal(dialect, l)).collect();
-    // Inside the block's string literals, quotes double.
-    let in_block = |text: &str| text.replace('\'', "''");
+    // The type's name goes into format() strings inside the block: quotes
+    // double (a string literal), and so do percent signs (format's specifiers).
+    let in_format = |text: &str| text.replace('\'', "''").replace('%', "%%");
     vec![
         format!("ALTER TYPE {quoted} RENAME TO {old}"),
         format!("CREATE TYPE {quoted} AS ENUM ({})", labels.join(", ")),
@@ -358,7 +354,7 @@ pub(super) fn alter_postgres_enum(name: &str, from: &[String], to: &[String]) ->
             literal(dialect, &quoted),
             literal(dialect, &old_name),
             literal(dialect, &quoted),
-            new = in_block(&quoted),
+            new = in_format(&quoted),
         ),
         format!("DROP TYPE {old}"),
     ]
@@ -398,15 +394,21 @@ pub(super) fn postgres_comments(table: &autogen_schema::Table) -> Vec<String> {
     };
     for column in &table.columns {
         if let Some(comment) = &column.comment {
-            sql.push(format!(
-                "COMMENT ON COLUMN {}.{} IS {}",
-                ident(dialect, &table.name),
-                ident(dialect, &column.name),
-                literal(dialect, comment)
-            ));
+            sql.push(postgres_column_comment(&table.name, &column.name, Some(comment)));
         }
     }
     sql
+}
+
+/// PostgreSQL's `COMMENT ON COLUMN`; no comment removes it.
+pub(super) fn postgres_column_comment(table: &str, column: &str, comment: Option<&str>) -> String {
+    let dialect = Dialect::Postgres;
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        ident(dialect, table),
+        ident(dialect, column),
+        comment.map_or("NULL".to_owned(), |c| literal(dialect, c))
+    )
 }
 
 fn needs_recreation(what: String) -> RenderError {
@@ -458,7 +460,7 @@ pub(super) fn in_schema(
 
 /// An identifier quoted for `dialect`.
 fn ident(dialect: Dialect, name: &str) -> String {
-    let name = super::quotes_doubled(name, dialect);
+    let name = super::escaped_name(name, dialect);
     match dialect {
         Dialect::MySql => format!("`{name}`"),
         Dialect::Sqlite | Dialect::Postgres => format!("\"{name}\""),
@@ -477,6 +479,21 @@ fn literal(dialect: Dialect, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_enum_type_is_rebuilt_whatever_its_name() {
+        let labels = |l: &[&str]| l.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        let sql = alter_postgres_enum("it's 100%", &labels(&["a", "b"]), &labels(&["b"]));
+        assert_eq!(
+            sql[0],
+            r#"ALTER TYPE "it's 100%" RENAME TO "it's 100%_autogen_old""#
+        );
+        assert!(
+            sql[2].contains(r#"TYPE "it''s 100%%" USING %I::text::"it''s 100%%"', r.sch"#),
+            "{}",
+            sql[2]
+        );
+    }
 
     #[test]
     fn a_check_is_named_after_the_one_column_it_mentions() {
