@@ -4,8 +4,11 @@
 //! db up` (or `cargo xtask test`) started, named by `AUTOGEN_TEST_POSTGRES_URL`
 //! and `AUTOGEN_TEST_MYSQL_URL`. Without them a server test is skipped with a
 //! note on stderr, unless `AUTOGEN_REQUIRE_DBS=1` (CI sets it), where it fails.
-//! [`test_each_backend!`] runs one test body on all three.
+//! [`test_each_backend!`] runs one test body on all three. [`quoting`] holds
+//! names that need quoting and a history that takes them through every op.
 #![deny(missing_docs)]
+
+pub mod quoting;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
