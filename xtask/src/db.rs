@@ -249,30 +249,18 @@ fn postgres_up(root: &Path) -> Result<Server> {
             dir.join("postgres.log").display()
         )
     })?;
-    run(Command::new(postgres_tool("createdb")?)
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            APP_DATABASE,
-        ])
-        .stdout(Stdio::null()))?;
-    run(Command::new(postgres_tool("psql")?)
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            "-q",
-            "-c",
-        ])
-        .arg(format!("CREATE ROLE {PASSWORD_USER} LOGIN PASSWORD '{PASSWORD}'"))
-        .stdout(Stdio::null()))?;
+    // A client tool of the server's version, as the trusted superuser.
+    let as_postgres = |tool: &str| -> Result<Command> {
+        let mut command = Command::new(postgres_tool(tool)?);
+        command
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+            .stdout(Stdio::null());
+        Ok(command)
+    };
+    run(as_postgres("createdb")?.arg(APP_DATABASE))?;
+    run(as_postgres("psql")?
+        .args(["-q", "-c"])
+        .arg(format!("CREATE ROLE {PASSWORD_USER} LOGIN PASSWORD '{PASSWORD}'")))?;
     let server = format!("postgres://postgres@127.0.0.1:{port}");
     Ok(Server {
         label: "PostgreSQL",
