@@ -77,6 +77,9 @@ pub enum MigrateError {
          or `autogen stamp --purge <revision>` to record where the database really is"
     )]
     UnknownApplied(String),
+    /// A checksum was to be accepted for a revision that is not applied.
+    #[error("revision {0} is not applied to this database, so there is no checksum of it to accept")]
+    NotApplied(String),
     /// The run was asked for something this backend cannot do.
     #[error("{0}")]
     Unsupported(String),
@@ -222,6 +225,71 @@ impl<'a> Migrator<'a> {
             return Err(MigrateError::UnknownApplied(unknown.clone()));
         }
         Ok(heads)
+    }
+
+    /// The applied revisions whose ops are not the ones they had when they
+    /// ran (their file was edited since), in the order they were applied.
+    /// Revisions with no recorded checksum (applied before autogen kept
+    /// them, or stamped) are taken as they are.
+    pub async fn modified(&self) -> Result<Vec<&'a Node>, MigrateError> {
+        let heads = self.current().await?;
+        let recorded = version_table::read_checksums(&self.db).await?;
+        let applied = self.graph.ancestors(heads.iter().map(String::as_str));
+        Ok(self
+            .graph
+            .topological(&applied)
+            .into_iter()
+            .filter(|node| {
+                recorded
+                    .get(node.id())
+                    .is_some_and(|checksum| *checksum != node.module.checksum())
+            })
+            .collect())
+    }
+
+    /// Records the checksum `revision`'s ops have now as the one it was
+    /// applied with, running nothing: for an applied revision that was
+    /// edited and whose edit the database already matches. Returns its id.
+    pub async fn accept_checksum(&self, revision: &str) -> Result<String, MigrateError> {
+        self.lock().await?;
+        let result = self.accept_checksum_locked(revision).await;
+        if result.is_err() {
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        self.unlock().await?;
+        result
+    }
+
+    async fn accept_checksum_locked(&self, revision: &str) -> Result<String, MigrateError> {
+        let dialect = self.dialect();
+        let heads = self.current().await?;
+        let node = self
+            .graph
+            .resolve_target(&heads, revision)?
+            .ok_or_else(|| MigrateError::NotApplied(revision.to_owned()))?;
+        if !self
+            .graph
+            .ancestors(heads.iter().map(String::as_str))
+            .contains(node.id())
+        {
+            return Err(MigrateError::NotApplied(node.id().to_owned()));
+        }
+        self.create_tables().await?;
+        let checksum = node.module.checksum();
+        self.db.execute_unprepared(begin(dialect)).await?;
+        for statement in version_table::record_sql(dialect, Direction::Up, node.id(), &checksum) {
+            self.db.execute_unprepared(&statement).await?;
+        }
+        self.db.execute_unprepared("COMMIT").await?;
+        Ok(node.id().to_owned())
+    }
+
+    /// Creates the tables a run writes, where missing.
+    async fn create_tables(&self) -> Result<(), MigrateError> {
+        for statement in version_table::create_sql(self.dialect()) {
+            self.db.execute_unprepared(&statement).await?;
+        }
+        Ok(())
     }
 
     /// Applies what `target` needs, one transaction per revision, reporting each step before it runs.
@@ -387,9 +455,7 @@ impl<'a> Migrator<'a> {
         if self.next(direction, &applied, &goal).is_none() {
             return Ok(Vec::new());
         }
-        self.db
-            .execute_unprepared(&version_table::create_sql(dialect))
-            .await?;
+        self.create_tables().await?;
         // The pragma is ignored inside a transaction, so it is set for the run.
         let foreign_keys_off = dialect == Dialect::Sqlite
             && self.recreates_tables(direction, applied.clone(), &goal, options.tag.as_deref());
@@ -450,6 +516,10 @@ impl<'a> Migrator<'a> {
             for statement in version_table::write_sql(dialect, &self.graph.heads_of(&after)) {
                 self.db.execute_unprepared(&statement).await?;
             }
+            let checksum = node.module.checksum();
+            for statement in version_table::record_sql(dialect, direction, &step.revision, &checksum) {
+                self.db.execute_unprepared(&statement).await?;
+            }
             if !options.single_transaction {
                 if foreign_keys_off {
                     self.check_foreign_keys(&step.revision).await?;
@@ -477,11 +547,9 @@ impl<'a> Migrator<'a> {
         let dialect = self.dialect();
         let current = if purge { Vec::new() } else { self.current().await? };
         let heads = stamp_heads(self.graph, &current, target)?;
-        self.db
-            .execute_unprepared(&version_table::create_sql(dialect))
-            .await?;
+        self.create_tables().await?;
         self.db.execute_unprepared(begin(dialect)).await?;
-        for statement in version_table::write_sql(dialect, &heads) {
+        for statement in stamp_sql(self.graph, dialect, &heads) {
             self.db.execute_unprepared(&statement).await?;
         }
         self.db.execute_unprepared("COMMIT").await?;
@@ -575,6 +643,15 @@ pub(crate) fn stamp_heads(
         },
     };
     Ok(graph.heads_of(&applied))
+}
+
+/// The statements that make the version table hold `heads` and the
+/// revisions table forget the revisions that are no longer applied.
+pub(crate) fn stamp_sql(graph: &Graph, dialect: Dialect, heads: &[String]) -> Vec<String> {
+    let applied = graph.ancestors(heads.iter().map(String::as_str));
+    std::iter::once(version_table::forget_sql(dialect, &applied))
+        .chain(version_table::write_sql(dialect, heads))
+        .collect()
 }
 
 /// `BEGIN`, taking SQLite's write lock at once so concurrent runs wait

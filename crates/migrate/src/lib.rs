@@ -7,7 +7,9 @@
 //!   allowed) and resolves targets (`head`, `+1`, `-1`, `base`, a prefix) into
 //!   the revisions to run.
 //! - [`Migrator`] runs them, each revision and its [`VERSION_TABLE`] update
-//!   in one transaction, under a lock that serializes concurrent runs;
+//!   in one transaction, under a lock that serializes concurrent runs; it
+//!   keeps a checksum of each applied revision's ops, to name revisions
+//!   edited after they were applied ([`RevisionModule::checksum`]);
 //!   [`script`] prints the same run as SQL without connecting (`--sql`);
 //!   [`render`] turns ops into SQL per dialect.
 //!
