@@ -9,7 +9,9 @@
 //! - [`Migrator`] runs them, each revision and its [`VERSION_TABLE`] update
 //!   in one transaction, under a lock that serializes concurrent runs; it
 //!   keeps a checksum of each applied revision's ops, to name revisions
-//!   edited after they were applied ([`RevisionModule::checksum`]);
+//!   edited after they were applied ([`RevisionModule::checksum`]), and on
+//!   MySQL a journal of each revision's statements, to say exactly what a
+//!   run that stopped half way left behind ([`Interrupted`]);
 //!   [`script`] prints the same run as SQL without connecting (`--sql`);
 //!   [`render`] turns ops into SQL per dialect.
 //!
@@ -19,6 +21,7 @@
 
 mod executor;
 mod graph;
+mod journal;
 mod portable;
 mod render;
 mod replay;
@@ -27,8 +30,11 @@ mod script;
 mod target;
 mod version_table;
 
-pub use executor::{dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step};
+pub use executor::{
+    dialect_of, Direction, Interrupted, MigrateError, Migrator, RunOptions, SchemaReader, Step,
+};
 pub use graph::{Graph, GraphError, Node};
+pub use journal::StatementState;
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Operations, Revision, RevisionModule, Versions};

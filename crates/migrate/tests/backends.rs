@@ -3,7 +3,7 @@
 //! SQLite's table recreation.
 
 use autogen_migrate::{
-    Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
+    render, Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
 };
 use autogen_schema::{
     Column, ColumnType, ForeignKey, ForeignKeyAction, Index, StringLen, Table, AUTOGEN_TABLES,
@@ -146,7 +146,6 @@ test_each_backend!(
         assert!(matches!(err, MigrateError::Statement { ref revision, .. } if revision == "cccc00000003"));
         let message = err.to_string();
         assert!(message.contains("INSERT INTO no_such_table"), "{message}");
-        assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
         if backend == Backend::MySql {
             // MySQL commits DDL as it runs: the table stays, and the message says so.
             assert!(
@@ -155,7 +154,38 @@ test_each_backend!(
             );
             assert!(message.contains("CREATE TABLE `half`"), "{message}");
             assert_eq!(tables(db).await, ["half", "user"]);
+            // The database is between two revisions: nothing runs on it, and
+            // `current` says what happened, until it is repaired and stamped.
+            let Err(MigrateError::Interrupted(interrupted)) = m.current().await else {
+                panic!("a revision that stopped half way is reported");
+            };
+            let create_half = &render(&Operations::record(broken, None)[0], backend.dialect()).unwrap()[0];
+            assert_eq!(
+                interrupted.to_string(),
+                format!(
+                    "revision cccc00000003 (broken) did not finish its upgrade: the run stopped at statement 2 of 2, \
+                     and this database commits DDL as it runs, so it is partly changed while the version table \
+                     still says bbbb00000002.\n  \
+                     ran:\n    1. {create_half}\n  \
+                     failed (the database refused it; it did not take effect):\n    \
+                     2. INSERT INTO no_such_table VALUES (1)\n  \
+                     did not run:\n    none\n\
+                     autogen will not guess which state to continue from; repair the database by hand, then record \
+                     where it is:\n  \
+                     - to go back, undo the statements that ran, then `autogen stamp bbbb00000002`;\n  \
+                     - to go forward, run the statements that did not, then `autogen stamp cccc00000003`."
+                )
+            );
+            let refused = m.upgrade("head", |_| {}).await;
+            assert!(
+                matches!(refused, Err(MigrateError::Interrupted(_))),
+                "{refused:?}"
+            );
+            db.execute_unprepared("DROP TABLE half").await.unwrap();
+            assert_eq!(m.stamp("bbbb00000002", false).await.unwrap(), ["bbbb00000002"]);
+            assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
         } else {
+            assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
             assert!(
                 message.contains("rolled back, so the database is still at bbbb00000002"),
                 "{message}"
