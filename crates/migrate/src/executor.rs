@@ -515,6 +515,7 @@ impl<'a> Migrator<'a> {
                     .into(),
             ));
         }
+        self.notice_a_vanished_client().await?;
         self.lock().await?;
         let result = self.migrate_locked(direction, goal, &options, &mut report).await;
         if result.is_err() {
@@ -526,6 +527,22 @@ impl<'a> Migrator<'a> {
         }
         self.unlock().await?;
         result
+    }
+
+    /// On PostgreSQL 14 and later, has the server check every second that
+    /// this client is still there while a statement runs, so that a killed
+    /// run's statement stops and its transaction rolls back at once, instead
+    /// of running on (holding the migration lock) until it ends by itself.
+    async fn notice_a_vanished_client(&self) -> Result<(), MigrateError> {
+        if self.dialect() == Dialect::Postgres {
+            self.db
+                .execute_unprepared(
+                    "SELECT set_config('client_connection_check_interval', '1s', false) \
+                     WHERE current_setting('server_version_num')::int >= 140000",
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Whether any revision the run will take recreates a table, which on
