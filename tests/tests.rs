@@ -21,3 +21,6 @@ mod integration;
 
 /// `verify`: each revision run up and down on a scratch database, on SQLite, PostgreSQL and MariaDB.
 mod verify;
+
+/// Applied revisions whose files are edited since, on SQLite.
+mod edited;
