@@ -22,5 +22,8 @@ mod integration;
 /// `verify`: each revision run up and down on a scratch database, on SQLite, PostgreSQL and MariaDB.
 mod verify;
 
+/// A run killed inside a revision, and the run after it, on SQLite, PostgreSQL and MariaDB.
+mod killed;
+
 /// Applied revisions whose files are edited since, on SQLite.
 mod edited;
