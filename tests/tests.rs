@@ -28,3 +28,9 @@ mod schemas;
 
 /// Revisions rendered from random schema changes compile, run, and verify.
 mod generated;
+
+/// A run killed inside a revision, and the run after it, on SQLite, PostgreSQL and MariaDB.
+mod killed;
+
+/// Applied revisions whose files are edited since, on SQLite.
+mod edited;

@@ -1,6 +1,9 @@
 use std::fs;
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use autogen_schema::Schema;
 use sea_orm::Database;
@@ -134,6 +137,27 @@ impl Scratch {
         self.run_prepared(command, vars)
     }
 
+    /// Starts the `autogen` launcher in the project, with extra environment
+    /// variables, in a process group of its own: it runs the migration crate
+    /// through cargo, and killing the run means killing all three.
+    pub fn spawn_autogen(&self, args: &[&str], vars: &[(&str, &str)]) -> Spawned {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_autogen"));
+        command.args(args);
+        prepare(self.dir.path(), &mut command, vars);
+        let mut child = command
+            .process_group(0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        Spawned {
+            child,
+            stderr,
+            read: String::new(),
+        }
+    }
+
     /// Runs `check` against the database and `check --offline` against the
     /// revision history, requires the two to give the same answer and the
     /// same report (but for the diff's header, which names what was
@@ -200,6 +224,11 @@ pub fn autogen_in(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
 }
 
 fn run_in(dir: &Path, mut command: Command, vars: &[(&str, &str)]) -> Output {
+    prepare(dir, &mut command, vars);
+    command.output().unwrap()
+}
+
+fn prepare(dir: &Path, command: &mut Command, vars: &[(&str, &str)]) {
     command
         .current_dir(dir)
         // One target directory for every project the tests build, so dependencies compile once.
@@ -208,9 +237,74 @@ fn run_in(dir: &Path, mut command: Command, vars: &[(&str, &str)]) -> Output {
         .env_remove("AUTOGEN_CONFIG")
         .env_remove("DATABASE_URL")
         .env_remove("NO_COLOR")
-        .envs(vars.iter().copied())
-        .output()
-        .unwrap()
+        .envs(vars.iter().copied());
+}
+
+/// A command running in the background in its own process group.
+pub struct Spawned {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    /// What has been read of stderr so far.
+    read: String,
+}
+
+impl Spawned {
+    /// Reads stderr up to and including `line`; panics if the command ends first.
+    pub fn wait_for_line(&mut self, line: &str) {
+        let mut next = String::new();
+        while self.stderr.read_line(&mut next).unwrap() > 0 {
+            self.read.push_str(&next);
+            if next.trim_end_matches('\n') == line {
+                return;
+            }
+            next.clear();
+        }
+        panic!(
+            "the command ended without printing {line:?}; it printed:\n{}",
+            self.read
+        );
+    }
+
+    /// `kill -9` of every process in the group, as a crash or an OOM kill would.
+    pub fn kill_all(mut self) {
+        let group = format!("-{}", self.child.id());
+        let killed = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "kill -KILL -- {group} failed");
+        self.child.wait().unwrap();
+    }
+
+    /// Waits for the command to end, for at most `limit`; past it, kills it and panics.
+    pub fn finish_within(mut self, limit: Duration) -> Output {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > limit {
+                let read = std::mem::take(&mut self.read);
+                self.kill_all();
+                panic!("the command did not finish within {limit:?}; it printed:\n{read}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let mut stdout = Vec::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut stdout)
+            .unwrap();
+        let mut stderr = self.read.into_bytes();
+        self.stderr.read_to_end(&mut stderr).unwrap();
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
 }
 
 /// Writes `path` and dates it a little ahead: cargo decides what to rebuild

@@ -173,6 +173,11 @@ pub enum Command {
         /// Print the SQL instead of running it.
         #[arg(long)]
         sql: bool,
+        /// Leave the version table as it is and record REVISION's ops as they
+        /// are now as the ones it was applied with: for an applied revision
+        /// edited since, once the database matches the edit.
+        #[arg(long, conflicts_with_all = ["purge", "sql"])]
+        accept_checksum: bool,
     },
     /// Open a revision file in $VISUAL or $EDITOR.
     Edit {
@@ -493,10 +498,13 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
         Command::Downgrade { target, run } => {
             migrate(project, &config, &runtime, Direction::Down, &target, &run)?
         }
-        Command::Current { verbose } => lines(
-            &mut out,
-            runtime.block_on(command::current(project, &config, verbose))?,
-        )?,
+        Command::Current { verbose } => {
+            lines(
+                &mut out,
+                runtime.block_on(command::current(project, &config, verbose))?,
+            )?;
+            warn_about_modified(project, &config, &runtime);
+        }
         Command::History {
             rev_range,
             verbose,
@@ -530,7 +538,17 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             let path = command::merge(project, &revisions, &options)?;
             writeln!(out, "Generating {} ... done", path.display())?;
         }
-        Command::Stamp { target, purge, sql } => {
+        Command::Stamp {
+            target,
+            accept_checksum: true,
+            ..
+        } => {
+            let id = runtime.block_on(command::accept_checksum(project, &config, &target))?;
+            eprintln!("Recorded the ops of revision {id} as they are now as the ones it was applied with");
+        }
+        Command::Stamp {
+            target, purge, sql, ..
+        } => {
             if sql {
                 write!(out, "{}", command::stamp_sql(project, &config, &target)?)?;
             } else {
@@ -601,6 +619,9 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 return Ok(code);
             }
             warn_about_set_aside(&comparison);
+            if !offline {
+                warn_about_modified(project, &config, &runtime);
+            }
             match format {
                 CheckFormat::Text => {
                     write!(out, "{}", check::text_report(&comparison, source, color_stdout()))?
@@ -640,6 +661,27 @@ fn warn_about_unregistered(project: &Project, config: &Config) {
     }
 }
 
+/// After `current`, `check`, `upgrade` and `downgrade` reached the
+/// database: the applied revisions whose files were edited since they ran,
+/// so the database does not hold what they now say. (After, so that a
+/// database that cannot be reached is waited for once, by the command.)
+fn warn_about_modified(project: &Project, config: &Config, runtime: &tokio::runtime::Runtime) {
+    // A warning that cannot be worked out is no reason to fail a command that worked.
+    let Ok(modified) = runtime.block_on(command::modified_revisions(project, config)) else {
+        return;
+    };
+    for node in modified {
+        eprintln!(
+            "warning: revision {id} ({message}, {path}) was modified after it was applied: its ops are not \
+             the ones this database ran. Revert the edit and put the change in a new revision, or, if the \
+             database already matches the edited revision, run `autogen stamp {id} --accept-checksum`",
+            id = node.id(),
+            message = node.message(),
+            path = node.module.path,
+        );
+    }
+}
+
 /// After comparing: the entities in another database schema than the one compared.
 fn warn_about_set_aside(comparison: &crate::compare::Comparison) {
     for entity in &comparison.set_aside {
@@ -673,6 +715,7 @@ fn migrate(
                 Direction::Down => command::downgrade(project, config, target, run.options(), report).await,
             }
         })?;
+        warn_about_modified(project, config, runtime);
     }
     Ok(())
 }

@@ -131,6 +131,25 @@ pub async fn stamp(project: &Project, config: &Config, target: &str, purge: bool
         .map_err(|e| unavailable_if_locked(config, e))
 }
 
+/// Records the checksum revision `rev`'s ops have now as the one it was
+/// applied with, running nothing (`stamp <rev> --accept-checksum`); returns its id.
+pub async fn accept_checksum(project: &Project, config: &Config, rev: &str) -> Result<String> {
+    let graph = graph(project)?;
+    let migrator = connect(&graph, config, Access::Write).await?;
+    migrator
+        .accept_checksum(rev)
+        .await
+        .map_err(|e| unavailable_if_locked(config, e))
+}
+
+/// The applied revisions whose ops changed since they were applied (their
+/// files were edited), in the order they were applied.
+pub async fn modified_revisions(project: &Project, config: &Config) -> Result<Vec<Node>> {
+    let graph = graph(project)?;
+    let migrator = connect(&graph, config, Access::Read).await?;
+    Ok(migrator.modified().await?.into_iter().cloned().collect())
+}
+
 /// The SQL `stamp <target>` would run, without connecting.
 pub fn stamp_sql(project: &Project, config: &Config, target: &str) -> Result<String> {
     let graph = graph(project)?;

@@ -56,7 +56,7 @@ mod fuzz {
     }
 }
 
-use autogen_schema::{Schema, VERSION_TABLE};
+use autogen_schema::{Schema, AUTOGEN_TABLES};
 use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
@@ -84,8 +84,9 @@ pub struct Options {
     /// The PostgreSQL schema to read; the connection's `current_schema()` if unset.
     /// (MySQL reads the connected database; SQLite has one.)
     pub schema: Option<String>,
-    /// Read autogen's own version table too (left out by default: it is never compared).
-    pub include_version_table: bool,
+    /// Read autogen's own tables too (the version table and its companions;
+    /// left out by default: they are never compared).
+    pub include_autogen_tables: bool,
 }
 
 /// Every table of the connected database, with columns, primary key,
@@ -97,8 +98,8 @@ pub async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
 /// [`introspect`], with options.
 pub async fn introspect_with<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, Error> {
     let mut schema = read(db, options).await?;
-    if !options.include_version_table {
-        schema.retain_tables(|t| t != VERSION_TABLE);
+    if !options.include_autogen_tables {
+        schema.retain_tables(|t| !AUTOGEN_TABLES.contains(&t));
     }
     Ok(schema)
 }

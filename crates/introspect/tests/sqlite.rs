@@ -108,16 +108,21 @@ async fn an_empty_database_has_no_tables() {
 }
 
 #[tokio::test]
-async fn the_version_table_is_left_out_unless_asked_for() {
+async fn autogen_tables_are_left_out_unless_asked_for() {
     let db = Database::connect("sqlite::memory:").await.unwrap();
-    db.execute_unprepared("CREATE TABLE autogen_version (version_num varchar(32) NOT NULL PRIMARY KEY)")
-        .await
-        .unwrap();
+    for table in autogen_schema::AUTOGEN_TABLES {
+        db.execute_unprepared(&format!("CREATE TABLE {table} (id integer PRIMARY KEY)"))
+            .await
+            .unwrap();
+    }
     assert_eq!(introspect(&db).await.unwrap(), Schema::new());
     let options = autogen_introspect::Options {
-        include_version_table: true,
+        include_autogen_tables: true,
         ..Default::default()
     };
     let with = autogen_introspect::introspect_with(&db, &options).await.unwrap();
-    assert!(with.table("autogen_version").is_some());
+    assert_eq!(
+        with.tables.keys().collect::<Vec<_>>(),
+        ["autogen_journal", "autogen_revisions", "autogen_version"]
+    );
 }

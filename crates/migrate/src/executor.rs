@@ -2,14 +2,17 @@
 //!
 //! Each revision runs in its own transaction together with the version-table
 //! update that records it, so on a backend with transactional DDL (SQLite,
-//! PostgreSQL) a failing revision leaves nothing behind and is not recorded;
-//! [`RunOptions::single_transaction`] puts the whole run in one transaction
-//! instead. Concurrent runs are serialized: PostgreSQL takes an advisory lock,
-//! MySQL `GET_LOCK`, SQLite a write transaction (`BEGIN IMMEDIATE`) per
-//! revision; and since every step re-reads the version table inside its
-//! transaction, a run that waited applies only what is still missing. A run
-//! waits for the lock at most [`Migrator::with_lock_timeout`] (on SQLite, the
-//! busy timeout is that long), then fails with [`MigrateError::Locked`].
+//! PostgreSQL) a failing or killed revision leaves nothing behind and is not
+//! recorded; [`RunOptions::single_transaction`] puts the whole run in one
+//! transaction instead. MySQL commits DDL as it runs, so there each statement
+//! commits on its own, written down first in the journal (`journal.rs`), and
+//! only the version-table update is a transaction. Concurrent runs are
+//! serialized: PostgreSQL takes an advisory lock, MySQL `GET_LOCK`, SQLite a
+//! write transaction (`BEGIN IMMEDIATE`) per revision; and since every step
+//! re-reads the version table inside its transaction, a run that waited
+//! applies only what is still missing. A run waits for the lock at most
+//! [`Migrator::with_lock_timeout`] (on SQLite, the busy timeout is that
+//! long), then fails with [`MigrateError::Locked`].
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -22,6 +25,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node};
+use crate::journal::{self, StatementState};
 use crate::portable;
 use crate::render::{render, RenderError};
 use crate::revision::Operations;
@@ -80,6 +84,13 @@ pub enum MigrateError {
          or `autogen stamp --purge <revision>` to record where the database really is"
     )]
     UnknownApplied(String),
+    /// A run stopped inside a revision on a backend that commits DDL as it
+    /// runs, after some of its statements took effect.
+    #[error("{0}")]
+    Interrupted(Box<Interrupted>),
+    /// A checksum was to be accepted for a revision that is not applied.
+    #[error("revision {0} is not applied to this database, so there is no checksum of it to accept")]
+    NotApplied(String),
     /// The run was asked for something this backend cannot do.
     #[error("{0}")]
     Unsupported(String),
@@ -120,6 +131,90 @@ pub type SchemaReader = Arc<
         + Send
         + Sync,
 >;
+
+/// A revision a run stopped inside of, with its statements as the journal
+/// left them: on MySQL and MariaDB, the only backends where that leaves the
+/// database between two revisions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interrupted {
+    /// The revision.
+    pub revision: String,
+    /// Its message.
+    pub message: String,
+    /// Whether it was being applied or undone.
+    pub direction: Direction,
+    /// Its statements in order, with where each got.
+    pub statements: Vec<(String, StatementState)>,
+    /// The heads the version table holds, which is where the database is
+    /// once the statements that ran are undone.
+    pub recorded: Vec<String>,
+    /// The heads once the revision's step is finished by hand.
+    pub finished: Vec<String>,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = match self.direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        // The last statement started is the one the run stopped in; the ones before it ran.
+        let stopped = self
+            .statements
+            .iter()
+            .rposition(|(_, state)| *state != StatementState::Pending)
+            .unwrap_or(0);
+        write!(
+            f,
+            "revision {} ({}) did not finish its {verb}: the run stopped at statement {} of {}, and this \
+             database commits DDL as it runs, so it is partly changed while the version table still says {}.",
+            self.revision,
+            self.message,
+            stopped + 1,
+            self.statements.len(),
+            describe_heads(&self.recorded),
+        )?;
+        let (ran, rest) = self.statements.split_at(stopped.min(self.statements.len()));
+        let (stopped_in, not_run) = rest.split_at(rest.len().min(1));
+        let list = |f: &mut std::fmt::Formatter<'_>,
+                    heading: &str,
+                    first: usize,
+                    statements: &[(String, StatementState)]| {
+            write!(f, "\n  {heading}:")?;
+            if statements.is_empty() {
+                return write!(f, "\n    none");
+            }
+            for (number, (sql, _)) in (first..).zip(statements) {
+                write!(f, "\n    {number}. {sql}")?;
+            }
+            Ok(())
+        };
+        list(f, "ran", 1, ran)?;
+        let heading = match stopped_in {
+            [(_, StatementState::Failed)] => "failed (the database refused it; it did not take effect)",
+            _ => "was running when the run stopped (it may or may not have taken effect)",
+        };
+        list(f, heading, stopped + 1, stopped_in)?;
+        list(f, "did not run", stopped + 2, not_run)?;
+        write!(
+            f,
+            "\nautogen will not guess which state to continue from; repair the database by hand, then record where it is:\n  \
+             - to go back, undo the statements that ran, then {};\n  \
+             - to go forward, run the statements that did not, then {}.",
+            stamp_hint(&self.recorded),
+            stamp_hint(&self.finished),
+        )
+    }
+}
+
+/// How to make the version table hold `heads`.
+fn stamp_hint(heads: &[String]) -> String {
+    match heads {
+        [] => "`autogen stamp base`".to_owned(),
+        [head] => format!("`autogen stamp {head}`"),
+        many => format!("record {} in the version table", many.join(", ")),
+    }
+}
 
 /// Which way a step went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,13 +336,146 @@ impl<'a> Migrator<'a> {
     }
 
     /// The revisions the version table records (the applied heads), by id.
-    /// A database that was never migrated has none.
+    /// A database that was never migrated has none. On MySQL, a run that
+    /// stopped inside a revision is [`MigrateError::Interrupted`]: the
+    /// database is between the version table's revisions and the next.
     pub async fn current(&self) -> Result<Vec<String>, MigrateError> {
+        let heads = self.recorded().await?;
+        if let Some(interrupted) = self.interrupted(&heads).await? {
+            return Err(MigrateError::Interrupted(Box::new(interrupted)));
+        }
+        Ok(heads)
+    }
+
+    /// The heads the version table records, each declared by a revision file.
+    async fn recorded(&self) -> Result<Vec<String>, MigrateError> {
         let heads = version_table::read(&self.db).await?;
         if let Some(unknown) = heads.iter().find(|id| self.graph.get(id).is_none()) {
             return Err(MigrateError::UnknownApplied(unknown.clone()));
         }
         Ok(heads)
+    }
+
+    /// What the journal says of a run that stopped inside a revision (MySQL
+    /// only: elsewhere a stopped revision was rolled back whole).
+    async fn interrupted(&self, heads: &[String]) -> Result<Option<Interrupted>, MigrateError> {
+        if self.dialect() != Dialect::MySql {
+            return Ok(None);
+        }
+        let Some(journal) = journal::read(&self.db).await? else {
+            return Ok(None);
+        };
+        // A run in progress keeps a journal too; it holds the lock.
+        if self.another_session_holds_the_lock().await? {
+            return Ok(None);
+        }
+        let node = self
+            .graph
+            .get(&journal.revision)
+            .ok_or_else(|| MigrateError::UnknownApplied(journal.revision.clone()))?;
+        let mut finished = self.graph.ancestors(heads.iter().map(String::as_str));
+        match journal.direction {
+            Direction::Up => finished.insert(journal.revision.clone()),
+            Direction::Down => finished.remove(&journal.revision),
+        };
+        Ok(Some(Interrupted {
+            revision: journal.revision,
+            message: node.message().to_owned(),
+            direction: journal.direction,
+            statements: journal.statements,
+            recorded: heads.to_vec(),
+            finished: self.graph.heads_of(&finished),
+        }))
+    }
+
+    async fn another_session_holds_the_lock(&self) -> Result<bool, MigrateError> {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::MySql,
+                format!(
+                    "SELECT CAST(COALESCE(IS_USED_LOCK('{MYSQL_LOCK_NAME}') <> CONNECTION_ID(), 0) AS SIGNED) AS other"
+                ),
+            ))
+            .await?;
+        let other: Option<i64> = row.map(|r| r.try_get("", "other")).transpose()?;
+        Ok(other == Some(1))
+    }
+
+    /// The applied revisions whose ops are not the ones they had when they
+    /// ran (their file was edited since), in the order they were applied.
+    /// Revisions with no recorded checksum (applied before autogen kept
+    /// them, or stamped) are taken as they are.
+    pub async fn modified(&self) -> Result<Vec<&'a Node>, MigrateError> {
+        let heads = self.recorded().await?;
+        let recorded = version_table::read_checksums(&self.db).await?;
+        let applied = self.graph.ancestors(heads.iter().map(String::as_str));
+        Ok(self
+            .graph
+            .topological(&applied)
+            .into_iter()
+            .filter(|node| {
+                recorded
+                    .get(node.id())
+                    .is_some_and(|row| row.checksum != node.module.checksum(row.tag.as_deref()))
+            })
+            .collect())
+    }
+
+    /// Records the checksum `revision`'s ops have now as the one it was
+    /// applied with, running nothing: for an applied revision that was
+    /// edited and whose edit the database already matches. Returns its id.
+    pub async fn accept_checksum(&self, revision: &str) -> Result<String, MigrateError> {
+        self.lock().await?;
+        let result = self.accept_checksum_locked(revision).await;
+        if result.is_err() {
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        self.unlock().await?;
+        result
+    }
+
+    async fn accept_checksum_locked(&self, revision: &str) -> Result<String, MigrateError> {
+        let dialect = self.dialect();
+        let heads = self.recorded().await?;
+        let node = self
+            .graph
+            .resolve_target(&heads, revision)?
+            .ok_or_else(|| MigrateError::NotApplied(revision.to_owned()))?;
+        if !self
+            .graph
+            .ancestors(heads.iter().map(String::as_str))
+            .contains(node.id())
+        {
+            return Err(MigrateError::NotApplied(node.id().to_owned()));
+        }
+        self.create_tables().await?;
+        // The edit is accepted as run with the tag the revision ran with.
+        let tag = version_table::read_checksums(&self.db)
+            .await?
+            .remove(node.id())
+            .and_then(|row| row.tag);
+        let checksum = node.module.checksum(tag.as_deref());
+        self.db.execute_unprepared(begin(dialect)).await?;
+        for statement in
+            version_table::record_sql(dialect, Direction::Up, node.id(), &checksum, tag.as_deref())
+        {
+            self.db.execute_unprepared(&statement).await?;
+        }
+        self.db.execute_unprepared("COMMIT").await?;
+        Ok(node.id().to_owned())
+    }
+
+    /// Creates the tables a run writes (the journal only on MySQL), where missing.
+    async fn create_tables(&self) -> Result<(), MigrateError> {
+        let dialect = self.dialect();
+        for statement in version_table::create_sql(dialect) {
+            self.db.execute_unprepared(&statement).await?;
+        }
+        if dialect == Dialect::MySql {
+            self.db.execute_unprepared(&journal::create_sql()).await?;
+        }
+        Ok(())
     }
 
     /// Applies what `target` needs, one transaction per revision, reporting each step before it runs.
@@ -318,6 +546,7 @@ impl<'a> Migrator<'a> {
                     .into(),
             ));
         }
+        self.notice_a_vanished_client().await?;
         self.lock().await?;
         let result = self
             .migrate_locked(direction, goal, &options, &mut report)
@@ -332,6 +561,22 @@ impl<'a> Migrator<'a> {
         }
         self.unlock().await?;
         result
+    }
+
+    /// On PostgreSQL 14 and later, has the server check every second that
+    /// this client is still there while a statement runs, so that a killed
+    /// run's statement stops and its transaction rolls back at once, instead
+    /// of running on (holding the migration lock) until it ends by itself.
+    async fn notice_a_vanished_client(&self) -> Result<(), MigrateError> {
+        if self.dialect() == Dialect::Postgres {
+            self.db
+                .execute_unprepared(
+                    "SELECT set_config('client_connection_check_interval', '1s', false) \
+                     WHERE current_setting('server_version_num')::int >= 140000",
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     /// Whether any revision the run will take drops a table (a recreation
@@ -415,9 +660,7 @@ impl<'a> Migrator<'a> {
         if self.next(direction, &applied, &goal).is_none() {
             return Ok(Vec::new());
         }
-        self.db
-            .execute_unprepared(&version_table::create_sql(dialect))
-            .await?;
+        self.create_tables().await?;
         // The pragma is ignored inside a transaction, so it is set for the run.
         let foreign_keys_off = dialect == Dialect::Sqlite
             && self.drops_tables(direction, applied.clone(), &goal, options.tag.as_deref());
@@ -426,11 +669,14 @@ impl<'a> Migrator<'a> {
         }
         let started_at = current;
         let mut steps: Vec<Step> = Vec::new();
+        // MySQL commits DDL as it runs, so a revision's statements cannot
+        // share a transaction there: each commits on its own, journaled first.
+        let journaled = dialect == Dialect::MySql;
         if options.single_transaction {
             self.db.execute_unprepared(begin(dialect)).await?;
         }
         loop {
-            if !options.single_transaction {
+            if !options.single_transaction && !journaled {
                 self.db.execute_unprepared(begin(dialect)).await?;
             }
             let heads = self.current().await?;
@@ -440,7 +686,9 @@ impl<'a> Migrator<'a> {
                     // One transaction for the run: checked once, before it commits.
                     self.check_foreign_keys(&last.revision).await?;
                 }
-                self.db.execute_unprepared("COMMIT").await?;
+                if !journaled {
+                    self.db.execute_unprepared("COMMIT").await?;
+                }
                 return Ok(steps);
             };
             let step = Step::new(node, direction);
@@ -456,8 +704,19 @@ impl<'a> Migrator<'a> {
                 Direction::Down => after.remove(&step.revision),
             };
             report(&step);
+            if journaled {
+                journal::write(&self.db, &step.revision, direction, &statements).await?;
+            }
             for (done, statement) in statements.iter().enumerate() {
+                if journaled {
+                    journal::mark(&self.db, done + 1, StatementState::Started).await?;
+                }
                 if let Err(source) = self.db.execute_unprepared(statement).await {
+                    if journaled {
+                        // Should the journal be out of reach too, it still says the
+                        // statement started, which is true; the failure is what to report.
+                        let _ = self.journal_failure(done).await;
+                    }
                     let at = if options.single_transaction {
                         &started_at
                     } else {
@@ -475,8 +734,19 @@ impl<'a> Migrator<'a> {
                     });
                 }
             }
+            if journaled {
+                self.db.execute_unprepared(begin(dialect)).await?;
+            }
             for statement in version_table::write_sql(dialect, &self.graph.heads_of(&after)) {
                 self.db.execute_unprepared(&statement).await?;
+            }
+            let tag = options.tag.as_deref();
+            let checksum = node.module.checksum(tag);
+            for statement in version_table::record_sql(dialect, direction, &step.revision, &checksum, tag) {
+                self.db.execute_unprepared(&statement).await?;
+            }
+            if journaled {
+                self.db.execute_unprepared(&journal::clear_sql()).await?;
             }
             if !options.single_transaction {
                 if foreign_keys_off {
@@ -488,9 +758,23 @@ impl<'a> Migrator<'a> {
         }
     }
 
+    /// A journaled statement (statement `index + 1`) failed: if it was the
+    /// first, nothing took effect and the journal is cleared, so the
+    /// revision can simply run again; otherwise the journal keeps the failure.
+    async fn journal_failure(&self, index: usize) -> Result<(), MigrateError> {
+        if index == 0 {
+            self.db.execute_unprepared(&journal::clear_sql()).await?;
+        } else {
+            journal::mark(&self.db, index + 1, StatementState::Failed).await?;
+        }
+        Ok(())
+    }
+
     /// Records `target` in the version table without running any revision.
     /// Rows naming unknown revisions are an error unless `purge` clears them.
-    /// Returns the heads recorded.
+    /// A stamp is also how a database is declared repaired after a run that
+    /// stopped inside a revision, so it clears the journal. Returns the heads
+    /// recorded.
     pub async fn stamp(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
         self.lock().await?;
         let result = self
@@ -506,14 +790,15 @@ impl<'a> Migrator<'a> {
 
     async fn stamp_locked(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
         let dialect = self.dialect();
-        let current = if purge { Vec::new() } else { self.current().await? };
+        let current = if purge { Vec::new() } else { self.recorded().await? };
         let heads = stamp_heads(self.graph, &current, target)?;
-        self.db
-            .execute_unprepared(&version_table::create_sql(dialect))
-            .await?;
+        self.create_tables().await?;
         self.db.execute_unprepared(begin(dialect)).await?;
-        for statement in version_table::write_sql(dialect, &heads) {
+        for statement in stamp_sql(self.graph, dialect, &heads) {
             self.db.execute_unprepared(&statement).await?;
+        }
+        if dialect == Dialect::MySql {
+            self.db.execute_unprepared(&journal::clear_sql()).await?;
         }
         self.db.execute_unprepared("COMMIT").await?;
         Ok(heads)
@@ -647,6 +932,15 @@ pub(crate) fn stamp_heads(
     Ok(graph.heads_of(&applied))
 }
 
+/// The statements that make the version table hold `heads` and the
+/// revisions table forget the revisions that are no longer applied.
+pub(crate) fn stamp_sql(graph: &Graph, dialect: Dialect, heads: &[String]) -> Vec<String> {
+    let applied = graph.ancestors(heads.iter().map(String::as_str));
+    std::iter::once(version_table::forget_sql(dialect, &applied))
+        .chain(version_table::write_sql(dialect, heads))
+        .collect()
+}
+
 /// Whether `op` drops a table: a drop, or a recreation, which drops the old
 /// one. With foreign key enforcement on, SQLite's `DROP TABLE` first deletes
 /// the table's rows, cascading into (or refused by) the rows that reference
@@ -688,7 +982,8 @@ fn describe_failure(
         format!(
             "revision {revision} failed; it is not recorded, so the version table still says {at}, but this \
              database commits DDL as it runs and these statements of the revision took effect:\n  {}\n\
-             Undo them by hand before retrying.",
+             autogen runs no revision on this database until it is repaired by hand and stamped; \
+             `autogen current` shows how.",
             committed.join(";\n  ")
         )
     };

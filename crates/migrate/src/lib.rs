@@ -7,7 +7,11 @@
 //!   allowed) and resolves targets (`head`, `+1`, `-1`, `base`, a prefix) into
 //!   the revisions to run.
 //! - [`Migrator`] runs them, each revision and its [`VERSION_TABLE`] update
-//!   in one transaction, under a lock that serializes concurrent runs;
+//!   in one transaction, under a lock that serializes concurrent runs; it
+//!   keeps a checksum of each applied revision's ops, to name revisions
+//!   edited after they were applied ([`RevisionModule::checksum`]), and on
+//!   MySQL a journal of each revision's statements, to say exactly what a
+//!   run that stopped half way left behind ([`Interrupted`]);
 //!   [`script`] prints the same run as SQL without connecting (`--sql`);
 //!   [`render`] turns ops into SQL per dialect.
 //!
@@ -17,6 +21,7 @@
 
 mod executor;
 mod graph;
+mod journal;
 mod portable;
 mod render;
 mod replay;
@@ -26,10 +31,11 @@ mod target;
 mod version_table;
 
 pub use executor::{
-    dialect_of, Direction, MigrateError, Migrator, RunOptions, SchemaReader, Step, DEFAULT_LOCK_TIMEOUT,
-    MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
+    dialect_of, Direction, Interrupted, MigrateError, Migrator, RunOptions, SchemaReader, Step,
+    DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
 };
 pub use graph::{is_revision_id, Graph, GraphError, Node};
+pub use journal::StatementState;
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Operations, Revision, RevisionModule, Versions};

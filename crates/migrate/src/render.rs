@@ -18,6 +18,8 @@ use thiserror::Error;
 
 mod alter;
 
+pub(crate) use alter::literal;
+
 /// An op this dialect cannot express.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum RenderError {

@@ -38,6 +38,24 @@ impl RevisionModule {
             crate::Direction::Down => self.downgrade,
         }
     }
+
+    /// What the revision does when run with `tag` (`--tag`, which the
+    /// revision may read), as SHA-256 in hex of its upgrade and downgrade
+    /// ops written as JSON.
+    ///
+    /// It is taken of the ops, not of the file: reformatting an applied
+    /// revision or editing its comments changes nothing it does, so it must
+    /// not read as modified. JSON leaves out unset optional fields, so a
+    /// later autogen that adds one to the model keeps old checksums.
+    pub fn checksum(&self, tag: Option<&str>) -> String {
+        use sha2::Digest as _;
+        let ops = (
+            Operations::record(self.upgrade, tag),
+            Operations::record(self.downgrade, tag),
+        );
+        let json = serde_json::to_vec(&ops).expect("ops are plain data and always serialize");
+        format!("{:x}", sha2::Sha256::digest(json))
+    }
 }
 
 /// The revisions of a migration crate: its `src/versions` directory and every
@@ -261,6 +279,46 @@ impl Operations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn module(upgrade: fn(&mut Operations)) -> RevisionModule {
+        fn downgrade(op: &mut Operations) {
+            op.drop_table("note");
+        }
+        RevisionModule {
+            revision: Revision {
+                id: "aaaa",
+                down_revision: &[],
+                branch_labels: &[],
+                depends_on: &[],
+                message: "note",
+            },
+            upgrade,
+            downgrade,
+            path: "aaaa_note.rs",
+        }
+    }
+
+    /// The checksum follows the ops, and stays what it was: a change to how
+    /// it is computed would make every applied revision read as modified.
+    #[test]
+    fn the_checksum_is_of_the_ops_and_stable() {
+        fn create(op: &mut Operations) {
+            op.create_table(
+                Table::new("note").column(Column::new("id", autogen_schema::ColumnType::Integer)),
+            );
+        }
+        fn create_with_text(op: &mut Operations) {
+            op.create_table(Table::new("note").column(Column::new("id", autogen_schema::ColumnType::Text)));
+        }
+        assert_eq!(
+            module(create).checksum(None),
+            "752830277c1f4c51d2e0369778a0803f830967eeceec26c3d95738a75c323aa8"
+        );
+        assert_ne!(
+            module(create_with_text).checksum(None),
+            module(create).checksum(None)
+        );
+    }
 
     /// A tool's computed ops, pushed as they are, are what the revision records.
     #[test]

@@ -4,7 +4,8 @@
 use autogen_schema::Dialect;
 
 use crate::executor::{
-    begin, drops_a_table, next_step, render_all, stamp_heads, Direction, MigrateError, RunOptions, Step,
+    begin, drops_a_table, next_step, render_all, stamp_heads, stamp_sql, Direction, MigrateError, RunOptions,
+    Step,
 };
 use crate::graph::{Graph, GraphError};
 use crate::revision::Operations;
@@ -45,7 +46,9 @@ pub fn script(
     let mut out = format!("-- autogen {verb} {range}, rendered for {dialect} without connecting\n\n");
     let header_end = out.len();
     let mut drops_tables = false;
-    out.push_str(&statement(&version_table::create_sql(dialect)));
+    for sql in version_table::create_sql(dialect) {
+        out.push_str(&statement(&sql));
+    }
     out.push('\n');
     if options.single_transaction {
         out.push_str(&statement(begin(dialect)));
@@ -73,7 +76,16 @@ pub fn script(
             Direction::Up => applied.insert(step.revision.clone()),
             Direction::Down => applied.remove(&step.revision),
         };
-        for sql in version_table::write_sql(dialect, &graph.heads_of(&applied)) {
+        let recorded = version_table::write_sql(dialect, &graph.heads_of(&applied))
+            .into_iter()
+            .chain(version_table::record_sql(
+                dialect,
+                direction,
+                &step.revision,
+                &node.module.checksum(options.tag.as_deref()),
+                options.tag.as_deref(),
+            ));
+        for sql in recorded {
             out.push_str(&statement(&sql));
         }
         out.push('\n');
@@ -101,9 +113,11 @@ pub fn script(
 pub fn stamp_script(graph: &Graph, dialect: Dialect, target: &str) -> Result<String, MigrateError> {
     let heads = stamp_heads(graph, &[], target)?;
     let mut out = format!("-- autogen stamp {target}, rendered for {dialect} without connecting\n\n");
-    out.push_str(&statement(&version_table::create_sql(dialect)));
+    for sql in version_table::create_sql(dialect) {
+        out.push_str(&statement(&sql));
+    }
     out.push('\n');
-    for sql in version_table::write_sql(dialect, &heads) {
+    for sql in stamp_sql(graph, dialect, &heads) {
         out.push_str(&statement(&sql));
     }
     Ok(out)
@@ -170,6 +184,7 @@ mod tests {
             r#"-- autogen upgrade head, rendered for SQLite without connecting
 
 CREATE TABLE IF NOT EXISTS "autogen_version" ("version_num" varchar(32) NOT NULL, CONSTRAINT "autogen_version_pkc" PRIMARY KEY ("version_num"));
+CREATE TABLE IF NOT EXISTS "autogen_revisions" ("revision" varchar(32) NOT NULL, "checksum" char(64) NOT NULL, "tag" text, "applied_at" text NOT NULL, CONSTRAINT "autogen_revisions_pkc" PRIMARY KEY ("revision"));
 
 -- Running upgrade  -> aaaa, create t
 
@@ -179,6 +194,8 @@ CREATE TABLE "t" ( "id" integer NOT NULL );
 
 DELETE FROM "autogen_version";
 INSERT INTO "autogen_version" ("version_num") VALUES ('aaaa');
+DELETE FROM "autogen_revisions" WHERE "revision" = 'aaaa';
+INSERT INTO "autogen_revisions" ("revision", "checksum", "tag", "applied_at") VALUES ('aaaa', '104b769a1112e9cda45f20470873bf9fc101373582809a786cc95cfb54f11341', NULL, CURRENT_TIMESTAMP);
 
 COMMIT;
 
@@ -190,6 +207,8 @@ ALTER TABLE "t" ADD COLUMN "x" text;
 
 DELETE FROM "autogen_version";
 INSERT INTO "autogen_version" ("version_num") VALUES ('bbbb');
+DELETE FROM "autogen_revisions" WHERE "revision" = 'bbbb';
+INSERT INTO "autogen_revisions" ("revision", "checksum", "tag", "applied_at") VALUES ('bbbb', '28688653f46b6c8df94b26ab1af96282aa1e5db27f461ead5d1abbdf36f9be65', NULL, CURRENT_TIMESTAMP);
 
 COMMIT;
 
@@ -209,6 +228,9 @@ COMMIT;
         let drop_x = sql.find(r#"ALTER TABLE "t" DROP COLUMN "x""#).unwrap();
         let drop_t = sql.find(r#"DROP TABLE "t""#).unwrap();
         assert!(drop_x < drop_t);
+        // Undone revisions lose their checksum rows and gain none.
+        assert!(sql.contains(r#"DELETE FROM "autogen_revisions" WHERE "revision" = 'bbbb';"#));
+        assert!(!sql.contains(r#"INSERT INTO "autogen_revisions""#));
         let partial = script(
             &graph(),
             Dialect::MySql,
@@ -253,9 +275,13 @@ COMMIT;
     }
 
     #[test]
-    fn a_stamp_script_writes_only_the_version_table() {
+    fn a_stamp_script_writes_only_autogen_tables() {
         let sql = stamp_script(&graph(), Dialect::Sqlite, "head").unwrap();
-        assert!(sql.ends_with("INSERT INTO \"autogen_version\" (\"version_num\") VALUES ('bbbb');\n"));
+        assert!(sql.ends_with(
+            "DELETE FROM \"autogen_revisions\" WHERE \"revision\" NOT IN ('aaaa', 'bbbb');\n\
+             DELETE FROM \"autogen_version\";\n\
+             INSERT INTO \"autogen_version\" (\"version_num\") VALUES ('bbbb');\n"
+        ));
         assert!(!sql.contains("CREATE TABLE \"t\""));
     }
 }

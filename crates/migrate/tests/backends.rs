@@ -3,9 +3,11 @@
 //! SQLite's table recreation.
 
 use autogen_migrate::{
-    Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
+    render, Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
 };
-use autogen_schema::{Column, ColumnType, ForeignKey, ForeignKeyAction, Index, StringLen, Table};
+use autogen_schema::{
+    Column, ColumnType, ForeignKey, ForeignKeyAction, Index, StringLen, Table, AUTOGEN_TABLES,
+};
 use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -70,6 +72,7 @@ fn graph(with_broken: bool) -> Graph {
     Graph::new(&modules).unwrap()
 }
 
+/// The database's tables but autogen's own.
 async fn tables(db: &DatabaseConnection) -> Vec<String> {
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -90,6 +93,7 @@ async fn tables(db: &DatabaseConnection) -> Vec<String> {
         .unwrap();
     rows.iter()
         .map(|r| r.try_get::<String>("", "name").unwrap())
+        .filter(|name| !AUTOGEN_TABLES.contains(&name.as_str()))
         .collect()
 }
 
@@ -111,7 +115,7 @@ test_each_backend!(
             ]
         );
         assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
-        assert_eq!(tables(db).await, ["autogen_version", "user"]);
+        assert_eq!(tables(db).await, ["user"]);
 
         let steps = m.downgrade("-1", |_| {}).await.unwrap();
         assert_eq!(
@@ -122,7 +126,7 @@ test_each_backend!(
 
         m.downgrade("base", |_| {}).await.unwrap();
         assert!(m.current().await.unwrap().is_empty());
-        assert_eq!(tables(db).await, ["autogen_version"]);
+        assert!(tables(db).await.is_empty());
 
         assert_eq!(m.upgrade("head", |_| {}).await.unwrap().len(), 2);
         assert!(
@@ -142,7 +146,6 @@ test_each_backend!(
         assert!(matches!(err, MigrateError::Statement { ref revision, .. } if revision == "cccc00000003"));
         let message = err.to_string();
         assert!(message.contains("INSERT INTO no_such_table"), "{message}");
-        assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
         if backend == Backend::MySql {
             // MySQL commits DDL as it runs: the table stays, and the message says so.
             assert!(
@@ -150,17 +153,44 @@ test_each_backend!(
                 "{message}"
             );
             assert!(message.contains("CREATE TABLE `half`"), "{message}");
-            assert_eq!(tables(db).await, ["autogen_version", "half", "user"]);
+            assert_eq!(tables(db).await, ["half", "user"]);
+            // The database is between two revisions: nothing runs on it, and
+            // `current` says what happened, until it is repaired and stamped.
+            let Err(MigrateError::Interrupted(interrupted)) = m.current().await else {
+                panic!("a revision that stopped half way is reported");
+            };
+            let create_half = &render(&Operations::record(broken, None)[0], backend.dialect()).unwrap()[0];
+            assert_eq!(
+                interrupted.to_string(),
+                format!(
+                    "revision cccc00000003 (broken) did not finish its upgrade: the run stopped at statement 2 of 2, \
+                     and this database commits DDL as it runs, so it is partly changed while the version table \
+                     still says bbbb00000002.\n  \
+                     ran:\n    1. {create_half}\n  \
+                     failed (the database refused it; it did not take effect):\n    \
+                     2. INSERT INTO no_such_table VALUES (1)\n  \
+                     did not run:\n    none\n\
+                     autogen will not guess which state to continue from; repair the database by hand, then record \
+                     where it is:\n  \
+                     - to go back, undo the statements that ran, then `autogen stamp bbbb00000002`;\n  \
+                     - to go forward, run the statements that did not, then `autogen stamp cccc00000003`."
+                )
+            );
+            let refused = m.upgrade("head", |_| {}).await;
+            assert!(
+                matches!(refused, Err(MigrateError::Interrupted(_))),
+                "{refused:?}"
+            );
+            db.execute_unprepared("DROP TABLE half").await.unwrap();
+            assert_eq!(m.stamp("bbbb00000002", false).await.unwrap(), ["bbbb00000002"]);
+            assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
         } else {
+            assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
             assert!(
                 message.contains("rolled back, so the database is still at bbbb00000002"),
                 "{message}"
             );
-            assert_eq!(
-                tables(db).await,
-                ["autogen_version", "user"],
-                "the half-created table is gone"
-            );
+            assert_eq!(tables(db).await, ["user"], "the half-created table is gone");
         }
     }
 );
@@ -204,9 +234,8 @@ test_each_backend!(
             m.current().await.unwrap().is_empty(),
             "nothing of the run is recorded"
         );
-        assert_eq!(
-            tables(m.connection()).await,
-            ["autogen_version"],
+        assert!(
+            tables(m.connection()).await.is_empty(),
             "nothing of the run is left"
         );
         let steps = m.migrate(Direction::Up, "bbbb", single, |_| {}).await.unwrap();
@@ -222,11 +251,7 @@ test_each_backend!(
         let m = Migrator::connect(&g, &test_db.url).await.unwrap();
         assert_eq!(m.stamp("head", false).await.unwrap(), ["bbbb00000002"]);
         assert_eq!(m.current().await.unwrap(), ["bbbb00000002"]);
-        assert_eq!(
-            tables(m.connection()).await,
-            ["autogen_version"],
-            "no revision ran"
-        );
+        assert!(tables(m.connection()).await.is_empty(), "no revision ran");
         assert!(m.stamp("base", false).await.unwrap().is_empty());
         m.stamp("aaaa", false).await.unwrap();
         m.connection()
@@ -256,6 +281,145 @@ test_each_backend!(
             "each revision ran exactly once: {a:?} {b:?}"
         );
         assert_eq!(first.current().await.unwrap(), ["bbbb00000002"]);
+    }
+);
+
+fn add_longer_bio(op: &mut Operations) {
+    op.add_column(
+        "user",
+        Column::new("bio", ColumnType::String(StringLen::N(2000))).nullable(),
+    );
+}
+
+/// The checksums the revisions table holds, by revision.
+async fn checksums(db: &DatabaseConnection) -> Vec<(String, String)> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT revision, checksum FROM autogen_revisions ORDER BY revision",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "revision").unwrap(),
+                r.try_get("", "checksum").unwrap(),
+            )
+        })
+        .collect()
+}
+
+test_each_backend!(
+    applied_revisions_keep_the_checksum_of_their_ops,
+    |test_db: TestDb, backend: Backend| {
+        let g = graph(false);
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        m.upgrade("head", |_| {}).await.unwrap();
+        let checksum = |graph: &Graph, id: &str| graph.get(id).unwrap().module.checksum(None);
+        assert_eq!(
+            checksums(m.connection()).await,
+            [
+                ("aaaa00000001".to_owned(), checksum(&g, "aaaa00000001")),
+                ("bbbb00000002".to_owned(), checksum(&g, "bbbb00000002")),
+            ]
+        );
+        assert!(m.modified().await.unwrap().is_empty());
+
+        // The applied "add bio" is edited: the same revision, other ops.
+        let edited = Graph::new(&[
+            module("aaaa00000001", &[], "create user", create_user, drop_user),
+            module(
+                "bbbb00000002",
+                &["aaaa00000001"],
+                "add bio",
+                add_longer_bio,
+                drop_bio,
+            ),
+        ])
+        .unwrap();
+        let m = Migrator::connect(&edited, &test_db.url).await.unwrap();
+        let modified: Vec<&str> = m.modified().await.unwrap().iter().map(|n| n.id()).collect();
+        assert_eq!(modified, ["bbbb00000002"]);
+
+        // Accepting the edit records its checksum and runs nothing.
+        assert_eq!(m.accept_checksum("bbbb").await.unwrap(), "bbbb00000002");
+        assert!(m.modified().await.unwrap().is_empty());
+        assert_eq!(
+            checksums(m.connection()).await[1].1,
+            checksum(&edited, "bbbb00000002")
+        );
+
+        // Undoing a revision removes its row; then there is nothing of it to accept.
+        m.downgrade("-1", |_| {}).await.unwrap();
+        assert_eq!(
+            checksums(m.connection()).await,
+            [("aaaa00000001".to_owned(), checksum(&edited, "aaaa00000001"))]
+        );
+        assert!(matches!(
+            m.accept_checksum("bbbb00000002").await,
+            Err(MigrateError::NotApplied(ref id)) if id == "bbbb00000002"
+        ));
+
+        // A stamp moves the version table and forgets the revisions it un-applies.
+        m.upgrade("head", |_| {}).await.unwrap();
+        m.stamp("aaaa00000001", false).await.unwrap();
+        assert_eq!(
+            checksums(m.connection()).await,
+            [("aaaa00000001".to_owned(), checksum(&edited, "aaaa00000001"))]
+        );
+
+        // A database migrated before checksums were kept has no rows, and no warnings.
+        m.stamp("head", false).await.unwrap();
+        m.connection()
+            .execute_unprepared("DELETE FROM autogen_revisions")
+            .await
+            .unwrap();
+        let original = Migrator::connect(&g, &test_db.url).await.unwrap();
+        assert!(original.modified().await.unwrap().is_empty());
+    }
+);
+
+/// A table named after the run's `--tag`, as a revision that reads it does.
+fn create_tagged(op: &mut Operations) {
+    let name = format!("note_{}", op.tag().expect("the run is tagged"));
+    op.create_table(
+        Table::new(&name)
+            .column(Column::new("id", ColumnType::Integer))
+            .primary_key(["id"]),
+    );
+}
+fn drop_tagged(op: &mut Operations) {
+    let name = format!("note_{}", op.tag().expect("the run is tagged"));
+    op.drop_table(&name);
+}
+
+test_each_backend!(
+    a_revision_that_reads_the_tag_keeps_the_checksum_of_the_run_it_had,
+    |test_db: TestDb, _backend: Backend| {
+        let g = Graph::new(&[module("aaaa00000001", &[], "tagged", create_tagged, drop_tagged)]).unwrap();
+        let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+        // A quote, a backslash and a letter wider than a byte: the tag is stored as a literal.
+        let tag = "it's\\é".to_owned();
+        let options = RunOptions {
+            tag: Some(tag.clone()),
+            ..RunOptions::default()
+        };
+        m.migrate(Direction::Up, "head", options.clone(), |_| {})
+            .await
+            .unwrap();
+        let checksum = g.get("aaaa00000001").unwrap().module.checksum(Some(&tag));
+        assert_eq!(
+            checksums(m.connection()).await,
+            [("aaaa00000001".to_owned(), checksum)]
+        );
+        // Checked without the tag (as `current` and `check` are), it is not
+        // edited, and it is not recorded without it.
+        assert!(m.modified().await.unwrap().is_empty());
+        assert_eq!(m.accept_checksum("aaaa").await.unwrap(), "aaaa00000001");
+        assert!(m.modified().await.unwrap().is_empty());
+        m.migrate(Direction::Down, "base", options, |_| {}).await.unwrap();
+        assert!(tables(m.connection()).await.is_empty());
     }
 );
 
@@ -308,7 +472,7 @@ async fn one_revision_is_downgraded_with_what_requires_it() {
     let undone: Vec<&str> = steps.iter().map(|s| s.revision.as_str()).collect();
     assert_eq!(undone, ["dddd00000004", "aaaa00000001"]);
     assert!(m.current().await.unwrap().is_empty());
-    assert_eq!(tables(m.connection()).await, ["autogen_version"]);
+    assert!(tables(m.connection()).await.is_empty());
 }
 
 // SQLite table recreation through the executor: rows and indexes survive, the
@@ -492,5 +656,5 @@ async fn tables_that_reference_each_other_are_dropped() {
     let m = Migrator::connect(&g, &db.url).await.unwrap();
     m.upgrade("head", |_| {}).await.unwrap();
     m.downgrade("base", |_| {}).await.unwrap();
-    assert_eq!(tables(m.connection()).await, ["autogen_version"]);
+    assert!(tables(m.connection()).await.is_empty(), "both tables dropped");
 }

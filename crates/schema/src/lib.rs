@@ -35,3 +35,15 @@ pub use sql_words::condition_columns;
 /// The table that records which revisions a database is at (Alembic's
 /// `alembic_version`). It is autogen's own, never part of a compared schema.
 pub const VERSION_TABLE: &str = "autogen_version";
+
+/// The table beside [`VERSION_TABLE`] that keeps, per applied revision, the
+/// checksum of its ops when it ran (the version table keeps only heads).
+pub const REVISIONS_TABLE: &str = "autogen_revisions";
+
+/// The table where, on MySQL and MariaDB, a run writes down each statement
+/// of a revision before running it, so a run that stops half way leaves
+/// word of which statements took effect.
+pub const JOURNAL_TABLE: &str = "autogen_journal";
+
+/// Every table autogen keeps for itself; none is part of a compared schema.
+pub const AUTOGEN_TABLES: [&str; 3] = [VERSION_TABLE, REVISIONS_TABLE, JOURNAL_TABLE];

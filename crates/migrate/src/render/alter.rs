@@ -468,7 +468,7 @@ fn ident(dialect: Dialect, name: &str) -> String {
 }
 
 /// A string literal for `dialect` (MySQL also treats backslashes as escapes).
-fn literal(dialect: Dialect, text: &str) -> String {
+pub(crate) fn literal(dialect: Dialect, text: &str) -> String {
     let text = text.replace('\'', "''");
     match dialect {
         Dialect::MySql => format!("'{}'", text.replace('\\', "\\\\")),
