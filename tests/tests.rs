@@ -7,6 +7,9 @@ mod util;
 /// The walking skeleton on SQLite: init → autogenerate → upgrade → change → downgrade.
 mod workflow;
 
+/// `init` in projects shaped like real SeaORM apps.
+mod init;
+
 /// Mistakes a user makes, and the errors that name them.
 mod errors;
 

@@ -21,7 +21,7 @@ use crate::check;
 use crate::command::{self, HistoryOptions, InspectFormat, RevisionOptions};
 use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
 use crate::database::{DatabaseUrl, Unavailable, UrlOrigin};
-use crate::init::{self, AutogenSource};
+use crate::init::{self, AutogenSource, Template, Workspace};
 use crate::Project;
 
 /// Alembic's migration workflow for SeaORM projects.
@@ -47,13 +47,18 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create autogen.toml here and a migration crate in DIR.
+    /// Create autogen.toml here and a migration crate in DIR, joining the
+    /// workspace around it.
     Init {
-        /// Directory of the new migration crate, e.g. `migration`.
-        dir: PathBuf,
+        /// Directory of the new migration crate [default: `migration`, else
+        /// `autogen-migration` when sea-orm-migration's crate is there].
+        dir: Option<PathBuf>,
         /// Depend on a local checkout of autogen instead of crates.io.
         #[arg(long, value_name = "REPO")]
         autogen_path: Option<PathBuf>,
+        /// The layout to write.
+        #[arg(long, value_enum, default_value_t)]
+        template: Template,
     },
     /// Write a new revision file.
     Revision {
@@ -272,7 +277,11 @@ pub fn launch() -> ExitCode {
         .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs);
     report(
         match cli.command {
-            Command::Init { dir, autogen_path } => run_init(&dir, autogen_path),
+            Command::Init {
+                dir,
+                autogen_path,
+                template,
+            } => run_init(dir.as_deref(), autogen_path, template),
             // With a URL, inspecting needs no project: the launcher does it itself.
             Command::Inspect {
                 url: Some(url),
@@ -343,7 +352,7 @@ fn describe_error(error: &anyhow::Error) -> String {
     text
 }
 
-fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
+fn run_init(dir: Option<&Path>, autogen_path: Option<PathBuf>, template: Template) -> Result<ExitCode> {
     let base = std::env::current_dir().context("cannot read the working directory")?;
     let source = match autogen_path {
         Some(repo) => AutogenSource::Path(
@@ -352,13 +361,73 @@ fn run_init(dir: &Path, autogen_path: Option<PathBuf>) -> Result<ExitCode> {
         ),
         None => AutogenSource::Registry,
     };
-    for path in init::init(&base, dir, &source)? {
+    let done = init::init(&base, dir, &source, template)?;
+    for path in &done.written {
         println!("Creating {} ... done", path.display());
     }
+    let dir = done.dir.display();
+    match &done.workspace {
+        Workspace::None | Workspace::Created(_) => {}
+        Workspace::Covered(manifest) => {
+            println!("{dir} is a member of the workspace in {}", manifest.display())
+        }
+        Workspace::BesidePackage(manifest) => println!(
+            "note: {} has no [workspace], so {dir} builds on its own (its own Cargo.lock and target/); \
+             to share them, add `[workspace] members = [\".\", \"{dir}\"]` to it",
+            manifest.display()
+        ),
+        Workspace::Joined {
+            manifest,
+            member,
+            lock_before,
+        } => {
+            println!(
+                "Adding {member} to the workspace members in {} ... done",
+                manifest.display()
+            );
+            if let Some(before) = lock_before {
+                match init::lock_changes(manifest, before) {
+                    Ok(changes) if changes.is_empty() => {
+                        println!("Cargo.lock keeps every version it had locked")
+                    }
+                    Ok(changes) => {
+                        println!(
+                            "Cargo.lock: cargo changed these locked versions to fit autogen's requirements:"
+                        );
+                        for change in changes {
+                            println!(
+                                "  {} {} -> {}",
+                                change.name,
+                                change.before.join(", "),
+                                change.after.join(", ")
+                            );
+                        }
+                    }
+                    Err(e) => println!(
+                        "warning: {}; the first build will resolve Cargo.lock",
+                        describe_error(&e)
+                    ),
+                }
+            }
+        }
+    }
+    match &done.entities {
+        Some(found) if !found.modules.is_empty() => println!(
+            "Registered the entities of {} in {dir}/src/main.rs: {}; keep that list in step with your entities.",
+            found.package,
+            found.modules.join(", ")
+        ),
+        Some(found) => println!(
+            "Please register the entities of {} in {dir}/src/main.rs.",
+            found.package
+        ),
+        None => println!(
+            "Please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
+        ),
+    }
     println!(
-        "Please edit {0}/Cargo.toml and {0}/src/main.rs to register your entities, \
-         and autogen.toml to set the database.",
-        dir.display()
+        "Set the database in autogen.toml (it reads DATABASE_URL from the environment or .env), \
+         then run `autogen revision --autogenerate -m \"…\"`."
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -407,8 +476,13 @@ fn forward(explicit: Option<&Path>) -> Result<ExitCode> {
 }
 
 fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
-    if let Command::Init { dir, autogen_path } = cli.command {
-        return run_init(&dir, autogen_path);
+    if let Command::Init {
+        dir,
+        autogen_path,
+        template,
+    } = cli.command
+    {
+        return run_init(dir.as_deref(), autogen_path, template);
     }
     // Without a launcher, the autogen.toml beside the migration crate is the one meant.
     let crate_dir = Path::new(project.versions.dir).ancestors().nth(2);

@@ -95,6 +95,14 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The `.env` file cannot be read.
+    #[error("{} cannot be read as a .env file; fix or remove it", path.display())]
+    DotEnv {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: Box<dotenvy::Error>,
+    },
     /// `script_location` names no migration crate.
     #[error(
         "{} names script_location {}, which has no Cargo.toml; fix script_location or run `autogen init`",
@@ -149,7 +157,12 @@ impl Config {
             reason,
         };
         let dir = path.parent().unwrap_or(Path::new("."));
-        let (url, variables) = interpolate(&file.autogen.database_url, |name| std::env::var(name).ok())
+        let dot_env = DotEnv::find(dir)?;
+        let lookup = |name: &str| match std::env::var(name) {
+            Ok(value) => Some((value, Variable::Set(name.to_owned()))),
+            Err(_) => dot_env.as_ref().and_then(|file| file.lookup(name)),
+        };
+        let (url, variables) = interpolate(&file.autogen.database_url, lookup)
             .map_err(|reason| value_error("database_url", reason))?;
         if file.autogen.connect_timeout == Some(0) {
             return Err(value_error(
@@ -200,12 +213,46 @@ impl Config {
     }
 }
 
+/// The `.env` file SeaORM projects keep `DATABASE_URL` in, read as
+/// sea-orm-cli reads it (dotenvy) but without changing the process's
+/// environment, so the URL's origin can name the file. The environment wins
+/// over it, as with dotenvy.
+struct DotEnv {
+    path: PathBuf,
+    variables: std::collections::HashMap<String, String>,
+}
+
+impl DotEnv {
+    /// The nearest `.env` in `dir` or above it, if any.
+    fn find(dir: &Path) -> Result<Option<Self>, ConfigError> {
+        let Some(path) = dir.ancestors().map(|d| d.join(".env")).find(|p| p.is_file()) else {
+            return Ok(None);
+        };
+        let variables = dotenvy::from_path_iter(&path)
+            .and_then(|pairs| pairs.collect::<Result<_, _>>())
+            .map_err(|source| ConfigError::DotEnv {
+                path: path.clone(),
+                source: Box::new(source),
+            })?;
+        Ok(Some(Self { path, variables }))
+    }
+
+    fn lookup(&self, name: &str) -> Option<(String, Variable)> {
+        let value = self.variables.get(name)?;
+        let read = Variable::DotEnv {
+            name: name.to_owned(),
+            file: self.path.clone(),
+        };
+        Some((value.clone(), read))
+    }
+}
+
 /// Substitutes `${NAME}` and `${NAME:-fallback}` from `lookup`, saying which
 /// variables were read and which fell back. The error says what is wrong
 /// with the text; the text itself is left out, as it may hold a password.
 fn interpolate(
     text: &str,
-    lookup: impl Fn(&str) -> Option<String>,
+    lookup: impl Fn(&str) -> Option<(String, Variable)>,
 ) -> Result<(String, Vec<Variable>), String> {
     let mut out = String::with_capacity(text.len());
     let mut variables = Vec::new();
@@ -220,10 +267,10 @@ fn interpolate(
             Some((name, fallback)) => (name, Some(fallback)),
             None => (&after[..end], None),
         };
-        match (lookup(name).filter(|v| !v.is_empty()), fallback) {
-            (Some(value), _) => {
+        match (lookup(name).filter(|(value, _)| !value.is_empty()), fallback) {
+            (Some((value, read)), _) => {
                 out.push_str(&value);
-                variables.push(Variable::Set(name.to_owned()));
+                variables.push(read);
             }
             (None, Some(fallback)) => {
                 out.push_str(fallback);
@@ -273,8 +320,8 @@ mod tests {
     use proptest::sample::select;
     use proptest::test_runner::contextualize_config;
 
-    fn env(name: &str) -> Option<String> {
-        (name == "SET").then(|| "value".to_owned())
+    fn env(name: &str) -> Option<(String, Variable)> {
+        (name == "SET").then(|| ("value".to_owned(), Variable::Set(name.to_owned())))
     }
 
     #[test]
@@ -391,6 +438,45 @@ mod tests {
             .prop_map(str::to_owned),
         ];
         vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+    }
+
+    #[test]
+    fn variables_come_from_the_environment_then_the_nearest_dot_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("app");
+        std::fs::create_dir(&project).unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "# as SeaORM projects keep it\nAUTOGEN_DOTENV_TEST_URL=\"postgres://me:s3cret@db/app\"\nPATH=not-this\n",
+        )
+        .unwrap();
+        let path = project.join(FILE_NAME);
+        let write = |url: &str| {
+            let text = format!("[autogen]\nscript_location = \"m\"\ndatabase_url = \"{url}\"\n");
+            std::fs::write(&path, text).unwrap();
+        };
+        write("${AUTOGEN_DOTENV_TEST_URL}");
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.database_url.expose(), "postgres://me:s3cret@db/app");
+        let origin = config.database_url.origin().to_string();
+        let dot_env = dir.path().join(".env");
+        assert!(
+            origin.ends_with(&format!(
+                "with AUTOGEN_DOTENV_TEST_URL from {}",
+                dot_env.display()
+            )),
+            "{origin}"
+        );
+        // The environment wins over the file, as with dotenvy.
+        write("sqlite://${PATH}");
+        let config = Config::load(&path).unwrap();
+        assert!(!config.database_url.expose().contains("not-this"));
+        std::fs::write(dir.path().join(".env"), "NOT A LINE\n").unwrap();
+        let broken = Config::load(&path).unwrap_err();
+        assert!(
+            broken.to_string().contains("cannot be read as a .env file"),
+            "{broken}"
+        );
     }
 
     /// `text` as `Config::load` reads it from a file.

@@ -48,6 +48,13 @@ pub enum Variable {
     Set(String),
     /// `NAME` is not set, so the `:-fallback` was used.
     Fallback(String),
+    /// `NAME` is not set in the environment but in this `.env` file.
+    DotEnv {
+        /// The variable.
+        name: String,
+        /// The file.
+        file: PathBuf,
+    },
 }
 
 impl DatabaseUrl {
@@ -150,6 +157,7 @@ impl fmt::Display for UrlOrigin {
                     .map(|v| match v {
                         Variable::Set(name) => format!("with {name} from the environment"),
                         Variable::Fallback(name) => format!("falling back as {name} is not set"),
+                        Variable::DotEnv { name, file } => format!("with {name} from {}", file.display()),
                     })
                     .collect();
                 if !read.is_empty() {

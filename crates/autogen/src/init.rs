@@ -1,14 +1,25 @@
-//! `autogen init <dir>`: `autogen.toml` in the working directory and a
-//! migration crate in `<dir>`, ready for `.entity(...)` registrations.
+//! `autogen init [DIR]`: `autogen.toml` in the working directory and a
+//! migration crate in `DIR`, fitted into the project around it.
+//!
+//! Most SeaORM projects already have a workspace, an `entity` crate and a
+//! sea-orm-migration crate in `migration/`. So `init` picks a free directory
+//! when none is named, joins the enclosing workspace (editing its
+//! `Cargo.toml` in place, comments kept) so cargo does not refuse the new
+//! crate, depends on the `entity` crate and registers the entities it
+//! defines, and leaves the workspace's `Cargo.lock` to cargo, which keeps
+//! every version it can: [`lock_changes`] says which it could not.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::process::Command as Process;
 
 use anyhow::{bail, Context as _, Result};
+use heck::ToSnakeCase as _;
 
 use crate::config::FILE_NAME;
 
-/// Where the scaffold's `autogen` dependencies come from.
+/// Where the scaffold's `autogen` dependency comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AutogenSource {
     /// crates.io, at this version of autogen.
@@ -17,8 +28,75 @@ pub enum AutogenSource {
     Path(PathBuf),
 }
 
-/// The files `init` wrote, in the order written.
-pub fn init(base: &Path, dir: &Path, source: &AutogenSource) -> Result<Vec<PathBuf>> {
+/// The layout `init` writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Template {
+    /// A migration crate, joining the workspace around it if there is one.
+    #[default]
+    Default,
+    /// A new workspace: an `entity` crate with an example entity, and the
+    /// migration crate registering it. For a project that starts here.
+    Workspace,
+}
+
+/// The directories `init` tries, in order, when none is named:
+/// sea-orm-migration's conventional `migration`, then one beside it.
+const DIR_CANDIDATES: [&str; 2] = ["migration", "autogen-migration"];
+
+/// What `init` did.
+#[derive(Debug)]
+pub struct Initialized {
+    /// The migration crate's directory, relative to the working directory.
+    pub dir: PathBuf,
+    /// The files written, in the order written.
+    pub written: Vec<PathBuf>,
+    /// How the crate relates to a workspace.
+    pub workspace: Workspace,
+    /// The entity crate the migration crate depends on, and the entity
+    /// modules it registers.
+    pub entities: Option<EntityCrate>,
+}
+
+/// How the new crate relates to a Cargo workspace.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Workspace {
+    /// No `Cargo.toml` above it: it is a workspace of its own.
+    None,
+    /// The `Cargo.toml` here is a package with no `[workspace]`: the crate
+    /// builds on its own, with its own `Cargo.lock` and `target/`.
+    BesidePackage(PathBuf),
+    /// The workspace's `members` already cover it (a glob).
+    Covered(PathBuf),
+    /// It was added to the `members` of this workspace manifest.
+    Joined {
+        /// The workspace's `Cargo.toml`.
+        manifest: PathBuf,
+        /// The member added, relative to the workspace root.
+        member: String,
+        /// The workspace's `Cargo.lock` before, to tell what cargo changed.
+        lock_before: Option<LockedVersions>,
+    },
+    /// The workspace template wrote this workspace manifest.
+    Created(PathBuf),
+}
+
+/// An entity crate the migration crate depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityCrate {
+    /// Its package name.
+    pub package: String,
+    /// The modules of its `lib.rs` that derive an entity model.
+    pub modules: Vec<String>,
+}
+
+/// Writes the scaffold: `autogen.toml` in `base`, the migration crate in
+/// `dir` (else the first free [`DIR_CANDIDATES`]), as `template` lays out.
+pub fn init(
+    base: &Path,
+    dir: Option<&Path>,
+    source: &AutogenSource,
+    template: Template,
+) -> Result<Initialized> {
     let config_path = base.join(FILE_NAME);
     if config_path.exists() {
         bail!(
@@ -26,25 +104,74 @@ pub fn init(base: &Path, dir: &Path, source: &AutogenSource) -> Result<Vec<PathB
             config_path.display()
         );
     }
-    let crate_dir = base.join(dir);
-    if crate_dir.exists() && fs::read_dir(&crate_dir)?.next().is_some() {
-        bail!(
-            "{} already exists and is not empty; choose another directory",
-            crate_dir.display()
-        );
-    }
-    let name = crate_name(dir)?;
-    let script_location = dir.to_string_lossy().replace('\\', "/");
-    let files = [
-        (config_path, config_file(&script_location)),
-        (crate_dir.join("Cargo.toml"), cargo_toml(&name, source)),
-        (crate_dir.join("build.rs"), BUILD_RS.to_owned()),
-        (crate_dir.join("src").join("main.rs"), MAIN_RS.to_owned()),
-        (
-            crate_dir.join("src").join("versions").join("README.md"),
-            VERSIONS_README.to_owned(),
-        ),
-    ];
+    let dir = match dir {
+        Some(dir) => {
+            if is_taken(&base.join(dir)) {
+                bail!(
+                    "{} already exists and is not empty; choose another directory",
+                    base.join(dir).display()
+                );
+            }
+            dir.to_owned()
+        }
+        None => free_dir(base)?,
+    };
+    let name = crate_name(&dir)?;
+    let crate_dir = base.join(&dir);
+    let mut files = Vec::new();
+    let workspace = match template {
+        Template::Default => Workspace::None,
+        Template::Workspace => {
+            let manifest = base.join("Cargo.toml");
+            if manifest.exists() {
+                bail!(
+                    "{} already exists; the workspace template starts a new project \
+                     (leave out --template to add a migration crate to this one)",
+                    manifest.display()
+                );
+            }
+            if is_taken(&base.join("entity")) {
+                bail!(
+                    "{} already exists and is not empty; the workspace template writes an entity crate there",
+                    base.join("entity").display()
+                );
+            }
+            let member = slash_path(&dir);
+            files.push((manifest.clone(), new_workspace_manifest(&member)));
+            files.push((
+                base.join("entity/Cargo.toml"),
+                EXAMPLE_ENTITY_CARGO_TOML.to_owned(),
+            ));
+            files.push((base.join("entity/src/lib.rs"), EXAMPLE_ENTITY_LIB_RS.to_owned()));
+            files.push((base.join("entity/src/post.rs"), EXAMPLE_ENTITY_POST_RS.to_owned()));
+            Workspace::Created(manifest)
+        }
+    };
+    let entities = match template {
+        Template::Default => find_entity_crate(&base.join("entity"))?,
+        Template::Workspace => Some(EntityCrate {
+            package: "entity".to_owned(),
+            modules: vec!["post".to_owned()],
+        }),
+    };
+    let up = "../".repeat(dir.components().count());
+    files.push((config_path, config_file(&slash_path(&dir))));
+    files.push((
+        crate_dir.join("Cargo.toml"),
+        cargo_toml(&name, source, entities.as_ref(), &up),
+    ));
+    files.push((crate_dir.join("build.rs"), BUILD_RS.to_owned()));
+    files.push((crate_dir.join("src/main.rs"), main_rs(entities.as_ref())));
+    files.push((
+        crate_dir.join("src/versions/README.md"),
+        VERSIONS_README.to_owned(),
+    ));
+    // The workspace manifest is read before anything is written: one that
+    // cannot be read stops init with nothing half done.
+    let workspace = match workspace {
+        Workspace::None => join_workspace(base, &crate_dir)?,
+        created => created,
+    };
     let mut written = Vec::with_capacity(files.len());
     for (path, text) in files {
         if let Some(parent) = path.parent() {
@@ -53,7 +180,35 @@ pub fn init(base: &Path, dir: &Path, source: &AutogenSource) -> Result<Vec<PathB
         fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
-    Ok(written)
+    if let Workspace::Joined { manifest, member, .. } = &workspace {
+        add_member(manifest, member)?;
+    }
+    Ok(Initialized {
+        dir,
+        written,
+        workspace,
+        entities,
+    })
+}
+
+/// Whether `dir` exists with something in it.
+fn is_taken(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+}
+
+fn free_dir(base: &Path) -> Result<PathBuf> {
+    match DIR_CANDIDATES.iter().find(|d| !is_taken(&base.join(d))) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => bail!(
+            "{} are both taken; name the migration crate's directory: autogen init <DIR>",
+            DIR_CANDIDATES.map(|d| format!("{d}/")).join(" and ")
+        ),
+    }
+}
+
+/// `dir` with forward slashes, as TOML paths are written.
+fn slash_path(dir: &Path) -> String {
+    dir.to_string_lossy().replace('\\', "/")
 }
 
 /// A Cargo package name from the directory's last component.
@@ -78,7 +233,209 @@ fn crate_name(dir: &Path) -> Result<String> {
             dir.display().to_string()
         );
     }
+    // The crate depends on `autogen`, and a package cannot depend on its own name.
+    if name == "autogen" {
+        bail!("a migration crate cannot be called `autogen`, the crate it depends on; use e.g. `migration`");
+    }
     Ok(name)
+}
+
+/// The entity crate in `dir`, if there is one: its package name and the
+/// modules of its `lib.rs` whose file derives an entity model.
+fn find_entity_crate(dir: &Path) -> Result<Option<EntityCrate>> {
+    let manifest = dir.join("Cargo.toml");
+    let Ok(text) = fs::read_to_string(&manifest) else {
+        return Ok(None);
+    };
+    let parsed: toml::Table =
+        toml::from_str(&text).with_context(|| format!("cannot read {}", manifest.display()))?;
+    let Some(package) = parsed
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+    else {
+        return Ok(None);
+    };
+    let src = dir.join("src");
+    let lib = fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
+    let modules = lib
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
+        .filter(|module| {
+            [src.join(format!("{module}.rs")), src.join(module).join("mod.rs")]
+                .iter()
+                .any(|file| fs::read_to_string(file).is_ok_and(|t| t.contains("DeriveEntityModel")))
+        })
+        .map(str::to_owned)
+        .collect();
+    Ok(Some(EntityCrate {
+        package: package.to_owned(),
+        modules,
+    }))
+}
+
+/// The workspace `crate_dir` falls in, as cargo finds it: the nearest
+/// `Cargo.toml` above it with a `[workspace]` table. A package manifest in
+/// `base` with no workspace is noted, as the crate then builds apart.
+fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
+    for root in crate_dir.ancestors().skip(1) {
+        let manifest = root.join("Cargo.toml");
+        let Ok(text) = fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let parsed: toml::Table =
+            toml::from_str(&text).with_context(|| format!("cannot read {}", manifest.display()))?;
+        let Some(workspace) = parsed.get("workspace") else {
+            if root == base {
+                return Ok(Workspace::BesidePackage(manifest));
+            }
+            continue;
+        };
+        let member = relative(root, crate_dir);
+        let listed = |key: &str| -> Vec<String> {
+            workspace
+                .get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        if listed("exclude").iter().any(|e| member.starts_with(e.as_str())) {
+            bail!(
+                "{} excludes {member} from its workspace; remove it from `exclude` or choose another directory",
+                manifest.display()
+            );
+        }
+        if listed("members").iter().any(|pattern| {
+            glob::Pattern::new(pattern.trim_end_matches('/')).is_ok_and(|p| p.matches(&member))
+        }) {
+            return Ok(Workspace::Covered(manifest));
+        }
+        let lock_before = LockedVersions::read(&root.join("Cargo.lock"))?;
+        return Ok(Workspace::Joined {
+            manifest,
+            member,
+            lock_before,
+        });
+    }
+    Ok(Workspace::None)
+}
+
+/// `path` relative to `root` (an ancestor), with forward slashes.
+fn relative(root: &Path, path: &Path) -> String {
+    let rest = path.strip_prefix(root).unwrap_or(path);
+    rest.components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Appends `member` to `[workspace] members` in `manifest`, keeping the
+/// rest of the file as it was.
+fn add_member(manifest: &Path, member: &str) -> Result<()> {
+    let text = fs::read_to_string(manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    let workspace = doc["workspace"]
+        .as_table_like_mut()
+        .with_context(|| format!("[workspace] in {} is not a table", manifest.display()))?;
+    let members = workspace
+        .entry("members")
+        .or_insert(toml_edit::value(toml_edit::Array::new()))
+        .as_array_mut()
+        .with_context(|| format!("workspace.members in {} is not a list", manifest.display()))?;
+    // Keep a list written one member per line that way.
+    let multiline = members
+        .iter()
+        .next()
+        .and_then(|m| m.decor().prefix())
+        .and_then(|p| p.as_str())
+        .is_some_and(|p| p.contains('\n'));
+    members.push(member);
+    if multiline {
+        let last = members.len() - 1;
+        if let Some(added) = members.get_mut(last) {
+            added.decor_mut().set_prefix("\n    ");
+        }
+        members.set_trailing_comma(true);
+        members.set_trailing("\n");
+    }
+    fs::write(manifest, doc.to_string()).with_context(|| format!("cannot write {}", manifest.display()))
+}
+
+/// The packages a `Cargo.lock` locks, each with its versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockedVersions(BTreeMap<String, BTreeSet<String>>);
+
+impl LockedVersions {
+    /// The lock file at `path`; `None` if there is none.
+    fn read(path: &Path) -> Result<Option<Self>> {
+        let Ok(text) = fs::read_to_string(path) else {
+            return Ok(None);
+        };
+        let lock: toml::Table =
+            toml::from_str(&text).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut versions = Self::default();
+        for package in lock
+            .get("package")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let field = |key| package.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+            if let (Some(name), Some(version)) = (field("name"), field("version")) {
+                versions.0.entry(name).or_default().insert(version);
+            }
+        }
+        Ok(Some(versions))
+    }
+}
+
+/// A package locked before `init` whose locked versions cargo changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockChange {
+    /// The package.
+    pub name: String,
+    /// Its versions before.
+    pub before: Vec<String>,
+    /// Its versions now.
+    pub after: Vec<String>,
+}
+
+/// Has cargo lock the workspace `manifest` heads as the first build would
+/// (`cargo update --workspace` adds what is missing, and changes what is
+/// locked only where a new requirement leaves no choice) and returns the
+/// packages locked in `before` whose versions it changed.
+pub fn lock_changes(manifest: &Path, before: &LockedVersions) -> Result<Vec<LockChange>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Process::new(cargo)
+        .args(["update", "--workspace", "--quiet", "--manifest-path"])
+        .arg(manifest)
+        .output()
+        .context("cannot run cargo; is Rust installed?")?;
+    if !output.status.success() {
+        bail!(
+            "cargo could not resolve the workspace: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let lock = manifest.with_file_name("Cargo.lock");
+    let after = LockedVersions::read(&lock)?.unwrap_or_default();
+    Ok(before
+        .0
+        .iter()
+        .filter_map(|(name, was)| {
+            let now = after.0.get(name)?;
+            (now != was).then(|| LockChange {
+                name: name.clone(),
+                before: was.iter().cloned().collect(),
+                after: now.iter().cloned().collect(),
+            })
+        })
+        .collect())
 }
 
 fn config_file(script_location: &str) -> String {
@@ -87,7 +444,8 @@ fn config_file(script_location: &str) -> String {
 [autogen]
 # The migration crate, relative to this file. Its src/versions holds one revision per file.
 script_location = "{script_location}"
-# The database. ${{NAME}} reads an environment variable; ${{NAME:-fallback}} gives it a default.
+# The database. ${{NAME}} reads an environment variable, else the .env file beside
+# this one (or above it); ${{NAME:-fallback}} gives it a default.
 # A relative SQLite path is relative to this file.
 database_url = "${{DATABASE_URL:-sqlite://app.db}}"
 # PostgreSQL: the schema autogenerate compares (default: the connection's current schema).
@@ -105,7 +463,7 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
     )
 }
 
-fn cargo_toml(name: &str, source: &AutogenSource) -> String {
+fn cargo_toml(name: &str, source: &AutogenSource, entities: Option<&EntityCrate>, up: &str) -> String {
     let (autogen, autogen_build) = match source {
         AutogenSource::Registry => {
             let version = env!("CARGO_PKG_VERSION");
@@ -122,6 +480,11 @@ fn cargo_toml(name: &str, source: &AutogenSource) -> String {
             ),
         ),
     };
+    let entity = match entities {
+        Some(entities) => format!("{} = {{ path = \"{up}entity\" }}", entities.package),
+        None => "# The crate that defines your SeaORM entities, e.g.:\n# entity = { path = \"../entity\" }"
+            .to_owned(),
+    };
     format!(
         r#"[package]
 name = "{name}"
@@ -131,8 +494,7 @@ publish = false
 
 [dependencies]
 autogen = {autogen}
-# The crate that defines your SeaORM entities, e.g.:
-# entity = {{ path = "../entity" }}
+{entity}
 
 [build-dependencies]
 autogen-build = {autogen_build}
@@ -146,18 +508,81 @@ fn main() {
 }
 "#;
 
-const MAIN_RS: &str = r#"//! The migration crate: autogen's env.py. It names the entities that
+fn main_rs(entities: Option<&EntityCrate>) -> String {
+    let registrations = match entities {
+        Some(found) if !found.modules.is_empty() => {
+            let path = found.package.to_snake_case();
+            let calls: String = found
+                .modules
+                .iter()
+                .map(|m| format!("\n        .entity({path}::{m}::Entity)"))
+                .collect();
+            format!(
+                "    // The entities of your schema, found in the {} crate: autogenerate\n    \
+                 // compares the database with exactly these, so keep the list in step.\n    \
+                 let project = project{calls};\n",
+                found.package
+            )
+        }
+        Some(found) => format!(
+            "    // Register every entity of your schema, e.g.:\n    \
+             // let project = project.entity({}::user::Entity).entity({0}::post::Entity);\n",
+            found.package.to_snake_case()
+        ),
+        None => "    // Register every entity of your schema, e.g.:\n    \
+                 // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n"
+            .to_owned(),
+    };
+    format!(
+        r#"//! The migration crate: autogen's env.py. It names the entities that
 //! `autogen revision --autogenerate` compares with the database, then hands
 //! the command line to autogen.
 
 autogen::include_versions!();
 
-fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {{
     let project = autogen::Project::new(VERSIONS);
-    // Register every entity of your schema, e.g.:
-    // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);
-    autogen::cli::run(project)
+{registrations}    autogen::cli::run(project)
+}}
+"#
+    )
 }
+
+fn new_workspace_manifest(member: &str) -> String {
+    format!("[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"{member}\"]\n")
+}
+
+const EXAMPLE_ENTITY_CARGO_TOML: &str = r#"[package]
+name = "entity"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+sea-orm = { version = "2.0.4", default-features = false, features = ["macros"] }
+"#;
+
+const EXAMPLE_ENTITY_LIB_RS: &str =
+    "//! The SeaORM entities: the schema autogenerate compares the database with.\n\npub mod post;\n";
+
+const EXAMPLE_ENTITY_POST_RS: &str = r#"//! An example entity: edit it, or add your own beside it (and register
+//! them in the migration crate's main.rs), then run
+//! `autogen revision --autogenerate -m "…"`.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub title: String,
+    pub body: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
 "#;
 
 const VERSIONS_README: &str = "One revision per file, written by `autogen revision`. \
@@ -167,18 +592,50 @@ Review each generated file before you apply it.\n";
 mod tests {
     use super::*;
 
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
     #[test]
     fn init_refuses_to_overwrite() {
         let dir = tempfile::tempdir().unwrap();
-        let files = init(dir.path(), Path::new("migration"), &AutogenSource::Registry).unwrap();
-        assert_eq!(files.len(), 5);
-        let again = init(dir.path(), Path::new("other"), &AutogenSource::Registry).unwrap_err();
+        let source = AutogenSource::Registry;
+        let done = init(
+            dir.path(),
+            Some(Path::new("migration")),
+            &source,
+            Template::Default,
+        )
+        .unwrap();
+        assert_eq!(done.written.len(), 5);
+        let again = init(dir.path(), Some(Path::new("other")), &source, Template::Default).unwrap_err();
         assert!(again
             .to_string()
             .ends_with("autogen.toml already exists; autogen is already set up here"));
         fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
-        let taken = init(dir.path(), Path::new("migration"), &AutogenSource::Registry).unwrap_err();
+        let taken = init(
+            dir.path(),
+            Some(Path::new("migration")),
+            &source,
+            Template::Default,
+        )
+        .unwrap_err();
         assert!(taken.to_string().contains("already exists and is not empty"));
+    }
+
+    #[test]
+    fn a_free_directory_is_picked_beside_sea_orm_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("migration/src/lib.rs"), "");
+        let done = init(dir.path(), None, &AutogenSource::Registry, Template::Default).unwrap();
+        assert_eq!(done.dir, Path::new("autogen-migration"));
+        assert!(fs::read_to_string(dir.path().join(FILE_NAME))
+            .unwrap()
+            .contains("script_location = \"autogen-migration\""));
+        fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
+        let neither = init(dir.path(), None, &AutogenSource::Registry, Template::Default).unwrap_err();
+        assert!(neither.to_string().contains("autogen init <DIR>"), "{neither}");
     }
 
     #[test]
@@ -186,5 +643,91 @@ mod tests {
         assert_eq!(crate_name(Path::new("db/migration")).unwrap(), "migration");
         assert_eq!(crate_name(Path::new("my migrations")).unwrap(), "my-migrations");
         assert!(crate_name(Path::new("2024")).is_err());
+        assert!(crate_name(Path::new("autogen")).is_err());
+    }
+
+    #[test]
+    fn members_are_added_keeping_the_manifest_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("Cargo.toml");
+        write(
+            &manifest,
+            "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n]\n\n[package]\nname = \"app\"\n",
+        );
+        add_member(&manifest, "autogen-migration").unwrap();
+        assert_eq!(
+            fs::read_to_string(&manifest).unwrap(),
+            "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n    \"autogen-migration\",\n]\n\n[package]\nname = \"app\"\n"
+        );
+        write(&manifest, "[workspace]\nmembers = [\"entity\"]\n");
+        add_member(&manifest, "migration").unwrap();
+        assert_eq!(
+            fs::read_to_string(&manifest).unwrap(),
+            "[workspace]\nmembers = [\"entity\", \"migration\"]\n"
+        );
+    }
+
+    #[test]
+    fn the_workspace_is_found_as_cargo_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            &root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/*\"]\n",
+        );
+        let covered = join_workspace(root, &root.join("crates/migration")).unwrap();
+        assert_eq!(covered, Workspace::Covered(root.join("Cargo.toml")));
+        match join_workspace(root, &root.join("db/migration")).unwrap() {
+            Workspace::Joined { member, .. } => assert_eq!(member, "db/migration"),
+            other => panic!("{other:?}"),
+        }
+        write(&root.join("Cargo.toml"), "[workspace]\nexclude = [\"db\"]\n");
+        let excluded = join_workspace(root, &root.join("db/migration")).unwrap_err();
+        assert!(
+            excluded.to_string().contains("excludes db/migration"),
+            "{excluded}"
+        );
+        write(&root.join("Cargo.toml"), "[package]\nname = \"app\"\n");
+        assert_eq!(
+            join_workspace(root, &root.join("migration")).unwrap(),
+            Workspace::BesidePackage(root.join("Cargo.toml"))
+        );
+    }
+
+    #[test]
+    fn the_entity_crate_and_its_entities_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let entity = dir.path().join("entity");
+        write(&entity.join("Cargo.toml"), "[package]\nname = \"app-entity\"\n");
+        write(
+            &entity.join("src/lib.rs"),
+            "pub mod prelude;\npub mod user;\npub mod post;\npub mod sea_orm_active_enums;\n",
+        );
+        write(
+            &entity.join("src/prelude.rs"),
+            "pub use super::user::Entity as User;\n",
+        );
+        write(
+            &entity.join("src/user.rs"),
+            "#[derive(DeriveEntityModel)]\npub struct Model {}\n",
+        );
+        write(
+            &entity.join("src/post/mod.rs"),
+            "#[derive(Clone, DeriveEntityModel)]\n",
+        );
+        write(
+            &entity.join("src/sea_orm_active_enums.rs"),
+            "#[derive(DeriveActiveEnum)]\n",
+        );
+        let found = find_entity_crate(&entity).unwrap().unwrap();
+        assert_eq!(found.package, "app-entity");
+        assert_eq!(found.modules, ["user", "post"]);
+        assert!(main_rs(Some(&found)).contains(
+            "let project = project\n        .entity(app_entity::user::Entity)\n        .entity(app_entity::post::Entity);"
+        ));
+        assert!(
+            cargo_toml("migration", &AutogenSource::Registry, Some(&found), "../")
+                .contains("app-entity = { path = \"../entity\" }")
+        );
     }
 }
