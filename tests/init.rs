@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use crate::util::{assert_success, repo, stderr, stdout, Scratch};
+use crate::util::{assert_success, raw_stderr, repo, stderr, stdout, Scratch};
 
 /// The packages a Cargo.lock locks, with their versions.
 fn locked(path: &Path) -> BTreeMap<String, BTreeSet<String>> {
@@ -163,8 +163,24 @@ fn the_workspace_template_starts_a_project_that_runs() {
     let first = p.autogen(&["revision", "--autogenerate", "-m", "create post"]);
     assert_success(&first);
     assert_eq!(stderr(&first), "Detected added table 'post'\n");
+    // The first command builds the new crate, and says so on one line (not
+    // a terminal), then how long it took; with no new revision since, the
+    // next build has nothing to compile and says nothing.
+    let building = raw_stderr(&first);
+    let lines: Vec<&str> = building.lines().collect();
+    assert!(
+        lines[0].starts_with("Building the migration crate ")
+            && lines[0].ends_with("migration/Cargo.toml ..."),
+        "{building}"
+    );
+    assert!(
+        lines[1].starts_with("Built the migration crate in "),
+        "{building}"
+    );
     assert_success(&p.autogen(&["upgrade", "head"]));
-    assert_success(&p.autogen(&["check"]));
+    let check = p.autogen(&["check"]);
+    assert_success(&check);
+    assert_eq!(raw_stderr(&check), stderr(&check), "nothing to build");
 
     // Once there is a Cargo.toml, the workspace template is not for this project.
     fs::remove_file(p.path("autogen.toml")).unwrap();

@@ -397,6 +397,18 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// What a command printed on stderr, less the launcher's lines about
+/// building the migration crate, which depend on what an earlier test left
+/// compiled (`raw_stderr` keeps them).
 pub fn stderr(output: &Output) -> String {
+    raw_stderr(output)
+        .lines()
+        .filter(|line| !line.starts_with(autogen::cli::BUILDING) && !line.starts_with(autogen::cli::BUILT))
+        .flat_map(|line| [line, "\n"])
+        .collect()
+}
+
+/// Everything a command printed on stderr.
+pub fn raw_stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }

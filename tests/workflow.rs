@@ -441,3 +441,51 @@ async fn check_offline_needs_no_database_and_says_when_it_cannot_tell() {
     });
     assert_eq!(p.autogen(&["check", "--offline"]).status.code(), Some(1));
 }
+
+/// A run of many revisions numbers its steps and says how long it took; a
+/// run of a few prints Alembic's lines alone.
+#[test]
+fn many_revisions_are_counted_as_they_run() {
+    let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
+    let mut down = String::new();
+    for n in 1..=12 {
+        let id = format!("{n:012}");
+        let parents = if down.is_empty() {
+            String::new()
+        } else {
+            format!("\"{down}\"")
+        };
+        p.write(
+            &format!("migration/src/versions/{id}_note_{n}.rs"),
+            &format!(
+                "use autogen::prelude::*;\n\n\
+                 pub const REVISION: Revision = Revision {{\n    id: \"{id}\",\n    down_revision: &[{parents}],\n    \
+                 branch_labels: &[],\n    depends_on: &[],\n    message: \"note {n}\",\n}};\n\n\
+                 pub fn upgrade(op: &mut Operations) {{\n    \
+                 op.create_table(Table::new(\"note_{n}\").column(Column::new(\"id\", ColumnType::Integer)));\n}}\n\n\
+                 pub fn downgrade(op: &mut Operations) {{\n    op.drop_table(\"note_{n}\");\n}}\n"
+            ),
+        );
+        down = id;
+    }
+    let few = p.autogen(&["upgrade", "+2"]);
+    assert_success(&few);
+    assert_eq!(
+        stderr(&few),
+        "Running upgrade  -> 000000000001, note 1\nRunning upgrade 000000000001 -> 000000000002, note 2\n"
+    );
+    let many = p.autogen(&["upgrade", "head"]);
+    assert_success(&many);
+    let said = stderr(&many);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 11, "{said}");
+    assert_eq!(
+        lines[0],
+        "Running upgrade 000000000002 -> 000000000003, note 3 (1/10)"
+    );
+    assert_eq!(
+        lines[9],
+        "Running upgrade 000000000011 -> 000000000012, note 12 (10/10)"
+    );
+    assert!(lines[10].starts_with("Ran 10 revisions in "), "{said}");
+}

@@ -2,7 +2,7 @@
 //! and every migration crate, so both accept exactly the same arguments.
 //!
 //! The launcher ([`launch`]) handles `init` and `inspect --url` itself (they
-//! need no project) and runs the migration crate (`cargo run --manifest-path …`)
+//! need no project), builds the migration crate (`cargo build --manifest-path …`) and runs it
 //! for everything else; the migration crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
 //! their causes, and turn into exit code 1; usage errors, and a configuration
 //! or database the command cannot use, exit with 2.
@@ -459,21 +459,98 @@ fn forward(explicit: Option<&Path>) -> Result<ExitCode> {
         }
         .into());
     }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Process::new(cargo)
-        .args(["run", "--quiet", "--manifest-path"])
-        .arg(&manifest)
-        .arg("--")
+    let executable = match build_migration_crate(&manifest)? {
+        Ok(executable) => executable,
+        Err(failed) => return Ok(failed),
+    };
+    let status = Process::new(&executable)
         .args(std::env::args_os().skip(1))
         .env(CONFIG_ENV, &config.path)
         .status()
-        .context("cannot run cargo; is Rust installed?")?;
-    Ok(match status.code() {
+        .with_context(|| format!("cannot run {}", executable.display()))?;
+    Ok(exit_code(status))
+}
+
+fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         None => ExitCode::FAILURE,
-    })
+    }
 }
+
+/// Builds the migration crate at `manifest` and returns its executable, or
+/// cargo's exit code if the build failed (cargo has said why).
+///
+/// A first build compiles SeaORM and autogen, which takes minutes, so the
+/// wait is never silent: on a terminal cargo shows its own progress; else
+/// one line says what is being built, once something is, and one how long
+/// it took ([`BUILDING`], [`BUILT`]).
+fn build_migration_crate(manifest: &Path) -> Result<Result<PathBuf, ExitCode>> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let interactive = std::io::stderr().is_terminal();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Process::new(cargo);
+    // Compiler messages are rendered to stderr as usual; stdout carries the
+    // JSON that says whether anything compiled and where the binary is.
+    build
+        .args([
+            "build",
+            "--message-format=json-render-diagnostics",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .stdout(std::process::Stdio::piped());
+    if !interactive {
+        build.arg("--quiet");
+    }
+    let started = std::time::Instant::now();
+    let mut child = build.spawn().context("cannot run cargo; is Rust installed?")?;
+    let ours =
+        std::fs::canonicalize(manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
+    let mut compiling = false;
+    let mut executable = None;
+    let messages = std::io::BufReader::new(child.stdout.take().expect("stdout is piped"));
+    for line in messages.lines() {
+        let line = line.context("cannot read cargo's output")?;
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        if message["fresh"] == false && !compiling {
+            compiling = true;
+            if !interactive {
+                eprintln!("{BUILDING} {} ...", manifest.display());
+            }
+        }
+        let kinds = message["target"]["kind"].as_array();
+        let is_bin = kinds.is_some_and(|kinds| kinds.iter().any(|k| k == "bin"));
+        if is_bin && message["manifest_path"].as_str().map(Path::new) == Some(ours.as_path()) {
+            executable = message["executable"].as_str().map(PathBuf::from);
+        }
+    }
+    let status = child.wait().context("cannot wait for cargo")?;
+    if !status.success() {
+        return Ok(Err(exit_code(status)));
+    }
+    if compiling && !interactive {
+        eprintln!("{BUILT} in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    match executable {
+        Some(executable) => Ok(Ok(executable)),
+        None => bail!(
+            "{} has no binary; a migration crate's src/main.rs calls autogen::cli::run (see `autogen init`)",
+            manifest.display()
+        ),
+    }
+}
+
+/// How the launcher's lines about building the migration crate begin.
+pub const BUILDING: &str = "Building the migration crate";
+/// See [`BUILDING`].
+pub const BUILT: &str = "Built the migration crate";
 
 fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
     if let Command::Init {
@@ -767,6 +844,10 @@ fn warn_about_set_aside(comparison: &crate::compare::Comparison) {
     }
 }
 
+/// From how many revisions a run numbers its steps and says how long it
+/// took: a few lines need no counting.
+const MANY_STEPS: usize = 10;
+
 /// `upgrade` or `downgrade`: run it, or with `--sql` print it.
 fn migrate(
     project: &Project,
@@ -782,13 +863,33 @@ fn migrate(
             command::migrate_sql(project, config, direction, target, run.options())?
         );
     } else {
-        let report = |step: &autogen_migrate::Step| eprintln!("{step}");
-        runtime.block_on(async {
+        let started = std::time::Instant::now();
+        let total = runtime
+            .block_on(command::plan(project, config, direction, target))?
+            .len();
+        let many = total >= MANY_STEPS;
+        let mut number = 0;
+        let report = |step: &autogen_migrate::Step| {
+            number += 1;
+            if many {
+                eprintln!("{step} ({number}/{total})");
+            } else {
+                eprintln!("{step}");
+            }
+        };
+        let steps = runtime.block_on(async {
             match direction {
                 Direction::Up => command::upgrade(project, config, target, run.options(), report).await,
                 Direction::Down => command::downgrade(project, config, target, run.options(), report).await,
             }
         })?;
+        if many {
+            eprintln!(
+                "Ran {} revisions in {:.1} s",
+                steps.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         warn_about_modified(project, config, runtime);
     }
     Ok(())

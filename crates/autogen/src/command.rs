@@ -89,6 +89,20 @@ pub async fn downgrade(
     migrate(project, config, Direction::Down, target, options, report).await
 }
 
+/// The revisions `upgrade`/`downgrade <target>` would run from where the
+/// database is now, running nothing. It connects as the run it precedes
+/// does: a missing SQLite file is created.
+pub async fn plan(
+    project: &Project,
+    config: &Config,
+    direction: Direction,
+    target: &str,
+) -> Result<Vec<Step>> {
+    let graph = graph(project)?;
+    let migrator = connect(&graph, config, Access::Write).await?;
+    Ok(migrator.plan(direction, target).await?)
+}
+
 async fn migrate(
     project: &Project,
     config: &Config,

@@ -509,6 +509,26 @@ impl<'a> Migrator<'a> {
         self.run(direction, goal, options, report).await
     }
 
+    /// The steps [`Migrator::migrate`] would take from where the database
+    /// is now, running nothing (another run may take some first).
+    pub async fn plan(&self, direction: Direction, target: &str) -> Result<Vec<Step>, MigrateError> {
+        let current = self.current().await?;
+        let goal = match direction {
+            Direction::Up => self.graph.upgrade_goal(&current, target)?,
+            Direction::Down => self.graph.downgrade_goal(&current, target)?,
+        };
+        let mut applied = self.graph.ancestors(current.iter().map(String::as_str));
+        let mut steps = Vec::new();
+        while let Some(node) = self.next(direction, &applied, &goal) {
+            steps.push(Step::new(node, direction));
+            match direction {
+                Direction::Up => applied.insert(node.id().to_owned()),
+                Direction::Down => applied.remove(node.id()),
+            };
+        }
+        Ok(steps)
+    }
+
     /// Undoes the revision `revision` (an id, a unique prefix or a label)
     /// and every applied revision that requires it, dependents first. Where
     /// nothing applied requires it, that is exactly one step, which no
