@@ -1,6 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 use crate::util::{assert_success, raw_stderr, repo, stderr, stdout, Scratch};
 
@@ -145,13 +146,30 @@ fn init_fits_a_sea_orm_workspace() {
     assert_success(&p.autogen(&["check"]));
 }
 
-/// `init --template workspace` starts a project: a workspace with an
-/// example entity, registered, that autogenerates and upgrades as it is.
+/// `cargo install --path crates/autogen` gives a launcher, and with it
+/// `init --template workspace` starts a project (a workspace with an
+/// example entity, registered, whose migration crate names the `autogen`
+/// crate alone) that autogenerates and upgrades as it is.
 #[test]
-fn the_workspace_template_starts_a_project_that_runs() {
+fn the_installed_launcher_starts_a_project_from_the_workspace_template() {
     let p = Scratch::empty();
+    let installed = tempfile::tempdir().unwrap();
+    let mut install = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    install
+        .args(["install", "--debug", "--locked", "--path"])
+        .arg(repo().join("crates/autogen"))
+        .arg("--root")
+        .arg(installed.path());
+    assert_success(&p.run_prepared(install, &[]));
+    let launcher = installed.path().join("bin/autogen");
+    let autogen = |args: &[&str]| {
+        let mut command = Command::new(&launcher);
+        command.args(args);
+        p.run_prepared(command, &[])
+    };
+
     fs::copy(repo().join("Cargo.lock"), p.path("Cargo.lock")).unwrap();
-    let init = p.autogen(&[
+    let init = autogen(&[
         "init",
         "--template",
         "workspace",
@@ -160,7 +178,14 @@ fn the_workspace_template_starts_a_project_that_runs() {
     ]);
     assert_success(&init);
     assert!(stdout(&init).contains("Registered the entities of entity in migration/src/main.rs: post;"));
-    let first = p.autogen(&["revision", "--autogenerate", "-m", "create post"]);
+    let manifest: toml::Table =
+        toml::from_str(&fs::read_to_string(p.path("migration/Cargo.toml")).unwrap()).unwrap();
+    let names =
+        |table: &str| -> Vec<String> { manifest[table].as_table().unwrap().keys().cloned().collect() };
+    assert_eq!(names("dependencies"), ["autogen", "entity"]);
+    assert_eq!(names("build-dependencies"), ["autogen"]);
+
+    let first = autogen(&["revision", "--autogenerate", "-m", "create post"]);
     assert_success(&first);
     assert_eq!(stderr(&first), "Detected added table 'post'\n");
     // The first command builds the new crate, and says so on one line (not
@@ -177,14 +202,14 @@ fn the_workspace_template_starts_a_project_that_runs() {
         lines[1].starts_with("Built the migration crate in "),
         "{building}"
     );
-    assert_success(&p.autogen(&["upgrade", "head"]));
-    let check = p.autogen(&["check"]);
+    assert_success(&autogen(&["upgrade", "head"]));
+    let check = autogen(&["check"]);
     assert_success(&check);
     assert_eq!(raw_stderr(&check), stderr(&check), "nothing to build");
 
     // Once there is a Cargo.toml, the workspace template is not for this project.
     fs::remove_file(p.path("autogen.toml")).unwrap();
-    let again = p.autogen(&["init", "elsewhere", "--template", "workspace"]);
+    let again = autogen(&["init", "elsewhere", "--template", "workspace"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(
         stderr(&again).contains("leave out --template"),

@@ -210,7 +210,8 @@ impl Scratch {
         self.run_prepared(command, &[])
     }
 
-    fn run_prepared(&self, command: Command, vars: &[(&str, &str)]) -> Output {
+    /// Runs `command` in the project as the launcher runs, with extra environment variables.
+    pub fn run_prepared(&self, command: Command, vars: &[(&str, &str)]) -> Output {
         run_in(self.dir.path(), command, vars)
     }
 }

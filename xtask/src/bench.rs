@@ -448,14 +448,14 @@ pub fn write_generated_project(
         &format!(
             "[package]\nname = \"bench-migration-{suffix}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
              autogen = {{ path = {} }}\nentity = {{ path = \"../entity\", package = \"bench-entity-{suffix}\" }}\n\n\
-             [build-dependencies]\nautogen-build = {{ path = {} }}\n",
+             [build-dependencies]\nautogen = {{ path = {}, default-features = false }}\n",
             repo("crates/autogen"),
-            repo("crates/build")
+            repo("crates/autogen")
         ),
     )?;
     write(
         &project.join("migration/build.rs"),
-        "fn main() {\n    autogen_build::versions();\n}\n",
+        "fn main() {\n    autogen::build::versions();\n}\n",
     )?;
     write(
         &project.join("migration/src/versions/README.md"),

@@ -464,21 +464,11 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
 }
 
 fn cargo_toml(name: &str, source: &AutogenSource, entities: Option<&EntityCrate>, up: &str) -> String {
-    let (autogen, autogen_build) = match source {
-        AutogenSource::Registry => {
-            let version = env!("CARGO_PKG_VERSION");
-            (format!("\"{version}\""), format!("\"{version}\""))
+    let autogen = match source {
+        AutogenSource::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
+        AutogenSource::Path(repo) => {
+            format!("path = {:?}", repo.join("crates/autogen").display().to_string())
         }
-        AutogenSource::Path(repo) => (
-            format!(
-                "{{ path = {:?} }}",
-                repo.join("crates/autogen").display().to_string()
-            ),
-            format!(
-                "{{ path = {:?} }}",
-                repo.join("crates/build").display().to_string()
-            ),
-        ),
     };
     let entity = match entities {
         Some(entities) => format!("{} = {{ path = \"{up}entity\" }}", entities.package),
@@ -493,18 +483,20 @@ edition = "2021"
 publish = false
 
 [dependencies]
-autogen = {autogen}
+autogen = {{ {autogen} }}
 {entity}
 
+# build.rs only lists the revision files: without its default features,
+# autogen is that helper alone.
 [build-dependencies]
-autogen-build = {autogen_build}
+autogen = {{ {autogen}, default-features = false }}
 "#
     )
 }
 
 const BUILD_RS: &str = r#"// Lists src/versions/*.rs for autogen::include_versions!(), so new revisions need no registration.
 fn main() {
-    autogen_build::versions();
+    autogen::build::versions();
 }
 "#;
 

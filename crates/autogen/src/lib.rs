@@ -22,21 +22,39 @@
 //! is the only one that prints or chooses exit codes.
 #![deny(missing_docs)]
 
+/// The build-script helper: a migration crate's `build.rs` calls
+/// `autogen::build::versions()` (with `default-features = false`, which
+/// leaves out everything else).
+pub use autogen_build as build;
+
+#[cfg(feature = "runtime")]
 pub mod check;
+#[cfg(feature = "runtime")]
 pub mod cli;
+#[cfg(feature = "runtime")]
 pub mod command;
+#[cfg(feature = "runtime")]
 pub mod compare;
+#[cfg(feature = "runtime")]
 pub mod config;
+#[cfg(feature = "runtime")]
 pub mod database;
+#[cfg(feature = "runtime")]
 mod init;
+#[cfg(feature = "runtime")]
 mod inspect;
+#[cfg(feature = "runtime")]
 mod listing;
+#[cfg(feature = "runtime")]
 pub mod verify;
 
+#[cfg(feature = "runtime")]
 pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
+#[cfg(feature = "runtime")]
 pub use autogen_reflect::Entities;
 
 /// What a revision file needs: `use autogen::prelude::*;`.
+#[cfg(feature = "runtime")]
 pub mod prelude {
     pub use autogen_migrate::{Operations, Revision};
     pub use autogen_schema::{
@@ -46,6 +64,7 @@ pub mod prelude {
 }
 
 /// A migration crate's revisions and the entities they should produce.
+#[cfg(feature = "runtime")]
 #[derive(Clone, Debug)]
 pub struct Project {
     /// The revision files, from `include_versions!()`.
@@ -56,6 +75,7 @@ pub struct Project {
     pub compare: autogen_diff::Options,
 }
 
+#[cfg(feature = "runtime")]
 impl Project {
     /// A project with these revisions and no entities yet.
     pub fn new(versions: Versions) -> Self {
@@ -85,7 +105,7 @@ impl Project {
     }
 }
 
-/// Defines `VERSIONS` from the revision files `autogen_build::versions()`
+/// Defines `VERSIONS` from the revision files `autogen::build::versions()`
 /// found in `src/versions` when the migration crate was built.
 #[macro_export]
 macro_rules! include_versions {
