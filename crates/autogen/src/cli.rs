@@ -468,15 +468,15 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 }
             }
             if let Some(warning) = &outcome.format_warning {
-                eprintln!("warning: the file is not formatted: {warning}");
+                eprintln!("warning: the revision is shown unformatted: {warning}");
             }
             let refused = outcome
                 .comparison
                 .as_ref()
                 .is_some_and(|c| !c.destructive.is_empty())
                 && !(options.allow_destructive || config.allow_destructive);
-            match (outcome.path, outcome.preview) {
-                (Some(path), _) => writeln!(out, "Generating {} ... done", path.display())?,
+            match (&outcome.path, &outcome.preview) {
+                (Some(_), _) => report_written(&outcome, &mut out)?,
                 (None, Some(preview)) => {
                     write!(out, "{preview}")?;
                     if refused {
@@ -535,8 +535,8 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 branch_labels: branch_label,
                 ..RevisionOptions::default()
             };
-            let path = command::merge(project, &revisions, &options)?;
-            writeln!(out, "Generating {} ... done", path.display())?;
+            let outcome = command::merge(project, &config, &revisions, &options)?;
+            report_written(&outcome, &mut out)?;
         }
         Command::Stamp {
             target,
@@ -642,6 +642,22 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// After `revision` or `merge` wrote a file: where, and each post-write hook that failed on it.
+fn report_written(outcome: &command::RevisionOutcome, out: &mut dyn std::io::Write) -> Result<()> {
+    let path = outcome.path.as_ref().expect("a revision was written").display();
+    writeln!(out, "Generating {path} ... done")?;
+    for run in &outcome.hooks {
+        if let Some(failure) = &run.failure {
+            eprintln!(
+                "warning: post-write hook `{}` failed on {path}: {failure}; the revision is written as rendered. \
+                 Fix the hook or change post_write_hooks in autogen.toml ([] runs none)",
+                run.hook
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Before comparing: the entity modules that exist but were not registered

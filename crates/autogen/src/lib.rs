@@ -28,6 +28,7 @@ pub mod command;
 pub mod compare;
 pub mod config;
 pub mod database;
+pub mod hooks;
 mod init;
 mod inspect;
 mod listing;
