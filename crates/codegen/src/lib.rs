@@ -366,6 +366,18 @@ pub fn downgrade(op: &mut Operations) {
         );
     }
 
+    #[test]
+    fn the_readme_shows_the_default_template() {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+        let shown = readme
+            .split_once("<!-- revision-template -->\n```rust\n")
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .expect("the README shows the default template after <!-- revision-template -->")
+            .0;
+        assert_eq!(shown, DEFAULT_TEMPLATE);
+    }
+
     /// Changes in place: a rename, a column altered (both versions shown, so
     /// the reviewer sees what changes), constraints and a table comment.
     fn alterations() -> Vec<Op> {

@@ -90,7 +90,10 @@ impl fmt::Display for Placeholder {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TemplateError {
     /// A `{{name}}` that is not one of [`Placeholder::ALL`].
-    #[error("line {line}: unknown placeholder {{{{{name}}}}}; the placeholders are {}", placeholder_list())]
+    #[error(
+        "line {line}: unknown placeholder {{{{{name}}}}}; the placeholders are {}",
+        placeholder_list()
+    )]
     UnknownPlaceholder {
         /// What was between the braces.
         name: String,
@@ -104,7 +107,9 @@ pub enum TemplateError {
         line: usize,
     },
     /// A placeholder every revision needs is not in the template.
-    #[error("has no {placeholder}, which every revision needs; add it (see the default template in the README)")]
+    #[error(
+        "has no {placeholder}, which every revision needs; add it (see the default template in the README)"
+    )]
     Missing {
         /// The placeholder left out.
         placeholder: Placeholder,
@@ -249,9 +254,10 @@ mod tests {
 
     #[test]
     fn values_of_several_lines_continue_their_line() {
-        let template =
-            RevisionTemplate::parse("//! {{message}}\n{{revision_constant}}\nfn f() {\n    {{upgrades}}\n}\n{{downgrades}}")
-                .unwrap();
+        let template = RevisionTemplate::parse(
+            "//! {{message}}\n{{revision_constant}}\nfn f() {\n    {{upgrades}}\n}\n{{downgrades}}",
+        )
+        .unwrap();
         let text = template.fill(|p| match p {
             Placeholder::Message => "first\n\nthird".into(),
             Placeholder::Upgrades => "a();\nb();".into(),
