@@ -37,3 +37,7 @@ mod killed;
 
 /// Applied revisions whose files are edited since, on SQLite.
 mod edited;
+
+/// The command line's conventions: help examples, colour, --quiet and --verbose,
+/// completions, post-write hooks and revision templates.
+mod cli;

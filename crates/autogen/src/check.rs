@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Style};
 use anyhow::{bail, Result};
 use autogen_schema::{replay, Dialect};
 use serde_json::{json, Value};
@@ -114,17 +115,17 @@ pub fn schema_diff(comparison: &Comparison, source: Source, color: bool) -> Stri
     let mut out = String::with_capacity(diff.len() + diff.len() / 8);
     for line in diff.split_inclusive('\n') {
         let style = match line.as_bytes().first() {
-            _ if line.starts_with("---") || line.starts_with("+++") => "\x1b[1m",
-            Some(b'-') => "\x1b[31m",
-            Some(b'+') => "\x1b[32m",
-            Some(b'@') => "\x1b[36m",
-            _ => "",
+            _ if line.starts_with("---") || line.starts_with("+++") => Style::new().bold(),
+            Some(b'-') => AnsiColor::Red.on_default(),
+            Some(b'+') => AnsiColor::Green.on_default(),
+            Some(b'@') => AnsiColor::Cyan.on_default(),
+            _ => Style::new(),
         };
-        if style.is_empty() {
+        if style == Style::new() {
             out.push_str(line);
         } else {
             let text = line.strip_suffix('\n').unwrap_or(line);
-            let _ = writeln!(out, "{style}{text}\x1b[0m");
+            let _ = writeln!(out, "{style}{text}{style:#}");
         }
     }
     out

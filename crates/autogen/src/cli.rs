@@ -1,17 +1,18 @@
 //! The command line: one clap definition shared by the `autogen` launcher
 //! and every migration crate, so both accept exactly the same arguments.
 //!
-//! The launcher ([`launch`]) handles `init` and `inspect --url` itself (they
-//! need no project), builds the migration crate (`cargo build --manifest-path …`) and runs it
+//! The launcher ([`launch`]) handles `init`, `completions` and `inspect --url`
+//! itself (they need no project), builds the migration crate (`cargo build --manifest-path …`) and runs it
 //! for everything else; the migration crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
 //! their causes, and turn into exit code 1; usage errors, and a configuration
 //! or database the command cannot use, exit with 2.
 
-use std::io::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Color, Style};
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,14 @@ pub struct Cli {
     /// the migration lock [default: autogen.toml's lock_timeout, else 300].
     #[arg(long, global = true, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
+    /// Print only errors, warnings and what the command exists to print (ids, lists, SQL):
+    /// no progress lines. `check` prints nothing; its exit code answers.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: each revision in full (current, history, heads), the autogen.toml and
+    /// database used, and how long the command took.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -49,6 +58,11 @@ pub struct Cli {
 pub enum Command {
     /// Create autogen.toml here and a migration crate in DIR, joining the
     /// workspace around it.
+    #[command(after_help = examples(&[
+        ("A migration crate in ./migration (else ./autogen-migration)", "autogen init"),
+        ("The migration crate in a directory you choose", "autogen init db/migration"),
+        ("A new project: entity and migration crates", "autogen init --template workspace"),
+    ]))]
     Init {
         /// Directory of the new migration crate [default: `migration`, else
         /// `autogen-migration` when sea-orm-migration's crate is there].
@@ -61,6 +75,12 @@ pub enum Command {
         template: Template,
     },
     /// Write a new revision file.
+    #[command(after_help = examples(&[
+        ("Compare the entities with the database and write what changed", "autogen revision --autogenerate -m \"add user bio\""),
+        ("Show that revision without writing it", "autogen revision --autogenerate --dry-run -m \"add user bio\""),
+        ("An empty revision to fill in by hand", "autogen revision -m \"backfill slugs\""),
+        ("Start a labelled branch from base", "autogen revision -m \"audit tables\" --head base --branch-label audit"),
+    ]))]
     Revision {
         /// The revision's message.
         #[arg(short, long, default_value = "")]
@@ -102,6 +122,12 @@ pub enum Command {
         version_path: Option<PathBuf>,
     },
     /// Apply revisions up to a target: head, heads, +N, <rev>+N, <label>@head, <label>@+N, or a revision.
+    #[command(after_help = examples(&[
+        ("Apply every revision", "autogen upgrade head"),
+        ("Apply the next revision only", "autogen upgrade +1"),
+        ("Apply every head of a branched history", "autogen upgrade heads"),
+        ("Print the SQL from base to head instead of running it", "autogen upgrade base:head --sql"),
+    ]))]
     Upgrade {
         /// Where to stop; with --sql, a range `<from>:<to>` is allowed.
         #[arg(value_name = "REVISION")]
@@ -111,7 +137,12 @@ pub enum Command {
         run: RunArgs,
     },
     /// Undo revisions down to a target: -N, base, <label>@base, <label>@-N, or a revision.
-    #[command(allow_hyphen_values = true)]
+    #[command(allow_hyphen_values = true, after_help = examples(&[
+        ("Undo the last revision", "autogen downgrade -1"),
+        ("Undo every revision", "autogen downgrade base"),
+        ("Undo the audit branch", "autogen downgrade audit@base"),
+        ("Print the SQL from head to base instead of running it", "autogen downgrade head:base --sql"),
+    ]))]
     Downgrade {
         /// Where to stop; with --sql, give a range `<from>:<to>`.
         #[arg(value_name = "REVISION")]
@@ -120,39 +151,50 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Show the revision(s) the database is at.
-    Current {
-        /// Show each revision in full.
-        #[arg(short, long)]
-        verbose: bool,
-    },
-    /// List revisions, newest first.
+    /// Show the revision(s) the database is at (--verbose: in full).
+    #[command(after_help = examples(&[
+        ("The revision ids the database is at", "autogen current"),
+        ("The same revisions in full", "autogen current --verbose"),
+    ]))]
+    Current,
+    /// List revisions, newest first (--verbose: in full).
+    #[command(after_help = examples(&[
+        ("Every revision, newest first", "autogen history"),
+        ("Every revision in full", "autogen history --verbose"),
+        ("What upgrade head would still apply, marking where the database is", "autogen history -r current:head --indicate-current"),
+    ]))]
     History {
         /// Only this range, `<from>:<to>` (either end may be empty or `current`).
         #[arg(short, long, value_name = "RANGE", allow_hyphen_values = true)]
         rev_range: Option<String>,
-        /// Show each revision in full.
-        #[arg(short, long)]
-        verbose: bool,
         /// Mark the revisions the database is at.
         #[arg(short, long)]
         indicate_current: bool,
     },
-    /// Show the heads of the revision graph.
-    Heads {
-        /// Show each head in full.
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    /// Show the heads of the revision graph (--verbose: in full).
+    #[command(after_help = examples(&[
+        ("The heads: more than one means a merge is due", "autogen heads"),
+        ("The heads in full", "autogen heads --verbose"),
+    ]))]
+    Heads,
     /// Show the branch points of the revision graph.
+    #[command(after_help = examples(&[("The revisions where the history branches", "autogen branches")]))]
     Branches,
     /// Show one revision.
+    #[command(after_help = examples(&[
+        ("The newest revision", "autogen show head"),
+        ("A revision by a unique prefix of its id", "autogen show 3f2a"),
+    ]))]
     Show {
         /// The revision (an id, a unique prefix, a label, head…).
         #[arg(value_name = "REVISION")]
         rev: String,
     },
     /// Write a revision that merges several heads into one.
+    #[command(after_help = examples(&[
+        ("Join every head into one", "autogen merge -m \"join audit branch\" heads"),
+        ("Join two revisions", "autogen merge -m \"join\" 3f2a9c1b7d4e 1a2b3c4d5e6f"),
+    ]))]
     Merge {
         /// The revisions to merge, or `heads` for all of them.
         #[arg(value_name = "REVISIONS", required = true)]
@@ -168,6 +210,11 @@ pub enum Command {
         branch_label: Vec<String>,
     },
     /// Record a revision in the version table without running anything.
+    #[command(after_help = examples(&[
+        ("Mark a database built by other means as up to date", "autogen stamp head"),
+        ("Forget every applied revision", "autogen stamp base --purge"),
+        ("Accept an applied revision's edited ops the database already matches", "autogen stamp 3f2a9c1b7d4e --accept-checksum"),
+    ]))]
     Stamp {
         /// The revision to record (head, heads, base, an id…).
         #[arg(value_name = "REVISION")]
@@ -185,12 +232,19 @@ pub enum Command {
         accept_checksum: bool,
     },
     /// Open a revision file in $VISUAL or $EDITOR.
+    #[command(after_help = examples(&[("Open the newest revision", "autogen edit head")]))]
     Edit {
         /// The revision (an id, a unique prefix, a label, head…).
         #[arg(value_name = "REVISION")]
         rev: String,
     },
     /// Exit 0 if the entities and the database (at head) agree, 1 with the differences if not, 2 if it cannot tell.
+    #[command(after_help = examples(&[
+        ("Do the entities and the database agree?", "autogen check"),
+        ("The same against the revision history, no database (pre-commit)", "autogen check --offline"),
+        ("The answer as JSON, for tools", "autogen check --format json"),
+        ("Only the exit code", "autogen check --quiet"),
+    ]))]
     Check {
         /// Compare with the revision history replayed into the schema model
         /// instead of a database: nothing to connect to (pre-commit hooks).
@@ -199,18 +253,24 @@ pub enum Command {
         /// How to print the result.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
-        /// Print nothing; only the exit code answers.
-        #[arg(short, long)]
-        quiet: bool,
     },
     /// Run each revision up to REVISION on a scratch database, up from base and back down, one at a time;
     /// exit 0 if each does what its ops say, 1 naming the first that does not, 2 if it cannot tell.
+    #[command(after_help = examples(&[
+        ("Every revision, up and back down", "autogen verify"),
+        ("The revisions up to one", "autogen verify 3f2a9c1b7d4e"),
+    ]))]
     Verify {
         /// The last revision to verify (an id, a unique prefix, a label, head…).
         #[arg(value_name = "REVISION", default_value = "head")]
         target: String,
     },
     /// Print the live database schema.
+    #[command(after_help = examples(&[
+        ("The configured database's schema", "autogen inspect"),
+        ("One table, as JSON", "autogen inspect --table user --format json"),
+        ("Any database, no project needed", "autogen inspect --url postgres://app@localhost/app --schema public"),
+    ]))]
     Inspect {
         /// The database to read instead of autogen.toml's (no project needed).
         #[arg(long, value_name = "URL")]
@@ -225,6 +285,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: InspectFormat,
     },
+    /// Print a completion script for SHELL (no project needed).
+    #[command(after_help = examples(&[
+        ("bash: add `source <(autogen completions bash)` to ~/.bashrc", "autogen completions bash"),
+        ("zsh: save the output as _autogen in a directory on $fpath", "autogen completions zsh"),
+        ("fish: save the output as ~/.config/fish/completions/autogen.fish", "autogen completions fish"),
+    ]))]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// A help "Examples:" section: what each example does, as a shell comment,
+/// above the command line, so each can be pasted as it is.
+fn examples(examples: &[(&str, &str)]) -> clap::builder::StyledStr {
+    let header = clap::builder::Styles::styled().get_header().to_owned();
+    let mut text = format!("{header}Examples:{header:#}");
+    for (what, command) in examples {
+        text.push_str(&format!("\n  # {what}\n  {command}"));
+    }
+    text.into()
 }
 
 /// Options shared by `upgrade` and `downgrade`.
@@ -252,61 +334,84 @@ impl RunArgs {
 
 /// The migration crate's entry point: runs the command line against `project`.
 pub fn run(project: Project) -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let started = Instant::now();
+    let cli = match parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    let console = Console::new(&cli);
     // `check` answers a question in CI: 1 means "they differ", so failing to
     // find out is 2, as usage errors are.
     let failure = match cli.command {
         Command::Check { .. } | Command::Verify { .. } => ExitCode::from(2),
         _ => ExitCode::FAILURE,
     };
-    report(execute(&project, cli), failure)
+    let code = report(execute(&project, cli, &console), failure);
+    console.detail(format_args!("Finished in {:.2?}", started.elapsed()));
+    code
 }
 
-/// The `autogen` launcher: `init` here, everything else in the migration crate.
+/// The `autogen` launcher: `init`, `completions` and `inspect --url` here,
+/// everything else in the migration crate.
 pub fn launch() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let started = Instant::now();
+    let cli = match parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
-    let failure = ExitCode::FAILURE;
+    let console = Console::new(&cli);
     let connect_timeout = cli
         .connect_timeout
         .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs);
-    report(
-        match cli.command {
-            Command::Init {
-                dir,
-                autogen_path,
-                template,
-            } => run_init(dir.as_deref(), autogen_path, template),
-            // With a URL, inspecting needs no project: the launcher does it itself.
-            Command::Inspect {
-                url: Some(url),
-                schema,
-                table,
-                format,
-            } => inspect(
-                &DatabaseUrl::new(url, UrlOrigin::Option("--url")),
-                connect_timeout,
-                schema.as_deref(),
-                &table,
-                format,
-            ),
-            _ => forward(cli.config.as_deref()),
-        },
-        failure,
-    )
+    let result = match cli.command {
+        Command::Init {
+            dir,
+            autogen_path,
+            template,
+        } => run_init(dir.as_deref(), autogen_path, template, &console),
+        Command::Completions { shell } => completions(shell),
+        // With a URL, inspecting needs no project: the launcher does it itself.
+        Command::Inspect {
+            url: Some(url),
+            schema,
+            table,
+            format,
+        } => {
+            let url = DatabaseUrl::new(url, UrlOrigin::Option("--url"));
+            console.detail(format_args!("Using database {url} (from {})", url.origin()));
+            inspect(&url, connect_timeout, schema.as_deref(), &table, format)
+        }
+        // The migration crate says what it used and how long it took.
+        _ => return report(forward(cli.config.as_deref(), &console), ExitCode::FAILURE),
+    };
+    let code = report(result, ExitCode::FAILURE);
+    console.detail(format_args!("Finished in {:.2?}", started.elapsed()));
+    code
 }
 
+/// The command line, or clap's error (help and --version are errors to clap).
+fn parse<T: Into<std::ffi::OsString> + Clone>(args: impl IntoIterator<Item = T>) -> Result<Cli, clap::Error> {
+    let cli = Cli::try_parse_from(args)?;
+    // clap checks conflicts within one level: `-q upgrade -v` gets here.
+    if cli.quiet && cli.verbose {
+        use clap::CommandFactory as _;
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--quiet and --verbose cannot be used together",
+        ));
+    }
+    Ok(cli)
+}
+
+/// Prints clap's help, version or usage error, coloured as [`wants_color`] says for its stream.
 fn usage_error(e: clap::Error) -> ExitCode {
-    // Help and --version are printed by clap and are not failures.
-    let _ = e.print();
+    let text = e.render().ansi().to_string();
+    // Help and --version are printed on stdout and are not failures.
     if e.use_stderr() {
+        let _ = write!(styled(std::io::stderr()), "{text}");
         ExitCode::from(2)
     } else {
+        let _ = write!(styled(std::io::stdout()), "{text}");
         ExitCode::SUCCESS
     }
 }
@@ -315,7 +420,12 @@ fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", describe_error(&e));
+            let style = ERROR_STYLE;
+            let _ = writeln!(
+                styled(std::io::stderr()),
+                "{style}error:{style:#} {}",
+                describe_error(&e)
+            );
             if cannot_start(&e) {
                 ExitCode::from(2)
             } else {
@@ -323,6 +433,86 @@ fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
             }
         }
     }
+}
+
+/// How `error:` looks on a terminal, as clap shows its own errors.
+const ERROR_STYLE: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Red)));
+/// How `warning:` and `WARNING` look on a terminal.
+const WARNING_STYLE: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
+
+/// Whether to colour a stream: only a terminal, and never when `NO_COLOR`
+/// is set to anything but nothing (no-color.org). Unlike clap's own choice,
+/// `CLICOLOR_FORCE` does not colour a pipe: captured output stays plain.
+pub fn wants_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+/// `stream`, keeping the styles written to it only where [`wants_color`] says so.
+fn styled<S: anstream::stream::RawStream>(stream: S) -> anstream::AutoStream<S> {
+    let is_terminal = anstream::stream::IsTerminal::is_terminal(&stream);
+    let color = wants_color(is_terminal, std::env::var_os("NO_COLOR").as_deref());
+    let choice = if color {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    anstream::AutoStream::new(stream, choice)
+}
+
+/// What a command prints besides its answer, as `--quiet` and `--verbose` ask.
+struct Console {
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Console {
+    fn new(cli: &Cli) -> Self {
+        Self {
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+        }
+    }
+
+    /// A line about the work going on (`Running upgrade …`), left out by `--quiet`.
+    fn progress(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(styled(std::io::stderr()), "{line}");
+        }
+    }
+
+    /// A line only `--verbose` asks for.
+    fn detail(&self, line: impl std::fmt::Display) {
+        if self.verbose {
+            let _ = writeln!(styled(std::io::stderr()), "{line}");
+        }
+    }
+
+    /// Something the user should act on; printed even with `--quiet`.
+    fn warn(&self, message: impl std::fmt::Display) {
+        let style = WARNING_STYLE;
+        let _ = writeln!(styled(std::io::stderr()), "{style}warning:{style:#} {message}");
+    }
+
+    /// Autogenerate's `Detected …` lines, each `WARNING` line under its op
+    /// (they say what can lose data) printed even with `--quiet`.
+    fn detected(&self, lines: Vec<String>) {
+        for line in lines {
+            match line.strip_prefix("  WARNING ") {
+                Some(rest) => {
+                    let style = WARNING_STYLE;
+                    let _ = writeln!(styled(std::io::stderr()), "  {style}WARNING{style:#} {rest}");
+                }
+                None => self.progress(line),
+            }
+        }
+    }
+}
+
+/// `autogen completions <shell>`: the script, from the same clap definition.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    use clap::CommandFactory as _;
+    clap_complete::generate(shell, &mut Cli::command(), "autogen", &mut std::io::stdout());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Whether the command failed before its work began: the configuration or
@@ -352,7 +542,12 @@ fn describe_error(error: &anyhow::Error) -> String {
     text
 }
 
-fn run_init(dir: Option<&Path>, autogen_path: Option<PathBuf>, template: Template) -> Result<ExitCode> {
+fn run_init(
+    dir: Option<&Path>,
+    autogen_path: Option<PathBuf>,
+    template: Template,
+    console: &Console,
+) -> Result<ExitCode> {
     let base = std::env::current_dir().context("cannot read the working directory")?;
     let source = match autogen_path {
         Some(repo) => AutogenSource::Path(
@@ -361,17 +556,25 @@ fn run_init(dir: Option<&Path>, autogen_path: Option<PathBuf>, template: Templat
         ),
         None => AutogenSource::Registry,
     };
+    // What init did is progress: `--quiet` leaves it out.
+    macro_rules! say {
+        ($($arg:tt)*) => {
+            if !console.quiet {
+                println!($($arg)*);
+            }
+        };
+    }
     let done = init::init(&base, dir, &source, template)?;
     for path in &done.written {
-        println!("Creating {} ... done", path.display());
+        say!("Creating {} ... done", path.display());
     }
     let dir = done.dir.display();
     match &done.workspace {
         Workspace::None | Workspace::Created(_) => {}
         Workspace::Covered(manifest) => {
-            println!("{dir} is a member of the workspace in {}", manifest.display())
+            say!("{dir} is a member of the workspace in {}", manifest.display())
         }
-        Workspace::BesidePackage(manifest) => println!(
+        Workspace::BesidePackage(manifest) => say!(
             "note: {} has no [workspace], so {dir} builds on its own (its own Cargo.lock and target/); \
              to share them, add `[workspace] members = [\".\", \"{dir}\"]` to it",
             manifest.display()
@@ -381,21 +584,21 @@ fn run_init(dir: Option<&Path>, autogen_path: Option<PathBuf>, template: Templat
             member,
             lock_before,
         } => {
-            println!(
+            say!(
                 "Adding {member} to the workspace members in {} ... done",
                 manifest.display()
             );
             if let Some(before) = lock_before {
                 match init::lock_changes(manifest, before) {
                     Ok(changes) if changes.is_empty() => {
-                        println!("Cargo.lock keeps every version it had locked")
+                        say!("Cargo.lock keeps every version it had locked")
                     }
                     Ok(changes) => {
-                        println!(
+                        say!(
                             "Cargo.lock: cargo changed these locked versions to fit autogen's requirements:"
                         );
                         for change in changes {
-                            println!(
+                            say!(
                                 "  {} {} -> {}",
                                 change.name,
                                 change.before.join(", "),
@@ -403,29 +606,29 @@ fn run_init(dir: Option<&Path>, autogen_path: Option<PathBuf>, template: Templat
                             );
                         }
                     }
-                    Err(e) => println!(
-                        "warning: {}; the first build will resolve Cargo.lock",
+                    Err(e) => console.warn(format_args!(
+                        "{}; the first build will resolve Cargo.lock",
                         describe_error(&e)
-                    ),
+                    )),
                 }
             }
         }
     }
     match &done.entities {
-        Some(found) if !found.modules.is_empty() => println!(
+        Some(found) if !found.modules.is_empty() => say!(
             "Registered the entities of {} in {dir}/src/main.rs: {}; keep that list in step with your entities.",
             found.package,
             found.modules.join(", ")
         ),
-        Some(found) => println!(
+        Some(found) => say!(
             "Please register the entities of {} in {dir}/src/main.rs.",
             found.package
         ),
-        None => println!(
+        None => say!(
             "Please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
         ),
     }
-    println!(
+    say!(
         "Set the database in autogen.toml (it reads DATABASE_URL from the environment or .env), \
          then run `autogen revision --autogenerate -m \"…\"`."
     );
@@ -449,7 +652,7 @@ fn inspect(
 
 /// Runs the migration crate named by the nearest autogen.toml with this
 /// process's own arguments.
-fn forward(explicit: Option<&Path>) -> Result<ExitCode> {
+fn forward(explicit: Option<&Path>, console: &Console) -> Result<ExitCode> {
     let config = Config::discover(explicit, None)?;
     let manifest = config.script_location.join("Cargo.toml");
     if !manifest.is_file() {
@@ -459,7 +662,7 @@ fn forward(explicit: Option<&Path>) -> Result<ExitCode> {
         }
         .into());
     }
-    let executable = match build_migration_crate(&manifest)? {
+    let executable = match build_migration_crate(&manifest, console)? {
         Ok(executable) => executable,
         Err(failed) => return Ok(failed),
     };
@@ -486,7 +689,7 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
 /// wait is never silent: on a terminal cargo shows its own progress; else
 /// one line says what is being built, once something is, and one how long
 /// it took ([`BUILDING`], [`BUILT`]).
-fn build_migration_crate(manifest: &Path) -> Result<Result<PathBuf, ExitCode>> {
+fn build_migration_crate(manifest: &Path, console: &Console) -> Result<Result<PathBuf, ExitCode>> {
     use std::io::{BufRead as _, IsTerminal as _};
     let interactive = std::io::stderr().is_terminal();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -522,7 +725,7 @@ fn build_migration_crate(manifest: &Path) -> Result<Result<PathBuf, ExitCode>> {
         if message["fresh"] == false && !compiling {
             compiling = true;
             if !interactive {
-                eprintln!("{BUILDING} {} ...", manifest.display());
+                console.progress(format_args!("{BUILDING} {} ...", manifest.display()));
             }
         }
         let kinds = message["target"]["kind"].as_array();
@@ -536,7 +739,10 @@ fn build_migration_crate(manifest: &Path) -> Result<Result<PathBuf, ExitCode>> {
         return Ok(Err(exit_code(status)));
     }
     if compiling && !interactive {
-        eprintln!("{BUILT} in {:.1} s", started.elapsed().as_secs_f64());
+        console.progress(format_args!(
+            "{BUILT} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ));
     }
     match executable {
         Some(executable) => Ok(Ok(executable)),
@@ -552,14 +758,15 @@ pub const BUILDING: &str = "Building the migration crate";
 /// See [`BUILDING`].
 pub const BUILT: &str = "Built the migration crate";
 
-fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
-    if let Command::Init {
-        dir,
-        autogen_path,
-        template,
-    } = cli.command
-    {
-        return run_init(dir.as_deref(), autogen_path, template);
+fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init {
+            dir,
+            autogen_path,
+            template,
+        } => return run_init(dir.as_deref(), autogen_path, template, console),
+        Command::Completions { shell } => return completions(shell),
+        _ => {}
     }
     // Without a launcher, the autogen.toml beside the migration crate is the one meant.
     let crate_dir = Path::new(project.versions.dir).ancestors().nth(2);
@@ -570,6 +777,16 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
     if let Some(seconds) = cli.lock_timeout {
         config.lock_timeout = Duration::from_secs(seconds);
     }
+    console.detail(format_args!("Using configuration {}", config.path.display()));
+    let database = match &cli.command {
+        Command::Inspect { url: Some(url), .. } => DatabaseUrl::new(url, UrlOrigin::Option("--url")),
+        _ => config.database_url.clone(),
+    };
+    console.detail(format_args!(
+        "Using database {database} (from {})",
+        database.origin()
+    ));
+    let verbose = cli.verbose;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut out = std::io::stdout().lock();
     let lines = |out: &mut dyn std::io::Write, lines: Vec<String>| -> Result<()> {
@@ -579,7 +796,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
         Ok(())
     };
     match cli.command {
-        Command::Init { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Completions { .. } => unreachable!("handled above"),
         Command::Revision {
             message,
             autogenerate,
@@ -595,7 +812,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             version_path,
         } => {
             if autogenerate {
-                warn_about_unregistered(project, &config);
+                warn_about_unregistered(project, &config, console);
             }
             let options = RevisionOptions {
                 message,
@@ -613,30 +830,32 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             };
             let outcome = runtime.block_on(command::revision(project, &config, &options))?;
             if let Some(comparison) = &outcome.comparison {
-                warn_about_set_aside(comparison);
-                for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive) {
-                    eprintln!("{line}");
-                }
+                warn_about_set_aside(comparison, console);
+                console.detected(autogen_codegen::report(
+                    &comparison.upgrade,
+                    &comparison.destructive,
+                ));
             }
             if let Some(warning) = &outcome.format_warning {
-                eprintln!("warning: the file is not formatted: {warning}");
+                console.warn(format_args!("the revision is shown unformatted: {warning}"));
             }
             let refused = outcome
                 .comparison
                 .as_ref()
                 .is_some_and(|c| !c.destructive.is_empty())
                 && !(options.allow_destructive || config.allow_destructive);
-            match (outcome.path, outcome.preview) {
-                (Some(path), _) => writeln!(out, "Generating {} ... done", path.display())?,
+            match (&outcome.path, &outcome.preview) {
+                (Some(_), _) => report_written(&outcome, console, &mut out)?,
                 (None, Some(preview)) => {
                     write!(out, "{preview}")?;
                     if refused {
-                        eprintln!(
+                        console.progress(
                             "note: without --dry-run this revision would be refused until \
-                             --allow-destructive is given"
+                             --allow-destructive is given",
                         );
                     }
                 }
+                (None, None) if console.quiet => {}
                 (None, None) => writeln!(
                     out,
                     "No changes in schema detected; no revision written (--allow-empty writes one anyway)."
@@ -644,21 +863,26 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Upgrade { target, run } => {
-            migrate(project, &config, &runtime, Direction::Up, &target, &run)?
+            migrate(project, &config, &runtime, console, Direction::Up, &target, &run)?
         }
-        Command::Downgrade { target, run } => {
-            migrate(project, &config, &runtime, Direction::Down, &target, &run)?
-        }
-        Command::Current { verbose } => {
+        Command::Downgrade { target, run } => migrate(
+            project,
+            &config,
+            &runtime,
+            console,
+            Direction::Down,
+            &target,
+            &run,
+        )?,
+        Command::Current => {
             lines(
                 &mut out,
                 runtime.block_on(command::current(project, &config, verbose))?,
             )?;
-            warn_about_modified(project, &config, &runtime);
+            warn_about_modified(project, &config, &runtime, console);
         }
         Command::History {
             rev_range,
-            verbose,
             indicate_current,
         } => {
             let options = HistoryOptions {
@@ -671,7 +895,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 runtime.block_on(command::history(project, &config, &options))?,
             )?;
         }
-        Command::Heads { verbose } => lines(&mut out, command::heads(project, verbose)?)?,
+        Command::Heads => lines(&mut out, command::heads(project, verbose)?)?,
         Command::Branches => lines(&mut out, command::branches(project)?)?,
         Command::Show { rev } => write!(out, "{}", command::show(project, &rev)?)?,
         Command::Merge {
@@ -686,8 +910,8 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 branch_labels: branch_label,
                 ..RevisionOptions::default()
             };
-            let path = command::merge(project, &revisions, &options)?;
-            writeln!(out, "Generating {} ... done", path.display())?;
+            let outcome = command::merge(project, &config, &revisions, &options)?;
+            report_written(&outcome, console, &mut out)?;
         }
         Command::Stamp {
             target,
@@ -695,7 +919,9 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             ..
         } => {
             let id = runtime.block_on(command::accept_checksum(project, &config, &target))?;
-            eprintln!("Recorded the ops of revision {id} as they are now as the ones it was applied with");
+            console.progress(format_args!(
+                "Recorded the ops of revision {id} as they are now as the ones it was applied with"
+            ));
         }
         Command::Stamp {
             target, purge, sql, ..
@@ -709,7 +935,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
                 } else {
                     heads.join(", ")
                 };
-                eprintln!("Stamped {at}");
+                console.progress(format_args!("Stamped {at}"));
             }
         }
         Command::Edit { rev } => edit(&command::revision_path(project, &rev)?)?,
@@ -733,13 +959,10 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             ))?;
             write!(out, "{text}")?;
         }
-        Command::Check {
-            offline,
-            format,
-            quiet,
-        } => {
+        Command::Check { offline, format } => {
+            let quiet = console.quiet;
             if !quiet {
-                warn_about_unregistered(project, &config);
+                warn_about_unregistered(project, &config, console);
             }
             let source = if offline {
                 check::Source::Revisions
@@ -769,9 +992,9 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             if quiet {
                 return Ok(code);
             }
-            warn_about_set_aside(&comparison);
+            warn_about_set_aside(&comparison, console);
             if !offline {
-                warn_about_modified(project, &config, &runtime);
+                warn_about_modified(project, &config, &runtime, console);
             }
             match format {
                 CheckFormat::Text => {
@@ -782,7 +1005,7 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
             return Ok(code);
         }
         Command::Verify { target } => {
-            let report = |step: &crate::verify::VerifyStep| eprintln!("{step}");
+            let report = |step: &crate::verify::VerifyStep| console.progress(step);
             let outcome = runtime.block_on(crate::verify::verify(project, &config, &target, report))?;
             write!(out, "{outcome}")?;
             return Ok(match outcome {
@@ -795,20 +1018,44 @@ fn execute(project: &Project, cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// After `revision` or `merge` wrote a file: where, and each post-write hook
+/// that failed on it (`--verbose`: each that ran).
+fn report_written(
+    outcome: &command::RevisionOutcome,
+    console: &Console,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    let path = outcome.path.as_ref().expect("a revision was written").display();
+    if !console.quiet {
+        writeln!(out, "Generating {path} ... done")?;
+    }
+    for run in &outcome.hooks {
+        match &run.failure {
+            None => console.detail(format_args!("Ran post-write hook `{}` on {path}", run.hook)),
+            Some(failure) => console.warn(format_args!(
+                "post-write hook `{}` failed on {path}: {failure}; the revision is written as rendered. \
+                 Fix the hook or change post_write_hooks in autogen.toml ([] runs none)",
+                run.hook
+            )),
+        }
+    }
+    Ok(())
+}
+
 /// Before comparing: the entity modules that exist but were not registered
 /// (their tables would read as "drop this").
-fn warn_about_unregistered(project: &Project, config: &Config) {
+fn warn_about_unregistered(project: &Project, config: &Config, console: &Console) {
     // A URL autogen cannot use fails the command right after, with the reason.
     let Ok(dialect) = config.database_url.dialect() else {
         return;
     };
     for entity in project.entities.unregistered(dialect) {
         let table = entity.table.map_or(String::new(), |t| format!(" (table '{t}')"));
-        eprintln!(
-            "warning: entity module `{}`{table} is not registered; autogenerate compares only registered \
+        console.warn(format_args!(
+            "entity module `{}`{table} is not registered; autogenerate compares only registered \
              entities, so register it with `.entity({}::Entity)` in the migration crate's main.rs",
             entity.module, entity.module
-        );
+        ));
     }
 }
 
@@ -816,31 +1063,36 @@ fn warn_about_unregistered(project: &Project, config: &Config) {
 /// database: the applied revisions whose files were edited since they ran,
 /// so the database does not hold what they now say. (After, so that a
 /// database that cannot be reached is waited for once, by the command.)
-fn warn_about_modified(project: &Project, config: &Config, runtime: &tokio::runtime::Runtime) {
+fn warn_about_modified(
+    project: &Project,
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    console: &Console,
+) {
     // A warning that cannot be worked out is no reason to fail a command that worked.
     let Ok(modified) = runtime.block_on(command::modified_revisions(project, config)) else {
         return;
     };
     for node in modified {
-        eprintln!(
-            "warning: revision {id} ({message}, {path}) was modified after it was applied: its ops are not \
+        console.warn(format_args!(
+            "revision {id} ({message}, {path}) was modified after it was applied: its ops are not \
              the ones this database ran. Revert the edit and put the change in a new revision, or, if the \
              database already matches the edited revision, run `autogen stamp {id} --accept-checksum`",
             id = node.id(),
             message = node.message(),
             path = node.module.path,
-        );
+        ));
     }
 }
 
 /// After comparing: the entities in another database schema than the one compared.
-fn warn_about_set_aside(comparison: &crate::compare::Comparison) {
+fn warn_about_set_aside(comparison: &crate::compare::Comparison, console: &Console) {
     for entity in &comparison.set_aside {
-        eprintln!(
-            "warning: table '{}' is in schema '{}', and autogen compares one schema ('{}'); \
+        console.warn(format_args!(
+            "table '{}' is in schema '{}', and autogen compares one schema ('{}'); \
              it is left out of this comparison",
             entity.table, entity.schema, comparison.schema
-        );
+        ));
     }
 }
 
@@ -853,6 +1105,7 @@ fn migrate(
     project: &Project,
     config: &Config,
     runtime: &tokio::runtime::Runtime,
+    console: &Console,
     direction: Direction,
     target: &str,
     run: &RunArgs,
@@ -872,9 +1125,9 @@ fn migrate(
         let report = |step: &autogen_migrate::Step| {
             number += 1;
             if many {
-                eprintln!("{step} ({number}/{total})");
+                console.progress(format_args!("{step} ({number}/{total})"));
             } else {
-                eprintln!("{step}");
+                console.progress(step);
             }
         };
         let steps = runtime.block_on(async {
@@ -884,13 +1137,13 @@ fn migrate(
             }
         })?;
         if many {
-            eprintln!(
+            console.progress(format_args!(
                 "Ran {} revisions in {:.1} s",
                 steps.len(),
                 started.elapsed().as_secs_f64()
-            );
+            ));
         }
-        warn_about_modified(project, config, runtime);
+        warn_about_modified(project, config, runtime, console);
     }
     Ok(())
 }
@@ -905,10 +1158,12 @@ pub enum CheckFormat {
     Json,
 }
 
-/// Whether stdout takes colour: a terminal, and no `NO_COLOR` (no-color.org).
+/// Whether stdout takes colour ([`wants_color`]).
 fn color_stdout() -> bool {
-    use std::io::IsTerminal as _;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    wants_color(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
 }
 
 /// Opens `path` in the user's editor and waits for it.
@@ -934,9 +1189,72 @@ fn edit(path: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use clap::{CommandFactory as _, Parser as _};
     use sea_orm::{DbErr, RuntimeErr};
 
-    use super::describe_error;
+    use super::{describe_error, wants_color, Cli};
+
+    #[test]
+    fn every_subcommand_shows_examples_that_parse() {
+        for subcommand in Cli::command().get_subcommands() {
+            let name = subcommand.get_name();
+            if name == "help" {
+                continue;
+            }
+            let help = Cli::try_parse_from(["autogen", name, "--help"])
+                .unwrap_err()
+                .to_string();
+            let examples = help
+                .split_once("\nExamples:\n")
+                .unwrap_or_else(|| panic!("`autogen {name} --help` has no Examples:\n{help}"))
+                .1;
+            let commands: Vec<&str> = examples
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.starts_with('#'))
+                .collect();
+            assert!(!commands.is_empty(), "`autogen {name} --help` shows no example");
+            for command in commands {
+                assert!(
+                    command.starts_with(&format!("autogen {name}")),
+                    "{command:?} in `autogen {name} --help` is not an example of it"
+                );
+                let words = crate::hooks::split_words(command).unwrap();
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("the example {command:?} of `autogen {name}` does not parse:\n{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let set = Some(std::ffi::OsStr::new("1"));
+        let empty = Some(std::ffi::OsStr::new(""));
+        assert!(wants_color(true, None));
+        assert!(
+            wants_color(true, empty),
+            "NO_COLOR set to nothing is unset (no-color.org)"
+        );
+        assert!(!wants_color(true, set));
+        assert!(!wants_color(false, None));
+        assert!(!wants_color(false, set));
+    }
+
+    #[test]
+    fn quiet_and_verbose_are_global_and_exclusive() {
+        let cli = Cli::try_parse_from(["autogen", "history", "--verbose"]).unwrap();
+        assert!(cli.verbose && !cli.quiet);
+        let cli = Cli::try_parse_from(["autogen", "-q", "upgrade", "head"]).unwrap();
+        assert!(cli.quiet);
+        for args in [
+            ["autogen", "-q", "current", "-v"],
+            ["autogen", "current", "-q", "-v"],
+        ] {
+            let both = super::parse(args).unwrap_err();
+            assert_eq!(both.kind(), clap::error::ErrorKind::ArgumentConflict);
+        }
+    }
 
     #[test]
     fn a_database_error_is_printed_once() {

@@ -14,7 +14,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use autogen_codegen::{render_revision, RevisionHeader};
+use autogen_codegen::{RevisionHeader, RevisionTemplate};
 use autogen_migrate::{Direction, Graph, MigrateError, Migrator, Node, RunOptions, Step};
 use autogen_schema::Op;
 
@@ -392,8 +392,20 @@ pub struct RevisionOutcome {
     pub path: Option<PathBuf>,
     /// With `dry_run`, the revision that would have been written.
     pub preview: Option<String>,
-    /// Set if rustfmt could not format the file (it is written unformatted).
+    /// Set if rustfmt could not format a dry run's preview (it is shown unformatted).
     pub format_warning: Option<String>,
+    /// Each post-write hook run on the file written, and why it failed if it
+    /// did (the file is kept either way).
+    pub hooks: Vec<HookRun>,
+}
+
+/// One post-write hook run on a new revision file.
+#[derive(Clone, Debug)]
+pub struct HookRun {
+    /// The hook's command line, as autogen.toml gives it.
+    pub hook: String,
+    /// Why it failed, if it did.
+    pub failure: Option<String>,
 }
 
 /// Writes a new revision; with `autogenerate`, its ops are what turns the
@@ -405,6 +417,8 @@ pub async fn revision(
 ) -> Result<RevisionOutcome> {
     let graph = graph(project)?;
     let parents = revision_parents(&graph, options)?;
+    // Before autogenerate's comparison, so a broken template costs no wait.
+    let template = revision_template(config)?;
     let comparison = if options.autogenerate {
         // The first revision of a new SQLite project is made before the file exists.
         let comparison = autogenerate(project, config, &graph, Access::Write).await?;
@@ -436,17 +450,32 @@ pub async fn revision(
             path: None,
             preview: None,
             format_warning: None,
+            hooks: Vec::new(),
         });
     }
-    let mut outcome = write_revision(project, &graph, options, parents, comparison.as_ref())?;
+    let mut outcome = write_revision(
+        project,
+        config,
+        &graph,
+        &template,
+        options,
+        parents,
+        comparison.as_ref(),
+    )?;
     outcome.comparison = comparison;
     Ok(outcome)
 }
 
 /// `autogen merge`: a revision whose parents are `revisions` (or every head),
 /// joining their branches. It has no ops of its own.
-pub fn merge(project: &Project, revisions: &[String], options: &RevisionOptions) -> Result<PathBuf> {
+pub fn merge(
+    project: &Project,
+    config: &Config,
+    revisions: &[String],
+    options: &RevisionOptions,
+) -> Result<RevisionOutcome> {
     let graph = graph(project)?;
+    let template = revision_template(config)?;
     let parents: Vec<String> = if revisions.iter().any(|r| r == "heads") {
         graph.heads().into_iter().map(|n| n.id().to_owned()).collect()
     } else {
@@ -467,8 +496,29 @@ pub fn merge(project: &Project, revisions: &[String], options: &RevisionOptions)
             distinct.len()
         );
     }
-    let outcome = write_revision(project, &graph, options, parents, None)?;
-    Ok(outcome.path.expect("a merge always writes a file"))
+    write_revision(project, config, &graph, &template, options, parents, None)
+}
+
+/// The project's revision template (`revision_template` in autogen.toml),
+/// else codegen's default.
+fn revision_template(config: &Config) -> Result<RevisionTemplate> {
+    let Some(path) = &config.revision_template else {
+        return Ok(RevisionTemplate::default());
+    };
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the revision template {} (revision_template in {}); create it, or remove \
+             revision_template to use the default; no revision was written",
+            path.display(),
+            config.path.display()
+        )
+    })?;
+    RevisionTemplate::parse(&text).with_context(|| {
+        format!(
+            "the revision template {} cannot be used; no revision was written",
+            path.display()
+        )
+    })
 }
 
 /// The parents of a new revision: `--head`, or the single head.
@@ -497,7 +547,9 @@ fn revision_parents(graph: &Graph, options: &RevisionOptions) -> Result<Vec<Stri
 
 fn write_revision(
     project: &Project,
+    config: &Config,
     graph: &Graph,
+    template: &RevisionTemplate,
     options: &RevisionOptions,
     parents: Vec<String>,
     comparison: Option<&Comparison>,
@@ -527,8 +579,8 @@ fn write_revision(
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
     let source = match comparison {
-        Some(c) => render_revision(&header, &c.upgrade, &c.downgrade, &c.destructive),
-        None => render_revision(&header, &[], &[], &[]),
+        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.destructive),
+        None => template.render(&header, &[], &[], &[]),
     };
     let versions = Path::new(project.versions.dir);
     let dir = match &options.version_path {
@@ -549,17 +601,19 @@ fn write_revision(
             dir
         }
     };
-    let (text, format_warning) =
-        match autogen_codegen::rustfmt(&source, versions.parent().unwrap_or(versions)) {
-            Ok(formatted) => (formatted, None),
-            Err(e) => (source, Some(e.to_string())),
-        };
     if options.dry_run {
+        // Nothing is written for hooks to run on: shown as the default hook would leave it.
+        let (preview, format_warning) =
+            match autogen_codegen::rustfmt(&source, versions.parent().unwrap_or(versions)) {
+                Ok(formatted) => (formatted, None),
+                Err(e) => (source, Some(e.to_string())),
+            };
         return Ok(RevisionOutcome {
             comparison: None,
             path: None,
-            preview: Some(text),
+            preview: Some(preview),
             format_warning,
+            hooks: Vec::new(),
         });
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -569,13 +623,29 @@ fn write_revision(
         .create_new(true)
         .open(&path)
         .with_context(|| format!("cannot create {} (it is never overwritten)", path.display()))?;
-    file.write_all(text.as_bytes())
+    file.write_all(source.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
+    drop(file);
+    // Hooks run beside autogen.toml, where relative paths in them are meant from.
+    let hook_dir = config
+        .path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let hooks = config
+        .post_write_hooks
+        .iter()
+        .map(|hook| HookRun {
+            hook: hook.to_string(),
+            failure: hook.run(&path, hook_dir).err(),
+        })
+        .collect();
     Ok(RevisionOutcome {
         comparison: None,
         path: Some(path),
         preview: None,
-        format_warning,
+        format_warning: None,
+        hooks,
     })
 }
 
@@ -709,6 +779,8 @@ mod tests {
             allow_destructive: false,
             connect_timeout: crate::config::DEFAULT_CONNECT_TIMEOUT,
             lock_timeout: crate::config::DEFAULT_LOCK_TIMEOUT,
+            post_write_hooks: crate::hooks::default_hooks(),
+            revision_template: None,
         };
         let db = sea_orm::Database::connect(&url).await.unwrap();
         sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")

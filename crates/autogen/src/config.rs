@@ -11,6 +11,9 @@
 //! command means the same database wherever it is run from.
 //! `connect_timeout` and `lock_timeout` (seconds) bound the waits for a
 //! connection and for another run's migration lock.
+//! `post_write_hooks` lists the commands run on each new revision file
+//! (rustfmt unless set; `[]` for none), and `revision_template` names the
+//! template revision files are written from (relative to the file).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,6 +21,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::database::{sqlite_parts, DatabaseUrl, UrlOrigin, Variable};
+use crate::hooks::{default_hooks, PostWriteHook};
 
 /// How long a run waits for another run's migration lock unless configured.
 pub use autogen_migrate::DEFAULT_LOCK_TIMEOUT;
@@ -58,6 +62,12 @@ pub struct Config {
     /// another run holds (`lock_timeout`, `--lock-timeout`;
     /// [`DEFAULT_LOCK_TIMEOUT`]).
     pub lock_timeout: Duration,
+    /// Commands run on each new revision file (`post_write_hooks`;
+    /// rustfmt unless set).
+    pub post_write_hooks: Vec<PostWriteHook>,
+    /// The template revision files are written from (`revision_template`,
+    /// made absolute); codegen's default if unset.
+    pub revision_template: Option<PathBuf>,
 }
 
 /// `autogen.toml` cannot be found or used.
@@ -138,6 +148,10 @@ struct Section {
     connect_timeout: Option<u64>,
     #[serde(default)]
     lock_timeout: Option<u64>,
+    #[serde(default)]
+    post_write_hooks: Option<Vec<String>>,
+    #[serde(default)]
+    revision_template: Option<PathBuf>,
 }
 
 impl Config {
@@ -170,6 +184,21 @@ impl Config {
                 "is 0; give the seconds a connection may take, e.g. 5".to_owned(),
             ));
         }
+        let post_write_hooks = match &file.autogen.post_write_hooks {
+            None => default_hooks(),
+            Some(lines) => lines
+                .iter()
+                .enumerate()
+                .map(|(at, line)| {
+                    PostWriteHook::parse(line).map_err(|reason| {
+                        value_error(
+                            "post_write_hooks",
+                            format!("entry {} ({line:?}) {reason}", at + 1),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let origin = UrlOrigin::Config {
             path: path.to_owned(),
             variables,
@@ -189,6 +218,8 @@ impl Config {
                 .autogen
                 .lock_timeout
                 .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs),
+            post_write_hooks,
+            revision_template: file.autogen.revision_template.map(|t| dir.join(t)),
         })
     }
 
@@ -405,6 +436,53 @@ mod tests {
             err.ends_with("connect_timeout is 0; give the seconds a connection may take, e.g. 5"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn post_write_hooks_and_the_revision_template_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let load = |extra: &str| {
+            std::fs::write(
+                &path,
+                format!("[autogen]\nscript_location = \"m\"\ndatabase_url = \"sqlite://a.db\"\n{extra}"),
+            )
+            .unwrap();
+            Config::load(&path)
+        };
+        let defaults = load("").unwrap();
+        assert_eq!(defaults.post_write_hooks, default_hooks());
+        assert_eq!(
+            defaults.post_write_hooks[0].to_string(),
+            "rustfmt --edition 2021 {path}"
+        );
+        assert_eq!(defaults.revision_template, None);
+
+        let set = load(
+            "post_write_hooks = [\"rustfmt --edition 2024 {path}\", \"git add '{path}'\"]\n\
+             revision_template = \"templates/revision.rs\"\n",
+        )
+        .unwrap();
+        let hooks: Vec<String> = set.post_write_hooks.iter().map(ToString::to_string).collect();
+        assert_eq!(hooks, ["rustfmt --edition 2024 {path}", "git add '{path}'"]);
+        assert_eq!(
+            set.revision_template,
+            Some(dir.path().join("templates/revision.rs"))
+        );
+
+        assert_eq!(load("post_write_hooks = []\n").unwrap().post_write_hooks, []);
+        let unclosed = load("post_write_hooks = [\"rustfmt\", \"black '{path}\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unclosed.ends_with("post_write_hooks entry 2 (\"black '{path}\") has a ' with no closing '"),
+            "{unclosed}"
+        );
+        let not_a_list = format!(
+            "{:#}",
+            anyhow::Error::from(load("post_write_hooks = \"rustfmt\"\n").unwrap_err())
+        );
+        assert!(not_a_list.contains("post_write_hooks"), "{not_a_list}");
     }
 
     // Fuzzing: whatever an autogen.toml says, loading it gives a

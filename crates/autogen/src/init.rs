@@ -459,6 +459,13 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
 # connect_timeout = 5
 # Seconds upgrade, downgrade and stamp wait for another run's migration lock (--lock-timeout).
 # lock_timeout = 300
+# Commands run on each revision file `revision` and `merge` write, in order; {{path}} is the file.
+# A hook that fails is a warning, and the file is kept. [] runs none.
+# post_write_hooks = ["rustfmt --edition 2021 {{path}}"]
+# The template revision files are written from, relative to this file: Rust with placeholders
+# {{{{message}}}}, {{{{revision}}}}, {{{{down_revision}}}}, {{{{create_date}}}}, {{{{revision_constant}}}},
+# {{{{upgrades}}}} and {{{{downgrades}}}} (the default template is in autogen's README).
+# revision_template = "{script_location}/revision_template.rs"
 "#
     )
 }
@@ -628,6 +635,45 @@ mod tests {
         fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
         let neither = init(dir.path(), None, &AutogenSource::Registry, Template::Default).unwrap_err();
         assert!(neither.to_string().contains("autogen init <DIR>"), "{neither}");
+    }
+
+    #[test]
+    fn the_written_autogen_toml_documents_every_setting_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        init(
+            dir.path(),
+            Some(Path::new("migration")),
+            &AutogenSource::Registry,
+            Template::Default,
+        )
+        .unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("# post_write_hooks = [\"rustfmt --edition 2021 {path}\"]\n"),
+            "{text}"
+        );
+        assert!(text.contains("{{upgrades}}"), "{text}");
+        assert!(
+            text.contains("# revision_template = \"migration/revision_template.rs\"\n"),
+            "{text}"
+        );
+        // Every commented-out setting is one autogen.toml takes, as written.
+        let uncommented: String = text
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(setting) if setting.contains(" = ") && !setting.contains(':') => setting,
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        fs::write(&path, uncommented).unwrap();
+        let config = crate::config::Config::load(&path).unwrap();
+        assert_eq!(config.post_write_hooks, crate::hooks::default_hooks());
+        assert_eq!(
+            config.revision_template,
+            Some(dir.path().join("migration/revision_template.rs"))
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub mod config;
 #[cfg(feature = "runtime")]
 pub mod database;
 #[cfg(feature = "runtime")]
+pub mod hooks;
+#[cfg(feature = "runtime")]
 mod init;
 #[cfg(feature = "runtime")]
 mod inspect;

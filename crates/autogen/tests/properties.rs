@@ -129,6 +129,8 @@ async fn connect(history: &Graph) -> Result<Migrator<'_>, TestCaseError> {
         allow_destructive: false,
         connect_timeout: config::DEFAULT_CONNECT_TIMEOUT,
         lock_timeout: config::DEFAULT_LOCK_TIMEOUT,
+        post_write_hooks: autogen::hooks::default_hooks(),
+        revision_template: None,
     };
     command::connect(history, &config, Access::Write)
         .await

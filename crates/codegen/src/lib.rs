@@ -4,13 +4,17 @@
 //! comment (message, Revision ID, Revises, Create Date), a `REVISION`
 //! constant, and `upgrade(op)` / `downgrade(op)` calling the op vocabulary.
 //! [`render_revision`] is pure and deterministic: the same input gives the
-//! same bytes. [`rustfmt`] then formats it with the toolchain's rustfmt, so
+//! same bytes. The file's shape is a [`RevisionTemplate`]: [`DEFAULT_TEMPLATE`]
+//! unless a project brings its own. [`rustfmt`] then formats it with the toolchain's rustfmt, so
 //! the file is exactly what `cargo fmt` would leave.
 //!
 //! **This crate writes text; it never parses or runs revisions.**
 #![deny(missing_docs)]
 
 mod rust;
+mod template;
+
+pub use template::{Placeholder, RevisionTemplate, TemplateError, DEFAULT_TEMPLATE};
 
 use std::io::Write;
 use std::path::Path;
@@ -36,67 +40,68 @@ pub struct RevisionHeader {
     pub create_date: String,
 }
 
-/// The source text of a revision file. Each upgrade op that `warnings` names
-/// (by position) gets a `// WARNING: <code> …` line above it, so the
-/// reviewer sees what can lose data where it happens.
+/// The source text of a revision file, from [`DEFAULT_TEMPLATE`]. Each
+/// upgrade op that `warnings` names (by position) gets a `// WARNING: <code> …`
+/// line above it, so the reviewer sees what can lose data where it happens.
 pub fn render_revision(
     header: &RevisionHeader,
     upgrade: &[Op],
     downgrade: &[Op],
     warnings: &[DestructiveChange],
 ) -> String {
-    let mut out = String::new();
-    let message = if header.message.is_empty() {
-        "(no message)"
-    } else {
-        header.message.as_str()
-    };
-    for line in message.lines() {
-        out.push_str(&format!("//! {line}\n").replace("//! \n", "//!\n"));
+    RevisionTemplate::default().render(header, upgrade, downgrade, warnings)
+}
+
+impl RevisionTemplate {
+    /// The source text of a revision file from this template, as
+    /// [`render_revision`] writes it from the default one.
+    pub fn render(
+        &self,
+        header: &RevisionHeader,
+        upgrade: &[Op],
+        downgrade: &[Op],
+        warnings: &[DestructiveChange],
+    ) -> String {
+        self.fill(|placeholder| match placeholder {
+            Placeholder::Message if header.message.is_empty() => "(no message)".to_owned(),
+            Placeholder::Message => header.message.clone(),
+            Placeholder::Revision => header.id.clone(),
+            Placeholder::DownRevision if header.down_revisions.is_empty() => "<base>".to_owned(),
+            Placeholder::DownRevision => header.down_revisions.join(", "),
+            Placeholder::CreateDate => header.create_date.clone(),
+            Placeholder::RevisionConstant => revision_constant(header),
+            Placeholder::Upgrades => op_calls(upgrade, warnings),
+            Placeholder::Downgrades => op_calls(downgrade, &[]),
+        })
     }
-    out.push_str("//!\n");
-    out.push_str(&format!("//! Revision ID: {}\n", header.id));
-    let revises = if header.down_revisions.is_empty() {
-        "<base>".to_owned()
-    } else {
-        header.down_revisions.join(", ")
-    };
-    out.push_str(&format!("//! Revises: {revises}\n"));
-    out.push_str(&format!("//! Create Date: {}\n\n", header.create_date));
-    out.push_str("use autogen::prelude::*;\n\n");
-    out.push_str("pub const REVISION: Revision = Revision {\n");
-    out.push_str(&format!("    id: {:?},\n", header.id));
-    out.push_str(&format!(
-        "    down_revision: {},\n",
-        rust::str_slice(&header.down_revisions)
-    ));
-    out.push_str(&format!(
-        "    branch_labels: {},\n",
-        rust::str_slice(&header.branch_labels)
-    ));
-    out.push_str(&format!(
-        "    depends_on: {},\n",
-        rust::str_slice(&header.depends_on)
-    ));
-    out.push_str(&format!("    message: {:?},\n", header.message));
-    out.push_str("};\n\n");
-    for (name, ops) in [("upgrade", upgrade), ("downgrade", downgrade)] {
-        out.push_str(&format!("pub fn {name}(op: &mut Operations) {{\n"));
-        for (at, op) in ops.iter().enumerate() {
-            if name == "upgrade" {
-                for warning in warnings.iter().filter(|w| w.op == at) {
-                    out.push_str(&format!("// WARNING: {warning}\n"));
-                }
-            }
-            out.push_str(&rust::op_call(op));
-            out.push('\n');
-        }
-        out.push_str("}\n");
-        if name == "upgrade" {
-            out.push('\n');
-        }
+}
+
+/// The `REVISION` constant: what the migrator reads of the file.
+fn revision_constant(header: &RevisionHeader) -> String {
+    format!(
+        "pub const REVISION: Revision = Revision {{\n    id: {:?},\n    down_revision: {},\n    \
+         branch_labels: {},\n    depends_on: {},\n    message: {:?},\n}};",
+        header.id,
+        rust::str_slice(&header.down_revisions),
+        rust::str_slice(&header.branch_labels),
+        rust::str_slice(&header.depends_on),
+        header.message,
+    )
+}
+
+/// One op call per line, each destructive one after its warning.
+fn op_calls(ops: &[Op], warnings: &[DestructiveChange]) -> String {
+    let mut lines = Vec::new();
+    for (at, op) in ops.iter().enumerate() {
+        lines.extend(
+            warnings
+                .iter()
+                .filter(|w| w.op == at)
+                .map(|w| format!("// WARNING: {w}")),
+        );
+        lines.push(rust::op_call(op));
     }
-    out
+    lines.join("\n")
 }
 
 /// Alembic's report of what autogenerate found, one line per op
@@ -312,6 +317,65 @@ pub fn downgrade(op: &mut Operations) {
         )
         .unwrap();
         assert_eq!(text, EXPECTED);
+    }
+
+    #[test]
+    fn a_project_template_shapes_the_file() {
+        let template = RevisionTemplate::parse(
+            "// {{message}} ({{revision}} after {{down_revision}}, {{create_date}})\n\
+             #![allow(unused_imports)]\n\
+             use autogen::prelude::*;\n\n\
+             {{revision_constant}}\n\n\
+             /// Reviewed by:\n\
+             pub fn upgrade(op: &mut Operations) {\n    {{upgrades}}\n}\n\n\
+             pub fn downgrade(op: &mut Operations) {\n    {{downgrades}}\n}\n",
+        )
+        .unwrap();
+        let upgrade = [Op::DropColumn {
+            table: "user".into(),
+            column: "bio".into(),
+        }];
+        let mut before = autogen_schema::Schema::new();
+        before.insert(Table::new("user").column(Column::new("bio", ColumnType::Text).nullable()));
+        let warnings =
+            autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres);
+        let text = template.render(&header(), &upgrade, &[], &warnings);
+        assert_eq!(
+            text,
+            r#"// add post (3f2a9c1b7d4e after 1a2b3c4d5e6f, 2026-11-23 12:00:00 UTC)
+#![allow(unused_imports)]
+use autogen::prelude::*;
+
+pub const REVISION: Revision = Revision {
+    id: "3f2a9c1b7d4e",
+    down_revision: &["1a2b3c4d5e6f"],
+    branch_labels: &[],
+    depends_on: &[],
+    message: "add post",
+};
+
+/// Reviewed by:
+pub fn upgrade(op: &mut Operations) {
+    // WARNING: AG102 drops column 'user.bio' and its values
+    op.drop_column("user", "bio");
+}
+
+pub fn downgrade(op: &mut Operations) {
+}
+"#
+        );
+    }
+
+    #[test]
+    fn the_readme_shows_the_default_template() {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+        let shown = readme
+            .split_once("<!-- revision-template -->\n```rust\n")
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .expect("the README shows the default template after <!-- revision-template -->")
+            .0;
+        assert_eq!(shown, DEFAULT_TEMPLATE);
     }
 
     /// Changes in place: a rename, a column altered (both versions shown, so

@@ -33,6 +33,8 @@ mod tests {
             allow_destructive: false,
             connect_timeout: autogen::config::DEFAULT_CONNECT_TIMEOUT,
             lock_timeout: autogen::config::DEFAULT_LOCK_TIMEOUT,
+            post_write_hooks: autogen::hooks::default_hooks(),
+            revision_template: None,
         };
         let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await
