@@ -34,3 +34,6 @@ mod killed;
 
 /// Applied revisions whose files are edited since, on SQLite.
 mod edited;
+
+/// `baseline`: adopting a database sea-orm-migration built, on SQLite, PostgreSQL and MariaDB.
+mod baseline;
