@@ -41,3 +41,6 @@ mod edited;
 /// The command line's conventions: help examples, colour, --quiet and --verbose,
 /// completions, post-write hooks and revision templates.
 mod cli;
+
+/// `baseline`: adopting a database sea-orm-migration built, on SQLite, PostgreSQL and MariaDB.
+mod baseline;

@@ -78,6 +78,39 @@ impl Scratch {
         scratch
     }
 
+    /// A project whose entity crate holds the registry fixture's entities
+    /// (`fixtures/registry/entity`), every one registered: the entities of
+    /// the database the fixture's sea-orm-migration migrations build.
+    pub fn with_registry_entities() -> Self {
+        const ENTITIES: [&str; 11] = [
+            "users",
+            "crates",
+            "keywords",
+            "categories",
+            "versions",
+            "dependencies",
+            "crates_keywords",
+            "crates_categories",
+            "crate_owners",
+            "version_downloads",
+            "api_tokens",
+        ];
+        let files: Vec<(&str, String)> = ENTITIES
+            .iter()
+            .map(|module| (*module, format!("../registry/entity/src/{module}.rs")))
+            .collect();
+        let entities: Vec<(&str, &str)> = files.iter().map(|(m, f)| (*m, f.as_str())).collect();
+        let scratch = Self::with_entities(&entities);
+        // Their enum has a module of its own, with no entity to register.
+        let enums =
+            fs::read_to_string(repo().join("fixtures/registry/entity/src/sea_orm_active_enums.rs")).unwrap();
+        scratch.write("entity/src/sea_orm_active_enums.rs", &enums);
+        scratch.edit("entity/src/lib.rs", |s| {
+            format!("{s}pub mod sea_orm_active_enums;\n")
+        });
+        scratch
+    }
+
     /// Replaces the entity crate's modules.
     pub fn set_entities(&self, entities: &[(&str, &str)]) {
         let mut lib = String::new();

@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 use autogen_migrate::{Direction, RunOptions};
 
 use crate::check;
-use crate::command::{self, HistoryOptions, InspectFormat, RevisionOptions};
+use crate::command::{self, BaselineOptions, HistoryOptions, InspectFormat, RevisionOptions};
 use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
 use crate::database::{DatabaseUrl, Unavailable, UrlOrigin};
 use crate::init::{self, AutogenSource, Template, Workspace};
@@ -264,6 +264,24 @@ pub enum Command {
         /// The last revision to verify (an id, a unique prefix, a label, head…).
         #[arg(value_name = "REVISION", default_value = "head")]
         target: String,
+    },
+    /// Adopt a database autogen does not track yet: write a first revision that creates its
+    /// schema as it is (other tools' tables, such as seaql_migrations, left out) and stamp it there.
+    #[command(after_help = examples(&[
+        ("Adopt the database autogen.toml names", "autogen baseline"),
+        ("Review the revision first: print it, write and stamp nothing", "autogen baseline --dry-run"),
+        ("With a message of your own", "autogen baseline -m \"schema as of v2.3\""),
+    ]))]
+    Baseline {
+        /// The revision's message.
+        #[arg(short, long, default_value = "baseline")]
+        message: String,
+        /// Use this revision id instead of a random one.
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+        /// Print the revision instead of writing it; nothing is stamped.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the live database schema.
     #[command(after_help = examples(&[
@@ -939,6 +957,18 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
             }
         }
         Command::Edit { rev } => edit(&command::revision_path(project, &rev)?)?,
+        Command::Baseline {
+            message,
+            rev_id,
+            dry_run,
+        } => {
+            let options = BaselineOptions {
+                message,
+                rev_id,
+                dry_run,
+            };
+            baseline(project, &config, &runtime, &options, console, &mut out)?
+        }
         Command::Inspect {
             url,
             schema,
@@ -1144,6 +1174,36 @@ fn migrate(
             ));
         }
         warn_about_modified(project, config, runtime, console);
+    }
+    Ok(())
+}
+
+/// `baseline`: what it found, then the file written and the stamp, or with `--dry-run` the file.
+fn baseline(
+    project: &Project,
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    options: &BaselineOptions,
+    console: &Console,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    let outcome = runtime.block_on(command::baseline(project, config, options))?;
+    let revision = &outcome.revision;
+    if let Some(comparison) = &revision.comparison {
+        console.detected(autogen_codegen::report(
+            &comparison.upgrade,
+            &comparison.destructive,
+        ));
+    }
+    if let Some(warning) = &revision.format_warning {
+        console.warn(format_args!("the revision is shown unformatted: {warning}"));
+    }
+    match (&revision.path, &revision.preview) {
+        (Some(_), _) => {
+            report_written(revision, console, out)?;
+            console.progress(format_args!("Stamped {}", outcome.id));
+        }
+        (None, preview) => write!(out, "{}", preview.as_deref().unwrap_or_default())?,
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use autogen_codegen::{RevisionHeader, RevisionTemplate};
 use autogen_migrate::{Direction, Graph, MigrateError, Migrator, Node, RunOptions, Step};
 use autogen_schema::Op;
 
-use crate::compare::{compare_database, CompareOptions, Comparison};
+use crate::compare::{compare_database, compare_with_empty, CompareOptions, Comparison};
 use crate::config::Config;
 use crate::database::{self, Access, DatabaseUrl, Unavailable};
 use crate::listing;
@@ -466,6 +466,136 @@ pub async fn revision(
     Ok(outcome)
 }
 
+/// What `baseline` asks for.
+#[derive(Clone, Debug)]
+pub struct BaselineOptions {
+    /// The message (`-m`), "baseline" unless given.
+    pub message: String,
+    /// Use this id instead of a random one.
+    pub rev_id: Option<String>,
+    /// Render the revision without writing it or stamping the database.
+    pub dry_run: bool,
+}
+
+impl Default for BaselineOptions {
+    fn default() -> Self {
+        Self {
+            message: "baseline".to_owned(),
+            rev_id: None,
+            dry_run: false,
+        }
+    }
+}
+
+/// What `baseline` did.
+#[derive(Clone, Debug)]
+pub struct BaselineOutcome {
+    /// The baseline revision's id (with `dry_run`, the one it would have).
+    pub id: String,
+    /// What was compared, and the file written and stamped (or, with `dry_run`, the preview).
+    pub revision: RevisionOutcome,
+}
+
+/// `autogen baseline`: adopts a database autogen does not track yet (one
+/// sea-orm-migration or hand-written SQL built). Writes the project's first
+/// revision, which creates the database's schema as it is (but for other
+/// tools' tables, such as `seaql_migrations`), and stamps the database at
+/// it without running anything. Refused when the project has revisions or
+/// the version table has rows; with `dry_run`, only renders the revision.
+/// The file is written before the stamp, and removed if the stamp fails,
+/// so a database is never stamped at a revision that does not exist.
+pub async fn baseline(
+    project: &Project,
+    config: &Config,
+    options: &BaselineOptions,
+) -> Result<BaselineOutcome> {
+    let graph = graph(project)?;
+    refuse_existing_revisions(&graph)?;
+    let template = revision_template(config)?;
+    // The database must exist: a missing SQLite file is an error, not created.
+    let migrator = connect(&graph, config, Access::Read).await?;
+    let recorded = migrator.recorded_versions().await?;
+    if !recorded.is_empty() {
+        return Err(MigrateError::AlreadyStamped(recorded).into());
+    }
+    let compare_options = CompareOptions {
+        schema: config.schema.clone(),
+        tables: project.compare.clone(),
+    };
+    let comparison = compare_with_empty(migrator.connection(), &compare_options).await?;
+    if comparison.upgrade.is_empty() {
+        bail!(
+            "the database at {} has no tables to adopt (other migration tools' tables and the ones \
+             main.rs excludes are left out); there is nothing to baseline, so start the history with \
+             `autogen revision --autogenerate -m \"...\"` instead",
+            config.database_url
+        );
+    }
+    // Chosen here, since the stamp names it after write_revision used it.
+    let id = match &options.rev_id {
+        Some(id) => checked_rev_id(id, &graph)?,
+        None => new_rev_id(&graph),
+    };
+    let revision = RevisionOptions {
+        message: options.message.clone(),
+        rev_id: Some(id.clone()),
+        dry_run: options.dry_run,
+        ..RevisionOptions::default()
+    };
+    let mut outcome = write_revision(
+        project,
+        config,
+        &graph,
+        &template,
+        &revision,
+        Vec::new(),
+        Some(&comparison),
+    )?;
+    outcome.comparison = Some(comparison);
+    let Some(path) = &outcome.path else {
+        return Ok(BaselineOutcome {
+            id,
+            revision: outcome,
+        });
+    };
+    if let Err(error) = migrator.stamp_baseline(&id).await {
+        let error = unavailable_if_locked(config, error);
+        return Err(match std::fs::remove_file(path) {
+            Ok(()) => error.context(format!(
+                "cannot stamp the database at the baseline, so nothing was stamped and {} was removed",
+                path.display()
+            )),
+            Err(removing) => error.context(format!(
+                "cannot stamp the database at the baseline, so nothing was stamped; remove {} \
+                 ({removing}) before running `autogen baseline` again",
+                path.display()
+            )),
+        });
+    }
+    Ok(BaselineOutcome {
+        id,
+        revision: outcome,
+    })
+}
+
+/// A baseline describes the whole database, so it must be the first revision.
+fn refuse_existing_revisions(graph: &Graph) -> Result<()> {
+    let existing: Vec<String> = graph
+        .newest_first()
+        .into_iter()
+        .map(|n| format!("{} ({})", n.id(), n.module.path))
+        .collect();
+    if !existing.is_empty() {
+        bail!(
+            "the project already has revisions: {}; a baseline must be the first revision. \
+             If they already build this database, record that with `autogen stamp head` instead; \
+             otherwise remove them and run `autogen baseline` again",
+            existing.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// `autogen merge`: a revision whose parents are `revisions` (or every head),
 /// joining their branches. It has no ops of its own.
 pub fn merge(
@@ -766,13 +896,12 @@ mod tests {
         revisions: &[],
     };
 
-    #[tokio::test]
-    async fn excluded_tables_are_neither_created_nor_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
+    /// A configuration for the SQLite file `app.db` in `dir`, and its URL.
+    fn sqlite_config(dir: &Path) -> (Config, String) {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
         let config = Config {
-            path: dir.path().join("autogen.toml"),
-            script_location: dir.path().to_owned(),
+            path: dir.join("autogen.toml"),
+            script_location: dir.to_owned(),
             database_url: DatabaseUrl::new(&url, crate::database::UrlOrigin::Program),
             schema: None,
             allow_unregistered_drops: false,
@@ -782,11 +911,25 @@ mod tests {
             post_write_hooks: crate::hooks::default_hooks(),
             revision_template: None,
         };
-        let db = sea_orm::Database::connect(&url).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(&db, "CREATE TABLE legacy (id integer)")
-            .await
-            .unwrap();
+        (config, url)
+    }
+
+    /// Runs `statements` on the database at `url`, creating it.
+    async fn execute(url: &str, statements: &[&str]) {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        for statement in statements {
+            sea_orm::ConnectionTrait::execute_unprepared(&db, statement)
+                .await
+                .unwrap();
+        }
         db.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn excluded_tables_are_neither_created_nor_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, &["CREATE TABLE legacy (id integer)"]).await;
 
         let project = Project::new(NO_REVISIONS).entity(note::Entity);
         let all: Vec<String> = compare(&project, &config)
@@ -803,5 +946,198 @@ mod tests {
             .exclude_table("legacy")
             .include_tables(|t| t != "note");
         assert!(compare(&filtered, &config).await.unwrap().upgrade.is_empty());
+    }
+
+    /// A database sea-orm-migration built: one table and its bookkeeping.
+    const ADOPTED: &[&str] = &[
+        "CREATE TABLE seaql_migrations (version varchar NOT NULL PRIMARY KEY, applied_at bigint NOT NULL)",
+        "INSERT INTO seaql_migrations VALUES ('m20240101_000001_create_note', 1704067200)",
+        "CREATE TABLE note (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, body text NOT NULL)",
+    ];
+
+    /// A project with no revisions yet, writing them under `dir/src/versions`.
+    fn unversioned(dir: &Path) -> Project {
+        let versions = dir.join("src/versions").display().to_string();
+        Project::new(crate::Versions {
+            dir: Box::leak(versions.into_boxed_str()),
+            revisions: &[],
+        })
+    }
+
+    /// What the version table of the database at `config` records.
+    async fn stamped(project: &Project, config: &Config) -> Vec<String> {
+        let graph = graph(project).unwrap();
+        let migrator = connect(&graph, config, Access::Read).await.unwrap();
+        migrator.recorded_versions().await.unwrap()
+    }
+
+    fn files_in(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn baseline_writes_the_first_revision_and_stamps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, ADOPTED).await;
+        let project = unversioned(dir.path());
+        let options = BaselineOptions {
+            rev_id: Some("0000baseline".into()),
+            ..BaselineOptions::default()
+        };
+        let outcome = baseline(&project, &config, &options).await.unwrap();
+        let path = outcome.revision.path.unwrap();
+        assert!(
+            path.ends_with("src/versions/0000baseline_baseline.rs"),
+            "{}",
+            path.display()
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("down_revision: &[]"), "{text}");
+        assert!(
+            text.contains("op.create_table(") && text.contains("op.drop_table(\"note\")"),
+            "{text}"
+        );
+        assert!(!text.contains("seaql_migrations"), "{text}");
+        assert_eq!(stamped(&project, &config).await, ["0000baseline"]);
+    }
+
+    #[tokio::test]
+    async fn baseline_refuses_a_project_with_revisions() {
+        fn nothing(_: &mut crate::Operations) {}
+        const EXISTING: &[crate::RevisionModule] = &[crate::RevisionModule {
+            revision: crate::Revision {
+                id: "ae1027a6acf5",
+                down_revision: &[],
+                branch_labels: &[],
+                depends_on: &[],
+                message: "create note",
+            },
+            upgrade: nothing,
+            downgrade: nothing,
+            path: "src/versions/ae1027a6acf5_create_note.rs",
+        }];
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, ADOPTED).await;
+        let mut project = unversioned(dir.path());
+        project.versions.revisions = EXISTING;
+        let error = baseline(&project, &config, &BaselineOptions::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("already has revisions: ae1027a6acf5 (src/versions/ae1027a6acf5_create_note.rs)")
+                && error.contains("`autogen stamp head`"),
+            "{error}"
+        );
+        assert!(files_in(&dir.path().join("src/versions")).is_empty());
+        assert!(stamped(&project, &config).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn baseline_refuses_a_database_already_stamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, ADOPTED).await;
+        execute(
+            &url,
+            &[
+                "CREATE TABLE autogen_version (version_num varchar(32) NOT NULL PRIMARY KEY)",
+                "INSERT INTO autogen_version VALUES ('ae1027a6acf5')",
+            ],
+        )
+        .await;
+        let project = unversioned(dir.path());
+        let error = baseline(&project, &config, &BaselineOptions::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("already stamped: autogen_version records ae1027a6acf5")
+                && error.contains("`autogen stamp --purge base`"),
+            "{error}"
+        );
+        assert!(files_in(&dir.path().join("src/versions")).is_empty());
+
+        // The stamp itself checks again, inside its transaction, for a run
+        // that stamped the database after the first look.
+        let graph = graph(&project).unwrap();
+        let migrator = connect(&graph, &config, Access::Write).await.unwrap();
+        let error = migrator.stamp_baseline("0000baseline").await.unwrap_err();
+        assert!(
+            matches!(error, MigrateError::AlreadyStamped(ref ids) if ids == &["ae1027a6acf5"]),
+            "{error}"
+        );
+        assert_eq!(migrator.recorded_versions().await.unwrap(), ["ae1027a6acf5"]);
+    }
+
+    #[tokio::test]
+    async fn baseline_refuses_a_database_with_nothing_to_adopt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, &ADOPTED[..2]).await;
+        let project = unversioned(dir.path());
+        let error = baseline(&project, &config, &BaselineOptions::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("has no tables to adopt") && error.contains("autogen revision --autogenerate"),
+            "{error}"
+        );
+        assert!(files_in(&dir.path().join("src/versions")).is_empty());
+        assert!(stamped(&project, &config).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn baseline_refuses_a_missing_sqlite_file_without_creating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, _) = sqlite_config(dir.path());
+        let error = baseline(&unversioned(dir.path()), &config, &BaselineOptions::default())
+            .await
+            .unwrap_err();
+        assert!(error.is::<Unavailable>(), "{error}");
+        assert!(!dir.path().join("app.db").exists());
+    }
+
+    #[tokio::test]
+    async fn a_baseline_that_cannot_be_written_stamps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, ADOPTED).await;
+        // A file where the versions directory should be: nothing can be written under it.
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/versions"), "").unwrap();
+        let project = unversioned(dir.path());
+        let error = baseline(&project, &config, &BaselineOptions::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("cannot create"), "{error}");
+        assert!(stamped(&project, &config).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_baseline_dry_run_writes_and_stamps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, url) = sqlite_config(dir.path());
+        execute(&url, ADOPTED).await;
+        let project = unversioned(dir.path());
+        let options = BaselineOptions {
+            dry_run: true,
+            ..BaselineOptions::default()
+        };
+        let outcome = baseline(&project, &config, &options).await.unwrap();
+        let preview = outcome.revision.preview.unwrap();
+        assert!(
+            preview.contains("//! baseline\n") && preview.contains("op.create_table("),
+            "{preview}"
+        );
+        assert!(outcome.revision.path.is_none());
+        assert!(files_in(&dir.path().join("src/versions")).is_empty());
+        assert!(stamped(&project, &config).await.is_empty());
     }
 }

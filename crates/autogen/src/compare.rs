@@ -86,6 +86,61 @@ pub async fn compare_database<C: ConnectionTrait>(
     Ok(comparison)
 }
 
+/// The database `db` is connected to compared with nothing: the ops that
+/// create its schema from empty (`upgrade`) and drop it again (`downgrade`),
+/// for `autogen baseline`. `current` is empty and `target` is the database.
+/// Tables another migration tool keeps (`seaql_migrations`…) and those the
+/// options leave out are not part of it: they belong to someone else.
+pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOptions) -> Result<Comparison> {
+    let dialect = autogen_migrate::dialect_of(db.get_database_backend());
+    let schema = match &options.schema {
+        Some(schema) => schema.clone(),
+        None => autogen_introspect::default_schema(db).await?,
+    };
+    let read = autogen_introspect::Options {
+        schema: Some(schema.clone()),
+        ..Default::default()
+    };
+    let mut target = autogen_introspect::introspect_with(db, &read).await?;
+    let tables = options
+        .tables
+        .clone()
+        .include_tables(|t| !autogen_diff::is_tool_table(t));
+    target.retain_tables(|t| tables.includes(t));
+    if dialect == Dialect::Postgres {
+        keep_default_primary_key_names(&mut target);
+    }
+    let current = Schema::default();
+    let upgrade = autogen_diff::diff(&current, &target, dialect, &tables);
+    // Dropping the tables outright, rather than undoing each op: MySQL will
+    // not drop an index a foreign key needs before the table that holds both.
+    let downgrade = autogen_diff::diff(&target, &current, dialect, &tables);
+    let destructive = destructive_changes(&upgrade, &current, dialect);
+    Ok(Comparison {
+        dialect,
+        schema,
+        current,
+        target,
+        upgrade,
+        downgrade,
+        destructive,
+        set_aside: Vec::new(),
+    })
+}
+
+/// Names each unnamed composite primary key as PostgreSQL named it,
+/// `<table>_pkey`: unnamed, it would be created as SeaORM names it,
+/// `pk-<table>`, and the baseline would not build the database it was taken from.
+fn keep_default_primary_key_names(schema: &mut Schema) {
+    for table in schema.tables.values_mut() {
+        if let Some(key) = &mut table.primary_key {
+            if key.name.is_none() && key.columns.len() > 1 {
+                key.name = Some(format!("{}_pkey", table.name));
+            }
+        }
+    }
+}
+
 /// Compares a schema already in hand (`current`, e.g. a revision history
 /// replayed) with `entities`, in `dialect`'s terms; `schema` is the name of
 /// the database schema it stands for. On PostgreSQL, each schema the

@@ -177,7 +177,9 @@ pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Err
         // `to` is NULL when the key references the parent's primary key implicitly.
         fk.ref_columns.extend(to);
     }
-    for ((table, _), fk) in foreign_keys {
+    // SQLite numbers a table's foreign keys from the last declared; in
+    // declaration order, a table created from this model reads back the same.
+    for ((table, _), fk) in foreign_keys.into_iter().rev() {
         table_entry(&mut tables, &table, "sqlite_master")?
             .0
             .foreign_keys

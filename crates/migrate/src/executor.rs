@@ -114,6 +114,16 @@ pub enum MigrateError {
         /// Why.
         reason: String,
     },
+    /// A baseline was to be recorded in a database whose version table
+    /// already records revisions: autogen tracks it already.
+    #[error(
+        "the database is already stamped: {} records {}, so autogen tracks it already and \
+         a baseline would hide that history; write changes with `autogen revision --autogenerate`, or, \
+         to adopt it afresh, empty the version table with `autogen stamp --purge base` first",
+        version_table::VERSION_TABLE,
+        .0.join(", ")
+    )]
+    AlreadyStamped(Vec<String>),
     /// Any other database error.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
@@ -787,6 +797,46 @@ impl<'a> Migrator<'a> {
         } else {
             journal::mark(&self.db, index + 1, StatementState::Failed).await?;
         }
+        Ok(())
+    }
+
+    /// The version table's rows as they are, whether or not a revision file
+    /// declares them (none if the table does not exist yet).
+    pub async fn recorded_versions(&self) -> Result<Vec<String>, MigrateError> {
+        Ok(version_table::read(&self.db).await?)
+    }
+
+    /// Records `revision`, a root revision just written for the schema the
+    /// database already has (`autogen baseline`), running nothing. It may be
+    /// missing from the graph, which was compiled before the file existed.
+    /// Refused with [`MigrateError::AlreadyStamped`] unless the version
+    /// table is empty, read inside the transaction that writes it.
+    pub async fn stamp_baseline(&self, revision: &str) -> Result<(), MigrateError> {
+        debug_assert!(crate::is_revision_id(revision));
+        self.lock().await?;
+        let result = self
+            .stamp_baseline_locked(revision)
+            .await
+            .map_err(|e| self.locked_if_busy(e));
+        if result.is_err() {
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        self.unlock().await?;
+        result
+    }
+
+    async fn stamp_baseline_locked(&self, revision: &str) -> Result<(), MigrateError> {
+        let dialect = self.dialect();
+        self.create_tables().await?;
+        self.db.execute_unprepared(begin(dialect)).await?;
+        let recorded = version_table::read(&self.db).await?;
+        if !recorded.is_empty() {
+            return Err(MigrateError::AlreadyStamped(recorded));
+        }
+        for statement in version_table::write_sql(dialect, &[revision.to_owned()]) {
+            self.db.execute_unprepared(&statement).await?;
+        }
+        self.db.execute_unprepared("COMMIT").await?;
         Ok(())
     }
 
