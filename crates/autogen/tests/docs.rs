@@ -1,0 +1,152 @@
+//! The user documentation in `docs/` shows only commands the CLI accepts:
+//! every `autogen …` line in a ```sh or ```console block (in a console
+//! block, the `$ autogen …` lines) parses, every subcommand is shown at
+//! least once, and every relative link between the documents resolves.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use autogen::cli::Cli;
+use clap::{CommandFactory as _, Parser as _};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every `docs/*.md` file, by name.
+fn documents() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(repo().join("docs"))
+        .expect("docs/ exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "docs/ has no .md file");
+    files
+}
+
+/// The command lines of `text`'s ```sh and ```console blocks, with their
+/// line numbers: in a console block only the `$ ` lines, without the `$ `.
+fn shell_lines(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut block: Option<String> = None;
+    for (number, line) in (1..).zip(text.lines()) {
+        let trimmed = line.trim_start();
+        if let Some(fence) = trimmed.strip_prefix("```") {
+            block = match block {
+                None => Some(fence.trim().to_owned()),
+                Some(_) => None,
+            };
+            continue;
+        }
+        let command = match block.as_deref() {
+            Some("sh") => Some(trimmed),
+            Some("console") => trimmed.strip_prefix("$ "),
+            _ => None,
+        };
+        if let Some(command) = command {
+            found.push((number, command.trim().to_owned()));
+        }
+    }
+    assert!(block.is_none(), "a code block is not closed");
+    found
+}
+
+/// The words of an `autogen …` command line, leading `NAME=value`
+/// environment assignments left out; `None` for any other command.
+fn autogen_words(line: &str) -> Option<Vec<String>> {
+    let words = autogen::hooks::split_words(line).unwrap_or_else(|e| panic!("{line:?} {e}"));
+    let start = words.iter().position(|w| !is_assignment(w))?;
+    (words[start] == "autogen").then(|| words[start..].to_vec())
+}
+
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
+}
+
+#[test]
+fn every_documented_command_parses_and_every_subcommand_is_documented() {
+    let mut shown = BTreeSet::new();
+    let mut count = 0;
+    for file in documents() {
+        let text = fs::read_to_string(&file).unwrap();
+        for (number, line) in shell_lines(&text) {
+            let Some(words) = autogen_words(&line) else {
+                continue;
+            };
+            count += 1;
+            let place = format!("{}:{number}", file.display());
+            if let Err(e) = Cli::try_parse_from(&words) {
+                use clap::error::ErrorKind;
+                if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                    panic!("{place}: `{line}` does not parse:\n{e}");
+                }
+            }
+            if let Ok(matches) = Cli::command().try_get_matches_from(&words) {
+                shown.extend(matches.subcommand_name().map(str::to_owned));
+            } else if let Some(name) = words.get(1).filter(|w| !w.starts_with('-')) {
+                // `autogen <command> --help`
+                shown.insert(name.clone());
+            }
+        }
+    }
+    assert!(count > 0, "no `autogen` command in docs/");
+    let missing: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .filter(|name| name != "help" && !shown.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no ```sh or ```console example in docs/ runs these subcommands: {missing:?}"
+    );
+}
+
+/// The targets of `text`'s Markdown links, `[text](target)`.
+fn link_targets(text: &str) -> Vec<String> {
+    let mut targets = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("](") {
+        let after = &rest[at + 2..];
+        let Some(end) = after.find(')') else { break };
+        targets.push(after[..end].trim().to_owned());
+        rest = &after[end..];
+    }
+    targets
+}
+
+#[test]
+fn every_relative_link_in_the_docs_resolves() {
+    let mut files = documents();
+    files.push(repo().join("README.md"));
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let dir = file.parent().unwrap();
+        for target in link_targets(&text) {
+            if target.contains("://") || target.starts_with("mailto:") || target.starts_with('#') {
+                continue;
+            }
+            let path = target.split('#').next().unwrap();
+            assert!(
+                dir.join(path).exists(),
+                "{} links to {target}, which does not exist",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_links_to_the_docs() {
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    for file in documents() {
+        let name = file.file_name().unwrap().to_str().unwrap();
+        assert!(
+            readme.contains(&format!("(docs/{name})")),
+            "README.md does not link to docs/{name}"
+        );
+    }
+}
