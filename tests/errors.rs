@@ -11,9 +11,7 @@ fn commands_outside_a_project_say_how_to_start_one() {
     let message = stderr(&out);
     assert!(message.starts_with("error: no autogen.toml in "), "{message}");
     assert!(
-        message
-            .trim_end()
-            .ends_with("run `autogen init migration` to create one"),
+        message.trim_end().ends_with("run `autogen init` to create one"),
         "{message}"
     );
 }

@@ -47,8 +47,8 @@ async fn wait_until_slow(backend: Backend, url: &str) {
     panic!("the slow statement never started");
 }
 
-/// `upgrade head` is killed (`kill -9` of the launcher, cargo and the
-/// migration crate) while revision cccccccccccc runs its slow statement,
+/// `upgrade head` is killed (`kill -9` of the launcher and the migration
+/// crate's binary it runs) while revision cccccccccccc runs its slow statement,
 /// after its DDL; then `upgrade head` runs again, without the slow statement.
 /// Returns the second run's output.
 async fn kill_inside_a_revision(backend: Backend, p: &Scratch, url: &str) -> std::process::Output {

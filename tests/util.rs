@@ -171,8 +171,9 @@ impl Scratch {
     }
 
     /// Starts the `autogen` launcher in the project, with extra environment
-    /// variables, in a process group of its own: it runs the migration crate
-    /// through cargo, and killing the run means killing all three.
+    /// variables, in a process group of its own: it builds the migration
+    /// crate with cargo and runs its binary, and killing the run means
+    /// killing every one of them.
     pub fn spawn_autogen(&self, args: &[&str], vars: &[(&str, &str)]) -> Spawned {
         let mut command = Command::new(env!("CARGO_BIN_EXE_autogen"));
         command.args(args);

@@ -74,7 +74,7 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// None in the directory or its parents.
-    #[error("no {FILE_NAME} in {} or any parent directory; run `autogen init migration` to create one", .0.display())]
+    #[error("no {FILE_NAME} in {} or any parent directory; run `autogen init` to create one", .0.display())]
     NotFound(PathBuf),
     /// The working directory to search from is unreadable.
     #[error("cannot read the working directory")]

@@ -27,33 +27,31 @@
 /// leaves out everything else).
 pub use autogen_build as build;
 
-#[cfg(feature = "runtime")]
-pub mod check;
-#[cfg(feature = "runtime")]
-pub mod cli;
-#[cfg(feature = "runtime")]
-pub mod command;
-#[cfg(feature = "runtime")]
-pub mod compare;
-#[cfg(feature = "runtime")]
-pub mod config;
-#[cfg(feature = "runtime")]
-pub mod database;
-#[cfg(feature = "runtime")]
-pub mod hooks;
-#[cfg(feature = "runtime")]
-mod init;
-#[cfg(feature = "runtime")]
-mod inspect;
-#[cfg(feature = "runtime")]
-mod listing;
-#[cfg(feature = "runtime")]
-pub mod verify;
+/// Items of the `runtime` feature: everything but [`build`].
+macro_rules! runtime {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "runtime")]
+            $item
+        )*
+    };
+}
 
-#[cfg(feature = "runtime")]
-pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
-#[cfg(feature = "runtime")]
-pub use autogen_reflect::Entities;
+runtime! {
+    pub mod check;
+    pub mod cli;
+    pub mod command;
+    pub mod compare;
+    pub mod config;
+    pub mod database;
+    pub mod hooks;
+    mod init;
+    mod inspect;
+    mod listing;
+    pub mod verify;
+    pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
+    pub use autogen_reflect::Entities;
+}
 
 /// What a revision file needs: `use autogen::prelude::*;`.
 #[cfg(feature = "runtime")]
