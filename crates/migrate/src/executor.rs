@@ -512,10 +512,7 @@ impl<'a> Migrator<'a> {
         options: RunOptions,
         report: impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
-        let goal = |current: &[String]| match direction {
-            Direction::Up => self.graph.upgrade_goal(current, target),
-            Direction::Down => self.graph.downgrade_goal(current, target),
-        };
+        let goal = |current: &[String]| self.goal(direction, current, target);
         self.run(direction, goal, options, report).await
     }
 
@@ -523,20 +520,44 @@ impl<'a> Migrator<'a> {
     /// is now, running nothing (another run may take some first).
     pub async fn plan(&self, direction: Direction, target: &str) -> Result<Vec<Step>, MigrateError> {
         let current = self.current().await?;
-        let goal = match direction {
-            Direction::Up => self.graph.upgrade_goal(&current, target)?,
-            Direction::Down => self.graph.downgrade_goal(&current, target)?,
-        };
-        let mut applied = self.graph.ancestors(current.iter().map(String::as_str));
-        let mut steps = Vec::new();
-        while let Some(node) = self.next(direction, &applied, &goal) {
-            steps.push(Step::new(node, direction));
+        let goal = self.goal(direction, &current, target)?;
+        let applied = self.graph.ancestors(current.iter().map(String::as_str));
+        Ok(self
+            .walk(direction, applied, &goal)
+            .into_iter()
+            .map(|node| Step::new(node, direction))
+            .collect())
+    }
+
+    /// The revisions `target` names the run's end by, from `current`.
+    fn goal(
+        &self,
+        direction: Direction,
+        current: &[String],
+        target: &str,
+    ) -> Result<BTreeSet<String>, GraphError> {
+        match direction {
+            Direction::Up => self.graph.upgrade_goal(current, target),
+            Direction::Down => self.graph.downgrade_goal(current, target),
+        }
+    }
+
+    /// The revisions a run from `applied` to `goal` takes, in order.
+    fn walk(
+        &self,
+        direction: Direction,
+        mut applied: BTreeSet<String>,
+        goal: &BTreeSet<String>,
+    ) -> Vec<&'a Node> {
+        let mut nodes = Vec::new();
+        while let Some(node) = self.next(direction, &applied, goal) {
+            nodes.push(node);
             match direction {
                 Direction::Up => applied.insert(node.id().to_owned()),
                 Direction::Down => applied.remove(node.id()),
             };
         }
-        Ok(steps)
+        nodes
     }
 
     /// Undoes the revision `revision` (an id, a unique prefix or a label)
@@ -615,24 +636,17 @@ impl<'a> Migrator<'a> {
     fn drops_tables(
         &self,
         direction: Direction,
-        mut applied: BTreeSet<String>,
+        applied: BTreeSet<String>,
         goal: &BTreeSet<String>,
         tag: Option<&str>,
     ) -> bool {
-        while let Some(node) = self.next(direction, &applied, goal) {
-            let ops = Operations::record(node.module.function(direction), tag);
-            let drops = |op: &Op| {
-                drops_a_table(op) || (self.schema_reader.is_some() && portable::needs_recreation(op))
-            };
-            if ops.iter().any(drops) {
-                return true;
-            }
-            match direction {
-                Direction::Up => applied.insert(node.id().to_owned()),
-                Direction::Down => applied.remove(node.id()),
-            };
-        }
-        false
+        let drops =
+            |op: &Op| drops_a_table(op) || (self.schema_reader.is_some() && portable::needs_recreation(op));
+        self.walk(direction, applied, goal).into_iter().any(|node| {
+            Operations::record(node.module.function(direction), tag)
+                .iter()
+                .any(drops)
+        })
     }
 
     /// `ops` as this database can run them: on SQLite, with a schema reader,
