@@ -99,6 +99,9 @@ fn init_fits_a_sea_orm_workspace() {
         "autogen-migration/Cargo.toml ... done".to_owned(),
         "Adding autogen-migration to the workspace members in".to_owned(),
         "Cargo.lock keeps every version it had locked".to_owned(),
+        format!(
+            "Setting profile.dev.package.autogen-migration.debug, profile.dev.package.{entity}.codegen-units in"
+        ),
         format!("Registered the entities of {entity} in autogen-migration/src/main.rs: post, user;"),
     ] {
         assert!(said.contains(line.as_str()), "{line:?} not in:\n{said}");
@@ -108,6 +111,17 @@ fn init_fits_a_sea_orm_workspace() {
         WORKSPACE.replace("ENTITY", &entity).replace(
             "    \"migration\",\n]",
             "    \"migration\",\n    \"autogen-migration\",\n]"
+        ) + &format!(
+            "\n# Added by `autogen init`: after an entity edit, `autogen check` waits for cargo\n\
+             # to rebuild the entity crate and then the migration crate. These settings\n\
+             # shorten that wait; see autogen's docs/init.md, \"The rebuild after an entity edit\".\n\
+             [profile.dev.package.autogen-migration]\n\
+             # Line numbers in backtraces, without full debug info to generate and link.\n\
+             debug = \"line-tables-only\"\n\n\
+             [profile.dev.package.{entity}]\n\
+             # A codegen unit per module (cargo's default of 256 merges them), so an edit to\n\
+             # one entity recompiles that entity's code and not its neighbours'.\n\
+             codegen-units = 8192\n"
         )
     );
     assert!(fs::read_to_string(p.path("autogen-migration/Cargo.toml"))

@@ -632,6 +632,13 @@ fn run_init(
             }
         }
     }
+    if let Some(profile) = done.dev_profile.as_ref().filter(|p| !p.added.is_empty()) {
+        say!(
+            "Setting {} in {}, to shorten the rebuild after an entity edit ... done",
+            profile.added.join(", "),
+            profile.manifest.display()
+        );
+    }
     match &done.entities {
         Some(found) if !found.modules.is_empty() => say!(
             "Registered the entities of {} in {dir}/src/main.rs: {}; keep that list in step with your entities.",

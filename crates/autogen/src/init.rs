@@ -55,6 +55,19 @@ pub struct Initialized {
     /// The entity crate the migration crate depends on, and the entity
     /// modules it registers.
     pub entities: Option<EntityCrate>,
+    /// The [`DEV_PROFILE`] settings added to the workspace's manifest; none
+    /// for a crate outside a workspace.
+    pub dev_profile: Option<DevProfile>,
+}
+
+/// The [`DEV_PROFILE`] settings `init` added to a root manifest: those it
+/// did not have already.
+#[derive(Debug)]
+pub struct DevProfile {
+    /// The manifest cargo reads profiles from.
+    pub manifest: PathBuf,
+    /// The settings added, as dotted keys (`profile.dev.package.x.debug`).
+    pub added: Vec<String>,
 }
 
 /// How the new crate relates to a Cargo workspace.
@@ -172,6 +185,41 @@ pub fn init(
         Workspace::None => join_workspace(base, &crate_dir)?,
         created => created,
     };
+    // Cargo reads profiles from a workspace's root manifest alone. A crate
+    // on its own gets none: in its manifest they would draw a warning on
+    // every build once it joins a workspace.
+    let (root_manifest, member) = match &workspace {
+        Workspace::Joined {
+            manifest, member, ..
+        } => (Some(manifest.clone()), Some(member.as_str())),
+        Workspace::Covered(manifest) | Workspace::Created(manifest) => (Some(manifest.clone()), None),
+        Workspace::None | Workspace::BesidePackage(_) => (None, None),
+    };
+    let mut dev_profile = None;
+    let mut edited = None;
+    if let Some(root_manifest) = root_manifest {
+        let new_text = files.iter_mut().find(|(path, _)| *path == root_manifest);
+        let root_text = match &new_text {
+            Some((_, text)) => text.clone(),
+            None => fs::read_to_string(&root_manifest)
+                .with_context(|| format!("cannot read {}", root_manifest.display()))?,
+        };
+        let fitted = fit_manifest(
+            &root_text,
+            member,
+            &name,
+            entities.as_ref().map(|e| e.package.as_str()),
+        )
+        .with_context(|| format!("cannot read {}", root_manifest.display()))?;
+        match new_text {
+            Some((_, text)) => *text = fitted.text,
+            None => edited = Some((root_manifest.clone(), fitted.text)),
+        }
+        dev_profile = Some(DevProfile {
+            manifest: root_manifest,
+            added: fitted.added,
+        });
+    }
     let mut written = Vec::with_capacity(files.len());
     for (path, text) in files {
         if let Some(parent) = path.parent() {
@@ -180,14 +228,15 @@ pub fn init(
         fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
-    if let Workspace::Joined { manifest, member, .. } = &workspace {
-        add_member(manifest, member)?;
+    if let Some((manifest, text)) = edited {
+        fs::write(&manifest, text).with_context(|| format!("cannot write {}", manifest.display()))?;
     }
     Ok(Initialized {
         dir,
         written,
         workspace,
         entities,
+        dev_profile,
     })
 }
 
@@ -332,21 +381,122 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Appends `member` to `[workspace] members` in `manifest`, keeping the
-/// rest of the file as it was.
-fn add_member(manifest: &Path, member: &str) -> Result<()> {
-    let text = fs::read_to_string(manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
-    let mut doc: toml_edit::DocumentMut = text
+/// The dev-profile settings `init` adds where cargo reads profiles (the
+/// workspace's root manifest), `{migration}` and `{entity}` standing for the
+/// two packages. `cargo xtask bench rebuild` measures a project with and
+/// without them.
+pub const DEV_PROFILE: &str = include_str!("dev_profile.toml");
+
+/// What [`fit_manifest`] makes of a root manifest: the new text and the
+/// settings it added, as dotted keys.
+#[derive(Debug)]
+struct FittedManifest {
+    text: String,
+    added: Vec<String>,
+}
+
+/// `text`, a root manifest, with `member` appended to `[workspace] members`
+/// (when given) and the [`DEV_PROFILE`] settings for `migration` and
+/// `entity` it lacks; every setting it has and the rest of the file stay as
+/// they were.
+fn fit_manifest(
+    text: &str,
+    member: Option<&str>,
+    migration: &str,
+    entity: Option<&str>,
+) -> Result<FittedManifest> {
+    let mut doc: toml_edit::DocumentMut = text.parse()?;
+    if let Some(member) = member {
+        add_member(&mut doc, member)?;
+    }
+    let template: toml_edit::DocumentMut = DEV_PROFILE
         .parse()
-        .with_context(|| format!("cannot read {}", manifest.display()))?;
+        .context("autogen's dev profile template is TOML")?;
+    let wanted = template["profile"]["dev"]["package"]
+        .as_table()
+        .context("autogen's dev profile template sets [profile.dev.package.*]")?;
+    let mut packages = doc.as_table_mut() as &mut dyn toml_edit::TableLike;
+    for key in ["profile", "dev", "package"] {
+        packages = packages
+            .entry(key)
+            .or_insert_with(|| {
+                let mut table = toml_edit::Table::new();
+                table.set_implicit(true);
+                toml_edit::Item::Table(table)
+            })
+            .as_table_like_mut()
+            .with_context(|| format!("`{key}` under [profile] is not a table"))?;
+    }
+    let mut added = Vec::new();
+    for (placeholder, settings) in wanted.iter() {
+        let package = match placeholder {
+            "{migration}" => migration,
+            "{entity}" => match entity {
+                Some(entity) => entity,
+                None => continue,
+            },
+            other => bail!("autogen's dev profile template names {other}"),
+        };
+        let settings = settings
+            .as_table()
+            .context("autogen's dev profile template sets tables")?;
+        let present = packages.get_mut(package).map(|present| {
+            present
+                .as_table_like_mut()
+                .with_context(|| format!("profile.dev.package.{package} is not a table"))
+        });
+        match present {
+            None => {
+                // A new table, not the template's: that one's position is
+                // in the template, and would place it among the manifest's.
+                let mut table = toml_edit::Table::new();
+                let comment = settings.decor().prefix().and_then(|p| p.as_str()).unwrap_or("");
+                table
+                    .decor_mut()
+                    .set_prefix(format!("\n{}", comment.trim_start_matches('\n')));
+                for (key, _) in settings.iter() {
+                    add_setting(&mut table, settings, key)?;
+                    added.push(format!("profile.dev.package.{package}.{key}"));
+                }
+                packages.insert(package, toml_edit::Item::Table(table));
+            }
+            Some(present) => {
+                let present = present?;
+                for (key, _) in settings.iter() {
+                    if !present.contains_key(key) {
+                        add_setting(present, settings, key)?;
+                        added.push(format!("profile.dev.package.{package}.{key}"));
+                    }
+                }
+            }
+        }
+    }
+    Ok(FittedManifest {
+        text: doc.to_string(),
+        added,
+    })
+}
+
+/// Copies `from`'s setting `key` into `to`, with the comment above it.
+fn add_setting(to: &mut dyn toml_edit::TableLike, from: &toml_edit::Table, key: &str) -> Result<()> {
+    let (name, value) = from.get_key_value(key).context("a key the table lists")?;
+    to.insert(key, value.clone());
+    if let Some(mut added) = to.key_mut(key) {
+        *added.leaf_decor_mut() = name.leaf_decor().clone();
+    }
+    Ok(())
+}
+
+/// Appends `member` to `[workspace] members` in the manifest `doc`.
+fn add_member(doc: &mut toml_edit::DocumentMut, member: &str) -> Result<()> {
     let workspace = doc["workspace"]
         .as_table_like_mut()
-        .with_context(|| format!("[workspace] in {} is not a table", manifest.display()))?;
+        .context("[workspace] is not a table")?;
     let members = workspace
         .entry("members")
         .or_insert(toml_edit::value(toml_edit::Array::new()))
         .as_array_mut()
-        .with_context(|| format!("workspace.members in {} is not a list", manifest.display()))?;
+        .context("workspace.members is not a list")?;
     // Keep a list written one member per line that way.
     let multiline = members
         .iter()
@@ -363,7 +513,7 @@ fn add_member(manifest: &Path, member: &str) -> Result<()> {
         members.set_trailing_comma(true);
         members.set_trailing("\n");
     }
-    fs::write(manifest, doc.to_string()).with_context(|| format!("cannot write {}", manifest.display()))
+    Ok(())
 }
 
 /// The packages a `Cargo.lock` locks, each with its versions.
@@ -686,23 +836,69 @@ mod tests {
 
     #[test]
     fn members_are_added_keeping_the_manifest_as_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let manifest = dir.path().join("Cargo.toml");
-        write(
-            &manifest,
+        let fitted = fit_manifest(
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n]\n\n[package]\nname = \"app\"\n",
-        );
-        add_member(&manifest, "autogen-migration").unwrap();
-        assert_eq!(
-            fs::read_to_string(&manifest).unwrap(),
+            Some("autogen-migration"),
+            "autogen-migration",
+            None,
+        )
+        .unwrap();
+        assert!(fitted.text.starts_with(
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n    \"autogen-migration\",\n]\n\n[package]\nname = \"app\"\n"
+        ), "{}", fitted.text);
+        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration", None).unwrap();
+        assert!(
+            fitted.text.starts_with("[workspace]\nmembers = [\"entity\", \"migration\"]\n"),
+            "{}",
+            fitted.text
         );
-        write(&manifest, "[workspace]\nmembers = [\"entity\"]\n");
-        add_member(&manifest, "migration").unwrap();
+    }
+
+    #[test]
+    fn the_dev_profile_is_added_without_changing_what_the_manifest_sets() {
+        let manifest = "[workspace]\nmembers = [\"app\", \"entity\", \"migration\"]\n\n\
+                        [profile.dev.package.app-entity]\ncodegen-units = 16 # ours\n\n\
+                        [profile.release]\nlto = true\n";
+        let fitted = fit_manifest(manifest, None, "migration", Some("app-entity")).unwrap();
         assert_eq!(
-            fs::read_to_string(&manifest).unwrap(),
-            "[workspace]\nmembers = [\"entity\", \"migration\"]\n"
+            fitted.added,
+            ["profile.dev.package.migration.debug"],
+            "codegen-units was set already"
         );
+        assert_eq!(
+            fitted.text,
+            "[workspace]\nmembers = [\"app\", \"entity\", \"migration\"]\n\n\
+             [profile.dev.package.app-entity]\ncodegen-units = 16 # ours\n\n\
+             # Added by `autogen init`: after an entity edit, `autogen check` waits for cargo\n\
+             # to rebuild the entity crate and then the migration crate. These settings\n\
+             # shorten that wait; see autogen's docs/init.md, \"The rebuild after an entity edit\".\n\
+             [profile.dev.package.migration]\n\
+             # Line numbers in backtraces, without full debug info to generate and link.\n\
+             debug = \"line-tables-only\"\n\n\
+             [profile.release]\nlto = true\n"
+        );
+        // Cargo reads what was written.
+        let parsed: toml::Table = toml::from_str(&fitted.text).unwrap();
+        assert_eq!(
+            parsed["profile"]["dev"]["package"]["migration"]["debug"].as_str(),
+            Some("line-tables-only")
+        );
+        let again = fit_manifest(&fitted.text, None, "migration", Some("app-entity")).unwrap();
+        assert!(again.added.is_empty());
+        assert_eq!(again.text, fitted.text);
+
+        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db", Some("entity")).unwrap();
+        assert_eq!(
+            fresh.added,
+            ["profile.dev.package.db.debug", "profile.dev.package.entity.codegen-units"]
+        );
+        let parsed: toml::Table = toml::from_str(&fresh.text).unwrap();
+        assert_eq!(
+            parsed["profile"]["dev"]["package"]["entity"]["codegen-units"].as_integer(),
+            Some(8192)
+        );
+        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db", None).unwrap_err();
+        assert!(broken.to_string().contains("`dev` under [profile] is not a table"), "{broken}");
     }
 
     #[test]
