@@ -421,14 +421,13 @@ pub fn write_generated_project(
     project: &Path,
     suffix: &str,
     features: &str,
-    entities: &str,
-    tables: usize,
+    entities: &GeneratedEntities,
     database_url: &str,
 ) -> Result<()> {
     let repo = |path: &str| format!("{:?}", root.join(path).display().to_string());
     write(
         &project.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n",
+        &workspace_manifest(suffix, DevProfile::Init),
     )?;
     fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
     write(
@@ -442,7 +441,12 @@ pub fn write_generated_project(
              sea-orm = {{ version = \"2.0.4\", default-features = false, features = [{features}] }}\n"
         ),
     )?;
-    write(&project.join("entity/src/lib.rs"), entities)?;
+    let mut lib = entities.lib.clone();
+    for (module, source) in &entities.modules {
+        writeln!(lib, "pub mod {module};")?;
+        write(&project.join(format!("entity/src/{module}.rs")), source)?;
+    }
+    write(&project.join("entity/src/lib.rs"), &lib)?;
     write(
         &project.join("migration/Cargo.toml"),
         &format!(
@@ -461,8 +465,10 @@ pub fn write_generated_project(
         &project.join("migration/src/versions/README.md"),
         "Revisions, one per file.\n",
     )?;
-    let registrations: String = (1..=tables)
-        .map(|i| format!("\n        .entity(entity::{}::Entity)", table_name(i)))
+    let registrations: String = entities
+        .modules
+        .iter()
+        .map(|(module, _)| format!("\n        .entity(entity::{module}::Entity)"))
         .collect();
     write(
         &project.join("migration/src/main.rs"),
@@ -473,6 +479,38 @@ pub fn write_generated_project(
     )
 }
 
+/// A generated entity crate laid out as `sea-orm-cli generate entity` lays
+/// one out: a file per entity, declared in `lib.rs`.
+pub struct GeneratedEntities {
+    /// `lib.rs` before the module declarations.
+    pub lib: String,
+    /// Each entity's module name and source.
+    pub modules: Vec<(String, String)>,
+}
+
+/// The dev profile of a generated project's workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DevProfile {
+    /// Cargo's own.
+    Defaults,
+    /// With the settings `autogen init` adds to a workspace.
+    Init,
+}
+
+/// A generated project's workspace manifest, with `profile`.
+pub fn workspace_manifest(suffix: &str, profile: DevProfile) -> String {
+    let mut manifest = "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n".to_owned();
+    if profile == DevProfile::Init {
+        manifest.push('\n');
+        manifest.push_str(
+            &include_str!("../../crates/autogen/src/dev_profile.toml")
+                .replace("\"{migration}\"", &format!("bench-migration-{suffix}"))
+                .replace("\"{entity}\"", &format!("bench-entity-{suffix}")),
+        );
+    }
+    manifest
+}
+
 /// The `Relation` enum of generated entity `i`: none for the first, else
 /// `prev_id` belongs to the table before, ON DELETE CASCADE.
 pub fn previous_table_relation(i: usize) -> String {
@@ -480,8 +518,8 @@ pub fn previous_table_relation(i: usize) -> String {
         return "pub enum Relation {}".to_owned();
     }
     format!(
-        "pub enum Relation {{\n        #[sea_orm(belongs_to = \"super::{prev}::Entity\", from = \"Column::PrevId\", \
-         to = \"super::{prev}::Column::Id\", on_delete = \"Cascade\")]\n        Prev,\n    }}",
+        "pub enum Relation {{\n    #[sea_orm(belongs_to = \"super::{prev}::Entity\", from = \"Column::PrevId\", \
+         to = \"super::{prev}::Column::Id\", on_delete = \"Cascade\")]\n    Prev,\n}}",
         prev = table_name(i - 1)
     )
 }

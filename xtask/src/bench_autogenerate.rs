@@ -543,41 +543,41 @@ fn schema_sql(tables: usize) -> String {
 }
 
 pub fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Result<()> {
-    let mut entities = String::from(
-        "use sea_orm::entity::prelude::*;\n\n\
-         #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]\n\
-         #[sea_orm(rs_type = \"String\", db_type = \"Enum\", enum_name = \"status\")]\n\
-         pub enum Status {\n    #[sea_orm(string_value = \"draft\")]\n    Draft,\n    \
-         #[sea_orm(string_value = \"live\")]\n    Live,\n    #[sea_orm(string_value = \"gone\")]\n    Gone,\n}\n\n",
-    );
-    for i in 1..=tables {
-        let relation = bench::previous_table_relation(i);
-        writeln!(
-            entities,
-            "pub mod {t} {{\n    use sea_orm::entity::prelude::*;\n\n    \
-             #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]\n    \
-             #[sea_orm(table_name = \"{t}\", comment = \"table {i}\")]\n    pub struct Model {{\n        \
-             #[sea_orm(primary_key)]\n        pub id: i64,\n        \
-             #[sea_orm(column_type = \"String(StringLen::N(80))\", unique)]\n        pub name: String,\n        \
-             #[sea_orm(column_type = \"Text\", nullable)]\n        pub note: Option<String>,\n        \
-             #[sea_orm(column_type = \"Decimal(Some((10, 2)))\", default_value = 0)]\n        pub amount: Decimal,\n        \
-             #[sea_orm(default_value = \"draft\")]\n        pub status: super::Status,\n        \
-             #[sea_orm(default_expr = \"Expr::current_timestamp()\")]\n        pub created_at: DateTimeWithTimeZone,\n        \
-             #[sea_orm(default_value = true)]\n        pub active: bool,\n        \
-             #[sea_orm(column_type = \"JsonBinary\", nullable)]\n        pub data: Option<Json>,\n        \
-             pub prev_id: Option<i64>,\n    }}\n\n    \
-             #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n    {relation}\n\n    \
-             impl ActiveModelBehavior for ActiveModel {{}}\n}}\n",
-            t = name(i)
-        )?;
-    }
+    let lib = "use sea_orm::entity::prelude::*;\n\n\
+               #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]\n\
+               #[sea_orm(rs_type = \"String\", db_type = \"Enum\", enum_name = \"status\")]\n\
+               pub enum Status {\n    #[sea_orm(string_value = \"draft\")]\n    Draft,\n    \
+               #[sea_orm(string_value = \"live\")]\n    Live,\n    #[sea_orm(string_value = \"gone\")]\n    Gone,\n}\n\n"
+        .to_owned();
+    let modules = (1..=tables)
+        .map(|i| {
+            let t = name(i);
+            let source = format!(
+                "use sea_orm::entity::prelude::*;\n\n\
+                 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]\n\
+                 #[sea_orm(table_name = \"{t}\", comment = \"table {i}\")]\npub struct Model {{\n    \
+                 #[sea_orm(primary_key)]\n    pub id: i64,\n    \
+                 #[sea_orm(column_type = \"String(StringLen::N(80))\", unique)]\n    pub name: String,\n    \
+                 #[sea_orm(column_type = \"Text\", nullable)]\n    pub note: Option<String>,\n    \
+                 #[sea_orm(column_type = \"Decimal(Some((10, 2)))\", default_value = 0)]\n    pub amount: Decimal,\n    \
+                 #[sea_orm(default_value = \"draft\")]\n    pub status: super::Status,\n    \
+                 #[sea_orm(default_expr = \"Expr::current_timestamp()\")]\n    pub created_at: DateTimeWithTimeZone,\n    \
+                 #[sea_orm(default_value = true)]\n    pub active: bool,\n    \
+                 #[sea_orm(column_type = \"JsonBinary\", nullable)]\n    pub data: Option<Json>,\n    \
+                 pub prev_id: Option<i64>,\n}}\n\n\
+                 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n{relation}\n\n\
+                 impl ActiveModelBehavior for ActiveModel {{}}\n",
+                relation = bench::previous_table_relation(i)
+            );
+            (t, source)
+        })
+        .collect();
     bench::write_generated_project(
         root,
         project,
         &tables.to_string(),
         "\"macros\", \"with-chrono\", \"with-json\", \"with-rust_decimal\"",
-        &entities,
-        tables,
+        &bench::GeneratedEntities { lib, modules },
         "${DATABASE_URL}",
     )
 }

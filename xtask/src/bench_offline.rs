@@ -77,29 +77,32 @@ pub fn offline(root: &Path) -> Result<()> {
 
 /// The entity crate, the migration crate (500 revisions) and autogen.toml.
 fn write_autogen_project(root: &Path, project: &Path) -> Result<()> {
-    let mut entities = String::new();
-    for i in 1..=TABLES {
-        let relation = bench::previous_table_relation(i);
-        writeln!(
-            entities,
-            "pub mod {t} {{\n    use sea_orm::entity::prelude::*;\n\n    \
-             #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n    #[sea_orm(table_name = \"{t}\")]\n    \
-             pub struct Model {{\n        #[sea_orm(primary_key)]\n        pub id: i64,\n        \
-             #[sea_orm(column_type = \"String(StringLen::N(100))\", indexed)]\n        pub name: String,\n        \
-             #[sea_orm(column_type = \"Text\", nullable)]\n        pub body: Option<String>,\n        \
-             #[sea_orm(default_value = 0)]\n        pub score: i32,\n        pub prev_id: Option<i64>,\n    }}\n\n    \
-             #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n    {relation}\n\n    \
-             impl ActiveModelBehavior for ActiveModel {{}}\n}}\n",
-            t = name(i)
-        )?;
-    }
+    let modules = (1..=TABLES)
+        .map(|i| {
+            let t = name(i);
+            let source = format!(
+                "use sea_orm::entity::prelude::*;\n\n\
+                 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]\n#[sea_orm(table_name = \"{t}\")]\n\
+                 pub struct Model {{\n    #[sea_orm(primary_key)]\n    pub id: i64,\n    \
+                 #[sea_orm(column_type = \"String(StringLen::N(100))\", indexed)]\n    pub name: String,\n    \
+                 #[sea_orm(column_type = \"Text\", nullable)]\n    pub body: Option<String>,\n    \
+                 #[sea_orm(default_value = 0)]\n    pub score: i32,\n    pub prev_id: Option<i64>,\n}}\n\n\
+                 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n{relation}\n\n\
+                 impl ActiveModelBehavior for ActiveModel {{}}\n",
+                relation = bench::previous_table_relation(i)
+            );
+            (t, source)
+        })
+        .collect();
     bench::write_generated_project(
         root,
         project,
         "offline",
         "\"macros\"",
-        &entities,
-        TABLES,
+        &bench::GeneratedEntities {
+            lib: String::new(),
+            modules,
+        },
         "sqlite://bench.db",
     )?;
     for i in 1..=TABLES {
