@@ -411,9 +411,9 @@ pub fn table_name(i: usize) -> String {
     format!("t{i:04}")
 }
 
-/// A generated project: a workspace of an entity crate (`entities`, the
-/// source of its lib.rs, with sea-orm's `features`) and a migration crate
-/// `bench-migration-{suffix}` registering `t0001`…`t{tables}`, pinned to the
+/// A generated project: a workspace (with `autogen init`'s dev profile) of
+/// an entity crate (`entities`, with sea-orm's `features`) and a migration
+/// crate `bench-migration-{suffix}` registering each entity, pinned to the
 /// repository's Cargo.lock so it builds offline; the revisions are the
 /// caller's. `database_url` goes in autogen.toml.
 pub fn write_generated_project(
