@@ -210,7 +210,7 @@ pub fn init(
             &name,
             entities.as_ref().map(|e| e.package.as_str()),
         )
-        .with_context(|| format!("cannot read {}", root_manifest.display()))?;
+        .with_context(|| format!("cannot edit {}", root_manifest.display()))?;
         match new_text {
             Some((_, text)) => *text = fitted.text,
             None => edited = Some((root_manifest.clone(), fitted.text)),
@@ -383,9 +383,9 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// The dev-profile settings `init` adds where cargo reads profiles (the
 /// workspace's root manifest), `{migration}` and `{entity}` standing for the
-/// two packages. `cargo xtask bench rebuild` measures a project with and
-/// without them.
-pub const DEV_PROFILE: &str = include_str!("dev_profile.toml");
+/// two packages. `cargo xtask bench rebuild` reads the same file, and
+/// measures a project with and without them.
+const DEV_PROFILE: &str = include_str!("dev_profile.toml");
 
 /// What [`fit_manifest`] makes of a root manifest: the new text and the
 /// settings it added, as dotted keys.
