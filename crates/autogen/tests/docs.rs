@@ -121,6 +121,34 @@ fn link_targets(text: &str) -> Vec<String> {
     targets
 }
 
+/// The anchors a Markdown file's headings get, as GitHub renders them:
+/// lower case, punctuation but `-` and `_` dropped, spaces as `-`.
+fn heading_anchors(text: &str) -> Vec<String> {
+    let mut in_code = false;
+    text.lines()
+        .filter(|line| {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            !in_code
+        })
+        .filter_map(|line| {
+            line.trim_start_matches('#')
+                .strip_prefix(' ')
+                .filter(|_| line.starts_with('#'))
+        })
+        .map(|heading| {
+            heading
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn every_relative_link_in_the_docs_resolves() {
     let mut files = documents();
@@ -129,15 +157,28 @@ fn every_relative_link_in_the_docs_resolves() {
         let text = fs::read_to_string(&file).unwrap();
         let dir = file.parent().unwrap();
         for target in link_targets(&text) {
-            if target.contains("://") || target.starts_with("mailto:") || target.starts_with('#') {
+            if target.contains("://") || target.starts_with("mailto:") {
                 continue;
             }
-            let path = target.split('#').next().unwrap();
+            let (path, anchor) = target.split_once('#').unwrap_or((&target, ""));
+            let linked = if path.is_empty() {
+                file.clone()
+            } else {
+                dir.join(path)
+            };
             assert!(
-                dir.join(path).exists(),
+                linked.exists(),
                 "{} links to {target}, which does not exist",
                 file.display()
             );
+            if !anchor.is_empty() && linked.extension().is_some_and(|e| e == "md") {
+                let anchors = heading_anchors(&fs::read_to_string(&linked).unwrap());
+                assert!(
+                    anchors.iter().any(|a| a == anchor),
+                    "{} links to {target}, but no heading there makes #{anchor}: {anchors:?}",
+                    file.display()
+                );
+            }
         }
     }
 }
