@@ -50,15 +50,10 @@ struct Row {
 
 pub fn rebuild(root: &Path, args: &[String]) -> Result<()> {
     let sizes = bench::table_counts(args, &DEFAULT_SIZES, "rebuild")?;
-    let rows: Vec<Row> = bench::on_postgres(root, &sizes, |server, n| {
-        [DevProfile::Init, DevProfile::Defaults]
-            .into_iter()
-            .map(|profile| measure(root, server, n, profile))
-            .collect::<Result<Vec<_>>>()
-    })?
-    .into_iter()
-    .flatten()
-    .collect();
+    let rows: Vec<Row> = bench::on_postgres(root, &sizes, |server, n| measure(root, server, n))?
+        .into_iter()
+        .flatten()
+        .collect();
     let section = report(&rows);
     print!("{section}");
     let data = rows
@@ -84,12 +79,31 @@ pub fn rebuild(root: &Path, args: &[String]) -> Result<()> {
     bench::write_section(root, "rebuild", &section, data)
 }
 
-fn measure(root: &Path, server: &str, tables: usize, profile: DevProfile) -> Result<Row> {
+/// The rows of one size: the project and its database made once, then
+/// measured with each dev profile.
+fn measure(root: &Path, server: &str, tables: usize) -> Result<Vec<Row>> {
     let dir = root.join(format!("target/bench-rebuild/{tables}"));
     let database = format!("bench_rebuild_{tables}");
     let url = load_schema(server, &dir, &database, tables)?;
     let project = dir.join("autogen");
     write_autogen_project(root, &project, tables)?;
+    let rows = [DevProfile::Init, DevProfile::Defaults]
+        .into_iter()
+        .map(|profile| measure_profile(root, &project, &url, tables, profile))
+        .collect();
+    psql(server, &format!("DROP DATABASE {database}"))?;
+    rows
+}
+
+/// The generated `project` of `tables` entities, with `profile` in its
+/// workspace manifest, checked against the database at `url`.
+fn measure_profile(
+    root: &Path,
+    project: &Path,
+    url: &str,
+    tables: usize,
+    profile: DevProfile,
+) -> Result<Row> {
     fs::write(
         project.join("Cargo.toml"),
         bench::workspace_manifest(&tables.to_string(), profile),
@@ -101,7 +115,7 @@ fn measure(root: &Path, server: &str, tables: usize, profile: DevProfile) -> Res
     let build = || -> Result<(Option<Duration>, Duration)> {
         let start = Instant::now();
         let mut child = cargo()
-            .current_dir(&project)
+            .current_dir(project)
             .env("CARGO_TARGET_DIR", root.join("target/bench-debug"))
             .args([
                 "build",
@@ -162,19 +176,18 @@ fn measure(root: &Path, server: &str, tables: usize, profile: DevProfile) -> Res
         let nothing_to_do = build()?.1;
         let (time, out) = timed(
             Command::new(&binary)
-                .current_dir(&project)
-                .env("DATABASE_URL", &url)
+                .current_dir(project)
+                .env("DATABASE_URL", url)
                 .arg("check"),
         )?;
         if out != "No new upgrade operations detected.\n" {
-            bail!("autogen check detected changes on {database}:\n{out}");
+            bail!("autogen check detected changes on the {tables}-table database:\n{out}");
         }
         if attempt > 0 {
             up_to_date.push(nothing_to_do);
             check.push(time);
         }
     }
-    psql(server, &format!("DROP DATABASE {database}"))?;
     Ok(Row {
         tables,
         profile,

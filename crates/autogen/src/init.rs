@@ -440,34 +440,24 @@ fn fit_manifest(
         let settings = settings
             .as_table()
             .context("autogen's dev profile template sets tables")?;
-        let present = packages.get_mut(package).map(|present| {
-            present
-                .as_table_like_mut()
-                .with_context(|| format!("profile.dev.package.{package} is not a table"))
-        });
-        match present {
-            None => {
-                // A new table, not the template's: that one's position is
-                // in the template, and would place it among the manifest's.
-                let mut table = toml_edit::Table::new();
-                let comment = settings.decor().prefix().and_then(|p| p.as_str()).unwrap_or("");
-                table
-                    .decor_mut()
-                    .set_prefix(format!("\n{}", comment.trim_start_matches('\n')));
-                for (key, _) in settings.iter() {
-                    add_setting(&mut table, settings, key)?;
-                    added.push(format!("profile.dev.package.{package}.{key}"));
-                }
-                packages.insert(package, toml_edit::Item::Table(table));
-            }
-            Some(present) => {
-                let present = present?;
-                for (key, _) in settings.iter() {
-                    if !present.contains_key(key) {
-                        add_setting(present, settings, key)?;
-                        added.push(format!("profile.dev.package.{package}.{key}"));
-                    }
-                }
+        if !packages.contains_key(package) {
+            // A new table, not the template's: that one's position is in
+            // the template, and would place it among the manifest's.
+            let mut table = toml_edit::Table::new();
+            let comment = settings.decor().prefix().and_then(|p| p.as_str()).unwrap_or("");
+            table
+                .decor_mut()
+                .set_prefix(format!("\n{}", comment.trim_start_matches('\n')));
+            packages.insert(package, toml_edit::Item::Table(table));
+        }
+        let present = packages
+            .get_mut(package)
+            .and_then(|p| p.as_table_like_mut())
+            .with_context(|| format!("profile.dev.package.{package} is not a table"))?;
+        for (key, _) in settings.iter() {
+            if !present.contains_key(key) {
+                add_setting(present, settings, key)?;
+                added.push(format!("profile.dev.package.{package}.{key}"));
             }
         }
     }
