@@ -57,7 +57,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create autogen.toml here and a migration crate in DIR, joining the
-    /// workspace around it.
+    /// workspace around it (with a dev profile that shortens the rebuild
+    /// after an entity edit).
     #[command(after_help = examples(&[
         ("A migration crate in ./migration (else ./autogen-migration)", "autogen init"),
         ("The migration crate in a directory you choose", "autogen init db/migration"),
