@@ -45,26 +45,28 @@ mod sqlite_spelling {
         pub created: DateTime,
         /// `DATE`; SeaORM writes `date_text`.
         pub day: Option<Date>,
-        /// `FLOAT`, `REAL`, `DOUBLE`: one affinity.
+        /// `FLOAT`; `REAL` and `DOUBLE`, which SeaORM reads as `f64`.
         pub ratio: Option<f32>,
         pub share: Option<f64>,
-        pub weight: Option<f32>,
+        pub weight: Option<f64>,
         /// `JSON`; SeaORM writes `json_text`.
         pub doc: Option<Json>,
-        /// `TEXT`; SeaORM writes `varchar`.
+        /// `TEXT`; SeaORM writes `text`.
+        #[sea_orm(column_type = "Text")]
         pub title: String,
         /// `BIGINT … DEFAULT '0'`; SeaORM writes `integer … DEFAULT 0`.
         #[sea_orm(default_value = 0)]
         pub counter: i64,
-        /// `timestamp_text`, a timestamp as SeaORM writes it; the entity says `DateTime`.
+        /// `timestamp_text`, a timestamp as SeaORM writes it.
+        #[sea_orm(column_type = "Timestamp")]
         pub stamp: Option<DateTime>,
         /// `DEFAULT 1`, `DEFAULT 0`; SeaORM writes TRUE and FALSE.
         #[sea_orm(default_value = true)]
         pub active: bool,
         #[sea_orm(default_value = false)]
         pub archived: bool,
-        /// `varchar(40)`: SQLite keeps no length.
-        #[sea_orm(column_type = "String(StringLen::N(80))")]
+        /// `varchar(40)`, in capitals.
+        #[sea_orm(column_type = "String(StringLen::N(40))")]
         pub code: String,
     }
 
@@ -75,7 +77,7 @@ mod sqlite_spelling {
 }
 
 #[tokio::test]
-async fn sqlite_compares_by_what_it_stores() {
+async fn sqlite_compares_spellings_of_one_seaorm_type_as_equal() {
     let (_db, conn) = database(
         Backend::Sqlite,
         &["CREATE TABLE spelling (
@@ -92,12 +94,89 @@ async fn sqlite_compares_by_what_it_stores() {
             stamp timestamp_text,
             active BOOLEAN NOT NULL DEFAULT 1,
             archived BOOLEAN NOT NULL DEFAULT 0,
-            code varchar(40) NOT NULL
+            code VARCHAR(40) NOT NULL
         )"],
     )
     .await
     .unwrap();
     assert_no_change(&conn, Entities::new().entity(sqlite_spelling::Entity)).await;
+}
+
+mod sqlite_declared {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(2))")]
+    pub enum Size {
+        #[sea_orm(string_value = "S")]
+        Small,
+        #[sea_orm(string_value = "XL")]
+        ExtraLarge,
+    }
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "declared")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        #[sea_orm(column_type = "String(StringLen::N(100))")]
+        pub name: String,
+        #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+        pub price: Decimal,
+        #[sea_orm(column_type = "String(StringLen::N(1))")]
+        pub grade: String,
+        #[sea_orm(column_type = "String(StringLen::N(255))")]
+        pub note: String,
+        pub size: Size,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// SQLite stores all of these alike, but each is a change the entity
+/// declares, and the same history builds the team's PostgreSQL.
+#[tokio::test]
+async fn sqlite_reports_a_declared_change_its_storage_hides() {
+    let (_db, conn) = database(
+        Backend::Sqlite,
+        &["CREATE TABLE declared (
+            id INTEGER PRIMARY KEY,
+            name varchar(50) NOT NULL,
+            price real(8, 2) NOT NULL,
+            grade char(1) NOT NULL,
+            note text NOT NULL,
+            size varchar(1) NOT NULL
+        )"],
+    )
+    .await
+    .unwrap();
+    let comparison = compare_database(
+        &conn,
+        &Entities::new().entity(sqlite_declared::Entity),
+        &CompareOptions::default(),
+    )
+    .await
+    .unwrap();
+    let [autogen_schema::Op::RecreateTable { changes, .. }] = comparison.upgrade.as_slice() else {
+        panic!("one rebuild of 'declared', found {:?}", comparison.upgrade);
+    };
+    let changes: Vec<String> = changes
+        .iter()
+        .map(|change| change.to_string().trim_end_matches(';').to_owned())
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "altered column 'declared.name': type String(N(50)) -> String(N(100))",
+            "altered column 'declared.price': type Decimal(Some((8, 2))) -> Decimal(Some((10, 2)))",
+            "altered column 'declared.grade': type Char(Some(1)) -> String(N(1))",
+            "altered column 'declared.note': type Text -> String(N(255))",
+            "altered column 'declared.size': type String(N(1)) -> String(N(2))",
+        ]
+    );
 }
 
 mod pg_spelling {

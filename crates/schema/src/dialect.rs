@@ -112,12 +112,32 @@ impl Dialect {
         ))
     }
 
-    /// Whether two types are stored identically by this dialect.
+    /// Whether two types are the same SeaORM type as this dialect keeps it.
+    ///
+    /// PostgreSQL and MySQL report the type they store, so two types are the
+    /// same when they are stored the same (`integer` and `int4`). SQLite keeps
+    /// the declared text and converts values by affinity alone, so storage
+    /// would make `varchar(50)` and `varchar(100)`, or `text` and
+    /// `varchar(255)`, one type, and a change a team develops on SQLite would
+    /// never reach its PostgreSQL. There the declared text is read as SeaORM
+    /// reads it (sea-schema's rules) and written back as SeaORM writes it:
+    /// `INT` and `integer` are one type, as are `Integer` and `BigInteger`
+    /// (sea-query writes both `integer`), but a length, precision or kind is not.
     pub fn same_type(self, a: &ColumnType, b: &ColumnType) -> bool {
         match (self.stored_type(a), self.stored_type(b)) {
-            (Ok(a), Ok(b)) if self == Dialect::Sqlite => sqlite_storage(&a) == sqlite_storage(&b),
+            (Ok(a), Ok(b)) if self == Dialect::Sqlite => self.sqlite_declared(&a) == self.sqlite_declared(&b),
             (Ok(a), Ok(b)) => a == b,
             _ => a == b,
+        }
+    }
+
+    /// A SQLite declared type in the one spelling sea-query writes for the
+    /// SeaORM type it reads as; text no SeaORM type reads stays as it is.
+    fn sqlite_declared(self, declared: &str) -> String {
+        let read = self.parse_column_type(declared);
+        match read {
+            ColumnType::Custom(_) => declared.to_owned(),
+            known => self.stored_type(&known).unwrap_or_else(|_| declared.to_owned()),
         }
     }
 
@@ -218,7 +238,7 @@ impl Dialect {
                 .unwrap_or_else(|| ColumnType::Custom(normalize::canonical_type(self, sql)));
         }
         let text = sql.trim();
-        let lower = text.to_ascii_lowercase();
+        let lower = normalize::canonical_type(self, text);
         let (base, args) = split_type_args(&lower);
         let one = || args.first().copied();
         let two = || match args.as_slice() {
@@ -226,40 +246,48 @@ impl Dialect {
             _ => None,
         };
         use ColumnType::*;
+        // sea-query's own spellings first, then the names sea-schema (and so
+        // `sea-orm-cli generate entity`) reads as the same SeaORM type.
         let parsed = match (base, args.len()) {
-            ("char", _) => Some(Char(one())),
-            ("varchar", 0) => Some(String(StringLen::None)),
-            ("varchar", 1) => Some(String(StringLen::N(args[0]))),
-            ("text", 0) => Some(Text),
+            ("char" | "character" | "nchar", _) => Some(Char(one())),
+            ("varchar" | "character varying" | "nvarchar" | "varying character", 0) => Some(String(StringLen::None)),
+            ("varchar" | "character varying" | "nvarchar" | "varying character", 1) => {
+                Some(String(StringLen::N(args[0])))
+            }
+            ("text" | "clob", 0) => Some(Text),
             ("tinyint", 0) => Some(TinyInteger),
-            ("smallint", 0) => Some(SmallInteger),
-            ("integer", 0) => Some(Integer),
-            ("bigint", 0) => Some(BigInteger),
+            ("smallint" | "int2", 0) => Some(SmallInteger),
+            ("integer" | "int" | "int4" | "mediumint", 0) => Some(Integer),
+            ("bigint" | "int8", 0) => Some(BigInteger),
             ("float", 0) => Some(Float),
-            ("double", 0) => Some(Double),
-            ("real", 2) => Some(Decimal(two())),
-            ("real_decimal", 0) => Some(Decimal(None)),
-            ("datetime_text", 0) => Some(DateTime),
-            ("timestamp_text", 0) => Some(Timestamp),
-            ("timestamp_with_timezone_text", 0) => Some(TimestampWithTimeZone),
-            ("time_text", 0) => Some(Time),
-            ("date_text", 0) => Some(Date),
+            ("double" | "double precision" | "real", 0) => Some(Double),
+            ("real" | "decimal" | "numeric", 2) => Some(Decimal(two())),
+            ("real_decimal" | "decimal" | "numeric", 0) => Some(Decimal(None)),
+            ("datetime_text" | "datetime", 0) => Some(DateTime),
+            ("timestamp_text" | "timestamp", 0) => Some(Timestamp),
+            ("timestamp_with_timezone_text" | "timestamptz" | "timestamp with time zone", 0) => {
+                Some(TimestampWithTimeZone)
+            }
+            ("time_text" | "time", 0) => Some(Time),
+            ("date_text" | "date", 0) => Some(Date),
             ("blob", 1) => Some(Binary(args[0])),
             ("blob", 0) => Some(Blob),
             ("varbinary_blob", 0) => Some(VarBinary(StringLen::None)),
             ("varbinary_blob", 1) => Some(VarBinary(StringLen::N(args[0]))),
-            ("boolean", 0) => Some(Boolean),
-            ("real_money", 0) => Some(Money(None)),
-            ("real_money", 2) => Some(Money(two())),
-            ("json_text", 0) => Some(Json),
-            ("jsonb_text", 0) => Some(JsonBinary),
-            ("uuid_text", 0) => Some(Uuid),
+            ("boolean" | "bool", 0) => Some(Boolean),
+            ("real_money" | "money", 0) => Some(Money(None)),
+            ("real_money" | "money", 2) => Some(Money(two())),
+            ("json_text" | "json", 0) => Some(Json),
+            ("jsonb_text" | "jsonb", 0) => Some(JsonBinary),
+            ("uuid_text" | "uuid", 0) => Some(Uuid),
+            // sea-schema's last resort, SQLite's affinity rules: what it
+            // cannot name it reads by the words in it.
+            _ if base.contains("int") => Some(BigInteger),
+            _ if ["char", "clob", "text"].iter().any(|w| base.contains(w)) => Some(Text),
+            _ if ["real", "floa", "doub"].iter().any(|w| base.contains(w)) => Some(Double),
             _ => None,
         };
-        match parsed {
-            Some(t) if self == Dialect::Sqlite => t,
-            _ => Custom(text.to_owned()),
-        }
+        parsed.unwrap_or_else(|| Custom(text.to_owned()))
     }
 
     /// Reads a default as the backend reports it back into the model.
@@ -325,32 +353,6 @@ impl Dialect {
             }
         }
         Some(value)
-    }
-}
-
-/// How SQLite stores a column of the declared type: it keeps the type's text
-/// but not its meaning, converting values by the type's affinity alone, and
-/// enforces no length. `varchar(40)` and `text`, `integer` and `bigint`,
-/// `datetime_text` and `DATETIME`, `real(10, 2)` and `NUMERIC(10, 2)` hold
-/// the same values the same way, so they are one type here. Dates, times,
-/// JSON and UUIDs are text whatever they are called; booleans are integers.
-fn sqlite_storage(declared: &str) -> &'static str {
-    let lower = declared.to_ascii_lowercase();
-    let base = lower.split('(').next().unwrap_or_default().trim();
-    let textual = ["date", "time", "datetime", "timestamp", "json", "jsonb", "uuid"];
-    if lower.contains("int") || base == "boolean" || base == "bool" {
-        "integer"
-    } else if ["char", "clob", "text"].iter().any(|t| lower.contains(t))
-        || textual.contains(&base)
-        || base.starts_with("timestamp ")
-    {
-        "text"
-    } else if base.is_empty() || lower.contains("blob") || lower.contains("binary") {
-        "blob"
-    } else {
-        // REAL and NUMERIC affinity: SQLite stores both as numbers, integral
-        // or floating, which SeaORM reads back the same.
-        "number"
     }
 }
 
@@ -571,14 +573,44 @@ mod tests {
         assert!(Dialect::Sqlite.same_type(&Integer, &BigInteger));
         assert!(!Dialect::Postgres.same_type(&Integer, &BigInteger));
         assert!(Dialect::MySql.same_type(&String(StringLen::None), &String(StringLen::N(255))));
-        // SQLite stores by affinity and enforces no length.
-        assert!(Dialect::Sqlite.same_type(&Text, &String(StringLen::N(40))));
-        assert!(Dialect::Sqlite.same_type(&Decimal(Some((10, 2))), &Custom("NUMERIC(10, 2)".into())));
-        assert!(Dialect::Sqlite.same_type(&DateTime, &Timestamp));
-        assert!(Dialect::Sqlite.same_type(&Boolean, &Integer));
         assert!(!Dialect::Sqlite.same_type(&Text, &Integer));
         assert!(!Dialect::Sqlite.same_type(&Blob, &Text));
         assert!(!Dialect::Sqlite.same_type(&Double, &BigInteger));
+    }
+
+    /// SQLite stores by affinity and enforces no length, but a team that
+    /// develops on SQLite ships the same history to PostgreSQL: a declared
+    /// change must show here too. Only spellings of one SeaORM type are equal.
+    #[test]
+    fn sqlite_compares_the_seaorm_type_declared_not_its_storage() {
+        use ColumnType::*;
+        let declared = |text: &str| Custom(text.into());
+        for (a, b) in [
+            (String(StringLen::N(50)), String(StringLen::N(100))),
+            (Decimal(Some((8, 2))), Decimal(Some((10, 2)))),
+            (Char(Some(1)), String(StringLen::N(1))),
+            (Text, String(StringLen::N(255))),
+            (DateTime, Timestamp),
+            (Boolean, Integer),
+            (Integer, SmallInteger),
+        ] {
+            assert!(!Dialect::Sqlite.same_type(&a, &b), "{a:?} = {b:?}");
+        }
+        for (a, b) in [
+            // sea-query writes both `integer`, so SeaORM cannot tell them apart here.
+            (Integer, BigInteger),
+            (Decimal(Some((10, 2))), declared("NUMERIC(10, 2)")),
+            (String(StringLen::N(12)), declared("VARCHAR(12)")),
+            (Integer, declared("INT")),
+            (DateTime, declared("DATETIME")),
+            (Text, declared("CLOB")),
+            (Boolean, declared("bool")),
+            (Double, declared("REAL")),
+        ] {
+            assert!(Dialect::Sqlite.same_type(&a, &b), "{a:?} != {b:?}");
+        }
+        assert!(!Dialect::Sqlite.same_type(&declared("geometry"), &Text));
+        assert!(Dialect::Sqlite.same_type(&declared("geometry"), &declared("GEOMETRY")));
     }
 
     #[test]
