@@ -79,6 +79,7 @@ pub enum Command {
     #[command(after_help = examples(&[
         ("Compare the entities with the database and write what changed", "autogen revision --autogenerate -m \"add user bio\""),
         ("Show that revision without writing it", "autogen revision --autogenerate --dry-run -m \"add user bio\""),
+        ("Give existing rows a value for a new NOT NULL column", "autogen revision --autogenerate --fill \"post.slug='untitled'\" -m \"add slug\""),
         ("An empty revision to fill in by hand", "autogen revision -m \"backfill slugs\""),
         ("Start a labelled branch from base", "autogen revision -m \"audit tables\" --head base --branch-label audit"),
     ]))]
@@ -121,6 +122,13 @@ pub enum Command {
         /// A directory under src/versions to write the file to.
         #[arg(long, value_name = "DIR")]
         version_path: Option<PathBuf>,
+        /// A one-off value for the rows a table already has, where autogenerate
+        /// adds a NOT NULL column with no default (AG107) or makes one NOT NULL
+        /// (AG104): rows holding NULL get it first; it is not kept as the
+        /// column's default. VALUE is a SQL literal or expression ('text', 0,
+        /// TRUE, CURRENT_TIMESTAMP). Repeatable.
+        #[arg(long, value_name = "TABLE.COLUMN=VALUE", requires = "autogenerate")]
+        fill: Vec<command::Fill>,
     },
     /// Apply revisions up to a target: head, heads, +N, <rev>+N, <label>@head, <label>@+N, or a revision.
     #[command(after_help = examples(&[
@@ -836,6 +844,7 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
             branch_label,
             depends_on,
             version_path,
+            fill,
         } => {
             if autogenerate {
                 warn_about_unregistered(project, &config, console);
@@ -853,6 +862,7 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
                 branch_labels: branch_label,
                 depends_on,
                 version_path,
+                fills: fill,
             };
             let outcome = runtime.block_on(command::revision(project, &config, &options))?;
             if let Some(comparison) = &outcome.comparison {

@@ -12,11 +12,12 @@ use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{RevisionHeader, RevisionTemplate};
 use autogen_migrate::{Direction, Graph, MigrateError, Migrator, Node, RunOptions, Step};
-use autogen_schema::Op;
+use autogen_schema::{DefaultValue, Dialect, Op};
 
 use crate::compare::{compare_database, compare_with_empty, CompareOptions, Comparison};
 use crate::config::Config;
@@ -381,6 +382,57 @@ pub struct RevisionOptions {
     pub depends_on: Vec<String>,
     /// A directory under `src/versions` to write to instead of `src/versions` itself.
     pub version_path: Option<PathBuf>,
+    /// One-off values for the rows a table has, where a column is added NOT
+    /// NULL with no default or made NOT NULL (`--fill`).
+    pub fills: Vec<Fill>,
+}
+
+/// A one-off value for a column's existing rows, given as
+/// `TABLE.COLUMN=VALUE` (Django's "provide a one-off default"): the revision
+/// fills the rows holding NULL with it before the column becomes NOT NULL,
+/// and it never becomes the column's default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fill {
+    /// Table name.
+    pub table: String,
+    /// Column name.
+    pub column: String,
+    /// The value, a SQL literal or expression.
+    pub value: DefaultValue,
+}
+
+impl FromStr for Fill {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let example = "e.g. --fill post.slug='untitled' or --fill post.views=0";
+        let (target, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("'{text}' is not TABLE.COLUMN=VALUE ({example})"))?;
+        let (table, column) = target
+            .trim()
+            .rsplit_once('.')
+            .filter(|(table, column)| !table.is_empty() && !column.is_empty())
+            .ok_or_else(|| format!("'{target}' is not TABLE.COLUMN ({example})"))?;
+        // Standard SQL literals, as SQLite reads them: no casts, no backslash escapes.
+        let value = Dialect::Sqlite.parse_default(value);
+        match &value {
+            DefaultValue::Null => return Err(format!("NULL fills nothing; give '{target}' a value ({example})")),
+            // A bare word would run as a column name.
+            DefaultValue::Expr(sql) if !sql.contains('(') && !sql.to_ascii_uppercase().starts_with("CURRENT_") => {
+                return Err(format!(
+                    "{sql} is not a value: quote text ('{sql}'), or give a number, TRUE, FALSE or an \
+                     expression such as CURRENT_TIMESTAMP"
+                ))
+            }
+            _ => {}
+        }
+        Ok(Fill {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            value,
+        })
+    }
 }
 
 /// What `revision` did.
@@ -421,7 +473,11 @@ pub async fn revision(
     let template = revision_template(config)?;
     let comparison = if options.autogenerate {
         // The first revision of a new SQLite project is made before the file exists.
-        let comparison = autogenerate(project, config, &graph, Access::Write).await?;
+        let compare = options.fills.iter().fold(project.compare.clone(), |compare, fill| {
+            compare.fill(&fill.table, &fill.column, fill.value.clone())
+        });
+        let comparison = autogenerate(project, config, &graph, Access::Write, compare).await?;
+        refuse_unused_fills(&options.fills, &comparison)?;
         if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
             refuse_unregistered_drops(project, &comparison)?;
         }
@@ -784,7 +840,7 @@ fn write_revision(
 /// only: a SQLite file that does not exist is an error.
 pub async fn compare(project: &Project, config: &Config) -> Result<Comparison> {
     let graph = graph(project)?;
-    autogenerate(project, config, &graph, Access::Read).await
+    autogenerate(project, config, &graph, Access::Read, project.compare.clone()).await
 }
 
 /// The database (at every head) compared with the entities.
@@ -793,6 +849,7 @@ async fn autogenerate(
     config: &Config,
     graph: &Graph,
     access: Access,
+    compare: autogen_diff::Options,
 ) -> Result<Comparison> {
     let migrator = connect(graph, config, access).await?;
     let mut at = migrator.current().await?;
@@ -809,9 +866,30 @@ async fn autogenerate(
     }
     let options = CompareOptions {
         schema: config.schema.clone(),
-        tables: project.compare.clone(),
+        tables: compare,
     };
     compare_database(migrator.connection(), &project.entities, &options).await
+}
+
+/// A `--fill` for a column this revision neither adds NOT NULL nor makes NOT
+/// NULL is a mistyped name or a stale flag: saying so beats ignoring it.
+fn refuse_unused_fills(fills: &[Fill], comparison: &Comparison) -> Result<()> {
+    fn fills_in(ops: &[Op], fill: &Fill) -> bool {
+        ops.iter().any(|op| match op {
+            Op::FillNulls { table, column, .. } => *table == fill.table && *column == fill.column,
+            Op::InSchema { ops, .. } => fills_in(ops, fill),
+            _ => false,
+        })
+    }
+    match fills.iter().find(|fill| !fills_in(&comparison.upgrade, fill)) {
+        Some(fill) => bail!(
+            "--fill {}.{}: this revision neither adds that column NOT NULL without a default nor makes \
+             it NOT NULL, so no row needs the value; check the name, or leave the flag out; no file was written",
+            fill.table,
+            fill.column
+        ),
+        None => Ok(()),
+    }
 }
 
 /// A table with no registered entity reads as "drop it"; when SeaORM's
@@ -874,6 +952,36 @@ fn checked_rev_id(id: &str, graph: &Graph) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fill_is_a_column_and_a_sql_value() {
+        let fill = |text: &str| text.parse::<Fill>();
+        let value = |text: &str| fill(text).map(|f| f.value);
+        assert_eq!(
+            fill("post.slug='it''s'"),
+            Ok(Fill {
+                table: "post".into(),
+                column: "slug".into(),
+                value: DefaultValue::String("it's".into()),
+            })
+        );
+        assert_eq!(value("post.views=0"), Ok(DefaultValue::Int(0)));
+        assert_eq!(value("post.live=TRUE"), Ok(DefaultValue::Bool(true)));
+        assert_eq!(
+            value("post.at=CURRENT_TIMESTAMP"),
+            Ok(DefaultValue::Expr("CURRENT_TIMESTAMP".into()))
+        );
+        assert_eq!(value("post.n=lower('A')"), Ok(DefaultValue::Expr("lower('A')".into())));
+        for (text, says) in [
+            ("post.slug", "is not TABLE.COLUMN=VALUE"),
+            ("slug=1", "is not TABLE.COLUMN"),
+            ("post.slug=NULL", "NULL fills nothing"),
+            ("post.slug=untitled", "quote text ('untitled')"),
+        ] {
+            let error = fill(text).unwrap_err();
+            assert!(error.contains(says), "{text}: {error}");
+        }
+    }
 
     mod note {
         use sea_orm::entity::prelude::*;

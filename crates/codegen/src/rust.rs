@@ -49,6 +49,10 @@ pub(crate) fn op_call(op: &Op) -> String {
             format!("op.alter_enum({name:?}, {}, {});", str_array(from), str_array(to))
         }
         Op::DropEnum { name } => format!("op.drop_enum({name:?});"),
+        Op::FillNulls { table, column, value } => format!(
+            "op.fill_nulls({table:?}, {column:?}, {});",
+            default_literal(value)
+        ),
         Op::Execute(sql) => format!("op.execute({sql:?});"),
         Op::ExecuteData(sql) => format!("op.execute_data({sql:?});"),
         Op::InSchema { schema, ops } => {

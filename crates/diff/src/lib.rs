@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-use autogen_schema::{Dialect, Op, Schema, Table};
+use autogen_schema::{DefaultValue, Dialect, Op, Schema, Table};
 
 mod table;
 
@@ -22,7 +22,11 @@ mod table;
 #[derive(Clone, Default)]
 pub struct Options {
     table_filters: Vec<TableFilter>,
+    fills: Fills,
 }
+
+/// One-off values for existing rows, by table and column.
+pub(crate) type Fills = BTreeMap<(String, String), DefaultValue>;
 
 /// Says whether a table, by name, is compared.
 type TableFilter = Arc<dyn Fn(&str) -> bool + Send + Sync>;
@@ -31,6 +35,7 @@ impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("table_filters", &self.table_filters.len())
+            .field("fills", &self.fills)
             .finish()
     }
 }
@@ -52,6 +57,15 @@ impl Options {
     pub fn includes(&self, table: &str) -> bool {
         self.table_filters.iter().all(|keep| keep(table))
     }
+
+    /// Gives the rows `table` already has a one-off `value` in `column` where
+    /// the diff adds it NOT NULL with no default, or makes it NOT NULL: the
+    /// column is added nullable (or stays so), filled, then made NOT NULL,
+    /// and the value is never its default.
+    pub fn fill(mut self, table: impl Into<String>, column: impl Into<String>, value: DefaultValue) -> Self {
+        self.fills.insert((table.into(), column.into()), value);
+        self
+    }
 }
 
 /// The ops that turn `current` into `target`, in dependency order, over the
@@ -63,7 +77,7 @@ pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Optio
     target.retain_tables(|t| options.includes(t));
     dialect.to_stored(&mut current);
     dialect.to_stored(&mut target);
-    diff_all(&current, &target, dialect)
+    diff_all(&current, &target, dialect, &options.fills)
 }
 
 /// The ops that turn `current` into `target`, in dependency order.
@@ -73,7 +87,7 @@ pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Optio
 /// cover change; tables and columns are added, columns altered, then indexes
 /// and constraints created (foreign keys last); columns, tables and enum types
 /// are removed at the end, once nothing that is kept still needs them.
-fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
+fn diff_all(current: &Schema, target: &Schema, dialect: Dialect, fills: &Fills) -> Vec<Op> {
     let mut ops = Vec::new();
     // Enum types come before the tables that use them and go after them; a
     // changed label list changes before any column needs the new labels.
@@ -114,7 +128,7 @@ fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
         .filter_map(|want| {
             current
                 .table(&want.name)
-                .map(|now| table::compare(now, want, dialect))
+                .map(|now| table::compare(now, want, dialect, fills))
         })
         .collect();
 
@@ -135,6 +149,9 @@ fn diff_all(current: &Schema, target: &Schema, dialect: Dialect) -> Vec<Op> {
     }
     for c in &changes {
         ops.extend(c.add_columns.iter().cloned());
+    }
+    for c in &changes {
+        ops.extend(c.fills.iter().cloned());
     }
     for c in &changes {
         ops.extend(c.alter_columns.iter().cloned());
@@ -683,6 +700,91 @@ mod tests {
             &Options::default(),
         );
         assert!(matches!(added.as_slice(), [Op::AddColumn { .. }]), "{added:#?}");
+    }
+
+    /// The reviewer sees the column the entity added as an `add_column`, not
+    /// hidden in a rebuild an unrelated change needs.
+    #[test]
+    fn an_added_nullable_column_stays_an_add_column_beside_a_sqlite_rebuild() {
+        let before = schema([table("user").column(Column::new("name", ColumnType::Text).default("x"))]);
+        let after = schema([table("user")
+            .column(Column::new("name", ColumnType::Text))
+            .column(Column::new("bio", ColumnType::Text).nullable())]);
+        let ops = diff(&before, &after, Dialect::Sqlite, &Options::default());
+        let described: Vec<String> = ops.iter().map(Op::change_line).collect();
+        assert_eq!(
+            described,
+            [
+                "added column 'user.bio'",
+                "recreated table 'user' to change it in place: altered column 'user.name': default String(\"x\") -> none",
+            ]
+        );
+        let Op::RecreateTable { copy, .. } = &ops[1] else {
+            panic!("{ops:#?}")
+        };
+        assert_eq!(
+            copy,
+            &["id", "name", "bio"],
+            "the rebuild keeps the added column's rows"
+        );
+        let replayed = autogen_schema::replay(&before, &ops).unwrap();
+        assert!(diff(&replayed, &after, Dialect::Sqlite, &Options::default()).is_empty());
+    }
+
+    /// A value given for existing rows goes in before NOT NULL, on every
+    /// backend, and is never the column's default.
+    #[test]
+    fn a_one_off_value_fills_existing_rows_before_a_column_becomes_not_null() {
+        let before = schema([table("user").column(Column::new("bio", ColumnType::Text).nullable())]);
+        let after = schema([table("user")
+            .column(Column::new("bio", ColumnType::Text).default("none"))
+            .column(Column::new("slug", ColumnType::Text))]);
+        let options = Options::default()
+            .fill("user", "bio", DefaultValue::String("".into()))
+            .fill("user", "slug", DefaultValue::String("untitled".into()));
+        for (dialect, expected) in [
+            (
+                Dialect::Postgres,
+                &[
+                    "added column 'user.slug'",
+                    "filled NULLs of 'user.bio' with String(\"\") (existing rows only)",
+                    "filled NULLs of 'user.slug' with String(\"untitled\") (existing rows only)",
+                    "altered column 'user.bio': now NOT NULL; default none -> String(\"none\")",
+                    "altered column 'user.slug': now NOT NULL",
+                ][..],
+            ),
+            (
+                Dialect::Sqlite,
+                &[
+                    "added column 'user.slug'",
+                    "filled NULLs of 'user.bio' with String(\"\") (existing rows only)",
+                    "filled NULLs of 'user.slug' with String(\"untitled\") (existing rows only)",
+                    "recreated table 'user' to change it in place: altered column 'user.bio': now NOT NULL; \
+                     default none -> String(\"none\"); altered column 'user.slug': now NOT NULL",
+                ][..],
+            ),
+        ] {
+            let ops = diff(&before, &after, dialect, &options);
+            let described: Vec<String> = ops.iter().map(Op::change_line).collect();
+            assert_eq!(described, expected, "{dialect}");
+            let Op::AddColumn { column, .. } = &ops[0] else {
+                panic!("{ops:#?}")
+            };
+            assert!(column.nullable && column.default.is_none(), "{column:?}");
+            let replayed = autogen_schema::replay(&before, &ops).unwrap();
+            assert!(diff(&replayed, &after, dialect, &Options::default()).is_empty());
+            assert!(
+                autogen_schema::destructive_changes(&ops, &before, dialect).is_empty(),
+                "{dialect}"
+            );
+        }
+        // Without the values, both are flagged.
+        let ops = diff(&before, &after, Dialect::Postgres, &Options::default());
+        let codes: Vec<&str> = autogen_schema::destructive_changes(&ops, &before, Dialect::Postgres)
+            .iter()
+            .map(|c| c.kind.code())
+            .collect();
+        assert_eq!(codes, ["AG107", "AG104"]);
     }
 
     /// SQLite's `DROP COLUMN` refuses a UNIQUE column.

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use autogen_schema::{Column, Constraint, Dialect, Index, IndexPart, Op, Table};
 
+use crate::Fills;
+
 /// The changes to one kept table, grouped by when they must run.
 #[derive(Default)]
 pub(crate) struct TableChanges {
@@ -13,6 +15,8 @@ pub(crate) struct TableChanges {
     pub drop_indexes: Vec<Op>,
     /// New columns.
     pub add_columns: Vec<Op>,
+    /// One-off values for existing rows, before columns become NOT NULL.
+    pub fills: Vec<Op>,
     /// Columns changed in place.
     pub alter_columns: Vec<Op>,
     /// Indexes new or recreated.
@@ -29,21 +33,59 @@ pub(crate) struct TableChanges {
 }
 
 /// Compares `now` (as the database has it) with `want` (as the entities declare it).
-pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChanges {
+pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills) -> TableChanges {
     let (now, want) = unique_as_declared(now, want);
     let (now, want) = (now.as_ref(), want.as_ref());
     let table = || want.name.clone();
+    let fill = |column: &str| {
+        fills
+            .get(&(want.name.clone(), column.to_owned()))
+            .map(|value| Op::FillNulls {
+                table: table(),
+                column: column.to_owned(),
+                value: value.clone(),
+            })
+    };
     let mut changes = TableChanges::default();
     for column in &want.columns {
         match now.get_column(&column.name) {
-            None => changes.add_columns.push(Op::AddColumn {
-                table: table(),
-                column: without_hint(column),
-            }),
+            None => {
+                let column = without_hint(column);
+                let needs_value =
+                    !column.nullable && column.server_default().is_none() && !column.auto_increment;
+                match fill(&column.name).filter(|_| needs_value) {
+                    // Added nullable, filled, then made NOT NULL: how every
+                    // backend takes such a column into a table with rows
+                    // without keeping a default it was never given.
+                    Some(fill) => {
+                        let nullable = Column {
+                            nullable: true,
+                            ..column.clone()
+                        };
+                        changes.add_columns.push(Op::AddColumn {
+                            table: table(),
+                            column: nullable.clone(),
+                        });
+                        changes.fills.push(fill);
+                        changes.alter_columns.push(Op::AlterColumn {
+                            table: table(),
+                            from: nullable,
+                            to: column,
+                        });
+                    }
+                    None => changes.add_columns.push(Op::AddColumn {
+                        table: table(),
+                        column,
+                    }),
+                }
+            }
             Some(old) if !same_column(dialect, old, column, is_rowid(dialect, want, &column.name)) => {
                 let mut to = without_hint(column);
                 if !dialect.stores_comments() {
                     to.comment = old.comment.clone();
+                }
+                if old.nullable && !to.nullable {
+                    changes.fills.extend(fill(&to.name));
                 }
                 changes.alter_columns.push(Op::AlterColumn {
                     table: table(),
@@ -100,26 +142,44 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect) -> TableChang
         .collect();
 
     if dialect == Dialect::Sqlite && !sqlite_can_do_in_place(&changes, now) {
+        // A column SQLite can add is added in place (and filled) before the
+        // rebuild, never folded into it: the reviewer sees an `add_column`
+        // whatever else the table needs, and the rebuild copies its rows.
+        let (add_columns, rebuilt_adds): (Vec<Op>, Vec<Op>) =
+            std::mem::take(&mut changes.add_columns).into_iter().partition(
+                |op| matches!(op, Op::AddColumn { column, .. } if Dialect::Sqlite.can_add_column(column)),
+            );
+        let added_in_place = |name: &str| {
+            add_columns
+                .iter()
+                .any(|op| matches!(op, Op::AddColumn { column, .. } if column.name == name))
+        };
         let mut table = want.clone();
         table.columns.iter_mut().for_each(|c| c.renamed_from = None);
         let copy = table
             .columns
             .iter()
-            .filter(|c| now.get_column(&c.name).is_some())
+            .filter(|c| now.get_column(&c.name).is_some() || added_in_place(&c.name))
             .map(|c| c.name.clone())
             .collect();
         let in_place = [
             &changes.drop_constraints,
             &changes.drop_indexes,
-            &changes.add_columns,
+            &rebuilt_adds,
             &changes.alter_columns,
             &changes.create_indexes,
             &changes.add_constraints,
             &changes.drop_columns,
         ];
-        let changes = in_place.into_iter().flatten().cloned().collect();
+        let rebuilt = in_place.into_iter().flatten().cloned().collect();
         return TableChanges {
-            recreate: Some(Op::RecreateTable { table, copy, changes }),
+            add_columns,
+            fills: changes.fills,
+            recreate: Some(Op::RecreateTable {
+                table,
+                copy,
+                changes: rebuilt,
+            }),
             ..TableChanges::default()
         };
     }

@@ -11,7 +11,7 @@ use autogen_schema::{
     Column, DefaultValue, Dialect, ForeignKeyAction, Index, IndexPart, Op, Table, UnsupportedType,
 };
 use sea_query::{
-    Alias, ColumnDef, ConditionalStatement, Expr, ForeignKey, ForeignKeyAction as SeaAction,
+    Alias, ColumnDef, ConditionalStatement, Expr, ExprTrait, ForeignKey, ForeignKeyAction as SeaAction,
     MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
 };
 use thiserror::Error;
@@ -114,6 +114,7 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
             }
             Dialect::Sqlite | Dialect::MySql => Vec::new(),
         },
+        Op::FillNulls { table, column, value } => vec![fill_nulls(table, column, value, dialect)],
         Op::Execute(sql) | Op::ExecuteData(sql) => vec![sql.clone()],
         Op::InSchema { schema, ops } => alter::in_schema(schema, ops, dialect)?,
     })
@@ -296,6 +297,21 @@ fn default_expr(default: &DefaultValue) -> Expr {
         DefaultValue::Float(f) => Expr::val(*f),
         DefaultValue::String(s) => Expr::val(s.clone()),
         DefaultValue::Expr(sql) => Expr::cust(sql.clone()),
+    }
+}
+
+/// `UPDATE … SET column = value WHERE column IS NULL`, with the value
+/// written as a column default would be, inline so `--sql` shows it.
+fn fill_nulls(table: &str, column: &str, value: &DefaultValue, dialect: Dialect) -> String {
+    let update = sea_query::Query::update()
+        .table(Alias::new(table))
+        .value(Alias::new(column), default_expr(value))
+        .and_where(Expr::col(Alias::new(column)).is_null())
+        .to_owned();
+    match dialect {
+        Dialect::Sqlite => update.to_string(SqliteQueryBuilder),
+        Dialect::Postgres => update.to_string(PostgresQueryBuilder),
+        Dialect::MySql => update.to_string(MysqlQueryBuilder),
     }
 }
 

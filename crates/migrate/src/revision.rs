@@ -1,6 +1,6 @@
 //! What a revision file declares, and what the build script collects.
 
-use autogen_schema::{Column, Constraint, Index, Op, Table};
+use autogen_schema::{Column, Constraint, DefaultValue, Index, Op, Table};
 
 /// The `REVISION` constant of a revision file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +244,18 @@ impl Operations {
     pub fn drop_enum(&mut self, name: &str) {
         self.ops.push(Op::DropEnum {
             name: name.to_owned(),
+        });
+    }
+
+    /// `UPDATE table SET column = value WHERE column IS NULL`: a one-off value
+    /// for the rows a table already has, before the column becomes NOT NULL
+    /// (`revision --autogenerate --fill table.column=value` writes it). The
+    /// value is never the column's default; the downgrade leaves it in place.
+    pub fn fill_nulls(&mut self, table: &str, column: &str, value: impl Into<DefaultValue>) {
+        self.ops.push(Op::FillNulls {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            value: value.into(),
         });
     }
 

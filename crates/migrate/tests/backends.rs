@@ -11,6 +11,8 @@ use autogen_schema::{
 use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
+mod support;
+
 fn create_user(op: &mut Operations) {
     op.create_table(
         Table::new("user")
@@ -658,3 +660,99 @@ async fn tables_that_reference_each_other_are_dropped() {
     m.downgrade("base", |_| {}).await.unwrap();
     assert!(tables(m.connection()).await.is_empty(), "both tables dropped");
 }
+
+fn create_account(op: &mut Operations) {
+    op.create_table(
+        Table::new("account")
+            .column(Column::new("id", ColumnType::Integer))
+            .column(Column::new("name", ColumnType::String(StringLen::N(40))).nullable())
+            .primary_key(["id"]),
+    );
+    op.execute_data("INSERT INTO account (id, name) VALUES (1, 'ann'), (2, NULL)");
+}
+fn drop_account(op: &mut Operations) {
+    op.drop_table("account");
+}
+fn name_column() -> Column {
+    Column::new("name", ColumnType::String(StringLen::N(40))).nullable()
+}
+fn slug_column() -> Column {
+    Column::new("slug", ColumnType::String(StringLen::N(40))).nullable()
+}
+/// What `revision --autogenerate --fill account.name='unnamed' --fill
+/// account.slug='none'` writes for a NOT NULL `slug` added and `name` made
+/// NOT NULL with a default.
+fn tighten_account(op: &mut Operations) {
+    op.add_column("account", slug_column());
+    op.fill_nulls("account", "name", "unnamed");
+    op.fill_nulls("account", "slug", "none");
+    let mut name = name_column().default("anonymous");
+    name.nullable = false;
+    op.alter_column("account", name_column(), name);
+    let mut slug = slug_column();
+    slug.nullable = false;
+    op.alter_column("account", slug_column(), slug);
+}
+fn loosen_account(op: &mut Operations) {
+    let mut slug = slug_column();
+    slug.nullable = false;
+    op.alter_column("account", slug, slug_column());
+    let mut name = name_column().default("anonymous");
+    name.nullable = false;
+    op.alter_column("account", name, name_column());
+    op.drop_column("account", "slug");
+}
+
+test_each_backend!(
+    a_one_off_value_fills_existing_rows_before_not_null,
+    |test_db: TestDb, backend: Backend| {
+        let g = Graph::new(&[
+            module("aaaa00000001", &[], "accounts", create_account, drop_account),
+            module(
+                "bbbb00000002",
+                &["aaaa00000001"],
+                "tighten",
+                tighten_account,
+                loosen_account,
+            ),
+        ])
+        .unwrap();
+        let m = Migrator::connect(&g, &test_db.url)
+            .await
+            .unwrap()
+            .with_schema_reader(support::introspection());
+        m.upgrade("head", |_| {}).await.unwrap();
+        let conn = m.connection();
+        let accounts = |sql: &'static str| async move {
+            conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let name: String = r.try_get("", "name").unwrap();
+                    let slug: String = r.try_get("", "slug").unwrap();
+                    format!("{name}:{slug}")
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            accounts("SELECT name, slug FROM account ORDER BY id").await,
+            ["ann:none", "unnamed:none"],
+            "{backend:?}: the rows that were NULL have the one-off value"
+        );
+        // The value was for those rows only: the column's default is the declared one, or none.
+        let schema = autogen_introspect::introspect(conn).await.unwrap();
+        let table = schema.table("account").unwrap();
+        let slug = table.get_column("slug").unwrap();
+        assert!(!slug.nullable && slug.default.is_none(), "{slug:?}");
+        let name = table.get_column("name").unwrap();
+        assert!(!name.nullable, "{name:?}");
+        assert_eq!(name.default, Some("anonymous".into()));
+
+        m.downgrade("-1", |_| {}).await.unwrap();
+        let schema = autogen_introspect::introspect(m.connection()).await.unwrap();
+        let table = schema.table("account").unwrap();
+        assert!(table.get_column("slug").is_none());
+        assert!(table.get_column("name").unwrap().nullable);
+    }
+);

@@ -5,12 +5,10 @@
 //! the history replays to (compared as the diff compares, in the backend's
 //! terms), and the rows must still be there.
 
-use std::sync::Arc;
+mod support;
 
 use autogen_diff::Options;
-use autogen_migrate::{
-    Direction, Graph, Migrator, Operations, Revision, RevisionModule, RunOptions, SchemaReader,
-};
+use autogen_migrate::{Direction, Graph, Migrator, Operations, Revision, RevisionModule, RunOptions};
 use autogen_schema::{invert_all, replay, Dialect, Schema};
 use autogen_testdb::quoting::{
     history, quote, DATE_JA, GROUP, LINE_NO, ORDER, ORDER_LINE, OTHER_SCHEMA, PRENOM, SAY_HI, SELECT, USER,
@@ -117,16 +115,6 @@ fn graph(dialect: Dialect) -> Graph {
 
 /// Introspection lent to the migrator, as `autogen` lends it: on SQLite,
 /// what the revisions cannot change in place becomes table rebuilds.
-fn introspection() -> SchemaReader {
-    Arc::new(|db| {
-        Box::pin(async move {
-            autogen_introspect::introspect(db)
-                .await
-                .map_err(|e| e.to_string())
-        })
-    })
-}
-
 /// The database holds `expected`, as far as `dialect` can tell.
 async fn assert_holds(db: &DatabaseConnection, expected: &Schema, dialect: Dialect, when: &str) {
     let mut expected = expected.clone();
@@ -240,7 +228,7 @@ test_each_backend!(
         let migrator = Migrator::connect(&graph, &db.url)
             .await
             .unwrap()
-            .with_schema_reader(introspection());
+            .with_schema_reader(support::introspection());
         let conn = migrator.connection();
         let tagged = RunOptions {
             tag: Some(tag(backend).to_owned()),

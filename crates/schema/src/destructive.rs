@@ -4,6 +4,7 @@
 //! and the revision file marks each such op with a `// WARNING:` line. The
 //! codes are stable, so CI and reviewers can refer to them.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
@@ -20,23 +21,29 @@ pub enum DestructiveKind {
     DropColumn,
     /// `AG103`: a column's new type cannot hold every value the old one could.
     NarrowType,
-    /// `AG104`: a nullable column becomes NOT NULL with no default; rows holding NULL make it fail.
-    NotNullWithoutDefault,
+    /// `AG104`: a nullable column becomes NOT NULL with no value for the rows
+    /// holding NULL; they make it fail. A default gained at the same time
+    /// fills no existing row, so it does not help.
+    NotNullWithoutFill,
     /// `AG105`: enum labels are removed; rows holding them make it fail.
     RemoveEnumLabel,
     /// `AG106`: a unique constraint or unique index goes, and with it the guarantee.
     DropUnique,
+    /// `AG107`: a NOT NULL column with no default is added; a table with
+    /// rows refuses it, since they would have no value.
+    AddNotNullWithoutDefault,
 }
 
 impl DestructiveKind {
     /// Every kind, in code order.
-    pub const ALL: [DestructiveKind; 6] = [
+    pub const ALL: [DestructiveKind; 7] = [
         DestructiveKind::DropTable,
         DestructiveKind::DropColumn,
         DestructiveKind::NarrowType,
-        DestructiveKind::NotNullWithoutDefault,
+        DestructiveKind::NotNullWithoutFill,
         DestructiveKind::RemoveEnumLabel,
         DestructiveKind::DropUnique,
+        DestructiveKind::AddNotNullWithoutDefault,
     ];
 
     /// The stable code, e.g. `AG102`.
@@ -45,9 +52,10 @@ impl DestructiveKind {
             DestructiveKind::DropTable => "AG101",
             DestructiveKind::DropColumn => "AG102",
             DestructiveKind::NarrowType => "AG103",
-            DestructiveKind::NotNullWithoutDefault => "AG104",
+            DestructiveKind::NotNullWithoutFill => "AG104",
             DestructiveKind::RemoveEnumLabel => "AG105",
             DestructiveKind::DropUnique => "AG106",
+            DestructiveKind::AddNotNullWithoutDefault => "AG107",
         }
     }
 
@@ -57,9 +65,10 @@ impl DestructiveKind {
             DestructiveKind::DropTable => "table dropped",
             DestructiveKind::DropColumn => "column dropped",
             DestructiveKind::NarrowType => "column type narrowed",
-            DestructiveKind::NotNullWithoutDefault => "column made NOT NULL without a default",
+            DestructiveKind::NotNullWithoutFill => "column made NOT NULL with no value for rows holding NULL",
             DestructiveKind::RemoveEnumLabel => "enum label removed",
             DestructiveKind::DropUnique => "unique constraint or index dropped",
+            DestructiveKind::AddNotNullWithoutDefault => "NOT NULL column added with no default",
         }
     }
 }
@@ -86,9 +95,13 @@ impl fmt::Display for DestructiveChange {
 /// order, as `dialect` stores types (what it cannot tell apart is no change).
 pub fn destructive_changes(ops: &[Op], before: &Schema, dialect: Dialect) -> Vec<DestructiveChange> {
     let mut schema = before.clone();
+    let mut filled = Filled::new();
     let mut found = Vec::new();
     for (at, op) in ops.iter().enumerate() {
-        for (kind, detail) in op_changes(op, &schema, dialect) {
+        if let Op::FillNulls { table, column, .. } = op {
+            filled.insert((table.clone(), column.clone()));
+        }
+        for (kind, detail) in op_changes(op, &schema, &filled, dialect) {
             found.push(DestructiveChange { kind, op: at, detail });
         }
         // An op that cannot be replayed (raw SQL) leaves the schema as it was.
@@ -97,14 +110,23 @@ pub fn destructive_changes(ops: &[Op], before: &Schema, dialect: Dialect) -> Vec
     found
 }
 
-fn op_changes(op: &Op, schema: &Schema, dialect: Dialect) -> Vec<(DestructiveKind, String)> {
+/// The columns an earlier `fill_nulls` gave existing rows a value in, by table.
+type Filled = BTreeSet<(String, String)>;
+
+fn op_changes(op: &Op, schema: &Schema, filled: &Filled, dialect: Dialect) -> Vec<(DestructiveKind, String)> {
+    let is_filled = |table: &str, column: &str| filled.contains(&(table.to_owned(), column.to_owned()));
     match op {
+        Op::AddColumn { table, column } if needs_value(column) => {
+            vec![added_without_value(table, &column.name)]
+        }
         Op::DropTable { name } => vec![(
             DestructiveKind::DropTable,
             format!("drops table '{name}' and every row in it"),
         )],
         Op::DropColumn { table, column } => vec![dropped_column(table, column)],
-        Op::AlterColumn { table, from, to } => column_changes(table, from, to, dialect),
+        Op::AlterColumn { table, from, to } => {
+            column_changes(table, from, to, is_filled(table, &to.name), dialect)
+        }
         Op::AlterEnum { name, from, to } => removed_labels(from, to)
             .map(|labels| {
                 vec![(
@@ -138,7 +160,7 @@ fn op_changes(op: &Op, schema: &Schema, dialect: Dialect) -> Vec<(DestructiveKin
             }
         }
         Op::RecreateTable { table, copy, .. } => match schema.table(&table.name) {
-            Some(old) => recreation_changes(old, table, copy, dialect),
+            Some(old) => recreation_changes(old, table, copy, &is_filled, dialect),
             None => Vec::new(),
         },
         Op::InSchema { schema: name, ops } => {
@@ -150,6 +172,18 @@ fn op_changes(op: &Op, schema: &Schema, dialect: Dialect) -> Vec<(DestructiveKin
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether rows already there would have no value for `column` when it is added.
+fn needs_value(column: &Column) -> bool {
+    !column.nullable && column.server_default().is_none() && !column.auto_increment
+}
+
+fn added_without_value(table: &str, column: &str) -> (DestructiveKind, String) {
+    (
+        DestructiveKind::AddNotNullWithoutDefault,
+        format!("adds NOT NULL column '{table}.{column}' with no default; a table with rows refuses it"),
+    )
 }
 
 fn dropped_column(table: &str, column: &str) -> (DestructiveKind, String) {
@@ -164,6 +198,7 @@ fn column_changes(
     table: &str,
     from: &Column,
     to: &Column,
+    filled: bool,
     dialect: Dialect,
 ) -> Vec<(DestructiveKind, String)> {
     let mut found = Vec::new();
@@ -185,10 +220,15 @@ fn column_changes(
             _ => {}
         }
     }
-    if from.nullable && !to.nullable && to.server_default().is_none() {
+    if from.nullable && !to.nullable && !filled {
+        let default = if to.server_default().is_some() {
+            " (its default fills no existing row)"
+        } else {
+            ""
+        };
         found.push((
-            DestructiveKind::NotNullWithoutDefault,
-            format!("makes column {column} NOT NULL with no default; rows holding NULL make it fail"),
+            DestructiveKind::NotNullWithoutFill,
+            format!("makes column {column} NOT NULL; rows holding NULL make it fail{default}"),
         ));
     }
     if from.unique && !to.unique {
@@ -206,14 +246,27 @@ fn recreation_changes(
     old: &Table,
     new: &Table,
     copy: &[String],
+    is_filled: &dyn Fn(&str, &str) -> bool,
     dialect: Dialect,
 ) -> Vec<(DestructiveKind, String)> {
     let mut found = Vec::new();
     for column in &old.columns {
         let kept = copy.contains(&column.name);
         match new.get_column(&column.name) {
-            Some(now) if kept => found.extend(column_changes(&new.name, column, now, dialect)),
+            Some(now) if kept => found.extend(column_changes(
+                &new.name,
+                column,
+                now,
+                is_filled(&new.name, &column.name),
+                dialect,
+            )),
             _ => found.push(dropped_column(&new.name, &column.name)),
+        }
+    }
+    // A column the rebuild adds gets its default in the copied rows, or nothing.
+    for column in new.columns.iter().filter(|c| old.get_column(&c.name).is_none()) {
+        if needs_value(column) {
+            found.push(added_without_value(&new.name, &column.name));
         }
     }
     for index in old.indexes.iter().filter(|i| i.unique) {
@@ -374,6 +427,63 @@ mod tests {
     }
 
     #[test]
+    fn a_column_rows_cannot_fill_is_destructive_until_they_are_given_a_value() {
+        let slug = Column::new("slug", ColumnType::Text);
+        let add = Op::AddColumn {
+            table: "user".into(),
+            column: slug.clone(),
+        };
+        let fill = Op::FillNulls {
+            table: "user".into(),
+            column: "bio".into(),
+            value: "".into(),
+        };
+        let tighten = alter(
+            Column::new("bio", ColumnType::Text).nullable(),
+            Column::new("bio", ColumnType::Text),
+        );
+        assert_eq!(
+            codes(&[add.clone(), tighten.clone()], Dialect::Postgres),
+            [
+                "AG107 adds NOT NULL column 'user.slug' with no default; a table with rows refuses it",
+                "AG104 makes column 'user.bio' NOT NULL; rows holding NULL make it fail",
+            ]
+        );
+        assert!(codes(&[fill.clone(), tighten], Dialect::Postgres).is_empty());
+        // A default or a counter gives existing rows a value.
+        for column in [
+            slug.clone().default("x"),
+            slug.clone().nullable(),
+            slug.auto_increment(),
+        ] {
+            let add = Op::AddColumn {
+                table: "user".into(),
+                column,
+            };
+            assert!(codes(&[add], Dialect::Postgres).is_empty());
+        }
+        // SQLite rebuilds to add it: the copied rows have no value for it either.
+        let mut with_slug = before().table("user").unwrap().clone();
+        with_slug.columns.push(Column::new("slug", ColumnType::Text));
+        let copy: Vec<String> = before()
+            .table("user")
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let rebuild = Op::RecreateTable {
+            table: with_slug,
+            copy,
+            changes: Vec::new(),
+        };
+        assert_eq!(
+            codes(&[rebuild], Dialect::Sqlite),
+            ["AG107 adds NOT NULL column 'user.slug' with no default; a table with rows refuses it"]
+        );
+    }
+
+    #[test]
     fn narrowing_and_tightening_columns_are_destructive_widening_is_not() {
         let name = |len| Column::new("name", ColumnType::String(StringLen::N(len)));
         let bio = Column::new("bio", ColumnType::Text).nullable();
@@ -395,7 +505,8 @@ mod tests {
             codes(&ops, Dialect::Postgres),
             [
                 "AG103 changes column 'user.name' from String(N(100)) to String(N(50)), which may not hold every value",
-                "AG104 makes column 'user.bio' NOT NULL with no default; rows holding NULL make it fail",
+                "AG104 makes column 'user.bio' NOT NULL; rows holding NULL make it fail (its default fills no existing row)",
+                "AG104 makes column 'user.bio' NOT NULL; rows holding NULL make it fail",
                 "AG106 drops UNIQUE from column 'user.email'; duplicates become possible",
             ]
         );

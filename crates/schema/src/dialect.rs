@@ -250,7 +250,9 @@ impl Dialect {
         // `sea-orm-cli generate entity`) reads as the same SeaORM type.
         let parsed = match (base, args.len()) {
             ("char" | "character" | "nchar", _) => Some(Char(one())),
-            ("varchar" | "character varying" | "nvarchar" | "varying character", 0) => Some(String(StringLen::None)),
+            ("varchar" | "character varying" | "nvarchar" | "varying character", 0) => {
+                Some(String(StringLen::None))
+            }
             ("varchar" | "character varying" | "nvarchar" | "varying character", 1) => {
                 Some(String(StringLen::N(args[0])))
             }

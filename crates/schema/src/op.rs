@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Column, ColumnType, Constraint, Index, IndexPart, Schema, Table};
+use crate::model::{Column, ColumnType, Constraint, DefaultValue, Index, IndexPart, Schema, Table};
 
 /// One schema change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -127,6 +127,18 @@ pub enum Op {
     DropEnum {
         /// Type name.
         name: String,
+    },
+    /// Gives the rows where a column is NULL a one-off value, before the
+    /// column becomes NOT NULL (Django's "provide a one-off default"): the
+    /// value fills existing rows and is never the column's default. It
+    /// changes rows only, so it replays as nothing and inverts to nothing.
+    FillNulls {
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+        /// The value existing rows get.
+        value: DefaultValue,
     },
     /// Raw SQL. It runs, but it cannot be replayed into a schema or inverted.
     Execute(String),
@@ -439,6 +451,14 @@ impl Op {
                 }
                 schema.enums.remove(name);
             }
+            Op::FillNulls { table, column, .. } => {
+                if table_mut(schema, table)?.get_column(column).is_none() {
+                    return Err(ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    });
+                }
+            }
             Op::Execute(sql) => return Err(ApplyError::NotReplayable(sql.clone())),
             Op::ExecuteData(_) => {}
             Op::InSchema { schema: name, ops } => {
@@ -552,6 +572,8 @@ impl Op {
                     variants: variants.clone(),
                 }]
             }
+            // The rows keep the value: there was NULL, which nothing needs back.
+            Op::FillNulls { .. } => Vec::new(),
             Op::Execute(sql) | Op::ExecuteData(sql) => return Err(InvertError::RawSql(sql.clone())),
             Op::InSchema { schema, ops } => vec![Op::InSchema {
                 schema: schema.clone(),
@@ -614,6 +636,12 @@ impl fmt::Display for Op {
                 )
             }
             Op::DropEnum { name } => write!(f, "removed enum '{name}'"),
+            Op::FillNulls { table, column, value } => {
+                write!(
+                    f,
+                    "filled NULLs of '{table}.{column}' with {value:?} (existing rows only)"
+                )
+            }
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
             Op::ExecuteData(sql) => write!(f, "raw SQL on rows: {sql}"),
             Op::InSchema { schema, ops } => {
@@ -674,7 +702,7 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
         changes.insert(0, format!("type {:?} -> {:?}", from.column_type, to.column_type));
     }
     if from.server_default() != to.server_default() {
-        let show = |d: Option<&crate::DefaultValue>| d.map_or("none".to_owned(), |d| format!("{d:?}"));
+        let show = |d: Option<&DefaultValue>| d.map_or("none".to_owned(), |d| format!("{d:?}"));
         changes.push(format!(
             "default {} -> {}",
             show(from.server_default()),
