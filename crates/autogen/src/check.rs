@@ -69,7 +69,7 @@ pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison>
         &project.entities,
         dialect,
         &offline_schema_name(config, dialect),
-        &project.compare,
+        &config.compare_options(project.compare.clone()),
     )
 }
 

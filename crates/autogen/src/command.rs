@@ -473,7 +473,7 @@ pub async fn revision(
     let template = revision_template(config)?;
     let comparison = if options.autogenerate {
         // The first revision of a new SQLite project is made before the file exists.
-        let compare = options.fills.iter().fold(project.compare.clone(), |compare, fill| {
+        let compare = options.fills.iter().fold(config.compare_options(project.compare.clone()), |compare, fill| {
             compare.fill(&fill.table, &fill.column, fill.value.clone())
         });
         let comparison = autogenerate(project, config, &graph, Access::Write, compare).await?;
@@ -576,7 +576,7 @@ pub async fn baseline(
     }
     let compare_options = CompareOptions {
         schema: config.schema.clone(),
-        tables: project.compare.clone(),
+        tables: config.compare_options(project.compare.clone()),
     };
     let comparison = compare_with_empty(migrator.connection(), &compare_options).await?;
     if comparison.upgrade.is_empty() {
@@ -840,7 +840,7 @@ fn write_revision(
 /// only: a SQLite file that does not exist is an error.
 pub async fn compare(project: &Project, config: &Config) -> Result<Comparison> {
     let graph = graph(project)?;
-    autogenerate(project, config, &graph, Access::Read, project.compare.clone()).await
+    autogenerate(project, config, &graph, Access::Read, config.compare_options(project.compare.clone())).await
 }
 
 /// The database (at every head) compared with the entities.
@@ -1007,18 +1007,7 @@ mod tests {
     /// A configuration for the SQLite file `app.db` in `dir`, and its URL.
     fn sqlite_config(dir: &Path) -> (Config, String) {
         let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
-        let config = Config {
-            path: dir.join("autogen.toml"),
-            script_location: dir.to_owned(),
-            database_url: DatabaseUrl::new(&url, crate::database::UrlOrigin::Program),
-            schema: None,
-            allow_unregistered_drops: false,
-            allow_destructive: false,
-            connect_timeout: crate::config::DEFAULT_CONNECT_TIMEOUT,
-            lock_timeout: crate::config::DEFAULT_LOCK_TIMEOUT,
-            post_write_hooks: crate::hooks::default_hooks(),
-            revision_template: None,
-        };
+        let config = Config::new(dir, DatabaseUrl::new(&url, crate::database::UrlOrigin::Program));
         (config, url)
     }
 

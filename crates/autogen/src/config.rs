@@ -14,6 +14,8 @@
 //! `post_write_hooks` lists the commands run on each new revision file
 //! (rustfmt unless set; `[]` for none), and `revision_template` names the
 //! template revision files are written from (relative to the file).
+//! `[compare]` and `[declare]` say what autogenerate manages beyond the
+//! entities ([`crate::scope`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,6 +24,7 @@ use serde::Deserialize;
 
 use crate::database::{sqlite_parts, DatabaseUrl, UrlOrigin, Variable};
 use crate::hooks::{default_hooks, PostWriteHook};
+use crate::scope::{Declarations, Scope};
 
 /// How long a run waits for another run's migration lock unless configured.
 pub use autogen_migrate::DEFAULT_LOCK_TIMEOUT;
@@ -68,6 +71,10 @@ pub struct Config {
     /// The template revision files are written from (`revision_template`,
     /// made absolute); codegen's default if unset.
     pub revision_template: Option<PathBuf>,
+    /// `[compare]`: what the project chooses not to compare.
+    pub compare: Scope,
+    /// `[declare]`: indexes and CHECKs the entities cannot express.
+    pub declare: Declarations,
 }
 
 /// `autogen.toml` cannot be found or used.
@@ -131,6 +138,10 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct File {
     autogen: Section,
+    #[serde(default)]
+    compare: Scope,
+    #[serde(default)]
+    declare: Declarations,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +166,26 @@ struct Section {
 }
 
 impl Config {
+    /// Every setting at its default, for a program that uses autogen as a
+    /// library with its own database URL and no `autogen.toml`.
+    pub fn new(script_location: impl Into<PathBuf>, database_url: DatabaseUrl) -> Self {
+        let script_location = script_location.into();
+        Self {
+            path: script_location.join(FILE_NAME),
+            script_location,
+            database_url,
+            schema: None,
+            allow_unregistered_drops: false,
+            allow_destructive: false,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            post_write_hooks: default_hooks(),
+            revision_template: None,
+            compare: Scope::default(),
+            declare: Declarations::default(),
+        }
+    }
+
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
@@ -220,7 +251,15 @@ impl Config {
                 .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs),
             post_write_hooks,
             revision_template: file.autogen.revision_template.map(|t| dir.join(t)),
+            compare: file.compare,
+            declare: file.declare,
         })
+    }
+
+    /// What autogenerate and `check` compare: `options` (main.rs's tables)
+    /// with the `[compare]` settings and the `[declare]`d objects.
+    pub fn compare_options(&self, options: autogen_diff::Options) -> autogen_diff::Options {
+        self.compare.apply(&self.declare, options)
     }
 
     /// The first `autogen.toml` in `start` or one of its parents.
@@ -555,6 +594,59 @@ mod tests {
             broken.to_string().contains("cannot be read as a .env file"),
             "{broken}"
         );
+    }
+
+    #[test]
+    fn compare_and_declare_say_what_is_managed_beyond_the_entities() {
+        let (_dir, config) = load_text(
+            r#"
+[autogen]
+script_location = "migration"
+database_url = "sqlite://app.db"
+
+[compare]
+server_default = false
+ignore = [{ kind = "index", name = "ix_legacy_*" }, { kind = "foreign_key", name = "*" }]
+
+[[declare.index]]
+table = "post"
+name = "idx_post_author_created"
+columns = ["author_id", { expression = "lower(title)" }]
+where = "deleted_at IS NULL"
+
+[[declare.check]]
+table = "post"
+name = "post_rating_range"
+expression = "rating BETWEEN 1 AND 5"
+"#,
+        );
+        let config = config.unwrap();
+        assert!(!config.compare.server_default);
+        assert_eq!(config.compare.ignore[1].kind, crate::scope::Kind::ForeignKey);
+        let index = config.declare.index[0].to_index();
+        assert_eq!(
+            index.parts,
+            [
+                autogen_schema::IndexPart::Column("author_id".into()),
+                autogen_schema::IndexPart::Expression("lower(title)".into()),
+            ]
+        );
+        assert_eq!(index.where_clause.as_deref(), Some("deleted_at IS NULL"));
+        assert!(!index.unique);
+        assert_eq!(config.declare.check[0].name.as_deref(), Some("post_rating_range"));
+        // Without the sections, everything is compared and nothing declared.
+        let (_dir, plain) = load_text("[autogen]\nscript_location = \"m\"\ndatabase_url = \"sqlite://a.db\"\n");
+        let plain = plain.unwrap();
+        assert_eq!(plain.compare, crate::scope::Scope::default());
+        assert!(plain.compare.server_default);
+        assert_eq!(plain.declare, crate::scope::Declarations::default());
+        // A kind autogen does not know is named.
+        let (_dir, wrong) = load_text(
+            "[autogen]\nscript_location = \"m\"\ndatabase_url = \"sqlite://a.db\"\n\
+             [compare]\nignore = [{ kind = \"view\", name = \"v\" }]\n",
+        );
+        let error = format!("{:#}", anyhow::Error::from(wrong.unwrap_err()));
+        assert!(error.contains("unknown variant `view`"), "{error}");
     }
 
     /// `text` as `Config::load` reads it from a file.

@@ -11,11 +11,10 @@
 
 mod schemas;
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use autogen::command;
-use autogen::config::{self, Config};
+use autogen::config::Config;
 use autogen::database::{Access, DatabaseUrl, UrlOrigin};
 use autogen_diff::{diff, Options};
 use autogen_migrate::{render, Graph, Migrator, Operations, Revision, RevisionModule};
@@ -120,18 +119,7 @@ fn revision<const SLOT: usize>(id: &'static str, down_revision: &'static [&'stat
 /// introspection lent, so that on SQLite an op that cannot run in place
 /// (the downgrade's re-added NOT NULL column) runs as a table rebuild.
 async fn connect(history: &Graph) -> Result<Migrator<'_>, TestCaseError> {
-    let config = Config {
-        path: PathBuf::new(),
-        script_location: PathBuf::new(),
-        database_url: DatabaseUrl::new("sqlite::memory:", UrlOrigin::Program),
-        schema: None,
-        allow_unregistered_drops: false,
-        allow_destructive: false,
-        connect_timeout: config::DEFAULT_CONNECT_TIMEOUT,
-        lock_timeout: config::DEFAULT_LOCK_TIMEOUT,
-        post_write_hooks: autogen::hooks::default_hooks(),
-        revision_template: None,
-    };
+    let config = Config::new("", DatabaseUrl::new("sqlite::memory:", UrlOrigin::Program));
     command::connect(history, &config, Access::Write)
         .await
         .map_err(|e| TestCaseError::fail(format!("{e:#}")))

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
-use autogen_schema::{DefaultValue, Dialect, Op, Schema, Table};
+use autogen_schema::{Check, DefaultValue, Dialect, Index, Op, Schema, Table};
 
 mod table;
 
@@ -23,6 +23,25 @@ mod table;
 pub struct Options {
     table_filters: Vec<TableFilter>,
     fills: Fills,
+    declared_indexes: Vec<Index>,
+    declared_checks: Vec<(String, Check)>,
+    ignored: Vec<(ObjectKind, String)>,
+    ignore_server_defaults: bool,
+}
+
+/// The kinds of object [`Options::ignore`] leaves out by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// A table, with everything in it.
+    Table,
+    /// An index, unique or not.
+    Index,
+    /// A UNIQUE constraint.
+    Unique,
+    /// A foreign key.
+    ForeignKey,
+    /// A CHECK constraint.
+    Check,
 }
 
 /// One-off values for existing rows, by table and column.
@@ -36,6 +55,10 @@ impl fmt::Debug for Options {
         f.debug_struct("Options")
             .field("table_filters", &self.table_filters.len())
             .field("fills", &self.fills)
+            .field("declared_indexes", &self.declared_indexes)
+            .field("declared_checks", &self.declared_checks)
+            .field("ignored", &self.ignored)
+            .field("ignore_server_defaults", &self.ignore_server_defaults)
             .finish()
     }
 }
@@ -66,6 +89,129 @@ impl Options {
         self.fills.insert((table.into(), column.into()), value);
         self
     }
+
+    /// Declares an index no entity attribute can express (composite and
+    /// not unique, partial, on an expression) as part of the target beside
+    /// the entities: it is kept, created where missing, and never dropped.
+    /// It applies where its table is compared.
+    pub fn declare_index(mut self, index: Index) -> Self {
+        self.declared_indexes.push(index);
+        self
+    }
+
+    /// Declares a CHECK on `table` that the entities cannot carry, as
+    /// [`Options::declare_index`] does an index.
+    pub fn declare_check(mut self, table: impl Into<String>, check: Check) -> Self {
+        self.declared_checks.push((table.into(), check));
+        self
+    }
+
+    /// Leaves out, on both sides, every object of `kind` whose name matches
+    /// `pattern` (`*` matches any run of characters): Alembic's
+    /// `include_object`, for what a team does not manage from the entities.
+    /// An object the backend named itself has no name to match but `*`.
+    pub fn ignore(mut self, kind: ObjectKind, pattern: impl Into<String>) -> Self {
+        let pattern = pattern.into();
+        if kind == ObjectKind::Table {
+            let table_pattern = pattern.clone();
+            self = self.include_tables(move |table| !glob_matches(&table_pattern, table));
+        }
+        self.ignored.push((kind, pattern));
+        self
+    }
+
+    /// Whether server defaults are compared (Alembic's
+    /// `compare_server_default`; on unless turned off). Off, a kept
+    /// column's default is never changed; a new table or column still gets
+    /// the entity's.
+    pub fn compare_server_default(mut self, compare: bool) -> Self {
+        self.ignore_server_defaults = !compare;
+        self
+    }
+
+    /// Whether `kind` named `name` is left out ([`Options::ignore`]).
+    fn ignores(&self, kind: ObjectKind, name: Option<&str>) -> bool {
+        self.ignored.iter().any(|(k, pattern)| {
+            *k == kind && (pattern == "*" || name.is_some_and(|n| glob_matches(pattern, n)))
+        })
+    }
+
+    /// `target` with the declared objects added to the tables it has.
+    fn declare_into(&self, target: &mut Schema) {
+        for index in &self.declared_indexes {
+            if let Some(table) = target.tables.get_mut(&index.table) {
+                if !table.indexes.iter().any(|i| i.name == index.name) {
+                    table.indexes.push(index.clone());
+                }
+            }
+        }
+        for (name, check) in &self.declared_checks {
+            if let Some(table) = target.tables.get_mut(name) {
+                if !table.checks.contains(check) {
+                    table.checks.push(check.clone());
+                }
+            }
+        }
+    }
+
+    /// `schema` without the objects [`Options::ignore`] leaves out.
+    fn forget_ignored(&self, schema: &mut Schema) {
+        if self.ignored.is_empty() {
+            return;
+        }
+        for table in schema.tables.values_mut() {
+            table
+                .indexes
+                .retain(|i| !self.ignores(ObjectKind::Index, Some(&i.name)));
+            table
+                .unique_constraints
+                .retain(|u| !self.ignores(ObjectKind::Unique, u.name.as_deref()));
+            table
+                .foreign_keys
+                .retain(|fk| !self.ignores(ObjectKind::ForeignKey, fk.name.as_deref()));
+            table
+                .checks
+                .retain(|c| !self.ignores(ObjectKind::Check, c.name.as_deref()));
+        }
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(mut tail) = text.strip_prefix(head) else {
+                return false;
+            };
+            // Try each place the rest of the pattern could start.
+            loop {
+                if glob_matches(rest, tail) {
+                    return true;
+                }
+                let mut chars = tail.chars();
+                if chars.next().is_none() {
+                    return false;
+                }
+                tail = chars.as_str();
+            }
+        }
+    }
+}
+
+/// Gives each column `target` shares with `current` the default `current`
+/// has, so defaults compare equal where they are not managed.
+fn keep_current_defaults(current: &Schema, target: &mut Schema) {
+    for table in target.tables.values_mut() {
+        let Some(now) = current.table(&table.name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            if let Some(old) = now.get_column(&column.name) {
+                column.default.clone_from(&old.default);
+            }
+        }
+    }
 }
 
 /// The ops that turn `current` into `target`, in dependency order, over the
@@ -75,6 +221,12 @@ pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Optio
     let mut target = target.clone();
     current.retain_tables(|t| options.includes(t));
     target.retain_tables(|t| options.includes(t));
+    options.declare_into(&mut target);
+    options.forget_ignored(&mut current);
+    options.forget_ignored(&mut target);
+    if options.ignore_server_defaults {
+        keep_current_defaults(&current, &mut target);
+    }
     dialect.to_stored(&mut current);
     dialect.to_stored(&mut target);
     diff_all(&current, &target, dialect, &options.fills)
@@ -284,7 +436,7 @@ fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use autogen_schema::{Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, StringLen};
+    use autogen_schema::{Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, StringLen};
 
     fn table(name: &str) -> Table {
         Table::new(name)
@@ -785,6 +937,81 @@ mod tests {
             .map(|c| c.kind.code())
             .collect();
         assert_eq!(codes, ["AG107", "AG104"]);
+    }
+
+    /// What the entities cannot say, declared beside them, is part of the
+    /// target: kept where it is, created where it is missing.
+    #[test]
+    fn declared_indexes_and_checks_are_kept_and_created_never_dropped() {
+        let by_author = Index::new("idx_post_author_created", "post", ["author_id", "created_at"]);
+        let mut live = Index::new("idx_post_live", "post", ["created_at"]);
+        live.where_clause = Some("deleted_at IS NULL".into());
+        let rating = Check::new("rating BETWEEN 1 AND 5").name("post_rating");
+        let post = || {
+            table("post")
+                .column(Column::new("author_id", ColumnType::Integer))
+                .column(Column::new("created_at", ColumnType::DateTime))
+                .column(Column::new("deleted_at", ColumnType::DateTime).nullable())
+                .column(Column::new("rating", ColumnType::Integer))
+        };
+        let database = schema([post()
+            .index(by_author.clone())
+            .check("post_rating", "rating BETWEEN 1 AND 5")]);
+        let entities = schema([post()]);
+        let options = Options::default()
+            .declare_index(by_author.clone())
+            .declare_index(live.clone())
+            .declare_check("post", rating)
+            .declare_index(Index::new("idx_gone", "gone", ["id"]));
+        let ops = diff(&database, &entities, Dialect::Postgres, &options);
+        assert_eq!(ops, [Op::CreateIndex(live)], "only the missing one, none dropped");
+        // Without the declarations the database's objects read as drift.
+        let undeclared: Vec<String> = diff(&database, &entities, Dialect::Postgres, &Options::default())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            undeclared,
+            [
+                "removed check constraint 'post_rating' (rating BETWEEN 1 AND 5) on 'post'",
+                "removed index 'idx_post_author_created' on 'post'",
+            ]
+        );
+    }
+
+    #[test]
+    fn ignored_objects_and_unmanaged_defaults_are_no_change() {
+        let database = schema([
+            table("post")
+                .column(Column::new("title", ColumnType::Text).default("untitled"))
+                .index(Index::new("ix_legacy_title", "post", ["title"]))
+                .check("legacy_title", "title <> ''"),
+            table("legacy_audit"),
+        ]);
+        let entities = schema([
+            table("post").column(Column::new("title", ColumnType::Text)),
+            table("user").column(Column::new("name", ColumnType::Text).default("anon")),
+        ]);
+        let options = Options::default()
+            .ignore(ObjectKind::Index, "ix_legacy_*")
+            .ignore(ObjectKind::Check, "legacy_*")
+            .ignore(ObjectKind::Table, "legacy_*")
+            .compare_server_default(false);
+        let ops = diff(&database, &entities, Dialect::Postgres, &options);
+        let [Op::CreateTable(user)] = ops.as_slice() else {
+            panic!("{ops:#?}")
+        };
+        assert_eq!(
+            user.get_column("name").unwrap().default,
+            Some("anon".into()),
+            "a new table still gets the entity's defaults"
+        );
+        // Today's defaults compare all of it.
+        let all = diff(&database, &entities, Dialect::Postgres, &Options::default());
+        assert_eq!(all.len(), 5, "{all:#?}");
+        assert!(glob_matches("ix_*_title", "ix_legacy_title"));
+        assert!(!glob_matches("ix_*_title", "ix_legacy_name"));
+        assert!(glob_matches("*", ""));
     }
 
     /// SQLite's `DROP COLUMN` refuses a UNIQUE column.

@@ -24,18 +24,7 @@ mod tests {
     async fn the_committed_history_brings_an_empty_database_to_the_entities() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
-        let config = Config {
-            path: dir.path().join("autogen.toml"),
-            script_location: dir.path().to_owned(),
-            database_url: DatabaseUrl::new(url, UrlOrigin::Program),
-            schema: None,
-            allow_unregistered_drops: false,
-            allow_destructive: false,
-            connect_timeout: autogen::config::DEFAULT_CONNECT_TIMEOUT,
-            lock_timeout: autogen::config::DEFAULT_LOCK_TIMEOUT,
-            post_write_hooks: autogen::hooks::default_hooks(),
-            revision_template: None,
-        };
+        let config = Config::new(dir.path(), DatabaseUrl::new(url, UrlOrigin::Program));
         let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await
             .unwrap();
