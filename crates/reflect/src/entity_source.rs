@@ -26,11 +26,12 @@ use syn::{Attribute, Expr, Fields, Item, ItemStruct, Lit, Meta, Token, Type};
 /// How a file declares its entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntityFormat {
-    /// `#[derive(DeriveEntityModel)]` on `Model`, relations in a `Relation` enum.
+    /// `#[derive(DeriveEntityModel)]` on `Model`, relations in a `Relation`
+    /// enum (`#[sea_orm::compact_model]` or not).
     Classic,
-    /// SeaORM 2.0's `#[sea_orm::model]` (or `compact_model`) on a
-    /// `DeriveEntityModel`: relations are `HasOne`, `HasMany` and `BelongsTo`
-    /// fields of `Model`, which are not columns.
+    /// SeaORM 2.0's `#[sea_orm::model]` on a `DeriveEntityModel`: relations
+    /// are `HasOne`, `HasMany` and `BelongsTo` fields of `Model`, which are
+    /// not columns.
     Dense,
     /// Hand-written `EntityName`, `Column` and `ColumnTrait` impls: columns
     /// are declared in code, not in attributes, so they cannot be edited here.
@@ -399,8 +400,8 @@ impl Reader<'_> {
     ) -> Result<Option<EntityField>, (usize, String)> {
         let ident = field.ident.as_ref().expect("named fields have names");
         let line = ident.span().start().line;
-        // `sea_orm::model` moves relation fields to `ModelEx`; a classic
-        // entity with one would not compile.
+        // `sea_orm::model` and `compact_model` move relation fields to
+        // `ModelEx`; without them such a field would not compile.
         if relation_type(&field.ty) {
             return Ok(None);
         }
@@ -635,12 +636,10 @@ fn derives(attrs: &[Attribute], derive: &str) -> bool {
     })
 }
 
-/// `#[sea_orm::model]` or `#[sea_orm::compact_model]`, imported or not.
+/// `#[sea_orm::model]`, or `#[model]` imported.
 fn is_dense_marker(path: &syn::Path) -> bool {
     let segments = &path.segments;
-    segments
-        .last()
-        .is_some_and(|last| last.ident == "model" || last.ident == "compact_model")
+    segments.last().is_some_and(|last| last.ident == "model")
         && (segments.len() == 1 || segments.len() == 2 && segments[0].ident == "sea_orm")
 }
 
