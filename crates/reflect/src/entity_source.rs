@@ -689,6 +689,10 @@ fn sea_orm_value_type(ty: &Type) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::test_runner::contextualize_config;
 
     const CLASSIC: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -871,5 +875,83 @@ pub struct Model {
             error.to_string(),
             "src/b.rs:5: table `app.account` is also declared in src/a.rs:5; keep one entity per table"
         );
+    }
+
+    /// [`CLASSIC`] with pieces of entity syntax put in and taken out at random.
+    fn damaged_entity() -> impl Strategy<Value = String> {
+        let piece = select(vec![
+            "",
+            "#[sea_orm(",
+            ")]",
+            "#[sea_orm()]",
+            "#[sea_orm(unique)] ",
+            ",",
+            " ",
+            "\n",
+            "\r\n",
+            "pub ",
+            "unique",
+            "indexed, ",
+            "= 1",
+            "\"",
+            "/// doc\n",
+            "// note\n",
+            "/*",
+            "*/",
+            "r#",
+            "{",
+            "}",
+            "<",
+            ">",
+            "é",
+            "\u{feff}",
+        ]);
+        vec((0..=CLASSIC.len(), 0..8usize, piece), 1..4).prop_map(|changes| {
+            let mut text = CLASSIC.to_owned();
+            for (at, taken, piece) in changes {
+                let mut start = at.min(text.len());
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = (start + taken).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                text.replace_range(start..end, piece);
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(contextualize_config(ProptestConfig::with_cases(500)))]
+
+        /// Any text reads as an entity or fails with an error, and an edit
+        /// either fails or gives an entity that reads back with it made.
+        #[test]
+        fn any_text_reads_and_edits_read_back(text in damaged_entity()) {
+            let Ok(Some(entity)) = EntitySource::parse("src/entity.rs", text) else {
+                return Ok(());
+            };
+            for column in entity.columns.iter().map(|c| c.column.as_str()) {
+                let edits = [
+                    (ColumnEdit::add(column, ColumnAttribute::Indexed), Some("indexed")),
+                    (ColumnEdit::add(column, ColumnAttribute::Comment("a \"b\"".into())), Some("comment")),
+                    (ColumnEdit::remove(column, AttributeKey::Unique), None),
+                ];
+                for (edit, present) in edits {
+                    let key = edit.change.key();
+                    let Ok(edited) = entity.edit(&[edit]) else {
+                        continue;
+                    };
+                    let again = EntitySource::parse("src/entity.rs", edited);
+                    let again = again.as_ref().map(|e| e.as_ref().and_then(|e| e.column(column)));
+                    let Ok(Some(field)) = again else {
+                        return Err(TestCaseError::fail(format!("{column} lost: {again:?}")));
+                    };
+                    prop_assert_eq!(field.item(key.as_str()).map(|_| key.as_str()), present);
+                }
+            }
+        }
     }
 }
