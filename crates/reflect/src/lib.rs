@@ -9,8 +9,13 @@
 //! PostgreSQL type, a MySQL inline `ENUM`, or text on SQLite, and so does the
 //! reflected model.
 //!
+//! [`entity_source`] reads entity *source* with syn, only to find where an
+//! entity and its columns are declared and edit their attributes.
+//!
 //! **This crate never touches a database.**
 #![deny(missing_docs)]
+
+pub mod entity_source;
 
 use autogen_schema::{
     Check, Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema,

@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "tag")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Unique when the database was adopted.
+    #[sea_orm(indexed)]
+    pub name: String,
+    #[sea_orm(default_value = 1.5, comment = "Sort \"weight\"")]
+    pub weight: f64,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
