@@ -292,6 +292,18 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// After a baseline, bring the entities level with the database: write what SeaORM can
+    /// express (indexed, unique, unique_key, default_value, default_expr, column_type, comment)
+    /// into the entity files, declare the rest in autogen.toml's [declare], and list what needs a hand.
+    #[command(after_help = examples(&[
+        ("Review every edit as a diff; write nothing", "autogen reconcile --dry-run"),
+        ("Write the edits, then confirm", "autogen reconcile && autogen check"),
+    ]))]
+    Reconcile {
+        /// Print the edits as unified diffs instead of writing them.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the live database schema.
     #[command(after_help = examples(&[
         ("The configured database's schema", "autogen inspect"),
@@ -987,6 +999,7 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
             };
             baseline(project, &config, &runtime, &options, console, &mut out)?
         }
+        Command::Reconcile { dry_run } => reconcile(project, &config, &runtime, dry_run, console, &mut out)?,
         Command::Inspect {
             url,
             schema,
@@ -1222,6 +1235,56 @@ fn baseline(
             console.progress(format_args!("Stamped {}", outcome.id));
         }
         (None, preview) => write!(out, "{}", preview.as_deref().unwrap_or_default())?,
+    }
+    Ok(())
+}
+
+fn reconcile(
+    project: &Project,
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    dry_run: bool,
+    console: &Console,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    let outcome = runtime.block_on(crate::reconcile::reconcile(project, config, !dry_run))?;
+    for line in &outcome.resolved {
+        writeln!(out, "Resolved {line}")?;
+    }
+    for line in &outcome.for_revision {
+        console.progress(format_args!(
+            "Left for `autogen revision --autogenerate`: {line} (the entities declare it, the database lacks it)"
+        ));
+    }
+    if dry_run {
+        for file in &outcome.files {
+            write!(out, "{}", file.diff())?;
+        }
+    } else {
+        for file in &outcome.files {
+            console.progress(format_args!("Wrote {}", file.path.display()));
+        }
+    }
+    if outcome.resolved.is_empty() && outcome.by_hand.is_empty() {
+        console.progress("The entities already say what the database has; nothing to reconcile.");
+    } else if dry_run {
+        console.progress("Nothing was written (--dry-run).");
+    } else if outcome.by_hand.is_empty() {
+        console.progress("Run `autogen check` (it rebuilds the entities) to confirm.");
+    }
+    if !outcome.by_hand.is_empty() {
+        bail!(
+            "{} difference{} need{} a hand:\n{}",
+            outcome.by_hand.len(),
+            if outcome.by_hand.len() == 1 { "" } else { "s" },
+            if outcome.by_hand.len() == 1 { "s" } else { "" },
+            outcome
+                .by_hand
+                .iter()
+                .map(|line| format!("  {line}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
     Ok(())
 }

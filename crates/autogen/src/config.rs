@@ -71,6 +71,10 @@ pub struct Config {
     /// The template revision files are written from (`revision_template`,
     /// made absolute); codegen's default if unset.
     pub revision_template: Option<PathBuf>,
+    /// The directories holding the entity sources (`entities`, made
+    /// absolute); unset, `reconcile` reads the crates the migration crate
+    /// depends on by path.
+    pub entities: Vec<PathBuf>,
     /// `[compare]`: what the project chooses not to compare.
     pub compare: Scope,
     /// `[declare]`: indexes and CHECKs the entities cannot express.
@@ -163,6 +167,8 @@ struct Section {
     post_write_hooks: Option<Vec<String>>,
     #[serde(default)]
     revision_template: Option<PathBuf>,
+    #[serde(default)]
+    entities: Vec<PathBuf>,
 }
 
 impl Config {
@@ -181,6 +187,7 @@ impl Config {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             post_write_hooks: default_hooks(),
             revision_template: None,
+            entities: Vec::new(),
             compare: Scope::default(),
             declare: Declarations::default(),
         }
@@ -251,6 +258,7 @@ impl Config {
                 .map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs),
             post_write_hooks,
             revision_template: file.autogen.revision_template.map(|t| dir.join(t)),
+            entities: file.autogen.entities.iter().map(|d| dir.join(d)).collect(),
             compare: file.compare,
             declare: file.declare,
         })

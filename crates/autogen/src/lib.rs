@@ -48,6 +48,7 @@ runtime! {
     mod init;
     mod inspect;
     mod listing;
+    pub mod reconcile;
     pub mod scope;
     pub mod verify;
     pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};

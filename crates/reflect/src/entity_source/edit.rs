@@ -59,7 +59,7 @@ pub enum DefaultLiteral {
 }
 
 /// The kind of a [`ColumnAttribute`]: the item's name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[allow(missing_docs)] // Each is the attribute of the same name.
 pub enum AttributeKey {
     Indexed,
