@@ -590,7 +590,7 @@ fn run_init(
     let dir = done.dir.display();
     match &done.workspace {
         Workspace::None | Workspace::Created(_) => {}
-        Workspace::Covered(manifest) => {
+        Workspace::Covered { manifest, .. } => {
             say!("{dir} is a member of the workspace in {}", manifest.display())
         }
         Workspace::BesidePackage(manifest) => say!(
@@ -599,38 +599,38 @@ fn run_init(
             manifest.display()
         ),
         Workspace::Joined {
-            manifest,
-            member,
-            lock_before,
-        } => {
-            say!(
-                "Adding {member} to the workspace members in {} ... done",
-                manifest.display()
-            );
-            if let Some(before) = lock_before {
-                match init::lock_changes(manifest, before) {
-                    Ok(changes) if changes.is_empty() => {
-                        say!("Cargo.lock keeps every version it had locked")
-                    }
-                    Ok(changes) => {
-                        say!(
-                            "Cargo.lock: cargo changed these locked versions to fit autogen's requirements:"
-                        );
-                        for change in changes {
-                            say!(
-                                "  {} {} -> {}",
-                                change.name,
-                                change.before.join(", "),
-                                change.after.join(", ")
-                            );
-                        }
-                    }
-                    Err(e) => console.warn(format_args!(
-                        "{}; the first build will resolve Cargo.lock",
-                        describe_error(&e)
-                    )),
+            manifest, member, ..
+        } => say!(
+            "Adding {member} to the workspace members in {} ... done",
+            manifest.display()
+        ),
+    }
+    // A lock that cannot take the new crate is init's error, reported once
+    // the rest of what it did is said.
+    let mut unlocked = None;
+    if let Workspace::Joined {
+        manifest,
+        lock_before: Some(before),
+        ..
+    }
+    | Workspace::Covered {
+        manifest,
+        lock_before: Some(before),
+    } = &done.workspace
+    {
+        match init::lock(manifest, before) {
+            Ok(changes) if changes.is_empty() => say!("Cargo.lock keeps every version it had locked"),
+            Ok(changes) => {
+                for change in changes {
+                    say!(
+                        "Updated {} {} -> {} in Cargo.lock, to fit autogen's requirements",
+                        change.name,
+                        change.before.join(", "),
+                        change.after.join(", ")
+                    );
                 }
             }
+            Err(e) => unlocked = Some(e),
         }
     }
     if let Some(profile) = done.dev_profile.as_ref().filter(|p| !p.added.is_empty()) {
@@ -653,6 +653,9 @@ fn run_init(
         None => say!(
             "Please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
         ),
+    }
+    if let Some(error) = unlocked {
+        return Err(error);
     }
     say!(
         "Set the database in autogen.toml (it reads DATABASE_URL from the environment or .env), \

@@ -6,8 +6,9 @@
 //! when none is named, joins the enclosing workspace (editing its
 //! `Cargo.toml` in place, comments kept) so cargo does not refuse the new
 //! crate, depends on the `entity` crate and registers the entities it
-//! defines, and leaves the workspace's `Cargo.lock` to cargo, which keeps
-//! every version it can: [`lock_changes`] says which it could not.
+//! defines, and has cargo lock the new crate keeping every version the
+//! workspace locked, updating only those autogen's requirements exclude:
+//! [`lock`] says which.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -79,7 +80,12 @@ pub enum Workspace {
     /// builds on its own, with its own `Cargo.lock` and `target/`.
     BesidePackage(PathBuf),
     /// The workspace's `members` already cover it (a glob).
-    Covered(PathBuf),
+    Covered {
+        /// The workspace's `Cargo.toml`.
+        manifest: PathBuf,
+        /// The workspace's `Cargo.lock` before, to tell what cargo changed.
+        lock_before: Option<LockedVersions>,
+    },
     /// It was added to the `members` of this workspace manifest.
     Joined {
         /// The workspace's `Cargo.toml`.
@@ -192,7 +198,7 @@ pub fn init(
         Workspace::Joined {
             manifest, member, ..
         } => (Some(manifest.clone()), Some(member.as_str())),
-        Workspace::Covered(manifest) | Workspace::Created(manifest) => (Some(manifest.clone()), None),
+        Workspace::Covered { manifest, .. } | Workspace::Created(manifest) => (Some(manifest.clone()), None),
         Workspace::None | Workspace::BesidePackage(_) => (None, None),
     };
     let mut dev_profile = None;
@@ -354,12 +360,15 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
                 manifest.display()
             );
         }
+        let lock_before = LockedVersions::read(&root.join("Cargo.lock"))?;
         if listed("members").iter().any(|pattern| {
             glob::Pattern::new(pattern.trim_end_matches('/')).is_ok_and(|p| p.matches(&member))
         }) {
-            return Ok(Workspace::Covered(manifest));
+            return Ok(Workspace::Covered {
+                manifest,
+                lock_before,
+            });
         }
-        let lock_before = LockedVersions::read(&root.join("Cargo.lock"))?;
         return Ok(Workspace::Joined {
             manifest,
             member,
@@ -532,6 +541,28 @@ impl LockedVersions {
         }
         Ok(Some(versions))
     }
+
+    /// Whether `version` of `name` is locked.
+    fn locks(&self, name: &str, version: &str) -> bool {
+        self.0.get(name).is_some_and(|versions| versions.contains(version))
+    }
+
+    /// The packages locked in `self` some of whose versions `after` no
+    /// longer locks; a package `after` adds a version of, or no longer
+    /// locks at all (cargo prunes what nothing uses), did not change.
+    fn changed_in(&self, after: &Self) -> Vec<LockChange> {
+        self.0
+            .iter()
+            .filter_map(|(name, was)| {
+                let now = after.0.get(name)?;
+                (!was.is_subset(now)).then(|| LockChange {
+                    name: name.clone(),
+                    before: was.iter().cloned().collect(),
+                    after: now.iter().cloned().collect(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// A package locked before `init` whose locked versions cargo changed.
@@ -545,37 +576,167 @@ pub struct LockChange {
     pub after: Vec<String>,
 }
 
-/// Has cargo lock the workspace `manifest` heads as the first build would
-/// (`cargo update --workspace` adds what is missing, and changes what is
-/// locked only where a new requirement leaves no choice) and returns the
-/// packages locked in `before` whose versions it changed.
-pub fn lock_changes(manifest: &Path, before: &LockedVersions) -> Result<Vec<LockChange>> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Process::new(cargo)
-        .args(["update", "--workspace", "--quiet", "--manifest-path"])
-        .arg(manifest)
-        .output()
-        .context("cannot run cargo; is Rust installed?")?;
-    if !output.status.success() {
-        bail!(
-            "cargo could not resolve the workspace: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+/// How many times [`lock`] runs cargo: a first `cargo update --workspace`,
+/// then updates of the locked packages each conflict names, while a new
+/// conflict names more. One update settles the conflicts seen in practice.
+const LOCK_ATTEMPTS: usize = 4;
+
+/// Has cargo lock the workspace `manifest` heads as the first build would,
+/// and returns the packages locked in `before` whose versions it changed.
+///
+/// `cargo update --workspace` adds what is missing and keeps every locked
+/// version. When a locked version is one autogen's requirements exclude
+/// (sea-orm 2.0.1 where autogen needs 2.0.4), cargo refuses and names it;
+/// then exactly the locked packages it names are updated (`cargo update -p
+/// name@version`, which changes their dependencies only where it must), as
+/// the first build would otherwise fail with the same refusal.
+pub fn lock(manifest: &Path, before: &LockedVersions) -> Result<Vec<LockChange>> {
+    let root = manifest.parent().unwrap_or(Path::new("."));
+    let mut updated: Vec<LockedPackage> = Vec::new();
+    for _ in 0..LOCK_ATTEMPTS {
+        let mut update = Process::new(cargo());
+        update.args(["update", "--quiet", "--manifest-path"]).arg(manifest);
+        if updated.is_empty() {
+            update.arg("--workspace");
+        }
+        for package in &updated {
+            update.arg("-p").arg(package.spec());
+        }
+        let output = update.output().context("cannot run cargo; is Rust installed?")?;
+        if output.status.success() {
+            let after = LockedVersions::read(&manifest.with_file_name("Cargo.lock"))?.unwrap_or_default();
+            return Ok(before.changed_in(&after));
+        }
+        let refusal = String::from_utf8_lossy(&output.stderr);
+        let conflicting = conflicting_locks(&refusal);
+        if conflicting.is_empty() {
+            bail!(
+                "cargo cannot lock the workspace with the migration crate in it: {}; \
+                 fix that, then run `cargo update --workspace` in {}",
+                cargo_error(&refusal),
+                root.display()
+            );
+        }
+        let more: Vec<LockedPackage> = conflicting
+            .iter()
+            .map(|held| &held.package)
+            .filter(|p| before.locks(&p.name, &p.version) && !updated.contains(p))
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            return Err(held_back(root, &conflicting));
+        }
+        updated.extend(more);
     }
-    let lock = manifest.with_file_name("Cargo.lock");
-    let after = LockedVersions::read(&lock)?.unwrap_or_default();
-    Ok(before
-        .0
+    let unresolved: Vec<Held> = updated
+        .into_iter()
+        .map(|package| Held { package, by: None })
+        .collect();
+    Err(held_back(root, &unresolved))
+}
+
+/// A package at the version a lock file holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LockedPackage {
+    name: String,
+    version: String,
+}
+
+impl LockedPackage {
+    /// The package spec `cargo update -p` takes: the version too, as a lock
+    /// may hold several.
+    fn spec(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// A version cargo's resolver selected before the requirement that
+/// conflicts with it, and the requirement that selected it, if it says.
+#[derive(Debug, PartialEq, Eq)]
+struct Held {
+    package: LockedPackage,
+    /// `entity v0.1.0 (/app/entity) requires sea-orm = "=2.0.1"`.
+    by: Option<String>,
+}
+
+/// The versions cargo's resolver refused a new requirement for, from its
+/// explanation: "previously selected package `sea-orm v2.0.1`", then
+/// "... which satisfies dependency `sea-orm = \"=2.0.1\"` of package
+/// `entity v0.1.0 (…)`" on the next line.
+fn conflicting_locks(refusal: &str) -> Vec<Held> {
+    let mut found: Vec<Held> = Vec::new();
+    let mut lines = refusal.lines().map(str::trim).peekable();
+    while let Some(line) = lines.next() {
+        let Some(id) = line.strip_prefix("previously selected package `") else {
+            continue;
+        };
+        let mut words = id.trim_end_matches('`').split(' ');
+        let (Some(name), Some(version)) = (words.next(), words.next().and_then(|v| v.strip_prefix('v'))) else {
+            continue;
+        };
+        let package = LockedPackage {
+            name: name.to_owned(),
+            version: version.to_owned(),
+        };
+        let by = lines.peek().and_then(|next| {
+            let rest = next.strip_prefix("... which satisfies dependency `")?;
+            let (requirement, rest) = rest.split_once('`')?;
+            let (_, requirer) = rest.split_once("of package `")?;
+            Some(format!("{} requires {requirement}", requirer.trim_end_matches('`')))
+        });
+        if found.iter().all(|held| held.package != package) {
+            found.push(Held { package, by });
+        }
+    }
+    found
+}
+
+/// The error for locked versions that autogen's requirements exclude and
+/// updating does not move: a requirement in the workspace holds them.
+fn held_back(root: &Path, held: &[Held]) -> anyhow::Error {
+    let reasons: Vec<String> = held
         .iter()
-        .filter_map(|(name, was)| {
-            let now = after.0.get(name)?;
-            (now != was).then(|| LockChange {
-                name: name.clone(),
-                before: was.iter().cloned().collect(),
-                after: now.iter().cloned().collect(),
-            })
+        .map(|Held { package, by }| {
+            let but = by.clone().unwrap_or_else(|| {
+                format!(
+                    "a requirement holds it there (`cargo update -p {}` says whose)",
+                    package.spec()
+                )
+            });
+            format!("{} other than {}, but {but}", package.name, package.version)
         })
-        .collect())
+        .collect();
+    let specs: Vec<String> = held.iter().map(|h| format!("-p {}", h.package.spec())).collect();
+    anyhow::anyhow!(
+        "cannot lock the migration crate's dependencies: autogen needs {}; change {}, then run \
+         `cargo update {}` in {}",
+        reasons.join(", and "),
+        if held.len() == 1 { "that requirement" } else { "those requirements" },
+        specs.join(" "),
+        root.display()
+    )
+}
+
+/// Cargo's error in one line: its first and its innermost cause
+/// (`failed to get `x` as a dependency…: --offline was specified`).
+fn cargo_error(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let at = lines.iter().position(|l| l.starts_with("error: ")).unwrap_or(0);
+    let Some(first) = lines.get(at) else {
+        return "it failed and said nothing".to_owned();
+    };
+    let first = first.trim_start_matches("error: ");
+    let rest = &lines[at + 1..];
+    match rest.last() {
+        Some(innermost) if rest.contains(&"Caused by:") => format!("{first}: {innermost}"),
+        _ => first.to_owned(),
+    }
+}
+
+/// The cargo that runs autogen (a build script's or test's `$CARGO`), else
+/// the one on the path.
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 fn config_file(script_location: &str) -> String {
@@ -900,7 +1061,13 @@ mod tests {
             "[workspace]\nmembers = [\"crates/*\"]\n",
         );
         let covered = join_workspace(root, &root.join("crates/migration")).unwrap();
-        assert_eq!(covered, Workspace::Covered(root.join("Cargo.toml")));
+        assert_eq!(
+            covered,
+            Workspace::Covered {
+                manifest: root.join("Cargo.toml"),
+                lock_before: None
+            }
+        );
         match join_workspace(root, &root.join("db/migration")).unwrap() {
             Workspace::Joined { member, .. } => assert_eq!(member, "db/migration"),
             other => panic!("{other:?}"),
@@ -953,5 +1120,111 @@ mod tests {
             cargo_toml("migration", &AutogenSource::Registry, Some(&found), "../")
                 .contains("app-entity = { path = \"../entity\" }")
         );
+    }
+
+    /// What cargo 1.95 prints when a workspace locks sea-orm 2.0.1 and the
+    /// new migration crate's autogen needs 2.0.4.
+    const LOCKED_TOO_OLD: &str = r#"    Updating crates.io index
+error: failed to select a version for `sea-orm`.
+    ... required by package `autogen v0.1.0 (/src/autogen/crates/autogen)`
+    ... which satisfies path dependency `autogen` (locked to 0.1.0) of package `migration v0.1.0 (/app/migration)`
+versions that meet the requirements `^2.0.4` are: 2.0.4
+
+all possible versions conflict with previously selected packages.
+
+  previously selected package `sea-orm v2.0.1`
+    ... which satisfies dependency `sea-orm = "^2.0.1"` (locked to 2.0.1) of package `entity v0.1.0 (/app/crates/db/entity)`
+    ... which satisfies path dependency `entity` of package `migration v0.1.0 (/app/migration)`
+
+failed to select a version for `sea-orm` which could resolve this conflict
+"#;
+
+    fn locked(versions: &[(&str, &str)]) -> LockedVersions {
+        let mut locked = LockedVersions::default();
+        for (name, version) in versions {
+            locked.0.entry((*name).to_owned()).or_default().insert((*version).to_owned());
+        }
+        locked
+    }
+
+    #[test]
+    fn a_conflict_names_the_locked_versions_in_its_way() {
+        let sea_orm = LockedPackage {
+            name: "sea-orm".to_owned(),
+            version: "2.0.1".to_owned(),
+        };
+        assert_eq!(
+            conflicting_locks(LOCKED_TOO_OLD),
+            [Held {
+                package: sea_orm.clone(),
+                by: Some(
+                    "entity v0.1.0 (/app/crates/db/entity) requires sea-orm = \"^2.0.1\"".to_owned()
+                ),
+            }]
+        );
+        assert_eq!(sea_orm.spec(), "sea-orm@2.0.1");
+        assert!(conflicting_locks("error: failed to get `autogen` as a dependency").is_empty());
+
+        // What updating it cannot move, the error names with what holds it.
+        let pinned = LOCKED_TOO_OLD.replace(
+            "`sea-orm = \"^2.0.1\"` (locked to 2.0.1)",
+            "`sea-orm = \"=2.0.1\"`",
+        );
+        assert_eq!(
+            held_back(Path::new("/app"), &conflicting_locks(&pinned)).to_string(),
+            "cannot lock the migration crate's dependencies: autogen needs sea-orm other than 2.0.1, \
+             but entity v0.1.0 (/app/crates/db/entity) requires sea-orm = \"=2.0.1\"; change that \
+             requirement, then run `cargo update -p sea-orm@2.0.1` in /app"
+        );
+        let unexplained = [
+            Held {
+                package: sea_orm,
+                by: None,
+            },
+            Held {
+                package: LockedPackage {
+                    name: "sea-query".to_owned(),
+                    version: "1.0.1".to_owned(),
+                },
+                by: None,
+            },
+        ];
+        let error = held_back(Path::new("/app"), &unexplained).to_string();
+        assert!(
+            error.contains(
+                "sea-query other than 1.0.1, but a requirement holds it there (`cargo update -p sea-query@1.0.1` says whose)"
+            ) && error.ends_with("`cargo update -p sea-orm@2.0.1 -p sea-query@1.0.1` in /app"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_change_is_a_locked_version_gone() {
+        let before = locked(&[("sea-orm", "2.0.1"), ("syn", "1.0.109"), ("unused", "0.1.0")]);
+        let after = locked(&[("sea-orm", "2.0.4"), ("syn", "1.0.109"), ("syn", "2.0.119"), ("autogen", "0.1.0")]);
+        // syn gained a version beside its own, `unused` was pruned, autogen is new.
+        assert_eq!(
+            before.changed_in(&after),
+            [LockChange {
+                name: "sea-orm".to_owned(),
+                before: vec!["2.0.1".to_owned()],
+                after: vec!["2.0.4".to_owned()],
+            }]
+        );
+        assert!(before.locks("syn", "1.0.109") && !before.locks("syn", "2.0.119"));
+    }
+
+    #[test]
+    fn cargo_errors_are_said_in_a_line() {
+        assert_eq!(
+            cargo_error(
+                "error: failed to get `sea-orm` as a dependency of package `migration v0.1.0 (/app/migration)`\n\n\
+                 Caused by:\n  failed to query replaced source registry `crates-io`\n\n\
+                 Caused by:\n  attempting to make an HTTP request, but --offline was specified\n"
+            ),
+            "failed to get `sea-orm` as a dependency of package `migration v0.1.0 (/app/migration)`: \
+             attempting to make an HTTP request, but --offline was specified"
+        );
+        assert_eq!(cargo_error("error: no such command\n"), "no such command");
     }
 }
