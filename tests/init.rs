@@ -102,7 +102,7 @@ fn init_fits_a_sea_orm_workspace() {
         format!(
             "Setting profile.dev.package.autogen-migration.debug, profile.dev.package.{entity}.codegen-units in"
         ),
-        format!("Registered the entities of {entity} in autogen-migration/src/main.rs: post, user;"),
+        format!("Registered the entities of {entity} (entity) in autogen-migration/src/main.rs: post, user;"),
     ] {
         assert!(said.contains(line.as_str()), "{line:?} not in:\n{said}");
     }
@@ -191,7 +191,9 @@ fn the_installed_launcher_starts_a_project_from_the_workspace_template() {
         repo().to_str().unwrap(),
     ]);
     assert_success(&init);
-    assert!(stdout(&init).contains("Registered the entities of entity in migration/src/main.rs: post;"));
+    assert!(
+        stdout(&init).contains("Registered the entities of entity (entity) in migration/src/main.rs: post;")
+    );
     let manifest: toml::Table =
         toml::from_str(&fs::read_to_string(p.path("migration/Cargo.toml")).unwrap()).unwrap();
     let names =

@@ -640,19 +640,19 @@ fn run_init(
             profile.manifest.display()
         );
     }
-    match &done.entities {
-        Some(found) if !found.modules.is_empty() => say!(
-            "Registered the entities of {} in {dir}/src/main.rs: {}; keep that list in step with your entities.",
+    if done.entities.is_empty() {
+        say!(
+            "Found no entity crate (a package of the workspace that depends on sea-orm and defines entities); \
+             please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
+        );
+    }
+    for found in &done.entities {
+        say!(
+            "Registered the entities of {} ({}) in {dir}/src/main.rs: {}; keep that list in step with your entities.",
             found.package,
+            init::path_from(&base, &found.dir),
             found.modules.join(", ")
-        ),
-        Some(found) => say!(
-            "Please register the entities of {} in {dir}/src/main.rs.",
-            found.package
-        ),
-        None => say!(
-            "Please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
-        ),
+        );
     }
     if let Some(error) = unlocked {
         return Err(error);

@@ -1,14 +1,14 @@
 //! `autogen init [DIR]`: `autogen.toml` in the working directory and a
 //! migration crate in `DIR`, fitted into the project around it.
 //!
-//! Most SeaORM projects already have a workspace, an `entity` crate and a
+//! Most SeaORM projects already have a workspace, an entity crate and a
 //! sea-orm-migration crate in `migration/`. So `init` picks a free directory
 //! when none is named, joins the enclosing workspace (editing its
 //! `Cargo.toml` in place, comments kept) so cargo does not refuse the new
-//! crate, depends on the `entity` crate and registers the entities it
-//! defines, and has cargo lock the new crate keeping every version the
-//! workspace locked, updating only those autogen's requirements exclude:
-//! [`lock`] says which.
+//! crate, depends on the workspace's entity crates wherever they are and
+//! registers the entities they define, and has cargo lock the new crate
+//! keeping every version the workspace locked, updating only those
+//! autogen's requirements exclude: [`lock`] says which.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -16,7 +16,6 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command as Process;
 
 use anyhow::{bail, Context as _, Result};
-use heck::ToSnakeCase as _;
 
 use crate::config::FILE_NAME;
 
@@ -53,9 +52,9 @@ pub struct Initialized {
     pub written: Vec<PathBuf>,
     /// How the crate relates to a workspace.
     pub workspace: Workspace,
-    /// The entity crate the migration crate depends on, and the entity
-    /// modules it registers.
-    pub entities: Option<EntityCrate>,
+    /// The entity crates the migration crate depends on, each with the
+    /// entity modules it registers.
+    pub entities: Vec<EntityCrate>,
     /// The [`DEV_PROFILE`] settings added to the workspace's manifest; none
     /// for a crate outside a workspace.
     pub dev_profile: Option<DevProfile>,
@@ -99,12 +98,17 @@ pub enum Workspace {
     Created(PathBuf),
 }
 
-/// An entity crate the migration crate depends on.
+/// An entity crate the migration crate depends on: a package that depends
+/// on sea-orm and whose library defines entities.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntityCrate {
     /// Its package name.
     pub package: String,
-    /// The modules of its `lib.rs` that derive an entity model.
+    /// Its library's name in code (`app_entity` for package `app-entity`).
+    pub lib: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// The modules of its library root that define an entity ([`ENTITY_MARKS`]).
     pub modules: Vec<String>,
 }
 
@@ -138,8 +142,10 @@ pub fn init(
     let name = crate_name(&dir)?;
     let crate_dir = base.join(&dir);
     let mut files = Vec::new();
+    // The workspace manifest is read before anything is written: one that
+    // cannot be read stops init with nothing half done.
     let workspace = match template {
-        Template::Default => Workspace::None,
+        Template::Default => join_workspace(base, &crate_dir)?,
         Template::Workspace => {
             let manifest = base.join("Cargo.toml");
             if manifest.exists() {
@@ -166,31 +172,38 @@ pub fn init(
             Workspace::Created(manifest)
         }
     };
-    let entities = match template {
-        Template::Default => find_entity_crate(&base.join("entity"))?,
-        Template::Workspace => Some(EntityCrate {
+    let entities = match &workspace {
+        Workspace::Created(_) => vec![EntityCrate {
             package: "entity".to_owned(),
+            lib: "entity".to_owned(),
+            dir: base.join("entity"),
             modules: vec!["post".to_owned()],
-        }),
+        }],
+        Workspace::Joined { manifest, .. } | Workspace::Covered { manifest, .. } => {
+            find_entity_crates(manifest)?
+        }
+        // Outside a workspace, an entity crate beside the new one is the
+        // convention sea-orm-cli's examples follow.
+        Workspace::None | Workspace::BesidePackage(_) => {
+            let manifest = base.join("entity/Cargo.toml");
+            if manifest.is_file() {
+                find_entity_crates(&manifest)?
+            } else {
+                Vec::new()
+            }
+        }
     };
-    let up = "../".repeat(dir.components().count());
     files.push((config_path, config_file(&slash_path(&dir))));
     files.push((
         crate_dir.join("Cargo.toml"),
-        cargo_toml(&name, source, entities.as_ref(), &up),
+        cargo_toml(&name, source, &entities, &crate_dir),
     ));
     files.push((crate_dir.join("build.rs"), BUILD_RS.to_owned()));
-    files.push((crate_dir.join("src/main.rs"), main_rs(entities.as_ref())));
+    files.push((crate_dir.join("src/main.rs"), main_rs(&entities)));
     files.push((
         crate_dir.join("src/versions/README.md"),
         VERSIONS_README.to_owned(),
     ));
-    // The workspace manifest is read before anything is written: one that
-    // cannot be read stops init with nothing half done.
-    let workspace = match workspace {
-        Workspace::None => join_workspace(base, &crate_dir)?,
-        created => created,
-    };
     // Cargo reads profiles from a workspace's root manifest alone. A crate
     // on its own gets none: in its manifest they would draw a warning on
     // every build once it joins a workspace.
@@ -210,12 +223,8 @@ pub fn init(
             None => fs::read_to_string(&root_manifest)
                 .with_context(|| format!("cannot read {}", root_manifest.display()))?,
         };
-        let fitted = fit_manifest(
-            &root_text,
-            member,
-            &name,
-            entities.as_ref().map(|e| e.package.as_str()),
-        )
+        let entity_packages: Vec<&str> = entities.iter().map(|e| e.package.as_str()).collect();
+        let fitted = fit_manifest(&root_text, member, &name, &entity_packages)
         .with_context(|| format!("cannot edit {}", root_manifest.display()))?;
         match new_text {
             Some((_, text)) => *text = fitted.text,
@@ -295,38 +304,101 @@ fn crate_name(dir: &Path) -> Result<String> {
     Ok(name)
 }
 
-/// The entity crate in `dir`, if there is one: its package name and the
-/// modules of its `lib.rs` whose file derives an entity model.
-fn find_entity_crate(dir: &Path) -> Result<Option<EntityCrate>> {
-    let manifest = dir.join("Cargo.toml");
-    let Ok(text) = fs::read_to_string(&manifest) else {
-        return Ok(None);
-    };
-    let parsed: toml::Table =
-        toml::from_str(&text).with_context(|| format!("cannot read {}", manifest.display()))?;
-    let Some(package) = parsed
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-    else {
-        return Ok(None);
-    };
-    let src = dir.join("src");
-    let lib = fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
-    let modules = lib
-        .lines()
+/// What marks a module as defining an entity: the derives of SeaORM's
+/// compact (`DeriveEntityModel`) and expanded (`DeriveEntity`) formats and
+/// the attributes of its 2.0 formats.
+const ENTITY_MARKS: [&str; 3] = ["DeriveEntity", "sea_orm::model", "sea_orm::compact_model"];
+
+/// The entity crates among the packages of the workspace `manifest` heads,
+/// as cargo lists them: those that depend on sea-orm and whose library root
+/// declares modules that define entities.
+fn find_entity_crates(manifest: &Path) -> Result<Vec<EntityCrate>> {
+    let output = Process::new(cargo())
+        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .arg(manifest)
+        .output()
+        .context("cannot run cargo; is Rust installed?")?;
+    if !output.status.success() {
+        bail!(
+            "cargo cannot list the packages of the workspace in {}: {}",
+            manifest.display(),
+            cargo_error(&String::from_utf8_lossy(&output.stderr))
+        );
+    }
+    let metadata: Metadata =
+        serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's answer")?;
+    Ok(metadata
+        .packages
+        .into_iter()
+        .filter(|package| {
+            package
+                .dependencies
+                .iter()
+                .any(|d| d.name == "sea-orm" && d.kind.is_none())
+        })
+        .filter_map(|package| {
+            let lib = package
+                .targets
+                .into_iter()
+                .find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib"))?;
+            let modules = entity_modules(&lib.src_path);
+            let dir = package.manifest_path.parent()?.to_owned();
+            (!modules.is_empty()).then(|| EntityCrate {
+                package: package.name,
+                lib: lib.name.replace('-', "_"),
+                dir,
+                modules,
+            })
+        })
+        .collect())
+}
+
+/// The part of `cargo metadata`'s answer that says where entities may be.
+#[derive(serde::Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataPackage {
+    name: String,
+    manifest_path: PathBuf,
+    dependencies: Vec<MetadataDependency>,
+    targets: Vec<MetadataTarget>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataDependency {
+    /// The package depended on, whatever it is renamed to.
+    name: String,
+    /// `dev` or `build`; none for a normal dependency.
+    kind: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataTarget {
+    name: String,
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+/// The modules the library root `lib` declares (`pub mod user;`) whose
+/// file defines an entity.
+fn entity_modules(lib: &Path) -> Vec<String> {
+    let src = lib.parent().unwrap_or(Path::new("."));
+    let root = fs::read_to_string(lib).unwrap_or_default();
+    root.lines()
         .filter_map(|line| line.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
         .filter(|module| {
             [src.join(format!("{module}.rs")), src.join(module).join("mod.rs")]
                 .iter()
-                .any(|file| fs::read_to_string(file).is_ok_and(|t| t.contains("DeriveEntityModel")))
+                .any(|file| {
+                    fs::read_to_string(file)
+                        .is_ok_and(|text| ENTITY_MARKS.iter().any(|mark| text.contains(mark)))
+                })
         })
         .map(str::to_owned)
-        .collect();
-    Ok(Some(EntityCrate {
-        package: package.to_owned(),
-        modules,
-    }))
+        .collect()
 }
 
 /// The workspace `crate_dir` falls in, as cargo finds it: the nearest
@@ -346,7 +418,7 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
             }
             continue;
         };
-        let member = relative(root, crate_dir);
+        let member = path_from(root, crate_dir);
         let listed = |key: &str| -> Vec<String> {
             workspace
                 .get(key)
@@ -378,16 +450,28 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
     Ok(Workspace::None)
 }
 
-/// `path` relative to `root` (an ancestor), with forward slashes.
-fn relative(root: &Path, path: &Path) -> String {
-    let rest = path.strip_prefix(root).unwrap_or(path);
-    rest.components()
-        .filter_map(|c| match c {
-            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+/// The path that leads from the directory `from` to `to` (both absolute),
+/// with forward slashes, as a manifest writes it: `../entity` from
+/// `/app/migration` to `/app/entity`.
+pub fn path_from(from: &Path, to: &Path) -> String {
+    let parts = |path: &Path| {
+        let mut parts = Vec::new();
+        for component in path.components() {
+            match component {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::CurDir => {}
+                other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+            }
+        }
+        parts
+    };
+    let (from, to) = (parts(from), parts(to));
+    let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = vec!["..".to_owned(); from.len() - shared];
+    path.extend(to[shared..].iter().cloned());
+    path.join("/")
 }
 
 /// The dev-profile settings `init` adds where cargo reads profiles (the
@@ -405,14 +489,14 @@ struct FittedManifest {
 }
 
 /// `text`, a root manifest, with `member` appended to `[workspace] members`
-/// (when given) and the [`DEV_PROFILE`] settings for `migration` and
-/// `entity` it lacks; every setting it has and the rest of the file stay as
-/// they were.
+/// (when given) and the [`DEV_PROFILE`] settings for `migration` and each
+/// of `entities` it lacks; every setting it has and the rest of the file
+/// stay as they were.
 fn fit_manifest(
     text: &str,
     member: Option<&str>,
     migration: &str,
-    entity: Option<&str>,
+    entities: &[&str],
 ) -> Result<FittedManifest> {
     let mut doc: toml_edit::DocumentMut = text.parse()?;
     if let Some(member) = member {
@@ -438,17 +522,15 @@ fn fit_manifest(
     }
     let mut added = Vec::new();
     for (placeholder, settings) in wanted.iter() {
-        let package = match placeholder {
-            "{migration}" => migration,
-            "{entity}" => match entity {
-                Some(entity) => entity,
-                None => continue,
-            },
+        let for_packages = match placeholder {
+            "{migration}" => std::slice::from_ref(&migration),
+            "{entity}" => entities,
             other => bail!("autogen's dev profile template names {other}"),
         };
         let settings = settings
             .as_table()
             .context("autogen's dev profile template sets tables")?;
+        for package in for_packages.iter().copied() {
         if !packages.contains_key(package) {
             // A new table, not the template's: that one's position is in
             // the template, and would place it among the manifest's.
@@ -468,6 +550,7 @@ fn fit_manifest(
                 add_setting(present, settings, key)?;
                 added.push(format!("profile.dev.package.{package}.{key}"));
             }
+        }
         }
     }
     Ok(FittedManifest {
@@ -771,17 +854,21 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
     )
 }
 
-fn cargo_toml(name: &str, source: &AutogenSource, entities: Option<&EntityCrate>, up: &str) -> String {
+fn cargo_toml(name: &str, source: &AutogenSource, entities: &[EntityCrate], crate_dir: &Path) -> String {
     let autogen = match source {
         AutogenSource::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
         AutogenSource::Path(repo) => {
             format!("path = {:?}", repo.join("crates/autogen").display().to_string())
         }
     };
-    let entity = match entities {
-        Some(entities) => format!("{} = {{ path = \"{up}entity\" }}", entities.package),
-        None => "# The crate that defines your SeaORM entities, e.g.:\n# entity = { path = \"../entity\" }"
-            .to_owned(),
+    let entity = if entities.is_empty() {
+        "# The crate that defines your SeaORM entities, e.g.:\n# entity = { path = \"../entity\" }".to_owned()
+    } else {
+        let lines: Vec<String> = entities
+            .iter()
+            .map(|e| format!("{} = {{ path = \"{}\" }}", e.package, path_from(crate_dir, &e.dir)))
+            .collect();
+        lines.join("\n")
     };
     format!(
         r#"[package]
@@ -808,30 +895,24 @@ fn main() {
 }
 "#;
 
-fn main_rs(entities: Option<&EntityCrate>) -> String {
-    let registrations = match entities {
-        Some(found) if !found.modules.is_empty() => {
-            let path = found.package.to_snake_case();
-            let calls: String = found
-                .modules
-                .iter()
-                .map(|m| format!("\n        .entity({path}::{m}::Entity)"))
-                .collect();
-            format!(
-                "    // The entities of your schema, found in the {} crate: autogenerate\n    \
-                 // compares the database with exactly these, so keep the list in step.\n    \
-                 let project = project{calls};\n",
-                found.package
-            )
-        }
-        Some(found) => format!(
-            "    // Register every entity of your schema, e.g.:\n    \
-             // let project = project.entity({}::user::Entity).entity({0}::post::Entity);\n",
-            found.package.to_snake_case()
-        ),
-        None => "    // Register every entity of your schema, e.g.:\n    \
-                 // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n"
-            .to_owned(),
+fn main_rs(entities: &[EntityCrate]) -> String {
+    let registrations = if entities.is_empty() {
+        "    // Register every entity of your schema, e.g.:\n    \
+         // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n"
+            .to_owned()
+    } else {
+        let names: Vec<&str> = entities.iter().map(|e| e.package.as_str()).collect();
+        let plural = if names.len() == 1 { "" } else { "s" };
+        let calls: String = entities
+            .iter()
+            .flat_map(|e| e.modules.iter().map(move |m| format!("\n        .entity({}::{m}::Entity)", e.lib)))
+            .collect();
+        format!(
+            "    // The entities of your schema, found in the {} crate{plural}: autogenerate\n    \
+             // compares the database with exactly these, so keep the list in step.\n    \
+             let project = project{calls};\n",
+            names.join(", ")
+        )
     };
     format!(
         r#"//! The migration crate: autogen's env.py. It names the entities that
@@ -991,13 +1072,13 @@ mod tests {
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n]\n\n[package]\nname = \"app\"\n",
             Some("autogen-migration"),
             "autogen-migration",
-            None,
+            &[],
         )
         .unwrap();
         assert!(fitted.text.starts_with(
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n    \"autogen-migration\",\n]\n\n[package]\nname = \"app\"\n"
         ), "{}", fitted.text);
-        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration", None).unwrap();
+        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration", &[]).unwrap();
         assert!(
             fitted.text.starts_with("[workspace]\nmembers = [\"entity\", \"migration\"]\n"),
             "{}",
@@ -1010,7 +1091,7 @@ mod tests {
         let manifest = "[workspace]\nmembers = [\"app\", \"entity\", \"migration\"]\n\n\
                         [profile.dev.package.app-entity]\ncodegen-units = 16 # ours\n\n\
                         [profile.release]\nlto = true\n";
-        let fitted = fit_manifest(manifest, None, "migration", Some("app-entity")).unwrap();
+        let fitted = fit_manifest(manifest, None, "migration", &["app-entity"]).unwrap();
         assert_eq!(
             fitted.added,
             ["profile.dev.package.migration.debug"],
@@ -1034,21 +1115,25 @@ mod tests {
             parsed["profile"]["dev"]["package"]["migration"]["debug"].as_str(),
             Some("line-tables-only")
         );
-        let again = fit_manifest(&fitted.text, None, "migration", Some("app-entity")).unwrap();
+        let again = fit_manifest(&fitted.text, None, "migration", &["app-entity"]).unwrap();
         assert!(again.added.is_empty());
         assert_eq!(again.text, fitted.text);
 
-        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db", Some("entity")).unwrap();
+        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db", &["entity", "billing"]).unwrap();
         assert_eq!(
             fresh.added,
-            ["profile.dev.package.db.debug", "profile.dev.package.entity.codegen-units"]
+            [
+                "profile.dev.package.db.debug",
+                "profile.dev.package.entity.codegen-units",
+                "profile.dev.package.billing.codegen-units"
+            ]
         );
         let parsed: toml::Table = toml::from_str(&fresh.text).unwrap();
         assert_eq!(
             parsed["profile"]["dev"]["package"]["entity"]["codegen-units"].as_integer(),
             Some(8192)
         );
-        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db", None).unwrap_err();
+        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db", &[]).unwrap_err();
         assert!(broken.to_string().contains("`dev` under [profile] is not a table"), "{broken}");
     }
 
@@ -1085,41 +1170,131 @@ mod tests {
         );
     }
 
+    /// A package of the workspace at `root`: its manifest's `[package]`
+    /// name, then `rest`, and its source files.
+    fn package(root: &Path, dir: &str, name: &str, rest: &str, files: &[(&str, &str)]) {
+        write(
+            &root.join(dir).join("Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{rest}"),
+        );
+        for (file, text) in files {
+            write(&root.join(dir).join(file), text);
+        }
+    }
+
+    const SEA_ORM: &str = "[dependencies]\nsea-orm = \"2.0.4\"\n";
+
+    /// The workspace's entity crates are found wherever they are, as cargo
+    /// lists its packages: those that depend on sea-orm and whose library
+    /// declares modules defining entities, in any of SeaORM's formats.
     #[test]
-    fn the_entity_crate_and_its_entities_are_found() {
+    fn the_entity_crates_and_their_entities_are_found() {
         let dir = tempfile::tempdir().unwrap();
-        let entity = dir.path().join("entity");
-        write(&entity.join("Cargo.toml"), "[package]\nname = \"app-entity\"\n");
+        let root = dir.path();
         write(
-            &entity.join("src/lib.rs"),
-            "pub mod prelude;\npub mod user;\npub mod post;\npub mod sea_orm_active_enums;\n",
+            &root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/app\", \"crates/billing\", \"crates/db/entity\", \"crates/fixtures\"]\n",
         );
-        write(
-            &entity.join("src/prelude.rs"),
-            "pub use super::user::Entity as User;\n",
+        package(
+            root,
+            "crates/db/entity",
+            "app-entity",
+            SEA_ORM,
+            &[
+                (
+                    "src/lib.rs",
+                    "pub mod prelude;\npub mod user;\npub mod post;\npub mod sea_orm_active_enums;\n",
+                ),
+                ("src/prelude.rs", "pub use super::user::Entity as User;\n"),
+                ("src/user.rs", "#[derive(DeriveEntityModel)]\npub struct Model {}\n"),
+                ("src/post/mod.rs", "#[derive(Clone, DeriveEntityModel)]\n"),
+                ("src/sea_orm_active_enums.rs", "#[derive(DeriveActiveEnum)]\n"),
+            ],
         );
-        write(
-            &entity.join("src/user.rs"),
-            "#[derive(DeriveEntityModel)]\npub struct Model {}\n",
+        // SeaORM 2.0's dense format, in a library named apart from its package.
+        package(
+            root,
+            "crates/billing",
+            "billing",
+            &format!("[lib]\nname = \"billing_models\"\npath = \"lib.rs\"\n\n{SEA_ORM}"),
+            &[
+                ("lib.rs", "pub mod invoice;\n"),
+                ("invoice.rs", "#[sea_orm::model]\n#[derive(DeriveEntityModel)]\npub struct Model {}\n"),
+            ],
         );
-        write(
-            &entity.join("src/post/mod.rs"),
-            "#[derive(Clone, DeriveEntityModel)]\n",
+        // Not entity crates: an app that uses sea-orm and defines no entity,
+        // and entities that only tests depend on sea-orm for.
+        package(
+            root,
+            "crates/app",
+            "app",
+            SEA_ORM,
+            &[("src/lib.rs", "pub mod routes;\n"), ("src/routes.rs", "")],
         );
-        write(
-            &entity.join("src/sea_orm_active_enums.rs"),
-            "#[derive(DeriveActiveEnum)]\n",
+        package(
+            root,
+            "crates/fixtures",
+            "fixtures",
+            "[dev-dependencies]\nsea-orm = \"2.0.4\"\n",
+            &[("src/lib.rs", "pub mod user;\n"), ("src/user.rs", "#[derive(DeriveEntityModel)]\n")],
         );
-        let found = find_entity_crate(&entity).unwrap().unwrap();
-        assert_eq!(found.package, "app-entity");
-        assert_eq!(found.modules, ["user", "post"]);
-        assert!(main_rs(Some(&found)).contains(
-            "let project = project\n        .entity(app_entity::user::Entity)\n        .entity(app_entity::post::Entity);"
-        ));
+
+        let done = init(root, Some(Path::new("db/migration")), &AutogenSource::Registry, Template::Default).unwrap();
+        let found: Vec<(&str, &str, &[String])> = done
+            .entities
+            .iter()
+            .map(|e| (e.package.as_str(), e.lib.as_str(), e.modules.as_slice()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("billing", "billing_models", &["invoice".to_owned()][..]),
+                ("app-entity", "app_entity", &["user".to_owned(), "post".to_owned()][..]),
+            ]
+        );
+        assert_eq!(done.entities[1].dir, root.join("crates/db/entity"));
+        let main = fs::read_to_string(root.join("db/migration/src/main.rs")).unwrap();
         assert!(
-            cargo_toml("migration", &AutogenSource::Registry, Some(&found), "../")
-                .contains("app-entity = { path = \"../entity\" }")
+            main.contains(
+                "    // The entities of your schema, found in the billing, app-entity crates: autogenerate\n    \
+                 // compares the database with exactly these, so keep the list in step.\n    \
+                 let project = project\n        .entity(billing_models::invoice::Entity)\n        \
+                 .entity(app_entity::user::Entity)\n        .entity(app_entity::post::Entity);\n"
+            ),
+            "{main}"
         );
+        let manifest = fs::read_to_string(root.join("db/migration/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(
+                "billing = { path = \"../../crates/billing\" }\napp-entity = { path = \"../../crates/db/entity\" }\n"
+            ),
+            "{manifest}"
+        );
+        let profile = done.dev_profile.unwrap().added;
+        assert!(
+            profile.contains(&"profile.dev.package.billing.codegen-units".to_owned())
+                && profile.contains(&"profile.dev.package.app-entity.codegen-units".to_owned()),
+            "{profile:?}"
+        );
+    }
+
+    #[test]
+    fn with_no_entity_crate_main_rs_shows_how_to_register_them() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("Cargo.toml"), "[workspace]\nmembers = [\"app\"]\n");
+        package(dir.path(), "app", "app", SEA_ORM, &[("src/main.rs", "fn main() {}\n")]);
+        let done = init(dir.path(), None, &AutogenSource::Registry, Template::Default).unwrap();
+        assert!(done.entities.is_empty());
+        let main = fs::read_to_string(dir.path().join("migration/src/main.rs")).unwrap();
+        assert!(main.contains("// let project = project.entity(entity::user::Entity)"), "{main}");
+    }
+
+    #[test]
+    fn paths_lead_from_one_directory_to_another() {
+        assert_eq!(path_from(Path::new("/app/migration"), Path::new("/app/crates/db/entity")), "../crates/db/entity");
+        assert_eq!(path_from(Path::new("/app/db/migration"), Path::new("/app/entity")), "../../entity");
+        assert_eq!(path_from(Path::new("/app"), Path::new("/app/db/../migration")), "migration");
+        assert_eq!(path_from(Path::new("/app"), Path::new("/app")), "");
     }
 
     /// What cargo 1.95 prints when a workspace locks sea-orm 2.0.1 and the
