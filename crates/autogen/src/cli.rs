@@ -657,10 +657,14 @@ fn run_init(
     if let Some(error) = unlocked {
         return Err(error);
     }
-    say!(
-        "Set the database in autogen.toml (it reads DATABASE_URL from the environment or .env), \
-         then run `autogen revision --autogenerate -m \"…\"`."
-    );
+    // Looking into the database only serves this last line.
+    if !console.quiet {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        println!(
+            "{}",
+            runtime.block_on(init::next_step(&base.join(crate::config::FILE_NAME)))
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
