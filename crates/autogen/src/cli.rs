@@ -607,7 +607,7 @@ fn run_init(
     }
     // A lock that cannot take the new crate is init's error, reported once
     // the rest of what it did is said.
-    let mut unlocked = None;
+    let mut lock_error = None;
     if let Workspace::Joined {
         manifest,
         lock_before: Some(before),
@@ -630,7 +630,7 @@ fn run_init(
                     );
                 }
             }
-            Err(e) => unlocked = Some(e),
+            Err(e) => lock_error = Some(e),
         }
     }
     if let Some(profile) = done.dev_profile.as_ref().filter(|p| !p.added.is_empty()) {
@@ -642,7 +642,7 @@ fn run_init(
     }
     if done.entities.is_empty() {
         say!(
-            "Found no entity crate (a package of the workspace that depends on sea-orm and defines entities); \
+            "Found no entity crate (a package that depends on sea-orm and defines entities); \
              please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
         );
     }
@@ -654,7 +654,7 @@ fn run_init(
             found.modules.join(", ")
         );
     }
-    if let Some(error) = unlocked {
+    if let Some(error) = lock_error {
         return Err(error);
     }
     // Looking into the database only serves this last line.

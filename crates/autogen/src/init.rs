@@ -453,7 +453,7 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
 
 /// The path that leads from the directory `from` to `to` (both absolute),
 /// with forward slashes, as a manifest writes it: `../entity` from
-/// `/app/migration` to `/app/entity`.
+/// `/app/migration` to `/app/entity`, `.` to itself.
 pub fn path_from(from: &Path, to: &Path) -> String {
     let parts = |path: &Path| {
         let mut parts = Vec::new();
@@ -472,6 +472,9 @@ pub fn path_from(from: &Path, to: &Path) -> String {
     let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut path = vec!["..".to_owned(); from.len() - shared];
     path.extend(to[shared..].iter().cloned());
+    if path.is_empty() {
+        return ".".to_owned();
+    }
     path.join("/")
 }
 
@@ -1352,7 +1355,7 @@ mod tests {
         assert_eq!(path_from(Path::new("/app/migration"), Path::new("/app/crates/db/entity")), "../crates/db/entity");
         assert_eq!(path_from(Path::new("/app/db/migration"), Path::new("/app/entity")), "../../entity");
         assert_eq!(path_from(Path::new("/app"), Path::new("/app/db/../migration")), "migration");
-        assert_eq!(path_from(Path::new("/app"), Path::new("/app")), "");
+        assert_eq!(path_from(Path::new("/app"), Path::new("/app")), ".");
     }
 
     /// What cargo 1.95 prints when a workspace locks sea-orm 2.0.1 and the
