@@ -102,7 +102,16 @@ fn init_fits_a_sea_orm_workspace() {
         format!(
             "Setting profile.dev.package.autogen-migration.debug, profile.dev.package.{entity}.codegen-units in"
         ),
-        format!("Registered the entities of {entity} in autogen-migration/src/main.rs: post, user;"),
+        format!("Registered the entities of {entity} (entity) in autogen-migration/src/main.rs: post, user;"),
+        // .env names a SQLite file not created yet: a new database.
+        format!(
+            "The database sqlite://{}?mode=rwc (database_url in {}, with DATABASE_URL from {}) has no \
+             tables yet: start its history with `autogen revision --autogenerate -m \"…\"`, then \
+             `autogen upgrade head`.",
+            p.path("from-dot-env.db").display(),
+            p.path("autogen.toml").display(),
+            p.path(".env").display()
+        ),
     ] {
         assert!(said.contains(line.as_str()), "{line:?} not in:\n{said}");
     }
@@ -124,6 +133,7 @@ fn init_fits_a_sea_orm_workspace() {
              codegen-units = 8192\n"
         )
     );
+    assert!(!p.path("from-dot-env.db").exists(), "looking into it created it");
     assert!(fs::read_to_string(p.path("autogen-migration/Cargo.toml"))
         .unwrap()
         .contains(&format!("{entity} = {{ path = \"../entity\" }}")));
@@ -160,6 +170,168 @@ fn init_fits_a_sea_orm_workspace() {
     assert_success(&p.autogen(&["check"]));
 }
 
+/// The sea-orm the repository locks, which the end-to-end tests have compiled.
+fn locked_sea_orm() -> String {
+    let versions = &locked(&repo().join("Cargo.lock"))["sea-orm"];
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    versions.first().unwrap().clone()
+}
+
+/// A project laid out as real ones are: its entity crate in
+/// `crates/db/entity` (requiring sea-orm `requirement`, with the `post` and
+/// `user` entities), and a Cargo.lock that locked sea-orm 2.0.1 before
+/// autogen, which needs a later one, joined; otherwise the repository's
+/// lock, so what init adds builds from what the tests compiled.
+fn project_locking_sea_orm_2_0_1(requirement: &str) -> (Scratch, String) {
+    let p = Scratch::empty();
+    let entity = p.package().replace("migration_", "entity_");
+    p.write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"crates/db/entity\"]\n",
+    );
+    p.write(
+        "crates/db/entity/Cargo.toml",
+        &format!(
+            "[package]\nname = \"{entity}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [dependencies]\nsea-orm = {{ version = \"{requirement}\", default-features = false, features = [\"macros\"] }}\n"
+        ),
+    );
+    p.write("crates/db/entity/src/lib.rs", "pub mod post;\npub mod user;\n");
+    for (module, fixture) in [("user", "user_v1.rs"), ("post", "post.rs")] {
+        let source = fs::read_to_string(repo().join("fixtures/entities").join(fixture)).unwrap();
+        p.write(&format!("crates/db/entity/src/{module}.rs"), &source);
+    }
+    // A lock entry is a version and the checksum crates.io publishes for it.
+    let lock = fs::read_to_string(repo().join("Cargo.lock")).unwrap();
+    let entry = |version: &str, checksum: &str| {
+        format!(
+            "name = \"sea-orm\"\nversion = \"{version}\"\n\
+             source = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{checksum}\"\n"
+        )
+    };
+    let current = lock
+        .split("[[package]]\n")
+        .find(|entry| entry.starts_with("name = \"sea-orm\"\n"))
+        .unwrap();
+    let checksum = current
+        .split("checksum = \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let older = lock.replace(
+        &entry(&locked_sea_orm(), checksum),
+        &entry(
+            "2.0.1",
+            "e29e1a2e2e6da3d2486086f9d96b4bf5b7d8bf344e16c48bd87ce7977b8d0154",
+        ),
+    );
+    assert_ne!(older, lock);
+    p.write("Cargo.lock", &older);
+    (p, entity)
+}
+
+/// What was seen adopting a real project: sea-orm 2.0.1 locked where
+/// autogen needs a later one, the entity crate in `crates/db/entity`, and a
+/// database with tables. init updates sea-orm alone and says so on one
+/// line, registers the nested crate's entities, and names the baseline as
+/// the next step, which then builds and runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_updates_an_older_lock_finds_nested_entities_and_points_to_a_baseline() {
+    let (p, entity) = project_locking_sea_orm_2_0_1("2.0.1");
+    p.write(".env", "DATABASE_URL=sqlite://app.db\n");
+    let url = format!("sqlite://{}?mode=rwc", p.path("app.db").display());
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    for table in [
+        "CREATE TABLE post (id INTEGER NOT NULL PRIMARY KEY, title TEXT NOT NULL)",
+        "CREATE TABLE seaql_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    ] {
+        sea_orm::ConnectionTrait::execute_unprepared(&db, table)
+            .await
+            .unwrap();
+    }
+    db.close().await.unwrap();
+    let lock_before = locked(&p.path("Cargo.lock"));
+
+    let init = p.autogen(&["init", "--autogen-path", repo().to_str().unwrap()]);
+    assert_success(&init);
+    let said = stdout(&init);
+    let updated: Vec<&str> = said.lines().filter(|l| l.starts_with("Updated ")).collect();
+    assert_eq!(
+        updated,
+        [format!(
+            "Updated sea-orm 2.0.1 -> {} in Cargo.lock, to fit autogen's requirements",
+            locked_sea_orm()
+        )]
+    );
+    for line in [
+        format!("Registered the entities of {entity} (crates/db/entity) in migration/src/main.rs: post, user;"),
+        format!(
+            "The database {url} (database_url in {}, with DATABASE_URL from {}) already has 1 table: \
+             adopt it with `autogen baseline --dry-run` to review the first revision, then `autogen baseline`.",
+            p.path("autogen.toml").display(),
+            p.path(".env").display()
+        ),
+    ] {
+        assert!(said.contains(line.as_str()), "{line:?} not in:\n{said}");
+    }
+    assert_eq!(stderr(&init), "", "no warning, no resolver output");
+    assert!(fs::read_to_string(p.path("migration/Cargo.toml"))
+        .unwrap()
+        .contains(&format!("{entity} = {{ path = \"../crates/db/entity\" }}")));
+
+    // sea-orm moved; every other version the project locked stayed.
+    let lock_after = locked(&p.path("Cargo.lock"));
+    for (name, versions) in &lock_after {
+        match lock_before.get(name) {
+            Some(_) if name == "sea-orm" => assert_eq!(versions, &BTreeSet::from([locked_sea_orm()])),
+            Some(before) => assert_eq!(versions, before, "{name}'s locked versions changed"),
+            None => {}
+        }
+    }
+
+    // The step init names builds the migration crate and reads the tables.
+    let baseline = p.autogen(&["baseline", "--dry-run"]);
+    assert_success(&baseline);
+    assert!(
+        stderr(&baseline).contains("Detected added table 'post'"),
+        "{}",
+        stderr(&baseline)
+    );
+}
+
+/// A requirement in the workspace that holds sea-orm at 2.0.1: init writes
+/// the migration crate, leaves Cargo.lock as it was, and fails with one
+/// line naming the requirement and the update to run once it is changed.
+#[test]
+fn init_names_the_requirement_that_holds_a_locked_version_back() {
+    let (p, entity) = project_locking_sea_orm_2_0_1("=2.0.1");
+    let lock_before = fs::read_to_string(p.path("Cargo.lock")).unwrap();
+    let init = p.autogen(&["init", "--autogen-path", repo().to_str().unwrap()]);
+    assert_eq!(init.status.code(), Some(1), "{}", stdout(&init));
+    assert_eq!(
+        stderr(&init),
+        format!(
+            "error: cannot lock the migration crate's dependencies: autogen needs sea-orm other than \
+             2.0.1, but {entity} v0.1.0 ({}) requires sea-orm = \"=2.0.1\"; change that requirement, \
+             then run `cargo update -p sea-orm@2.0.1` in {}\n",
+            p.path("crates/db/entity").display(),
+            p.path("").display().to_string().trim_end_matches('/')
+        )
+    );
+    assert_eq!(fs::read_to_string(p.path("Cargo.lock")).unwrap(), lock_before);
+    // What it did before the lock stopped it is said, and kept.
+    assert!(
+        stdout(&init).contains(&format!(
+            "Registered the entities of {entity} (crates/db/entity) in migration/src/main.rs"
+        )),
+        "{}",
+        stdout(&init)
+    );
+    assert!(p.path("migration/src/main.rs").is_file());
+}
+
 /// `cargo install --path crates/autogen` gives a launcher, and with it
 /// `init --template workspace` starts a project (a workspace with an
 /// example entity, registered, whose migration crate names the `autogen`
@@ -191,7 +363,9 @@ fn the_installed_launcher_starts_a_project_from_the_workspace_template() {
         repo().to_str().unwrap(),
     ]);
     assert_success(&init);
-    assert!(stdout(&init).contains("Registered the entities of entity in migration/src/main.rs: post;"));
+    assert!(
+        stdout(&init).contains("Registered the entities of entity (entity) in migration/src/main.rs: post;")
+    );
     let manifest: toml::Table =
         toml::from_str(&fs::read_to_string(p.path("migration/Cargo.toml")).unwrap()).unwrap();
     let names =

@@ -610,7 +610,7 @@ fn run_init(
     let dir = done.dir.display();
     match &done.workspace {
         Workspace::None | Workspace::Created(_) => {}
-        Workspace::Covered(manifest) => {
+        Workspace::Covered { manifest, .. } => {
             say!("{dir} is a member of the workspace in {}", manifest.display())
         }
         Workspace::BesidePackage(manifest) => say!(
@@ -619,38 +619,38 @@ fn run_init(
             manifest.display()
         ),
         Workspace::Joined {
-            manifest,
-            member,
-            lock_before,
-        } => {
-            say!(
-                "Adding {member} to the workspace members in {} ... done",
-                manifest.display()
-            );
-            if let Some(before) = lock_before {
-                match init::lock_changes(manifest, before) {
-                    Ok(changes) if changes.is_empty() => {
-                        say!("Cargo.lock keeps every version it had locked")
-                    }
-                    Ok(changes) => {
-                        say!(
-                            "Cargo.lock: cargo changed these locked versions to fit autogen's requirements:"
-                        );
-                        for change in changes {
-                            say!(
-                                "  {} {} -> {}",
-                                change.name,
-                                change.before.join(", "),
-                                change.after.join(", ")
-                            );
-                        }
-                    }
-                    Err(e) => console.warn(format_args!(
-                        "{}; the first build will resolve Cargo.lock",
-                        describe_error(&e)
-                    )),
+            manifest, member, ..
+        } => say!(
+            "Adding {member} to the workspace members in {} ... done",
+            manifest.display()
+        ),
+    }
+    // A lock that cannot take the new crate is init's error, reported once
+    // the rest of what it did is said.
+    let mut lock_error = None;
+    if let Workspace::Joined {
+        manifest,
+        lock_before: Some(before),
+        ..
+    }
+    | Workspace::Covered {
+        manifest,
+        lock_before: Some(before),
+    } = &done.workspace
+    {
+        match init::lock(manifest, before) {
+            Ok(changes) if changes.is_empty() => say!("Cargo.lock keeps every version it had locked"),
+            Ok(changes) => {
+                for change in changes {
+                    say!(
+                        "Updated {} {} -> {} in Cargo.lock, to fit autogen's requirements",
+                        change.name,
+                        change.before.join(", "),
+                        change.after.join(", ")
+                    );
                 }
             }
+            Err(e) => lock_error = Some(e),
         }
     }
     if let Some(profile) = done.dev_profile.as_ref().filter(|p| !p.added.is_empty()) {
@@ -660,24 +660,31 @@ fn run_init(
             profile.manifest.display()
         );
     }
-    match &done.entities {
-        Some(found) if !found.modules.is_empty() => say!(
-            "Registered the entities of {} in {dir}/src/main.rs: {}; keep that list in step with your entities.",
-            found.package,
-            found.modules.join(", ")
-        ),
-        Some(found) => say!(
-            "Please register the entities of {} in {dir}/src/main.rs.",
-            found.package
-        ),
-        None => say!(
-            "Please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
-        ),
+    if done.entities.is_empty() {
+        say!(
+            "Found no entity crate (a package that depends on sea-orm and defines entities); \
+             please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
+        );
     }
-    say!(
-        "Set the database in autogen.toml (it reads DATABASE_URL from the environment or .env), \
-         then run `autogen revision --autogenerate -m \"…\"`."
-    );
+    for found in &done.entities {
+        say!(
+            "Registered the entities of {} ({}) in {dir}/src/main.rs: {}; keep that list in step with your entities.",
+            found.package,
+            init::path_from(&base, &found.dir),
+            found.modules.join(", ")
+        );
+    }
+    if let Some(error) = lock_error {
+        return Err(error);
+    }
+    // Looking into the database only serves this last line.
+    if !console.quiet {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        println!(
+            "{}",
+            runtime.block_on(init::next_step(&base.join(crate::config::FILE_NAME)))
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

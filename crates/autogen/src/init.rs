@@ -1,13 +1,14 @@
 //! `autogen init [DIR]`: `autogen.toml` in the working directory and a
 //! migration crate in `DIR`, fitted into the project around it.
 //!
-//! Most SeaORM projects already have a workspace, an `entity` crate and a
+//! Most SeaORM projects already have a workspace, an entity crate and a
 //! sea-orm-migration crate in `migration/`. So `init` picks a free directory
 //! when none is named, joins the enclosing workspace (editing its
 //! `Cargo.toml` in place, comments kept) so cargo does not refuse the new
-//! crate, depends on the `entity` crate and registers the entities it
-//! defines, and leaves the workspace's `Cargo.lock` to cargo, which keeps
-//! every version it can: [`lock_changes`] says which it could not.
+//! crate, depends on the workspace's entity crates wherever they are and
+//! registers the entities they define, and has cargo lock the new crate
+//! keeping every version the workspace locked, updating only those
+//! autogen's requirements exclude: [`lock`] says which.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -15,9 +16,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command as Process;
 
 use anyhow::{bail, Context as _, Result};
-use heck::ToSnakeCase as _;
 
-use crate::config::FILE_NAME;
+use crate::config::{Config, FILE_NAME};
+use crate::database::{self, Access, Unavailable};
 
 /// Where the scaffold's `autogen` dependency comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,9 +53,9 @@ pub struct Initialized {
     pub written: Vec<PathBuf>,
     /// How the crate relates to a workspace.
     pub workspace: Workspace,
-    /// The entity crate the migration crate depends on, and the entity
-    /// modules it registers.
-    pub entities: Option<EntityCrate>,
+    /// The entity crates the migration crate depends on, each with the
+    /// entity modules it registers.
+    pub entities: Vec<EntityCrate>,
     /// The [`DEV_PROFILE`] settings added to the workspace's manifest; none
     /// for a crate outside a workspace.
     pub dev_profile: Option<DevProfile>,
@@ -79,7 +80,12 @@ pub enum Workspace {
     /// builds on its own, with its own `Cargo.lock` and `target/`.
     BesidePackage(PathBuf),
     /// The workspace's `members` already cover it (a glob).
-    Covered(PathBuf),
+    Covered {
+        /// The workspace's `Cargo.toml`.
+        manifest: PathBuf,
+        /// The workspace's `Cargo.lock` before, to tell what cargo changed.
+        lock_before: Option<LockedVersions>,
+    },
     /// It was added to the `members` of this workspace manifest.
     Joined {
         /// The workspace's `Cargo.toml`.
@@ -93,12 +99,17 @@ pub enum Workspace {
     Created(PathBuf),
 }
 
-/// An entity crate the migration crate depends on.
+/// An entity crate the migration crate depends on: a package that depends
+/// on sea-orm and whose library defines entities.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntityCrate {
     /// Its package name.
     pub package: String,
-    /// The modules of its `lib.rs` that derive an entity model.
+    /// Its library's name in code (`app_entity` for package `app-entity`).
+    pub lib: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// The modules of its library root that define an entity ([`ENTITY_MARKS`]).
     pub modules: Vec<String>,
 }
 
@@ -132,8 +143,10 @@ pub fn init(
     let name = crate_name(&dir)?;
     let crate_dir = base.join(&dir);
     let mut files = Vec::new();
+    // The workspace manifest is read before anything is written: one that
+    // cannot be read stops init with nothing half done.
     let workspace = match template {
-        Template::Default => Workspace::None,
+        Template::Default => join_workspace(base, &crate_dir)?,
         Template::Workspace => {
             let manifest = base.join("Cargo.toml");
             if manifest.exists() {
@@ -160,31 +173,38 @@ pub fn init(
             Workspace::Created(manifest)
         }
     };
-    let entities = match template {
-        Template::Default => find_entity_crate(&base.join("entity"))?,
-        Template::Workspace => Some(EntityCrate {
+    let entities = match &workspace {
+        Workspace::Created(_) => vec![EntityCrate {
             package: "entity".to_owned(),
+            lib: "entity".to_owned(),
+            dir: base.join("entity"),
             modules: vec!["post".to_owned()],
-        }),
+        }],
+        Workspace::Joined { manifest, .. } | Workspace::Covered { manifest, .. } => {
+            find_entity_crates(manifest)?
+        }
+        // Outside a workspace, an entity crate beside the new one is the
+        // convention sea-orm-cli's examples follow.
+        Workspace::None | Workspace::BesidePackage(_) => {
+            let manifest = base.join("entity/Cargo.toml");
+            if manifest.is_file() {
+                find_entity_crates(&manifest)?
+            } else {
+                Vec::new()
+            }
+        }
     };
-    let up = "../".repeat(dir.components().count());
     files.push((config_path, config_file(&slash_path(&dir))));
     files.push((
         crate_dir.join("Cargo.toml"),
-        cargo_toml(&name, source, entities.as_ref(), &up),
+        cargo_toml(&name, source, &entities, &crate_dir),
     ));
     files.push((crate_dir.join("build.rs"), BUILD_RS.to_owned()));
-    files.push((crate_dir.join("src/main.rs"), main_rs(entities.as_ref())));
+    files.push((crate_dir.join("src/main.rs"), main_rs(&entities)));
     files.push((
         crate_dir.join("src/versions/README.md"),
         VERSIONS_README.to_owned(),
     ));
-    // The workspace manifest is read before anything is written: one that
-    // cannot be read stops init with nothing half done.
-    let workspace = match workspace {
-        Workspace::None => join_workspace(base, &crate_dir)?,
-        created => created,
-    };
     // Cargo reads profiles from a workspace's root manifest alone. A crate
     // on its own gets none: in its manifest they would draw a warning on
     // every build once it joins a workspace.
@@ -192,7 +212,7 @@ pub fn init(
         Workspace::Joined {
             manifest, member, ..
         } => (Some(manifest.clone()), Some(member.as_str())),
-        Workspace::Covered(manifest) | Workspace::Created(manifest) => (Some(manifest.clone()), None),
+        Workspace::Covered { manifest, .. } | Workspace::Created(manifest) => (Some(manifest.clone()), None),
         Workspace::None | Workspace::BesidePackage(_) => (None, None),
     };
     let mut dev_profile = None;
@@ -204,12 +224,8 @@ pub fn init(
             None => fs::read_to_string(&root_manifest)
                 .with_context(|| format!("cannot read {}", root_manifest.display()))?,
         };
-        let fitted = fit_manifest(
-            &root_text,
-            member,
-            &name,
-            entities.as_ref().map(|e| e.package.as_str()),
-        )
+        let entity_packages: Vec<&str> = entities.iter().map(|e| e.package.as_str()).collect();
+        let fitted = fit_manifest(&root_text, member, &name, &entity_packages)
         .with_context(|| format!("cannot edit {}", root_manifest.display()))?;
         match new_text {
             Some((_, text)) => *text = fitted.text,
@@ -289,38 +305,101 @@ fn crate_name(dir: &Path) -> Result<String> {
     Ok(name)
 }
 
-/// The entity crate in `dir`, if there is one: its package name and the
-/// modules of its `lib.rs` whose file derives an entity model.
-fn find_entity_crate(dir: &Path) -> Result<Option<EntityCrate>> {
-    let manifest = dir.join("Cargo.toml");
-    let Ok(text) = fs::read_to_string(&manifest) else {
-        return Ok(None);
-    };
-    let parsed: toml::Table =
-        toml::from_str(&text).with_context(|| format!("cannot read {}", manifest.display()))?;
-    let Some(package) = parsed
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-    else {
-        return Ok(None);
-    };
-    let src = dir.join("src");
-    let lib = fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
-    let modules = lib
-        .lines()
+/// What marks a module as defining an entity: the derives of SeaORM's
+/// compact (`DeriveEntityModel`) and expanded (`DeriveEntity`) formats and
+/// the attributes of its 2.0 formats.
+const ENTITY_MARKS: [&str; 3] = ["DeriveEntity", "sea_orm::model", "sea_orm::compact_model"];
+
+/// The entity crates among the packages of the workspace `manifest` heads,
+/// as cargo lists them: those that depend on sea-orm and whose library root
+/// declares modules that define entities.
+fn find_entity_crates(manifest: &Path) -> Result<Vec<EntityCrate>> {
+    let output = Process::new(cargo())
+        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .arg(manifest)
+        .output()
+        .context("cannot run cargo; is Rust installed?")?;
+    if !output.status.success() {
+        bail!(
+            "cargo cannot list the packages of the workspace in {}: {}",
+            manifest.display(),
+            cargo_error(&String::from_utf8_lossy(&output.stderr))
+        );
+    }
+    let metadata: Metadata =
+        serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's answer")?;
+    Ok(metadata
+        .packages
+        .into_iter()
+        .filter(|package| {
+            package
+                .dependencies
+                .iter()
+                .any(|d| d.name == "sea-orm" && d.kind.is_none())
+        })
+        .filter_map(|package| {
+            let lib = package
+                .targets
+                .into_iter()
+                .find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib"))?;
+            let modules = entity_modules(&lib.src_path);
+            let dir = package.manifest_path.parent()?.to_owned();
+            (!modules.is_empty()).then(|| EntityCrate {
+                package: package.name,
+                lib: lib.name.replace('-', "_"),
+                dir,
+                modules,
+            })
+        })
+        .collect())
+}
+
+/// The part of `cargo metadata`'s answer that says where entities may be.
+#[derive(serde::Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataPackage {
+    name: String,
+    manifest_path: PathBuf,
+    dependencies: Vec<MetadataDependency>,
+    targets: Vec<MetadataTarget>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataDependency {
+    /// The package depended on, whatever it is renamed to.
+    name: String,
+    /// `dev` or `build`; none for a normal dependency.
+    kind: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataTarget {
+    name: String,
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+/// The modules the library root `lib` declares (`pub mod user;`) whose
+/// file defines an entity.
+fn entity_modules(lib: &Path) -> Vec<String> {
+    let src = lib.parent().unwrap_or(Path::new("."));
+    let root = fs::read_to_string(lib).unwrap_or_default();
+    root.lines()
         .filter_map(|line| line.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
         .filter(|module| {
             [src.join(format!("{module}.rs")), src.join(module).join("mod.rs")]
                 .iter()
-                .any(|file| fs::read_to_string(file).is_ok_and(|t| t.contains("DeriveEntityModel")))
+                .any(|file| {
+                    fs::read_to_string(file)
+                        .is_ok_and(|text| ENTITY_MARKS.iter().any(|mark| text.contains(mark)))
+                })
         })
         .map(str::to_owned)
-        .collect();
-    Ok(Some(EntityCrate {
-        package: package.to_owned(),
-        modules,
-    }))
+        .collect()
 }
 
 /// The workspace `crate_dir` falls in, as cargo finds it: the nearest
@@ -340,7 +419,7 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
             }
             continue;
         };
-        let member = relative(root, crate_dir);
+        let member = path_from(root, crate_dir);
         let listed = |key: &str| -> Vec<String> {
             workspace
                 .get(key)
@@ -354,12 +433,15 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
                 manifest.display()
             );
         }
+        let lock_before = LockedVersions::read(&root.join("Cargo.lock"))?;
         if listed("members").iter().any(|pattern| {
             glob::Pattern::new(pattern.trim_end_matches('/')).is_ok_and(|p| p.matches(&member))
         }) {
-            return Ok(Workspace::Covered(manifest));
+            return Ok(Workspace::Covered {
+                manifest,
+                lock_before,
+            });
         }
-        let lock_before = LockedVersions::read(&root.join("Cargo.lock"))?;
         return Ok(Workspace::Joined {
             manifest,
             member,
@@ -369,16 +451,31 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
     Ok(Workspace::None)
 }
 
-/// `path` relative to `root` (an ancestor), with forward slashes.
-fn relative(root: &Path, path: &Path) -> String {
-    let rest = path.strip_prefix(root).unwrap_or(path);
-    rest.components()
-        .filter_map(|c| match c {
-            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+/// The path that leads from the directory `from` to `to` (both absolute),
+/// with forward slashes, as a manifest writes it: `../entity` from
+/// `/app/migration` to `/app/entity`, `.` to itself.
+pub fn path_from(from: &Path, to: &Path) -> String {
+    let parts = |path: &Path| {
+        let mut parts = Vec::new();
+        for component in path.components() {
+            match component {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::CurDir => {}
+                other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+            }
+        }
+        parts
+    };
+    let (from, to) = (parts(from), parts(to));
+    let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = vec!["..".to_owned(); from.len() - shared];
+    path.extend(to[shared..].iter().cloned());
+    if path.is_empty() {
+        return ".".to_owned();
+    }
+    path.join("/")
 }
 
 /// The dev-profile settings `init` adds where cargo reads profiles (the
@@ -396,14 +493,14 @@ struct FittedManifest {
 }
 
 /// `text`, a root manifest, with `member` appended to `[workspace] members`
-/// (when given) and the [`DEV_PROFILE`] settings for `migration` and
-/// `entity` it lacks; every setting it has and the rest of the file stay as
-/// they were.
+/// (when given) and the [`DEV_PROFILE`] settings for `migration` and each
+/// of `entities` it lacks; every setting it has and the rest of the file
+/// stay as they were.
 fn fit_manifest(
     text: &str,
     member: Option<&str>,
     migration: &str,
-    entity: Option<&str>,
+    entities: &[&str],
 ) -> Result<FittedManifest> {
     let mut doc: toml_edit::DocumentMut = text.parse()?;
     if let Some(member) = member {
@@ -429,17 +526,15 @@ fn fit_manifest(
     }
     let mut added = Vec::new();
     for (placeholder, settings) in wanted.iter() {
-        let package = match placeholder {
-            "{migration}" => migration,
-            "{entity}" => match entity {
-                Some(entity) => entity,
-                None => continue,
-            },
+        let for_packages = match placeholder {
+            "{migration}" => std::slice::from_ref(&migration),
+            "{entity}" => entities,
             other => bail!("autogen's dev profile template names {other}"),
         };
         let settings = settings
             .as_table()
             .context("autogen's dev profile template sets tables")?;
+        for package in for_packages.iter().copied() {
         if !packages.contains_key(package) {
             // A new table, not the template's: that one's position is in
             // the template, and would place it among the manifest's.
@@ -459,6 +554,7 @@ fn fit_manifest(
                 add_setting(present, settings, key)?;
                 added.push(format!("profile.dev.package.{package}.{key}"));
             }
+        }
         }
     }
     Ok(FittedManifest {
@@ -532,6 +628,28 @@ impl LockedVersions {
         }
         Ok(Some(versions))
     }
+
+    /// Whether `version` of `name` is locked.
+    fn locks(&self, name: &str, version: &str) -> bool {
+        self.0.get(name).is_some_and(|versions| versions.contains(version))
+    }
+
+    /// The packages locked in `self` some of whose versions `after` no
+    /// longer locks; a package `after` adds a version of, or no longer
+    /// locks at all (cargo prunes what nothing uses), did not change.
+    fn changed_in(&self, after: &Self) -> Vec<LockChange> {
+        self.0
+            .iter()
+            .filter_map(|(name, was)| {
+                let now = after.0.get(name)?;
+                (!was.is_subset(now)).then(|| LockChange {
+                    name: name.clone(),
+                    before: was.iter().cloned().collect(),
+                    after: now.iter().cloned().collect(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// A package locked before `init` whose locked versions cargo changed.
@@ -545,36 +663,223 @@ pub struct LockChange {
     pub after: Vec<String>,
 }
 
-/// Has cargo lock the workspace `manifest` heads as the first build would
-/// (`cargo update --workspace` adds what is missing, and changes what is
-/// locked only where a new requirement leaves no choice) and returns the
-/// packages locked in `before` whose versions it changed.
-pub fn lock_changes(manifest: &Path, before: &LockedVersions) -> Result<Vec<LockChange>> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Process::new(cargo)
-        .args(["update", "--workspace", "--quiet", "--manifest-path"])
-        .arg(manifest)
-        .output()
-        .context("cannot run cargo; is Rust installed?")?;
-    if !output.status.success() {
-        bail!(
-            "cargo could not resolve the workspace: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+/// How many times [`lock`] runs cargo: a first `cargo update --workspace`,
+/// then updates of the locked packages each conflict names, while a new
+/// conflict names more. One update settles the conflicts seen in practice.
+const LOCK_ATTEMPTS: usize = 4;
+
+/// Has cargo lock the workspace `manifest` heads as the first build would,
+/// and returns the packages locked in `before` whose versions it changed.
+///
+/// `cargo update --workspace` adds what is missing and keeps every locked
+/// version. When a locked version is one autogen's requirements exclude
+/// (sea-orm 2.0.1 where autogen needs 2.0.4), cargo refuses and names it;
+/// then exactly the locked packages it names are updated (`cargo update -p
+/// name@version`, which changes their dependencies only where it must), as
+/// the first build would otherwise fail with the same refusal.
+pub fn lock(manifest: &Path, before: &LockedVersions) -> Result<Vec<LockChange>> {
+    let root = manifest.parent().unwrap_or(Path::new("."));
+    let mut updated: Vec<LockedPackage> = Vec::new();
+    for _ in 0..LOCK_ATTEMPTS {
+        let mut update = Process::new(cargo());
+        update.args(["update", "--quiet", "--manifest-path"]).arg(manifest);
+        if updated.is_empty() {
+            update.arg("--workspace");
+        }
+        for package in &updated {
+            update.arg("-p").arg(package.spec());
+        }
+        let output = update.output().context("cannot run cargo; is Rust installed?")?;
+        if output.status.success() {
+            let after = LockedVersions::read(&manifest.with_file_name("Cargo.lock"))?.unwrap_or_default();
+            return Ok(before.changed_in(&after));
+        }
+        let refusal = String::from_utf8_lossy(&output.stderr);
+        let conflicting = conflicting_locks(&refusal);
+        if conflicting.is_empty() {
+            bail!(
+                "cargo cannot lock the workspace with the migration crate in it: {}; \
+                 fix that, then run `cargo update --workspace` in {}",
+                cargo_error(&refusal),
+                root.display()
+            );
+        }
+        let more: Vec<LockedPackage> = conflicting
+            .iter()
+            .map(|held| &held.package)
+            .filter(|p| before.locks(&p.name, &p.version) && !updated.contains(p))
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            return Err(held_back(root, &conflicting));
+        }
+        updated.extend(more);
     }
-    let lock = manifest.with_file_name("Cargo.lock");
-    let after = LockedVersions::read(&lock)?.unwrap_or_default();
-    Ok(before
-        .0
+    let unresolved: Vec<Held> = updated
+        .into_iter()
+        .map(|package| Held { package, by: None })
+        .collect();
+    Err(held_back(root, &unresolved))
+}
+
+/// A package at the version a lock file holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LockedPackage {
+    name: String,
+    version: String,
+}
+
+impl LockedPackage {
+    /// The package spec `cargo update -p` takes: the version too, as a lock
+    /// may hold several.
+    fn spec(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+/// A version cargo's resolver selected before the requirement that
+/// conflicts with it, and the requirement that selected it, if it says.
+#[derive(Debug, PartialEq, Eq)]
+struct Held {
+    package: LockedPackage,
+    /// `entity v0.1.0 (/app/entity) requires sea-orm = "=2.0.1"`.
+    by: Option<String>,
+}
+
+/// The versions cargo's resolver refused a new requirement for, from its
+/// explanation: "previously selected package `sea-orm v2.0.1`", then
+/// "... which satisfies dependency `sea-orm = \"=2.0.1\"` of package
+/// `entity v0.1.0 (…)`" on the next line.
+fn conflicting_locks(refusal: &str) -> Vec<Held> {
+    let mut found: Vec<Held> = Vec::new();
+    let mut lines = refusal.lines().map(str::trim).peekable();
+    while let Some(line) = lines.next() {
+        let Some(id) = line.strip_prefix("previously selected package `") else {
+            continue;
+        };
+        let mut words = id.trim_end_matches('`').split(' ');
+        let (Some(name), Some(version)) = (words.next(), words.next().and_then(|v| v.strip_prefix('v'))) else {
+            continue;
+        };
+        let package = LockedPackage {
+            name: name.to_owned(),
+            version: version.to_owned(),
+        };
+        let by = lines.peek().and_then(|next| {
+            let rest = next.strip_prefix("... which satisfies dependency `")?;
+            let (requirement, rest) = rest.split_once('`')?;
+            let (_, requirer) = rest.split_once("of package `")?;
+            Some(format!("{} requires {requirement}", requirer.trim_end_matches('`')))
+        });
+        if found.iter().all(|held| held.package != package) {
+            found.push(Held { package, by });
+        }
+    }
+    found
+}
+
+/// The error for locked versions that autogen's requirements exclude and
+/// updating does not move: a requirement in the workspace holds them.
+fn held_back(root: &Path, held: &[Held]) -> anyhow::Error {
+    let reasons: Vec<String> = held
         .iter()
-        .filter_map(|(name, was)| {
-            let now = after.0.get(name)?;
-            (now != was).then(|| LockChange {
-                name: name.clone(),
-                before: was.iter().cloned().collect(),
-                after: now.iter().cloned().collect(),
-            })
+        .map(|Held { package, by }| {
+            let but = by.clone().unwrap_or_else(|| {
+                format!(
+                    "a requirement holds it there (`cargo update -p {}` says whose)",
+                    package.spec()
+                )
+            });
+            format!("{} other than {}, but {but}", package.name, package.version)
         })
+        .collect();
+    let specs: Vec<String> = held.iter().map(|h| format!("-p {}", h.package.spec())).collect();
+    anyhow::anyhow!(
+        "cannot lock the migration crate's dependencies: autogen needs {}; change {}, then run \
+         `cargo update {}` in {}",
+        reasons.join(", and "),
+        if held.len() == 1 { "that requirement" } else { "those requirements" },
+        specs.join(" "),
+        root.display()
+    )
+}
+
+/// Cargo's error in one line: its first and its innermost cause
+/// (`failed to get `x` as a dependency…: --offline was specified`).
+fn cargo_error(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let at = lines.iter().position(|l| l.starts_with("error: ")).unwrap_or(0);
+    let Some(first) = lines.get(at) else {
+        return "it failed and said nothing".to_owned();
+    };
+    let first = first.trim_start_matches("error: ");
+    let rest = &lines[at + 1..];
+    match rest.last() {
+        Some(innermost) if rest.contains(&"Caused by:") => format!("{first}: {innermost}"),
+        _ => first.to_owned(),
+    }
+}
+
+/// The cargo that runs autogen (a build script's or test's `$CARGO`), else
+/// the one on the path.
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The step after `init`, for the database the configuration at `config`
+/// names: a baseline for one that already has tables (other tools' history
+/// tables aside), a first autogenerated revision for one that has none or
+/// does not exist yet; both when it cannot be looked into.
+pub async fn next_step(config: &Path) -> String {
+    let config = match Config::load(config) {
+        Ok(config) => config,
+        Err(error) => return either_step(&anyhow::Error::new(error)),
+    };
+    let url = &config.database_url;
+    match tables_to_adopt(&config).await {
+        Ok(tables) if tables.is_empty() => format!(
+            "The database {url} ({}) has no tables yet: start its history with \
+             `autogen revision --autogenerate -m \"…\"`, then `autogen upgrade head`.",
+            url.origin()
+        ),
+        Ok(tables) => format!(
+            "The database {url} ({}) already has {} table{}: adopt it with \
+             `autogen baseline --dry-run` to review the first revision, then `autogen baseline`.",
+            url.origin(),
+            tables.len(),
+            if tables.len() == 1 { "" } else { "s" }
+        ),
+        Err(error) => either_step(&error),
+    }
+}
+
+fn either_step(error: &anyhow::Error) -> String {
+    format!(
+        "Cannot look into the database ({error:#}). Then, for a new database: \
+         `autogen revision --autogenerate -m \"…\"`; for one that has tables: \
+         `autogen baseline --dry-run`, then `autogen baseline`."
+    )
+}
+
+/// The tables of the database `config` names that a baseline would adopt:
+/// all but other migration tools' history tables (introspection leaves
+/// autogen's own out). A SQLite file that does not exist has none, and is
+/// not created.
+async fn tables_to_adopt(config: &Config) -> Result<Vec<String>> {
+    let db = match database::open(&config.database_url, Access::Read, config.connect_timeout, 1).await {
+        Ok(db) => db,
+        Err(Unavailable::NoFile { .. }) => return Ok(Vec::new()),
+        Err(unavailable) => return Err(unavailable.into()),
+    };
+    let options = autogen_introspect::Options {
+        schema: config.schema.clone(),
+        ..Default::default()
+    };
+    let schema = autogen_introspect::introspect_with(&db, &options).await?;
+    Ok(schema
+        .tables
+        .into_keys()
+        .filter(|table| !autogen_diff::is_tool_table(table))
         .collect())
 }
 
@@ -610,17 +915,21 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
     )
 }
 
-fn cargo_toml(name: &str, source: &AutogenSource, entities: Option<&EntityCrate>, up: &str) -> String {
+fn cargo_toml(name: &str, source: &AutogenSource, entities: &[EntityCrate], crate_dir: &Path) -> String {
     let autogen = match source {
         AutogenSource::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
         AutogenSource::Path(repo) => {
             format!("path = {:?}", repo.join("crates/autogen").display().to_string())
         }
     };
-    let entity = match entities {
-        Some(entities) => format!("{} = {{ path = \"{up}entity\" }}", entities.package),
-        None => "# The crate that defines your SeaORM entities, e.g.:\n# entity = { path = \"../entity\" }"
-            .to_owned(),
+    let entity = if entities.is_empty() {
+        "# The crate that defines your SeaORM entities, e.g.:\n# entity = { path = \"../entity\" }".to_owned()
+    } else {
+        let lines: Vec<String> = entities
+            .iter()
+            .map(|e| format!("{} = {{ path = \"{}\" }}", e.package, path_from(crate_dir, &e.dir)))
+            .collect();
+        lines.join("\n")
     };
     format!(
         r#"[package]
@@ -647,30 +956,24 @@ fn main() {
 }
 "#;
 
-fn main_rs(entities: Option<&EntityCrate>) -> String {
-    let registrations = match entities {
-        Some(found) if !found.modules.is_empty() => {
-            let path = found.package.to_snake_case();
-            let calls: String = found
-                .modules
-                .iter()
-                .map(|m| format!("\n        .entity({path}::{m}::Entity)"))
-                .collect();
-            format!(
-                "    // The entities of your schema, found in the {} crate: autogenerate\n    \
-                 // compares the database with exactly these, so keep the list in step.\n    \
-                 let project = project{calls};\n",
-                found.package
-            )
-        }
-        Some(found) => format!(
-            "    // Register every entity of your schema, e.g.:\n    \
-             // let project = project.entity({}::user::Entity).entity({0}::post::Entity);\n",
-            found.package.to_snake_case()
-        ),
-        None => "    // Register every entity of your schema, e.g.:\n    \
-                 // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n"
-            .to_owned(),
+fn main_rs(entities: &[EntityCrate]) -> String {
+    let registrations = if entities.is_empty() {
+        "    // Register every entity of your schema, e.g.:\n    \
+         // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n"
+            .to_owned()
+    } else {
+        let names: Vec<&str> = entities.iter().map(|e| e.package.as_str()).collect();
+        let plural = if names.len() == 1 { "" } else { "s" };
+        let calls: String = entities
+            .iter()
+            .flat_map(|e| e.modules.iter().map(move |m| format!("\n        .entity({}::{m}::Entity)", e.lib)))
+            .collect();
+        format!(
+            "    // The entities of your schema, found in the {} crate{plural}: autogenerate\n    \
+             // compares the database with exactly these, so keep the list in step.\n    \
+             let project = project{calls};\n",
+            names.join(", ")
+        )
     };
     format!(
         r#"//! The migration crate: autogen's env.py. It names the entities that
@@ -830,13 +1133,13 @@ mod tests {
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n]\n\n[package]\nname = \"app\"\n",
             Some("autogen-migration"),
             "autogen-migration",
-            None,
+            &[],
         )
         .unwrap();
         assert!(fitted.text.starts_with(
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n    \"autogen-migration\",\n]\n\n[package]\nname = \"app\"\n"
         ), "{}", fitted.text);
-        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration", None).unwrap();
+        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration", &[]).unwrap();
         assert!(
             fitted.text.starts_with("[workspace]\nmembers = [\"entity\", \"migration\"]\n"),
             "{}",
@@ -849,7 +1152,7 @@ mod tests {
         let manifest = "[workspace]\nmembers = [\"app\", \"entity\", \"migration\"]\n\n\
                         [profile.dev.package.app-entity]\ncodegen-units = 16 # ours\n\n\
                         [profile.release]\nlto = true\n";
-        let fitted = fit_manifest(manifest, None, "migration", Some("app-entity")).unwrap();
+        let fitted = fit_manifest(manifest, None, "migration", &["app-entity"]).unwrap();
         assert_eq!(
             fitted.added,
             ["profile.dev.package.migration.debug"],
@@ -873,21 +1176,25 @@ mod tests {
             parsed["profile"]["dev"]["package"]["migration"]["debug"].as_str(),
             Some("line-tables-only")
         );
-        let again = fit_manifest(&fitted.text, None, "migration", Some("app-entity")).unwrap();
+        let again = fit_manifest(&fitted.text, None, "migration", &["app-entity"]).unwrap();
         assert!(again.added.is_empty());
         assert_eq!(again.text, fitted.text);
 
-        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db", Some("entity")).unwrap();
+        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db", &["entity", "billing"]).unwrap();
         assert_eq!(
             fresh.added,
-            ["profile.dev.package.db.debug", "profile.dev.package.entity.codegen-units"]
+            [
+                "profile.dev.package.db.debug",
+                "profile.dev.package.entity.codegen-units",
+                "profile.dev.package.billing.codegen-units"
+            ]
         );
         let parsed: toml::Table = toml::from_str(&fresh.text).unwrap();
         assert_eq!(
             parsed["profile"]["dev"]["package"]["entity"]["codegen-units"].as_integer(),
             Some(8192)
         );
-        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db", None).unwrap_err();
+        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db", &[]).unwrap_err();
         assert!(broken.to_string().contains("`dev` under [profile] is not a table"), "{broken}");
     }
 
@@ -900,7 +1207,13 @@ mod tests {
             "[workspace]\nmembers = [\"crates/*\"]\n",
         );
         let covered = join_workspace(root, &root.join("crates/migration")).unwrap();
-        assert_eq!(covered, Workspace::Covered(root.join("Cargo.toml")));
+        assert_eq!(
+            covered,
+            Workspace::Covered {
+                manifest: root.join("Cargo.toml"),
+                lock_before: None
+            }
+        );
         match join_workspace(root, &root.join("db/migration")).unwrap() {
             Workspace::Joined { member, .. } => assert_eq!(member, "db/migration"),
             other => panic!("{other:?}"),
@@ -918,40 +1231,298 @@ mod tests {
         );
     }
 
+    /// A package of the workspace at `root`: its manifest's `[package]`
+    /// name, then `rest`, and its source files.
+    fn package(root: &Path, dir: &str, name: &str, rest: &str, files: &[(&str, &str)]) {
+        write(
+            &root.join(dir).join("Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{rest}"),
+        );
+        for (file, text) in files {
+            write(&root.join(dir).join(file), text);
+        }
+    }
+
+    const SEA_ORM: &str = "[dependencies]\nsea-orm = \"2.0.4\"\n";
+
+    /// The workspace's entity crates are found wherever they are, as cargo
+    /// lists its packages: those that depend on sea-orm and whose library
+    /// declares modules defining entities, in any of SeaORM's formats.
     #[test]
-    fn the_entity_crate_and_its_entities_are_found() {
+    fn the_entity_crates_and_their_entities_are_found() {
         let dir = tempfile::tempdir().unwrap();
-        let entity = dir.path().join("entity");
-        write(&entity.join("Cargo.toml"), "[package]\nname = \"app-entity\"\n");
+        let root = dir.path();
         write(
-            &entity.join("src/lib.rs"),
-            "pub mod prelude;\npub mod user;\npub mod post;\npub mod sea_orm_active_enums;\n",
+            &root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/app\", \"crates/billing\", \"crates/db/entity\", \"crates/fixtures\"]\n",
         );
-        write(
-            &entity.join("src/prelude.rs"),
-            "pub use super::user::Entity as User;\n",
+        package(
+            root,
+            "crates/db/entity",
+            "app-entity",
+            SEA_ORM,
+            &[
+                (
+                    "src/lib.rs",
+                    "pub mod prelude;\npub mod user;\npub mod post;\npub mod sea_orm_active_enums;\n",
+                ),
+                ("src/prelude.rs", "pub use super::user::Entity as User;\n"),
+                ("src/user.rs", "#[derive(DeriveEntityModel)]\npub struct Model {}\n"),
+                ("src/post/mod.rs", "#[derive(Clone, DeriveEntityModel)]\n"),
+                ("src/sea_orm_active_enums.rs", "#[derive(DeriveActiveEnum)]\n"),
+            ],
         );
-        write(
-            &entity.join("src/user.rs"),
-            "#[derive(DeriveEntityModel)]\npub struct Model {}\n",
+        // SeaORM 2.0's dense format, in a library named apart from its package.
+        package(
+            root,
+            "crates/billing",
+            "billing",
+            &format!("[lib]\nname = \"billing_models\"\npath = \"lib.rs\"\n\n{SEA_ORM}"),
+            &[
+                ("lib.rs", "pub mod invoice;\n"),
+                ("invoice.rs", "#[sea_orm::model]\n#[derive(DeriveEntityModel)]\npub struct Model {}\n"),
+            ],
         );
-        write(
-            &entity.join("src/post/mod.rs"),
-            "#[derive(Clone, DeriveEntityModel)]\n",
+        // Not entity crates: an app that uses sea-orm and defines no entity,
+        // and entities that only tests depend on sea-orm for.
+        package(
+            root,
+            "crates/app",
+            "app",
+            SEA_ORM,
+            &[("src/lib.rs", "pub mod routes;\n"), ("src/routes.rs", "")],
         );
-        write(
-            &entity.join("src/sea_orm_active_enums.rs"),
-            "#[derive(DeriveActiveEnum)]\n",
+        package(
+            root,
+            "crates/fixtures",
+            "fixtures",
+            "[dev-dependencies]\nsea-orm = \"2.0.4\"\n",
+            &[("src/lib.rs", "pub mod user;\n"), ("src/user.rs", "#[derive(DeriveEntityModel)]\n")],
         );
-        let found = find_entity_crate(&entity).unwrap().unwrap();
-        assert_eq!(found.package, "app-entity");
-        assert_eq!(found.modules, ["user", "post"]);
-        assert!(main_rs(Some(&found)).contains(
-            "let project = project\n        .entity(app_entity::user::Entity)\n        .entity(app_entity::post::Entity);"
-        ));
+
+        let done = init(root, Some(Path::new("db/migration")), &AutogenSource::Registry, Template::Default).unwrap();
+        let found: Vec<(&str, &str, &[String])> = done
+            .entities
+            .iter()
+            .map(|e| (e.package.as_str(), e.lib.as_str(), e.modules.as_slice()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("billing", "billing_models", &["invoice".to_owned()][..]),
+                ("app-entity", "app_entity", &["user".to_owned(), "post".to_owned()][..]),
+            ]
+        );
+        assert_eq!(done.entities[1].dir, root.join("crates/db/entity"));
+        let main = fs::read_to_string(root.join("db/migration/src/main.rs")).unwrap();
         assert!(
-            cargo_toml("migration", &AutogenSource::Registry, Some(&found), "../")
-                .contains("app-entity = { path = \"../entity\" }")
+            main.contains(
+                "    // The entities of your schema, found in the billing, app-entity crates: autogenerate\n    \
+                 // compares the database with exactly these, so keep the list in step.\n    \
+                 let project = project\n        .entity(billing_models::invoice::Entity)\n        \
+                 .entity(app_entity::user::Entity)\n        .entity(app_entity::post::Entity);\n"
+            ),
+            "{main}"
+        );
+        let manifest = fs::read_to_string(root.join("db/migration/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(
+                "billing = { path = \"../../crates/billing\" }\napp-entity = { path = \"../../crates/db/entity\" }\n"
+            ),
+            "{manifest}"
+        );
+        let profile = done.dev_profile.unwrap().added;
+        assert!(
+            profile.contains(&"profile.dev.package.billing.codegen-units".to_owned())
+                && profile.contains(&"profile.dev.package.app-entity.codegen-units".to_owned()),
+            "{profile:?}"
+        );
+    }
+
+    #[test]
+    fn with_no_entity_crate_main_rs_shows_how_to_register_them() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("Cargo.toml"), "[workspace]\nmembers = [\"app\"]\n");
+        package(dir.path(), "app", "app", SEA_ORM, &[("src/main.rs", "fn main() {}\n")]);
+        let done = init(dir.path(), None, &AutogenSource::Registry, Template::Default).unwrap();
+        assert!(done.entities.is_empty());
+        let main = fs::read_to_string(dir.path().join("migration/src/main.rs")).unwrap();
+        assert!(main.contains("// let project = project.entity(entity::user::Entity)"), "{main}");
+    }
+
+    #[test]
+    fn paths_lead_from_one_directory_to_another() {
+        assert_eq!(path_from(Path::new("/app/migration"), Path::new("/app/crates/db/entity")), "../crates/db/entity");
+        assert_eq!(path_from(Path::new("/app/db/migration"), Path::new("/app/entity")), "../../entity");
+        assert_eq!(path_from(Path::new("/app"), Path::new("/app/db/../migration")), "migration");
+        assert_eq!(path_from(Path::new("/app"), Path::new("/app")), ".");
+    }
+
+    /// What cargo 1.95 prints when a workspace locks sea-orm 2.0.1 and the
+    /// new migration crate's autogen needs 2.0.4.
+    const LOCKED_TOO_OLD: &str = r#"    Updating crates.io index
+error: failed to select a version for `sea-orm`.
+    ... required by package `autogen v0.1.0 (/src/autogen/crates/autogen)`
+    ... which satisfies path dependency `autogen` (locked to 0.1.0) of package `migration v0.1.0 (/app/migration)`
+versions that meet the requirements `^2.0.4` are: 2.0.4
+
+all possible versions conflict with previously selected packages.
+
+  previously selected package `sea-orm v2.0.1`
+    ... which satisfies dependency `sea-orm = "^2.0.1"` (locked to 2.0.1) of package `entity v0.1.0 (/app/crates/db/entity)`
+    ... which satisfies path dependency `entity` of package `migration v0.1.0 (/app/migration)`
+
+failed to select a version for `sea-orm` which could resolve this conflict
+"#;
+
+    fn locked(versions: &[(&str, &str)]) -> LockedVersions {
+        let mut locked = LockedVersions::default();
+        for (name, version) in versions {
+            locked.0.entry((*name).to_owned()).or_default().insert((*version).to_owned());
+        }
+        locked
+    }
+
+    #[test]
+    fn a_conflict_names_the_locked_versions_in_its_way() {
+        let sea_orm = LockedPackage {
+            name: "sea-orm".to_owned(),
+            version: "2.0.1".to_owned(),
+        };
+        assert_eq!(
+            conflicting_locks(LOCKED_TOO_OLD),
+            [Held {
+                package: sea_orm.clone(),
+                by: Some(
+                    "entity v0.1.0 (/app/crates/db/entity) requires sea-orm = \"^2.0.1\"".to_owned()
+                ),
+            }]
+        );
+        assert_eq!(sea_orm.spec(), "sea-orm@2.0.1");
+        assert!(conflicting_locks("error: failed to get `autogen` as a dependency").is_empty());
+
+        // What updating it cannot move, the error names with what holds it.
+        let pinned = LOCKED_TOO_OLD.replace(
+            "`sea-orm = \"^2.0.1\"` (locked to 2.0.1)",
+            "`sea-orm = \"=2.0.1\"`",
+        );
+        assert_eq!(
+            held_back(Path::new("/app"), &conflicting_locks(&pinned)).to_string(),
+            "cannot lock the migration crate's dependencies: autogen needs sea-orm other than 2.0.1, \
+             but entity v0.1.0 (/app/crates/db/entity) requires sea-orm = \"=2.0.1\"; change that \
+             requirement, then run `cargo update -p sea-orm@2.0.1` in /app"
+        );
+        let unexplained = [
+            Held {
+                package: sea_orm,
+                by: None,
+            },
+            Held {
+                package: LockedPackage {
+                    name: "sea-query".to_owned(),
+                    version: "1.0.1".to_owned(),
+                },
+                by: None,
+            },
+        ];
+        let error = held_back(Path::new("/app"), &unexplained).to_string();
+        assert!(
+            error.contains(
+                "sea-query other than 1.0.1, but a requirement holds it there (`cargo update -p sea-query@1.0.1` says whose)"
+            ) && error.ends_with("`cargo update -p sea-orm@2.0.1 -p sea-query@1.0.1` in /app"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_change_is_a_locked_version_gone() {
+        let before = locked(&[("sea-orm", "2.0.1"), ("syn", "1.0.109"), ("unused", "0.1.0")]);
+        let after = locked(&[("sea-orm", "2.0.4"), ("syn", "1.0.109"), ("syn", "2.0.119"), ("autogen", "0.1.0")]);
+        // syn gained a version beside its own, `unused` was pruned, autogen is new.
+        assert_eq!(
+            before.changed_in(&after),
+            [LockChange {
+                name: "sea-orm".to_owned(),
+                before: vec!["2.0.1".to_owned()],
+                after: vec!["2.0.4".to_owned()],
+            }]
+        );
+        assert!(before.locks("syn", "1.0.109") && !before.locks("syn", "2.0.119"));
+    }
+
+    #[test]
+    fn cargo_errors_are_said_in_a_line() {
+        assert_eq!(
+            cargo_error(
+                "error: failed to get `sea-orm` as a dependency of package `migration v0.1.0 (/app/migration)`\n\n\
+                 Caused by:\n  failed to query replaced source registry `crates-io`\n\n\
+                 Caused by:\n  attempting to make an HTTP request, but --offline was specified\n"
+            ),
+            "failed to get `sea-orm` as a dependency of package `migration v0.1.0 (/app/migration)`: \
+             attempting to make an HTTP request, but --offline was specified"
+        );
+        assert_eq!(cargo_error("error: no such command\n"), "no such command");
+    }
+
+    /// Writes an autogen.toml in `dir` for the database at `url`.
+    fn config_for(dir: &Path, url: &str) -> PathBuf {
+        let path = dir.join(FILE_NAME);
+        fs::write(
+            &path,
+            format!("[autogen]\nscript_location = \"migration\"\ndatabase_url = \"{url}\"\n"),
+        )
+        .unwrap();
+        path
+    }
+
+    #[tokio::test]
+    async fn the_next_step_adopts_a_database_with_tables_and_starts_one_without() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("app.db");
+        let config = config_for(dir.path(), "sqlite://app.db");
+        let none_yet = next_step(&config).await;
+        assert!(
+            none_yet.starts_with(&format!("The database sqlite://{}", file.display()))
+                && none_yet.ends_with(
+                    ") has no tables yet: start its history with `autogen revision --autogenerate -m \"…\"`, \
+                     then `autogen upgrade head`."
+                ),
+            "{none_yet}"
+        );
+        assert!(!file.exists(), "looking created the SQLite file");
+
+        // Another tool's history table is not a schema to adopt.
+        let db = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+        let run = |sql: &'static str| sea_orm::ConnectionTrait::execute_unprepared(&db, sql);
+        run("CREATE TABLE seaql_migrations (version TEXT PRIMARY KEY, applied_at INTEGER)")
+            .await
+            .unwrap();
+        assert!(next_step(&config).await.contains("has no tables yet"));
+        run("CREATE TABLE post (id INTEGER PRIMARY KEY)").await.unwrap();
+        run("CREATE TABLE user (id INTEGER PRIMARY KEY)").await.unwrap();
+        db.close().await.unwrap();
+        let adopt = next_step(&config).await;
+        assert!(
+            adopt.ends_with(
+                ") already has 2 tables: adopt it with `autogen baseline --dry-run` to review the \
+                 first revision, then `autogen baseline`."
+            ),
+            "{adopt}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_database_that_cannot_be_looked_into_gets_both_next_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_for(dir.path(), "oracle://db/app");
+        let either = next_step(&config).await;
+        assert!(
+            either.starts_with("Cannot look into the database (cannot tell the database from the URL oracle://db/app;")
+                && either.contains("for a new database: `autogen revision --autogenerate -m \"…\"`;")
+                && either.ends_with("for one that has tables: `autogen baseline --dry-run`, then `autogen baseline`."),
+            "{either}"
         );
     }
 }
