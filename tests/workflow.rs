@@ -48,7 +48,10 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
 
     let up = p.autogen(&["upgrade", "head"]);
     assert_success(&up);
-    assert_eq!(stderr(&up), "Running upgrade  -> aaaaaaaaaaaa, create user\n");
+    assert_eq!(
+        stderr(&up),
+        "Running upgrade <base> -> aaaaaaaaaaaa, create user\n"
+    );
     let at_first = introspect(&p.database_url()).await;
     assert_eq!(at_first.tables.keys().collect::<Vec<_>>(), ["user"]);
 
@@ -472,7 +475,7 @@ fn many_revisions_are_counted_as_they_run() {
     assert_success(&few);
     assert_eq!(
         stderr(&few),
-        "Running upgrade  -> 000000000001, note 1\nRunning upgrade 000000000001 -> 000000000002, note 2\n"
+        "Running upgrade <base> -> 000000000001, note 1\nRunning upgrade 000000000001 -> 000000000002, note 2\n"
     );
     let many = p.autogen(&["upgrade", "head"]);
     assert_success(&many);

@@ -42,20 +42,7 @@ pub struct VerifyStep {
 impl fmt::Display for VerifyStep {
     /// `Verified upgrade 1975ea83b712 -> ae1027a6acf5, add bio`, as `upgrade` reports its steps.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let step = &self.step;
-        let parents = step.parents.join(", ");
-        match step.direction {
-            Direction::Up => write!(
-                f,
-                "Verified upgrade {parents} -> {}, {}",
-                step.revision, step.message
-            ),
-            Direction::Down => write!(
-                f,
-                "Verified downgrade {} -> {parents}, {}",
-                step.revision, step.message
-            ),
-        }
+        write!(f, "Verified {}", self.step.summary())
     }
 }
 
