@@ -1133,6 +1133,7 @@ fn found(comparison: &crate::compare::Comparison, console: &Console) {
     console.detected(autogen_codegen::report(
         &comparison.upgrade,
         &comparison.destructive,
+        comparison.dialect,
     ));
 }
 
@@ -1214,6 +1215,7 @@ fn baseline(
         console.detected(autogen_codegen::report(
             &comparison.upgrade,
             &comparison.destructive,
+            comparison.dialect,
         ));
     }
     if let Some(warning) = &revision.format_warning {

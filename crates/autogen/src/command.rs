@@ -709,8 +709,8 @@ fn write_revision(
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
     let source = match comparison {
-        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.destructive),
-        None => template.render(&header, &[], &[], &[]),
+        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.destructive, c.dialect),
+        None => template.render_empty(&header),
     };
     let versions = Path::new(project.versions.dir);
     let dir = match &options.version_path {

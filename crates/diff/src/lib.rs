@@ -656,7 +656,10 @@ mod tests {
         };
         assert_eq!(recreated, after.table("user").unwrap());
         assert_eq!(copy, &["id", "name", "team_id"]);
-        let lines: Vec<String> = changes.iter().map(Op::change_line).collect();
+        let lines: Vec<String> = changes
+            .iter()
+            .map(|op| op.describe(Dialect::Sqlite).line())
+            .collect();
         assert_eq!(
             lines,
             [
