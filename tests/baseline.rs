@@ -99,7 +99,7 @@ async fn adopt_on(backend: Backend) {
     // On an empty database the baseline builds the same schema, which the entities agree with.
     let up = on(&empty.url, &["upgrade", "head"]);
     assert_success(&up);
-    assert_eq!(stderr(&up), "Running upgrade  -> 0000baseline, baseline\n");
+    assert_eq!(stderr(&up), "Running upgrade <base> -> 0000baseline, baseline\n");
     let check = on(&empty.url, &["check"]);
     assert_eq!(
         check.status.code(),

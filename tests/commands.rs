@@ -120,7 +120,10 @@ fn the_command_surface_over_a_branched_history() {
     let script = ok(&p, &["upgrade", "heads", "--sql"]);
     assert!(script.starts_with("-- autogen upgrade heads, rendered for SQLite without connecting\n"));
     assert!(script.contains("CREATE TABLE \"user\""), "{script}");
-    assert!(script.contains("-- Running upgrade  -> ssss1, shop"), "{script}");
+    assert!(
+        script.contains("-- Running upgrade <base> -> ssss1, shop"),
+        "{script}"
+    );
     assert_eq!(ok(&p, &["current"]), "", "--sql ran nothing");
 
     // The shop branch brings its dependency along.
@@ -128,7 +131,7 @@ fn the_command_surface_over_a_branched_history() {
     assert_success(&up);
     assert_eq!(
         stderr(&up),
-        "Running upgrade  -> aaaa1, create user\nRunning upgrade  -> ssss1, shop\nRunning upgrade ssss1 -> ssss2, cart\n"
+        "Running upgrade <base> -> aaaa1, create user\nRunning upgrade <base> -> ssss1, shop\nRunning upgrade ssss1 -> ssss2, cart\n"
     );
     assert_eq!(ok(&p, &["current"]), "aaaa1 (branchpoint)\nssss2 (head)\n");
     assert_eq!(

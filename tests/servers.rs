@@ -30,7 +30,7 @@ async fn run_on(backend: Backend) {
     assert_eq!(run(&["current"]).0, "");
     assert_eq!(
         run(&["upgrade", "head"]).1,
-        "Running upgrade  -> aaaaaaaaaaaa, create user\nRunning upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add post\n"
+        "Running upgrade <base> -> aaaaaaaaaaaa, create user\nRunning upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add post\n"
     );
     assert_eq!(run(&["current"]).0, "bbbbbbbbbbbb (head)\n");
     assert_eq!(

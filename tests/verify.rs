@@ -49,10 +49,10 @@ fn two_revisions(p: &Scratch, run: impl Fn(&[&str]) -> std::process::Output) {
     assert_success(&run(&["upgrade", "head"]));
 }
 
-const ALL_VERIFIED: &str = "Verified upgrade  -> aaaaaaaaaaaa, create user\n\
+const ALL_VERIFIED: &str = "Verified upgrade <base> -> aaaaaaaaaaaa, create user\n\
                             Verified upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add bio and post\n\
                             Verified downgrade bbbbbbbbbbbb -> aaaaaaaaaaaa, add bio and post\n\
-                            Verified downgrade aaaaaaaaaaaa -> , create user\n";
+                            Verified downgrade aaaaaaaaaaaa -> <base>, create user\n";
 
 /// The second revision's downgrade, edited to forget `user.bio`.
 fn forget_bio(p: &Scratch) -> impl Fn() {
@@ -88,7 +88,7 @@ async fn sqlite_revisions_do_what_they_say_or_are_named() {
     assert_success(&first_only);
     assert_eq!(
         stderr(&first_only),
-        "Verified upgrade  -> aaaaaaaaaaaa, create user\nVerified downgrade aaaaaaaaaaaa -> , create user\n"
+        "Verified upgrade <base> -> aaaaaaaaaaaa, create user\nVerified downgrade aaaaaaaaaaaa -> <base>, create user\n"
     );
 
     let restore = forget_bio(&p);
@@ -98,7 +98,7 @@ async fn sqlite_revisions_do_what_they_say_or_are_named() {
     // Both upgrades did what they say; the first downgrade did not.
     assert_eq!(
         stderr(&differs),
-        "Verified upgrade  -> aaaaaaaaaaaa, create user\n\
+        "Verified upgrade <base> -> aaaaaaaaaaaa, create user\n\
          Verified upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, add bio and post\n"
     );
     restore();
@@ -154,7 +154,8 @@ async fn revisions_written_for_names_that_need_quoting_compile_and_round_trip() 
             create_date: "2024-01-02 03:04:05".to_owned(),
         };
         let downgrade = invert_all(&revision.upgrade, &schema).unwrap();
-        let source = autogen_codegen::render_revision(&header, &revision.upgrade, &downgrade, &[]);
+        let source =
+            autogen_codegen::render_revision(&header, &revision.upgrade, &downgrade, &[], Dialect::Sqlite);
         let source = autogen_codegen::rustfmt(&source, &p.path("migration")).unwrap();
         let file = autogen_codegen::file_name(&header.id, revision.message);
         p.write(&format!("migration/src/versions/{file}"), &source);

@@ -48,7 +48,10 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
 
     let up = p.autogen(&["upgrade", "head"]);
     assert_success(&up);
-    assert_eq!(stderr(&up), "Running upgrade  -> aaaaaaaaaaaa, create user\n");
+    assert_eq!(
+        stderr(&up),
+        "Running upgrade <base> -> aaaaaaaaaaaa, create user\n"
+    );
     let at_first = introspect(&p.database_url()).await;
     assert_eq!(at_first.tables.keys().collect::<Vec<_>>(), ["user"]);
 
@@ -216,20 +219,25 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
         stdout(&check)
     );
 
-    let refused = p.autogen(&["revision", "--autogenerate", "-m", "drop post"]);
-    assert!(!refused.status.success());
-    let message = stderr(&refused);
-    assert!(
-        message.starts_with(&warning),
-        "the warning comes first: {message}"
-    );
-    assert!(
-        message.contains("autogenerate would drop 'post' (entity module `entity_")
-            && message.contains("--allow-unregistered-drops")
-            && message.contains("no file was written"),
-        "{message}"
-    );
-    assert_eq!(p.revision_files().len(), 1, "no file was written");
+    // The warning first, then what was found, then the refusal; a dry run
+    // refuses the same way.
+    for dry_run in [&[][..], &["--dry-run"]] {
+        let refused = p.autogen(&[&["revision", "--autogenerate", "-m", "drop post"], dry_run].concat());
+        assert_eq!(refused.status.code(), Some(1));
+        let message = stderr(&refused);
+        let found = "Detected removed table 'post'\n  \
+                     WARNING AG101 drops table 'post' and every row in it\n\
+                     error: autogenerate would drop 'post' (entity module `entity_";
+        assert!(
+            message.starts_with(&format!(
+                "{warning}; autogenerate compares only registered entities"
+            )) && message.contains(&format!(" main.rs\n{found}"))
+                && message.contains("--allow-unregistered-drops")
+                && message.ends_with("no file was written\n"),
+            "{message}"
+        );
+        assert_eq!(p.revision_files().len(), 1, "no file was written");
+    }
 
     // Allowed as an unregistered drop, it is still a destructive one.
     let destructive = p.autogen(&[
@@ -288,7 +296,8 @@ async fn an_unregistered_entity_is_named_and_its_table_not_dropped_unless_asked(
 }
 
 /// A change that can lose data is named with its code and refused until the
-/// user allows it; `--dry-run` shows the revision and writes nothing.
+/// user allows it, what was found shown above the refusal as the docs show
+/// it; `--dry-run` shows the revision and writes nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn destructive_changes_are_refused_unless_allowed() {
     let p = Scratch::with_entities(&[("user", "user_v2.rs"), ("post", "post.rs")]);
@@ -299,12 +308,14 @@ async fn destructive_changes_are_refused_unless_allowed() {
     p.set_entities(&[("user", "user_v1.rs"), ("post", "post.rs")]);
     let refused = p.autogen(&["revision", "--autogenerate", "-m", "drop bio"]);
     assert_eq!(refused.status.code(), Some(1));
-    let message = stderr(&refused);
-    assert!(
-        message.contains("  AG102 drops column 'user.bio' and its values\n")
-            && message.contains("--allow-destructive")
-            && message.contains("no file was written"),
-        "{message}"
+    assert_eq!(
+        stderr(&refused),
+        "Detected removed column 'user.bio'\n\
+         \x20 WARNING AG102 drops column 'user.bio' and its values\n\
+         error: autogenerate found changes that can lose data:\n\
+         \x20 AG102 drops column 'user.bio' and its values\n\
+         review them (--dry-run shows the revision), then pass --allow-destructive \
+         (or set `allow_destructive = true` in autogen.toml) to write it; no file was written\n"
     );
     assert_eq!(p.revision_files().len(), 1);
 
@@ -472,7 +483,7 @@ fn many_revisions_are_counted_as_they_run() {
     assert_success(&few);
     assert_eq!(
         stderr(&few),
-        "Running upgrade  -> 000000000001, note 1\nRunning upgrade 000000000001 -> 000000000002, note 2\n"
+        "Running upgrade <base> -> 000000000001, note 1\nRunning upgrade 000000000001 -> 000000000002, note 2\n"
     );
     let many = p.autogen(&["upgrade", "head"]);
     assert_success(&many);

@@ -138,7 +138,7 @@ pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> Stri
         return "No new upgrade operations detected.\n".to_owned();
     }
     let mut out = String::from("New upgrade operations detected:\n");
-    for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive) {
+    for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive, comparison.dialect) {
         let _ = writeln!(out, "  {line}");
     }
     out.push('\n');
@@ -168,7 +168,7 @@ pub fn json_report(comparison: &Comparison, source: Source) -> Value {
     let changes: Vec<Value> = comparison
         .upgrade
         .iter()
-        .map(|op| json!({ "description": op.to_string(), "op": op }))
+        .map(|op| json!({ "description": op.describe(comparison.dialect).to_string(), "op": op }))
         .collect();
     let destructive: Vec<Value> = comparison
         .destructive

@@ -883,13 +883,16 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
                 version_path,
                 fills: fill,
             };
-            let outcome = runtime.block_on(command::revision(project, &config, &options))?;
+            let outcome = runtime
+                .block_on(command::revision(project, &config, &options))
+                .inspect_err(|e| {
+                    // What was refused goes above why.
+                    if let Some(refused) = e.downcast_ref::<command::Refused>() {
+                        found(&refused.comparison, console);
+                    }
+                })?;
             if let Some(comparison) = &outcome.comparison {
-                warn_about_set_aside(comparison, console);
-                console.detected(autogen_codegen::report(
-                    &comparison.upgrade,
-                    &comparison.destructive,
-                ));
+                found(comparison, console);
             }
             if let Some(warning) = &outcome.format_warning {
                 console.warn(format_args!("the revision is shown unformatted: {warning}"));
@@ -1153,6 +1156,17 @@ fn warn_about_modified(
     }
 }
 
+/// What `revision --autogenerate` found, written or refused: the entities
+/// it set aside, then the `Detected …` lines with their warnings.
+fn found(comparison: &crate::compare::Comparison, console: &Console) {
+    warn_about_set_aside(comparison, console);
+    console.detected(autogen_codegen::report(
+        &comparison.upgrade,
+        &comparison.destructive,
+        comparison.dialect,
+    ));
+}
+
 /// After comparing: the entities in another database schema than the one compared.
 fn warn_about_set_aside(comparison: &crate::compare::Comparison, console: &Console) {
     for entity in &comparison.set_aside {
@@ -1231,6 +1245,7 @@ fn baseline(
         console.detected(autogen_codegen::report(
             &comparison.upgrade,
             &comparison.destructive,
+            comparison.dialect,
         ));
     }
     if let Some(warning) = &revision.format_warning {

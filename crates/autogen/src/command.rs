@@ -17,7 +17,7 @@ use std::str::FromStr;
 use anyhow::{bail, Context as _, Result};
 use autogen_codegen::{RevisionHeader, RevisionTemplate};
 use autogen_migrate::{Direction, Graph, MigrateError, Migrator, Node, RunOptions, Step};
-use autogen_schema::{DefaultValue, Dialect, Op};
+use autogen_schema::{DefaultValue, DestructiveKind, Dialect, Op};
 
 use crate::compare::{compare_database, compare_with_empty, CompareOptions, Comparison};
 use crate::config::Config;
@@ -460,8 +460,22 @@ pub struct HookRun {
     pub failure: Option<String>,
 }
 
+/// Autogenerate found what it may not write unless allowed: changes that
+/// can lose data, or drops of tables whose entity module is not registered.
+/// The comparison comes with the reason, so the caller can show what was
+/// found before why it was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct Refused {
+    /// What autogenerate compared and found.
+    pub comparison: Comparison,
+    /// Why it refused, and how to allow it.
+    pub reason: String,
+}
+
 /// Writes a new revision; with `autogenerate`, its ops are what turns the
-/// database into the entities.
+/// database into the entities. Fails with [`Refused`] when they include
+/// changes not allowed.
 pub async fn revision(
     project: &Project,
     config: &Config,
@@ -478,22 +492,8 @@ pub async fn revision(
         });
         let comparison = autogenerate(project, config, &graph, Access::Write, compare).await?;
         refuse_unused_fills(&options.fills, &comparison)?;
-        if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
-            refuse_unregistered_drops(project, &comparison)?;
-        }
-        let allowed = options.allow_destructive || config.allow_destructive || options.dry_run;
-        if !allowed && !comparison.destructive.is_empty() {
-            bail!(
-                "autogenerate found changes that can lose data:\n{}\n\
-                 review them (--dry-run shows the revision), then pass --allow-destructive \
-                 (or set `allow_destructive = true` in autogen.toml) to write it; no file was written",
-                comparison
-                    .destructive
-                    .iter()
-                    .map(|change| format!("  {change}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
+        if let Some(reason) = refusal(project, config, options, &comparison) {
+            return Err(Refused { comparison, reason }.into());
         }
         Some(comparison)
     } else {
@@ -765,8 +765,8 @@ fn write_revision(
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
     let source = match comparison {
-        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.destructive),
-        None => template.render(&header, &[], &[], &[]),
+        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.destructive, c.dialect),
+        None => template.render_empty(&header),
     };
     let versions = Path::new(project.versions.dir);
     let dir = match &options.version_path {
@@ -892,10 +892,51 @@ fn refuse_unused_fills(fills: &[Fill], comparison: &Comparison) -> Result<()> {
     }
 }
 
-/// A table with no registered entity reads as "drop it"; when SeaORM's
-/// registry shows an entity module for it that was simply not registered,
-/// that is far more likely a forgotten `.entity(...)` than a wish.
-fn refuse_unregistered_drops(project: &Project, comparison: &Comparison) -> Result<()> {
+/// Why `revision` may not write what autogenerate found, if it may not.
+fn refusal(
+    project: &Project,
+    config: &Config,
+    options: &RevisionOptions,
+    comparison: &Comparison,
+) -> Option<String> {
+    if !(options.allow_unregistered_drops || config.allow_unregistered_drops) {
+        if let Some(reason) = unregistered_drops(project, comparison) {
+            return Some(reason);
+        }
+    }
+    let allowed = options.allow_destructive || config.allow_destructive || options.dry_run;
+    if allowed || comparison.destructive.is_empty() {
+        return None;
+    }
+    let changes: Vec<String> = comparison
+        .destructive
+        .iter()
+        .map(|change| format!("  {change}"))
+        .collect();
+    let needs_value = comparison.destructive.iter().any(|change| {
+        matches!(
+            change.kind,
+            DestructiveKind::NotNullWithoutFill | DestructiveKind::AddNotNullWithoutDefault
+        )
+    });
+    let fill = if needs_value {
+        "; for AG104 and AG107, give the existing rows a value instead with --fill TABLE.COLUMN=VALUE"
+    } else {
+        ""
+    };
+    Some(format!(
+        "autogenerate found changes that can lose data:\n{}\n\
+         review them (--dry-run shows the revision), then pass --allow-destructive \
+         (or set `allow_destructive = true` in autogen.toml) to write it{fill}; no file was written",
+        changes.join("\n")
+    ))
+}
+
+/// Why autogenerate refuses to drop tables, if it does: a table with no
+/// registered entity reads as "drop it"; when SeaORM's registry shows an
+/// entity module for it that was simply not registered, that is far more
+/// likely a forgotten `.entity(...)` than a wish.
+fn unregistered_drops(project: &Project, comparison: &Comparison) -> Option<String> {
     let unregistered = project.entities.unregistered(comparison.dialect);
     let forgotten: Vec<String> = comparison
         .upgrade
@@ -908,16 +949,15 @@ fn refuse_unregistered_drops(project: &Project, comparison: &Comparison) -> Resu
             _ => None,
         })
         .collect();
-    if !forgotten.is_empty() {
-        bail!(
+    (!forgotten.is_empty()).then(|| {
+        format!(
             "autogenerate would drop {}, whose entity exists but is not registered; \
              register it with `.entity(<module>::Entity)` in the migration crate's main.rs, \
              or, if the table really should go, pass --allow-unregistered-drops \
              (or set `allow_unregistered_drops = true` in autogen.toml); no file was written",
             forgotten.join(", ")
-        );
-    }
-    Ok(())
+        )
+    })
 }
 
 fn describe(heads: &[String]) -> String {

@@ -6,7 +6,7 @@
 //! # async fn plan(db: &sea_orm::DatabaseConnection, entities: &autogen::Entities) -> anyhow::Result<()> {
 //! let comparison = autogen::compare::compare_database(db, entities, &Default::default()).await?;
 //! for op in &comparison.upgrade {
-//!     println!("{op}");
+//!     println!("{}", op.describe(comparison.dialect));
 //! }
 //! # Ok(()) }
 //! ```

@@ -897,7 +897,7 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
 # schema = "public"
 # Let autogenerate drop the table of an entity module that exists but is not registered.
 # allow_unregistered_drops = false
-# Let autogenerate write revisions with changes that can lose data (AG101…AG106);
+# Let autogenerate write revisions with changes that can lose data (AG101…AG107);
 # otherwise it refuses until given --allow-destructive.
 # allow_destructive = false
 # Seconds a connection may take before the command gives up (--connect-timeout).

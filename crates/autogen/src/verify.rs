@@ -42,20 +42,7 @@ pub struct VerifyStep {
 impl fmt::Display for VerifyStep {
     /// `Verified upgrade 1975ea83b712 -> ae1027a6acf5, add bio`, as `upgrade` reports its steps.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let step = &self.step;
-        let parents = step.parents.join(", ");
-        match step.direction {
-            Direction::Up => write!(
-                f,
-                "Verified upgrade {parents} -> {}, {}",
-                step.revision, step.message
-            ),
-            Direction::Down => write!(
-                f,
-                "Verified downgrade {} -> {parents}, {}",
-                step.revision, step.message
-            ),
-        }
+        write!(f, "Verified {}", self.step.summary())
     }
 }
 
@@ -97,20 +84,25 @@ pub struct Mismatch {
     pub direction: Direction,
     /// The ops that would turn the database into that schema.
     pub differences: Vec<Op>,
+    /// The backend they were compared in.
+    pub dialect: Dialect,
 }
 
 impl Mismatch {
     /// The differences, one line each: what is missing, what should not be
     /// there, and what differs (with the change that would make it match).
     pub fn lines(&self) -> Vec<String> {
-        self.differences.iter().map(difference).collect()
+        self.differences
+            .iter()
+            .map(|op| difference(op, self.dialect))
+            .collect()
     }
 }
 
 /// One difference between the database (`diff`'s current side) and the
-/// schema the revisions describe, in words.
-fn difference(op: &Op) -> String {
-    let text = op.change_line();
+/// schema the revisions describe, in words, in `dialect`'s terms.
+fn difference(op: &Op, dialect: Dialect) -> String {
+    let text = op.describe(dialect).line();
     let object = |verb: &str| text.strip_prefix(verb).unwrap_or(&text).to_owned();
     match op {
         Op::CreateTable(_)
@@ -338,6 +330,7 @@ async fn run_on(
                         message: p.node.message().to_owned(),
                         direction,
                         differences,
+                        dialect,
                     }));
                 }
                 report(&VerifyStep { step });
@@ -537,6 +530,7 @@ mod tests {
                     },
                 },
             ],
+            dialect: Dialect::Sqlite,
         };
         assert_eq!(
             VerifyOutcome::Differs(mismatch).to_string(),

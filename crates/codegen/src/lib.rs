@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use autogen_schema::{DestructiveChange, Op};
+use autogen_schema::{DestructiveChange, Dialect, Op};
 use thiserror::Error;
 
 /// What the header and the `REVISION` constant of a revision say.
@@ -43,13 +43,16 @@ pub struct RevisionHeader {
 /// The source text of a revision file, from [`DEFAULT_TEMPLATE`]. Each
 /// upgrade op that `warnings` names (by position) gets a `// WARNING: <code> …`
 /// line above it, so the reviewer sees what can lose data where it happens.
+/// `dialect` is the backend the ops were compared in: a SQLite rebuild's
+/// comment lists only the changes that are real in its terms.
 pub fn render_revision(
     header: &RevisionHeader,
     upgrade: &[Op],
     downgrade: &[Op],
     warnings: &[DestructiveChange],
+    dialect: Dialect,
 ) -> String {
-    RevisionTemplate::default().render(header, upgrade, downgrade, warnings)
+    RevisionTemplate::default().render(header, upgrade, downgrade, warnings, dialect)
 }
 
 impl RevisionTemplate {
@@ -61,7 +64,22 @@ impl RevisionTemplate {
         upgrade: &[Op],
         downgrade: &[Op],
         warnings: &[DestructiveChange],
+        dialect: Dialect,
     ) -> String {
+        self.render_calls(
+            header,
+            op_calls(upgrade, warnings, dialect),
+            op_calls(downgrade, &[], dialect),
+        )
+    }
+
+    /// A revision with no ops, for its author to fill in by hand.
+    pub fn render_empty(&self, header: &RevisionHeader) -> String {
+        self.render_calls(header, String::new(), String::new())
+    }
+
+    /// The file, given its upgrade and downgrade op calls.
+    fn render_calls(&self, header: &RevisionHeader, upgrades: String, downgrades: String) -> String {
         self.fill(|placeholder| match placeholder {
             Placeholder::Message if header.message.is_empty() => "(no message)".to_owned(),
             Placeholder::Message => header.message.clone(),
@@ -70,8 +88,8 @@ impl RevisionTemplate {
             Placeholder::DownRevision => header.down_revisions.join(", "),
             Placeholder::CreateDate => header.create_date.clone(),
             Placeholder::RevisionConstant => revision_constant(header),
-            Placeholder::Upgrades => op_calls(upgrade, warnings),
-            Placeholder::Downgrades => op_calls(downgrade, &[]),
+            Placeholder::Upgrades => upgrades.clone(),
+            Placeholder::Downgrades => downgrades.clone(),
         })
     }
 }
@@ -90,7 +108,7 @@ fn revision_constant(header: &RevisionHeader) -> String {
 }
 
 /// One op call per line, each destructive one after its warning.
-fn op_calls(ops: &[Op], warnings: &[DestructiveChange]) -> String {
+fn op_calls(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> String {
     let mut lines = Vec::new();
     for (at, op) in ops.iter().enumerate() {
         lines.extend(
@@ -99,25 +117,26 @@ fn op_calls(ops: &[Op], warnings: &[DestructiveChange]) -> String {
                 .filter(|w| w.op == at)
                 .map(|w| format!("// WARNING: {w}")),
         );
-        lines.push(rust::op_call(op));
+        lines.push(rust::op_call(op, dialect));
     }
     lines.join("\n")
 }
 
 /// Alembic's report of what autogenerate found, one line per op
-/// (`Detected added table 'post'`), each destructive change on an indented
-/// line under its op (`  WARNING AG102 drops column 'user.bio' and its values`).
-pub fn report(ops: &[Op], warnings: &[DestructiveChange]) -> Vec<String> {
+/// (`Detected added table 'post'`) described in the terms of `dialect`, the
+/// backend compared, each destructive change on an indented line under its
+/// op (`  WARNING AG102 drops column 'user.bio' and its values`).
+pub fn report(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> Vec<String> {
     let mut lines = Vec::new();
     for (at, op) in ops.iter().enumerate() {
         match op {
             Op::InSchema { schema, ops } => {
                 lines.extend(
                     ops.iter()
-                        .map(|op| format!("Detected {op} (in schema '{schema}')")),
+                        .map(|op| format!("Detected {} (in schema '{schema}')", op.describe(dialect))),
                 );
             }
-            op => lines.push(format!("Detected {op}")),
+            op => lines.push(format!("Detected {}", op.describe(dialect))),
         }
         lines.extend(
             warnings
@@ -312,7 +331,7 @@ pub fn downgrade(op: &mut Operations) {
     fn a_revision_reads_as_a_reviewer_expects() {
         let dir = tmp_dir();
         let text = rustfmt(
-            &render_revision(&header(), &upgrade(), &downgrade(), &[]),
+            &render_revision(&header(), &upgrade(), &downgrade(), &[], Dialect::Postgres),
             dir.path(),
         )
         .unwrap();
@@ -339,7 +358,7 @@ pub fn downgrade(op: &mut Operations) {
         before.insert(Table::new("user").column(Column::new("bio", ColumnType::Text).nullable()));
         let warnings =
             autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres);
-        let text = template.render(&header(), &upgrade, &[], &warnings);
+        let text = template.render(&header(), &upgrade, &[], &warnings, Dialect::Postgres);
         assert_eq!(
             text,
             r#"// add post (3f2a9c1b7d4e after 1a2b3c4d5e6f, 2026-11-23 12:00:00 UTC)
@@ -427,7 +446,11 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn alterations_read_as_a_reviewer_expects() {
         let dir = tmp_dir();
-        let text = rustfmt(&render_revision(&header(), &alterations(), &[], &[]), dir.path()).unwrap();
+        let text = rustfmt(
+            &render_revision(&header(), &alterations(), &[], &[], Dialect::Postgres),
+            dir.path(),
+        )
+        .unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -475,7 +498,11 @@ pub fn downgrade(op: &mut Operations) {
                 to: Column::new("user_id", ColumnType::Integer).nullable(),
             }],
         };
-        let text = rustfmt(&render_revision(&header(), &[recreate], &[], &[]), dir.path()).unwrap();
+        let text = rustfmt(
+            &render_revision(&header(), &[recreate], &[], &[], Dialect::Sqlite),
+            dir.path(),
+        )
+        .unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -492,6 +519,61 @@ pub fn downgrade(op: &mut Operations) {
 }
 
 "#
+        );
+    }
+
+    /// A rebuild for a changed default, whose column the entity also
+    /// declares `i64` where the database says `integer`: SQLite stores both
+    /// alike, so neither the report nor the file's comment names the type.
+    #[test]
+    fn a_sqlite_rebuild_names_only_the_changes_sqlite_tells_apart() {
+        let dir = tmp_dir();
+        assert!(Dialect::Sqlite.same_type(&ColumnType::Integer, &ColumnType::BigInteger));
+        let rebuild = Op::RecreateTable {
+            table: Table::new("post").column(Column::new("views", ColumnType::BigInteger).default(1)),
+            copy: vec!["views".into()],
+            changes: vec![Op::AlterColumn {
+                table: "post".into(),
+                from: Column::new("views", ColumnType::Integer).default(0),
+                to: Column::new("views", ColumnType::BigInteger).default(1),
+            }],
+        };
+        assert_eq!(
+            report(std::slice::from_ref(&rebuild), &[], Dialect::Sqlite),
+            ["Detected recreated table 'post' to change it in place: \
+              altered column 'post.views': default Int(0) -> Int(1)"]
+        );
+        let text = rustfmt(
+            &render_revision(&header(), &[rebuild], &[], &[], Dialect::Sqlite),
+            dir.path(),
+        )
+        .unwrap();
+        assert!(
+            text.contains(
+                "cannot change in place:\n    // - altered column 'post.views': default Int(0) -> Int(1)\n    op.recreate_table("
+            ),
+            "{text}"
+        );
+    }
+
+    /// MySQL stores a `Uuid` as `binary(16)`: a column whose only real
+    /// change is UNIQUE says so alone there, and its type too on PostgreSQL,
+    /// where the two differ.
+    #[test]
+    fn an_altered_column_names_only_the_changes_its_backend_tells_apart() {
+        let alter = [Op::AlterColumn {
+            table: "session".into(),
+            from: Column::new("token", ColumnType::Binary(16)),
+            to: Column::new("token", ColumnType::Uuid).unique(),
+        }];
+        assert!(Dialect::MySql.same_type(&ColumnType::Binary(16), &ColumnType::Uuid));
+        assert_eq!(
+            report(&alter, &[], Dialect::MySql),
+            ["Detected altered column 'session.token': now unique;"]
+        );
+        assert_eq!(
+            report(&alter, &[], Dialect::Postgres),
+            ["Detected altered column 'session.token': type Binary(16) -> Uuid; now unique;"]
         );
     }
 
@@ -515,7 +597,11 @@ pub fn downgrade(op: &mut Operations) {
         ];
         let warnings =
             autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres);
-        let text = rustfmt(&render_revision(&header(), &upgrade, &[], &warnings), dir.path()).unwrap();
+        let text = rustfmt(
+            &render_revision(&header(), &upgrade, &[], &warnings, Dialect::Postgres),
+            dir.path(),
+        )
+        .unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -539,7 +625,11 @@ pub fn downgrade(op: &mut Operations) {
                 column: "note".into(),
             }],
         }];
-        let text = rustfmt(&render_revision(&header(), &upgrade, &[], &[]), dir.path()).unwrap();
+        let text = rustfmt(
+            &render_revision(&header(), &upgrade, &[], &[], Dialect::Postgres),
+            dir.path(),
+        )
+        .unwrap();
         let upgrade_text =
             &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
@@ -553,7 +643,7 @@ pub fn downgrade(op: &mut Operations) {
 "#
         );
         assert_eq!(
-            report(&upgrade, &[]),
+            report(&upgrade, &[], Dialect::Postgres),
             ["Detected removed column 'entry.note' (in schema 'audit')"]
         );
     }
@@ -562,12 +652,12 @@ pub fn downgrade(op: &mut Operations) {
     fn rendering_is_deterministic_and_rustfmt_clean() {
         let dir = tmp_dir();
         let a = rustfmt(
-            &render_revision(&header(), &upgrade(), &downgrade(), &[]),
+            &render_revision(&header(), &upgrade(), &downgrade(), &[], Dialect::Postgres),
             dir.path(),
         )
         .unwrap();
         let b = rustfmt(
-            &render_revision(&header(), &upgrade(), &downgrade(), &[]),
+            &render_revision(&header(), &upgrade(), &downgrade(), &[], Dialect::Postgres),
             dir.path(),
         )
         .unwrap();
@@ -625,7 +715,7 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn report_and_file_name() {
         assert_eq!(
-            report(&upgrade(), &[]),
+            report(&upgrade(), &[], Dialect::Postgres),
             [
                 "Detected added table 'post'",
                 "Detected added unique index 'idx-post-title' on 'post' (title)",
@@ -639,7 +729,7 @@ pub fn downgrade(op: &mut Operations) {
             autogen_schema::Dialect::Sqlite,
         );
         assert_eq!(
-            report(&dropped, &warnings),
+            report(&dropped, &warnings, Dialect::Sqlite),
             [
                 "Detected removed table 'post'",
                 "  WARNING AG101 drops table 'post' and every row in it"

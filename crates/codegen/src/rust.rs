@@ -3,12 +3,13 @@
 //! Output is one long line per call; [`crate::rustfmt`] lays it out.
 
 use autogen_schema::{
-    Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index, IndexPart, Op,
-    StringLen, Table,
+    Column, ColumnType, Constraint, DefaultValue, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart,
+    Op, StringLen, Table,
 };
 
-/// `op.create_table(...);` and friends.
-pub(crate) fn op_call(op: &Op) -> String {
+/// `op.create_table(...);` and friends. A rebuilt table's comment lists its
+/// changes in the terms of `dialect`, the backend the ops were compared in.
+pub(crate) fn op_call(op: &Op, dialect: Dialect) -> String {
     match op {
         Op::CreateTable(table) => format!("op.create_table({});", table_expr(table)),
         Op::DropTable { name } => format!("op.drop_table({name:?});"),
@@ -34,7 +35,11 @@ pub(crate) fn op_call(op: &Op) -> String {
             let mut notes = String::new();
             if !changes.is_empty() {
                 notes.push_str("// Rebuilt, keeping the rows of the listed columns, for what SQLite cannot change in place:\n");
-                notes.extend(changes.iter().map(|c| format!("// - {}\n", c.change_line())));
+                notes.extend(
+                    changes
+                        .iter()
+                        .map(|c| format!("// - {}\n", c.describe(dialect).line())),
+                );
             }
             format!(
                 "{notes}op.recreate_table({}, {});",
@@ -56,7 +61,10 @@ pub(crate) fn op_call(op: &Op) -> String {
         Op::Execute(sql) => format!("op.execute({sql:?});"),
         Op::ExecuteData(sql) => format!("op.execute_data({sql:?});"),
         Op::InSchema { schema, ops } => {
-            let calls: String = ops.iter().map(|op| format!("{}\n", op_call(op))).collect();
+            let calls: String = ops
+                .iter()
+                .map(|op| format!("{}\n", op_call(op, dialect)))
+                .collect();
             format!("op.in_schema({schema:?}, |op| {{\n{calls}}});")
         }
     }

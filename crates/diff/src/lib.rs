@@ -825,7 +825,10 @@ mod tests {
         };
         assert_eq!(recreated, after.table("user").unwrap());
         assert_eq!(copy, &["id", "name", "team_id"]);
-        let lines: Vec<String> = changes.iter().map(Op::change_line).collect();
+        let lines: Vec<String> = changes
+            .iter()
+            .map(|op| op.describe(Dialect::Sqlite).line())
+            .collect();
         assert_eq!(
             lines,
             [
@@ -863,7 +866,7 @@ mod tests {
             .column(Column::new("name", ColumnType::Text))
             .column(Column::new("bio", ColumnType::Text).nullable())]);
         let ops = diff(&before, &after, Dialect::Sqlite, &Options::default());
-        let described: Vec<String> = ops.iter().map(Op::change_line).collect();
+        let described: Vec<String> = ops.iter().map(|op| op.describe(Dialect::Sqlite).line()).collect();
         assert_eq!(
             described,
             [
@@ -917,7 +920,7 @@ mod tests {
             ),
         ] {
             let ops = diff(&before, &after, dialect, &options);
-            let described: Vec<String> = ops.iter().map(Op::change_line).collect();
+            let described: Vec<String> = ops.iter().map(|op| op.describe(dialect).line()).collect();
             assert_eq!(described, expected, "{dialect}");
             let Op::AddColumn { column, .. } = &ops[0] else {
                 panic!("{ops:#?}")

@@ -183,7 +183,7 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
             ..TableChanges::default()
         };
     }
-    if dialect.stores_comments() && comment(&now.comment) != comment(&want.comment) {
+    if !dialect.same_comment(now.comment.as_deref(), want.comment.as_deref()) {
         changes.comment = Some(Op::AlterTableComment {
             table: table(),
             from: now.comment.clone(),
@@ -221,7 +221,7 @@ fn same_column(dialect: Dialect, a: &Column, b: &Column, rowid: bool) -> bool {
         && dialect.same_default(a.server_default(), b.server_default())
         && (rowid || a.auto_increment == b.auto_increment)
         && a.unique == b.unique
-        && (!dialect.stores_comments() || comment(&a.comment) == comment(&b.comment))
+        && dialect.same_comment(a.comment.as_deref(), b.comment.as_deref())
 }
 
 /// Whether `column` is `table`'s SQLite rowid: its lone integer primary key.
@@ -236,14 +236,6 @@ fn is_rowid(dialect: Dialect, table: &Table, column: &str) -> bool {
         && table
             .get_column(column)
             .is_some_and(|c| dialect.same_type(&c.column_type, &autogen_schema::ColumnType::Integer))
-}
-
-/// A comment as databases keep it: an empty one is none (PostgreSQL's
-/// `COMMENT ON … IS ''` removes it; MySQL reports none as ''), and the
-/// `renamed_from "old"` hint SeaORM writes into a MySQL column comment is
-/// SeaORM's note to itself, not the user's comment.
-fn comment(text: &Option<String>) -> Option<String> {
-    autogen_schema::split_rename_hint(text.as_deref()).0
 }
 
 /// Whether two constraints are the same one in `dialect`: a name either side

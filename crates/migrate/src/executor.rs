@@ -260,21 +260,25 @@ impl Step {
     }
 }
 
+impl Step {
+    /// The step after the word its report starts with:
+    /// `upgrade 1975ea83b712 -> ae1027a6acf5, add bio`. A first revision's
+    /// other end is `<base>`, as `history` names it, never an empty id.
+    pub fn summary(&self) -> String {
+        let parents = match self.parents.as_slice() {
+            [] => "<base>".to_owned(),
+            parents => parents.join(", "),
+        };
+        match self.direction {
+            Direction::Up => format!("upgrade {parents} -> {}, {}", self.revision, self.message),
+            Direction::Down => format!("downgrade {} -> {parents}, {}", self.revision, self.message),
+        }
+    }
+}
+
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parents = self.parents.join(", ");
-        match self.direction {
-            Direction::Up => write!(
-                f,
-                "Running upgrade {parents} -> {}, {}",
-                self.revision, self.message
-            ),
-            Direction::Down => write!(
-                f,
-                "Running downgrade {} -> {parents}, {}",
-                self.revision, self.message
-            ),
-        }
+        write!(f, "Running {}", self.summary())
     }
 }
 

@@ -186,7 +186,7 @@ mod tests {
 CREATE TABLE IF NOT EXISTS "autogen_version" ("version_num" varchar(32) NOT NULL, CONSTRAINT "autogen_version_pkc" PRIMARY KEY ("version_num"));
 CREATE TABLE IF NOT EXISTS "autogen_revisions" ("revision" varchar(32) NOT NULL, "checksum" char(64) NOT NULL, "tag" text, "applied_at" text NOT NULL, CONSTRAINT "autogen_revisions_pkc" PRIMARY KEY ("revision"));
 
--- Running upgrade  -> aaaa, create t
+-- Running upgrade <base> -> aaaa, create t
 
 BEGIN IMMEDIATE;
 

@@ -112,7 +112,7 @@ test_each_backend!(
         assert_eq!(
             reported,
             [
-                "Running upgrade  -> aaaa00000001, create user",
+                "Running upgrade <base> -> aaaa00000001, create user",
                 "Running upgrade aaaa00000001 -> bbbb00000002, add bio",
             ]
         );

@@ -350,6 +350,6 @@ fn changes(before: Entities, after: Entities) -> Vec<String> {
         &Default::default(),
     )
     .iter()
-    .map(|op| op.change_line())
+    .map(|op| op.describe(dialect).line())
     .collect()
 }

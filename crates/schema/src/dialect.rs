@@ -12,7 +12,9 @@ use sea_query::backend::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBui
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Column, ColumnType, DefaultValue, ForeignKeyAction, Index, Schema, StringLen};
+use crate::model::{
+    split_rename_hint, Column, ColumnType, DefaultValue, ForeignKeyAction, Index, Schema, StringLen,
+};
 use crate::normalize;
 
 /// A SQL dialect autogen can compare and render.
@@ -216,6 +218,15 @@ impl Dialect {
             _ => action,
         };
         normal(a) == normal(b)
+    }
+
+    /// Whether two table or column comments are the same as this dialect
+    /// keeps them: any two where it keeps none (SQLite); elsewhere an empty
+    /// one is none (PostgreSQL's `COMMENT ON … IS ''` removes it; MySQL
+    /// reports none as ''), and the `renamed_from "old"` hint SeaORM writes
+    /// into a MySQL column comment is SeaORM's note to itself, not the user's comment.
+    pub fn same_comment(self, a: Option<&str>, b: Option<&str>) -> bool {
+        !self.stores_comments() || split_rename_hint(a).0 == split_rename_hint(b).0
     }
 
     /// Whether two CHECK conditions are the same once each is written in this

@@ -29,7 +29,7 @@ pub use model::{
     split_rename_hint, Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction,
     Index, IndexPart, IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
-pub use op::{invert_all, replay, ApplyError, InvertError, Op};
+pub use op::{invert_all, replay, ApplyError, Description, InvertError, Op};
 pub use sql_words::condition_columns;
 
 /// The table that records which revisions a database is at (Alembic's

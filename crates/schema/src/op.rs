@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{Column, ColumnType, Constraint, DefaultValue, Index, IndexPart, Schema, Table};
+use crate::Dialect;
 
 /// One schema change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -584,16 +585,67 @@ impl Op {
 }
 
 impl fmt::Display for Op {
-    /// A short description in the words of Alembic's report ("added table 'post'").
+    /// A short description in the words of Alembic's report ("added table
+    /// 'post'"), an altered column naming every attribute that differs as
+    /// written; [`Op::describe`] compares them as a backend stores them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        Description {
+            op: self,
+            dialect: None,
+        }
+        .fmt(f)
+    }
+}
+
+impl Op {
+    /// The op in the words of Alembic's report, as it displays, but an
+    /// altered column (alone or among a rebuild's changes) names only the
+    /// attributes that differ in `dialect`'s terms, as the diff compares
+    /// them: a type pair it stores alike ([`Dialect::same_type`]), defaults
+    /// it reads alike ([`Dialect::same_default`]) and comments it keeps alike
+    /// ([`Dialect::same_comment`]) are no change to show a reviewer.
+    pub fn describe(&self, dialect: Dialect) -> Description<'_> {
+        Description {
+            op: self,
+            dialect: Some(dialect),
+        }
+    }
+}
+
+/// An op's description: [`Op::describe`], or the op's own `Display`.
+#[derive(Clone, Copy, Debug)]
+pub struct Description<'a> {
+    op: &'a Op,
+    /// The terms an altered column's attributes are compared in; `None`: as written.
+    dialect: Option<Dialect>,
+}
+
+impl Description<'_> {
+    /// The description as one line of a list: without the trailing `;` an
+    /// altered column's ends with.
+    pub fn line(&self) -> String {
+        self.to_string().trim_end_matches(';').to_owned()
+    }
+
+    /// How `op`, one of the changes this op stands for, is described.
+    fn of<'b>(&self, op: &'b Op) -> Description<'b> {
+        Description {
+            op,
+            dialect: self.dialect,
+        }
+    }
+}
+
+impl fmt::Display for Description<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.op {
             Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
             Op::DropTable { name } => write!(f, "removed table '{name}'"),
             Op::AddColumn { table, column } => write!(f, "added column '{table}.{}'", column.name),
             Op::DropColumn { table, column } => write!(f, "removed column '{table}.{column}'"),
             Op::AlterColumn { table, from, to } => {
                 write!(f, "altered column '{table}.{}':", to.name)?;
-                for change in column_changes(from, to) {
+                for change in column_changes(from, to, self.dialect) {
                     write!(f, " {change};")?;
                 }
                 Ok(())
@@ -603,7 +655,7 @@ impl fmt::Display for Op {
             Op::DropConstraint { table, constraint } => write!(f, "removed {constraint} on '{table}'"),
             Op::RecreateTable { table, changes, .. } => {
                 write!(f, "recreated table '{}'", table.name)?;
-                let lines: Vec<String> = changes.iter().map(Op::change_line).collect();
+                let lines: Vec<String> = changes.iter().map(|op| self.of(op).line()).collect();
                 if !lines.is_empty() {
                     write!(f, " to change it in place: {}", lines.join("; "))?;
                 }
@@ -645,18 +697,10 @@ impl fmt::Display for Op {
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
             Op::ExecuteData(sql) => write!(f, "raw SQL on rows: {sql}"),
             Op::InSchema { schema, ops } => {
-                let lines: Vec<String> = ops.iter().map(Op::change_line).collect();
+                let lines: Vec<String> = ops.iter().map(|op| self.of(op).line()).collect();
                 write!(f, "in schema '{schema}': {}", lines.join("; "))
             }
         }
-    }
-}
-
-impl Op {
-    /// The op's description as one line of a list: its [`Display`](fmt::Display)
-    /// text without the trailing `;` an altered column's ends with.
-    pub fn change_line(&self) -> String {
-        self.to_string().trim_end_matches(';').to_owned()
     }
 }
 
@@ -682,8 +726,21 @@ pub fn invert_all(upgrade: &[Op], before: &Schema) -> Result<Vec<Op>, InvertErro
 }
 
 /// What differs between two versions of a column, one phrase per attribute
-/// ("type Integer -> BigInteger", "now nullable").
-fn column_changes(from: &Column, to: &Column) -> Vec<String> {
+/// ("type Integer -> BigInteger", "now nullable"): in `dialect`'s terms when
+/// given, else as written.
+fn column_changes(from: &Column, to: &Column, dialect: Option<Dialect>) -> Vec<String> {
+    let (type_differs, default_differs, comment_differs) = match dialect {
+        Some(d) => (
+            !d.same_type(&from.column_type, &to.column_type),
+            !d.same_default(from.server_default(), to.server_default()),
+            !d.same_comment(from.comment.as_deref(), to.comment.as_deref()),
+        ),
+        None => (
+            from.column_type != to.column_type,
+            from.server_default() != to.server_default(),
+            from.comment != to.comment,
+        ),
+    };
     let mut changes = Vec::new();
     let mut flag = |was: bool, is: bool, now: &str, no_longer: &str| {
         if was != is {
@@ -698,10 +755,10 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
         "now auto-increment",
         "no longer auto-increment",
     );
-    if from.column_type != to.column_type {
+    if type_differs {
         changes.insert(0, format!("type {:?} -> {:?}", from.column_type, to.column_type));
     }
-    if from.server_default() != to.server_default() {
+    if default_differs {
         let show = |d: Option<&DefaultValue>| d.map_or("none".to_owned(), |d| format!("{d:?}"));
         changes.push(format!(
             "default {} -> {}",
@@ -709,7 +766,7 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
             show(to.server_default())
         ));
     }
-    if from.comment != to.comment {
+    if comment_differs {
         changes.push(format!("comment {:?} -> {:?}", from.comment, to.comment));
     }
     changes
@@ -821,6 +878,41 @@ mod tests {
                 .index(Index::new("idx-post-title", "post", ["title"])),
         );
         s
+    }
+
+    /// Riding along with a real change, a type pair the backend stores
+    /// alike, a default it reads alike and a comment it keeps alike are no
+    /// change to show a reviewer; as written, every difference shows.
+    #[test]
+    fn an_altered_column_is_described_in_the_dialects_terms() {
+        let alter = Op::AlterColumn {
+            table: "post".into(),
+            from: Column::new("views", ColumnType::Integer).default("0").comment(""),
+            to: Column::new("views", ColumnType::BigInteger).default(0).nullable(),
+        };
+        assert!(Dialect::Sqlite.same_type(&ColumnType::Integer, &ColumnType::BigInteger));
+        assert_eq!(
+            alter.describe(Dialect::Sqlite).to_string(),
+            "altered column 'post.views': now nullable;"
+        );
+        assert_eq!(
+            alter.describe(Dialect::Postgres).line(),
+            "altered column 'post.views': type Integer -> BigInteger; now nullable"
+        );
+        assert_eq!(
+            alter.to_string(),
+            "altered column 'post.views': type Integer -> BigInteger; now nullable; \
+             default String(\"0\") -> Int(0); comment Some(\"\") -> None;"
+        );
+        let rebuild = Op::RecreateTable {
+            table: Table::new("post").column(Column::new("views", ColumnType::BigInteger).nullable()),
+            copy: vec!["views".into()],
+            changes: vec![alter],
+        };
+        assert_eq!(
+            rebuild.describe(Dialect::Sqlite).to_string(),
+            "recreated table 'post' to change it in place: altered column 'post.views': now nullable"
+        );
     }
 
     #[test]
