@@ -141,6 +141,9 @@ pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> Stri
     for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive, comparison.dialect) {
         let _ = writeln!(out, "  {line}");
     }
+    for note in crate::compare::undeclarable_drops(comparison) {
+        let _ = writeln!(out, "  note: {note}");
+    }
     out.push('\n');
     out.push_str(&schema_diff(comparison, source, color));
     out

@@ -1165,6 +1165,9 @@ fn found(comparison: &crate::compare::Comparison, console: &Console) {
         &comparison.destructive,
         comparison.dialect,
     ));
+    for note in crate::compare::undeclarable_drops(comparison) {
+        console.warn(note);
+    }
 }
 
 /// After comparing: the entities in another database schema than the one compared.

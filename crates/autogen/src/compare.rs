@@ -190,6 +190,43 @@ pub fn compare_schemas(
     })
 }
 
+/// For each index the upgrade drops that no entity attribute can express
+/// (over several columns and not unique, partial, on an expression), how to
+/// keep it: a reviewer must not read its drop as the entities' wish.
+pub fn undeclarable_drops(comparison: &Comparison) -> Vec<String> {
+    fn walk(ops: &[Op], current: &Schema, notes: &mut Vec<String>) {
+        for op in ops {
+            match op {
+                Op::DropIndex { table, name } => {
+                    let Some(index) = current.table(table).and_then(|t| t.get_index(name)) else {
+                        continue;
+                    };
+                    let expressible = index.where_clause.is_none()
+                        && index.parts.iter().all(|p| matches!(p, autogen_schema::IndexPart::Column(_)))
+                        && (index.unique || index.parts.len() == 1);
+                    if !expressible {
+                        notes.push(format!(
+                            "index '{name}' on '{table}' is dropped because no entity declares it, and no entity \
+                             attribute can; to keep it, declare it under [declare] in autogen.toml, or run \
+                             `autogen reconcile`, which does"
+                        ));
+                    }
+                }
+                Op::RecreateTable { changes, .. } => walk(changes, current, notes),
+                Op::InSchema { schema, ops } => {
+                    if let Some(inner) = current.schemas.get(schema) {
+                        walk(ops, inner, notes);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    walk(&comparison.upgrade, &comparison.current, &mut notes);
+    notes
+}
+
 fn refuse_no_entities(entities: &Entities) -> Result<()> {
     if entities.is_empty() {
         bail!(
@@ -242,4 +279,47 @@ async fn refuse_blocked_tables<C: ConnectionTrait>(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use autogen_schema::{Column, ColumnType, Index, Table};
+
+    #[test]
+    fn a_dropped_index_no_entity_can_declare_names_how_to_keep_it() {
+        let mut partial = Index::new("idx_live", "post", ["a"]);
+        partial.where_clause = Some("b IS NULL".into());
+        let post = Table::new("post")
+            .column(Column::new("a", ColumnType::Integer))
+            .column(Column::new("b", ColumnType::Integer).nullable())
+            .index(Index::new("idx_a", "post", ["a"]))
+            .index(Index::new("uq_a_b", "post", ["a", "b"]).unique())
+            .index(Index::new("idx_a_b", "post", ["a", "b"]))
+            .index(partial);
+        let mut current = Schema::new();
+        current.insert(post.clone());
+        let mut target = Schema::new();
+        target.insert(Table { indexes: Vec::new(), ..post });
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            let upgrade = autogen_diff::diff(&current, &target, dialect, &Default::default());
+            let comparison = Comparison {
+                dialect,
+                schema: "main".into(),
+                current: current.clone(),
+                target: target.clone(),
+                upgrade,
+                downgrade: Vec::new(),
+                destructive: Vec::new(),
+                set_aside: Vec::new(),
+            };
+            let notes = undeclarable_drops(&comparison);
+            let named: Vec<&str> = notes
+                .iter()
+                .map(|n| n.split('\'').nth(1).unwrap())
+                .collect();
+            assert_eq!(named, ["idx_a_b", "idx_live"], "{dialect}: {notes:#?}");
+            assert!(notes[0].contains("[declare] in autogen.toml"), "{}", notes[0]);
+        }
+    }
 }
