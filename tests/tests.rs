@@ -44,3 +44,7 @@ mod cli;
 
 /// `baseline`: adopting a database sea-orm-migration built, on SQLite, PostgreSQL and MariaDB.
 mod baseline;
+
+/// Adopting a project built as real ones are (`fixtures/adopt`): init, baseline, reconcile, a green
+/// check, then one entity edit, on SQLite, PostgreSQL and MariaDB.
+mod adopt;

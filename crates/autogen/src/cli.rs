@@ -297,7 +297,7 @@ pub enum Command {
     /// into the entity files, declare the rest in autogen.toml's [declare], and list what needs a hand.
     #[command(after_help = examples(&[
         ("Review every edit as a diff; write nothing", "autogen reconcile --dry-run"),
-        ("Write the edits, then confirm", "autogen reconcile && autogen check"),
+        ("Write the edits; `autogen check` confirms them", "autogen reconcile"),
     ]))]
     Reconcile {
         /// Print the edits as unified diffs instead of writing them.

@@ -236,7 +236,7 @@ impl<'a> Plan<'a> {
             | Op::AddColumn { .. }
             | Op::CreateIndex(_)
             | Op::AddConstraint { .. }
-            | Op::CreateEnum { .. } => self.for_revision.push(op.describe(self.dialect()).line()),
+            | Op::CreateEnum { .. } => self.for_revision.push(op.describe(self.dialect()).to_string()),
             Op::FillNulls { .. } | Op::Execute(_) | Op::ExecuteData(_) => {}
         }
     }

@@ -102,7 +102,7 @@ impl Mismatch {
 /// One difference between the database (`diff`'s current side) and the
 /// schema the revisions describe, in words, in `dialect`'s terms.
 fn difference(op: &Op, dialect: Dialect) -> String {
-    let text = op.describe(dialect).line();
+    let text = op.describe(dialect).to_string();
     let object = |verb: &str| text.strip_prefix(verb).unwrap_or(&text).to_owned();
     match op {
         Op::CreateTable(_)

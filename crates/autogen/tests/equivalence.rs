@@ -163,10 +163,7 @@ async fn sqlite_reports_a_declared_change_its_storage_hides() {
     let [autogen_schema::Op::RecreateTable { changes, .. }] = comparison.upgrade.as_slice() else {
         panic!("one rebuild of 'declared', found {:?}", comparison.upgrade);
     };
-    let changes: Vec<String> = changes
-        .iter()
-        .map(|change| change.to_string().trim_end_matches(';').to_owned())
-        .collect();
+    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
     assert_eq!(
         changes,
         [

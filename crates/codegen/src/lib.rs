@@ -569,11 +569,11 @@ pub fn downgrade(op: &mut Operations) {
         assert!(Dialect::MySql.same_type(&ColumnType::Binary(16), &ColumnType::Uuid));
         assert_eq!(
             report(&alter, &[], Dialect::MySql),
-            ["Detected altered column 'session.token': now unique;"]
+            ["Detected altered column 'session.token': now unique"]
         );
         assert_eq!(
             report(&alter, &[], Dialect::Postgres),
-            ["Detected altered column 'session.token': type Binary(16) -> Uuid; now unique;"]
+            ["Detected altered column 'session.token': type Binary(16) -> Uuid; now unique"]
         );
     }
 

@@ -38,7 +38,7 @@ pub(crate) fn op_call(op: &Op, dialect: Dialect) -> String {
                 notes.extend(
                     changes
                         .iter()
-                        .map(|c| format!("// - {}\n", c.describe(dialect).line())),
+                        .map(|c| format!("// - {}\n", c.describe(dialect).to_string())),
                 );
             }
             format!(

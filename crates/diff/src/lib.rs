@@ -666,7 +666,7 @@ mod tests {
             &entities,
             &[
                 "removed index 'uq_user_email' on 'user'",
-                "altered column 'user.email': now unique;",
+                "altered column 'user.email': now unique",
             ],
         );
     }
@@ -702,18 +702,18 @@ mod tests {
             &before,
             &after,
             &[
-                "altered column 'user.age': type Integer -> BigInteger;",
-                "altered column 'user.bio': now nullable; comment None -> Some(\"about\");",
-                "altered column 'user.name': default String(\"x\") -> none;",
+                "altered column 'user.age': type Integer -> BigInteger",
+                "altered column 'user.bio': now nullable; comment None -> Some(\"about\")",
+                "altered column 'user.name': default String(\"x\") -> none",
             ],
         );
         check(
             &after,
             &before,
             &[
-                "altered column 'user.age': type BigInteger -> Integer;",
-                "altered column 'user.bio': now NOT NULL; comment Some(\"about\") -> None;",
-                "altered column 'user.name': default none -> String(\"x\");",
+                "altered column 'user.age': type BigInteger -> Integer",
+                "altered column 'user.bio': now NOT NULL; comment Some(\"about\") -> None",
+                "altered column 'user.name': default none -> String(\"x\")",
             ],
         );
     }
@@ -755,7 +755,7 @@ mod tests {
         let described: Vec<String> = mysql.iter().map(ToString::to_string).collect();
         assert_eq!(
             described,
-            ["altered column 't.n': type Integer -> BigInteger; comment None -> Some(\"count\");"]
+            ["altered column 't.n': type Integer -> BigInteger; comment None -> Some(\"count\")"]
         );
     }
 
@@ -827,7 +827,7 @@ mod tests {
         assert_eq!(copy, &["id", "name", "team_id"]);
         let lines: Vec<String> = changes
             .iter()
-            .map(|op| op.describe(Dialect::Sqlite).line())
+            .map(|op| op.describe(Dialect::Sqlite).to_string())
             .collect();
         assert_eq!(
             lines,
@@ -866,7 +866,7 @@ mod tests {
             .column(Column::new("name", ColumnType::Text))
             .column(Column::new("bio", ColumnType::Text).nullable())]);
         let ops = diff(&before, &after, Dialect::Sqlite, &Options::default());
-        let described: Vec<String> = ops.iter().map(|op| op.describe(Dialect::Sqlite).line()).collect();
+        let described: Vec<String> = ops.iter().map(|op| op.describe(Dialect::Sqlite).to_string()).collect();
         assert_eq!(
             described,
             [
@@ -920,7 +920,7 @@ mod tests {
             ),
         ] {
             let ops = diff(&before, &after, dialect, &options);
-            let described: Vec<String> = ops.iter().map(|op| op.describe(dialect).line()).collect();
+            let described: Vec<String> = ops.iter().map(|op| op.describe(dialect).to_string()).collect();
             assert_eq!(described, expected, "{dialect}");
             let Op::AddColumn { column, .. } = &ops[0] else {
                 panic!("{ops:#?}")

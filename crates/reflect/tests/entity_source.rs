@@ -350,6 +350,6 @@ fn changes(before: Entities, after: Entities) -> Vec<String> {
         &Default::default(),
     )
     .iter()
-    .map(|op| op.describe(dialect).line())
+    .map(|op| op.describe(dialect).to_string())
     .collect()
 }

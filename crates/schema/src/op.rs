@@ -621,12 +621,6 @@ pub struct Description<'a> {
 }
 
 impl Description<'_> {
-    /// The description as one line of a list: without the trailing `;` an
-    /// altered column's ends with.
-    pub fn line(&self) -> String {
-        self.to_string().trim_end_matches(';').to_owned()
-    }
-
     /// How `op`, one of the changes this op stands for, is described.
     fn of<'b>(&self, op: &'b Op) -> Description<'b> {
         Description {
@@ -644,18 +638,15 @@ impl fmt::Display for Description<'_> {
             Op::AddColumn { table, column } => write!(f, "added column '{table}.{}'", column.name),
             Op::DropColumn { table, column } => write!(f, "removed column '{table}.{column}'"),
             Op::AlterColumn { table, from, to } => {
-                write!(f, "altered column '{table}.{}':", to.name)?;
-                for change in column_changes(from, to, self.dialect) {
-                    write!(f, " {change};")?;
-                }
-                Ok(())
+                let changes = column_changes(from, to, self.dialect);
+                write!(f, "altered column '{table}.{}': {}", to.name, changes.join("; "))
             }
             Op::RenameColumn { table, from, to } => write!(f, "renamed column '{table}.{from}' to '{to}'"),
             Op::AddConstraint { table, constraint } => write!(f, "added {constraint} on '{table}'"),
             Op::DropConstraint { table, constraint } => write!(f, "removed {constraint} on '{table}'"),
             Op::RecreateTable { table, changes, .. } => {
                 write!(f, "recreated table '{}'", table.name)?;
-                let lines: Vec<String> = changes.iter().map(|op| self.of(op).line()).collect();
+                let lines: Vec<String> = changes.iter().map(|op| self.of(op).to_string()).collect();
                 if !lines.is_empty() {
                     write!(f, " to change it in place: {}", lines.join("; "))?;
                 }
@@ -697,7 +688,7 @@ impl fmt::Display for Description<'_> {
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
             Op::ExecuteData(sql) => write!(f, "raw SQL on rows: {sql}"),
             Op::InSchema { schema, ops } => {
-                let lines: Vec<String> = ops.iter().map(|op| self.of(op).line()).collect();
+                let lines: Vec<String> = ops.iter().map(|op| self.of(op).to_string()).collect();
                 write!(f, "in schema '{schema}': {}", lines.join("; "))
             }
         }
@@ -893,16 +884,16 @@ mod tests {
         assert!(Dialect::Sqlite.same_type(&ColumnType::Integer, &ColumnType::BigInteger));
         assert_eq!(
             alter.describe(Dialect::Sqlite).to_string(),
-            "altered column 'post.views': now nullable;"
+            "altered column 'post.views': now nullable"
         );
         assert_eq!(
-            alter.describe(Dialect::Postgres).line(),
+            alter.describe(Dialect::Postgres).to_string(),
             "altered column 'post.views': type Integer -> BigInteger; now nullable"
         );
         assert_eq!(
             alter.to_string(),
             "altered column 'post.views': type Integer -> BigInteger; now nullable; \
-             default String(\"0\") -> Int(0); comment Some(\"\") -> None;"
+             default String(\"0\") -> Int(0); comment Some(\"\") -> None"
         );
         let rebuild = Op::RecreateTable {
             table: Table::new("post").column(Column::new("views", ColumnType::BigInteger).nullable()),
