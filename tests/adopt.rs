@@ -14,30 +14,23 @@ use sea_orm::{ConnectionTrait, Database, Statement};
 
 use crate::util::{assert_success, repo, stderr, stdout, Scratch};
 
-/// The fixture copied into a scratch directory, its packages named after
-/// the directory: scratch projects share one target directory, where two
-/// binaries of one name would overwrite each other.
+/// The fixture copied into a scratch directory. Scratch projects share one
+/// target directory, where cargo names a path package's artifacts by its
+/// name and workspace-relative path: the application and the entity crate
+/// (edited here) are named after the directory. sea-orm-migration's crate
+/// keeps its name, `migration`, which init must live beside.
 fn copy_fixture(p: &Scratch) -> String {
     let suffix = p.package().trim_start_matches("migration_").to_owned();
     copy_dir(&repo().join("fixtures/adopt"), &p.path(""));
-    for (manifest, package) in [
-        ("app/Cargo.toml", "app"),
-        ("crates/db/entity/Cargo.toml", "entity"),
-        ("crates/db/migration/Cargo.toml", "migration"),
-    ] {
-        p.edit(manifest, |s| {
-            s.replacen(&format!("name = \"{package}\""), &format!("name = \"{package}_{suffix}\""), 1)
-        });
-    }
     p.edit("app/Cargo.toml", |s| {
-        s.replace(
-            "entity = { path",
-            &format!("entity = {{ package = \"entity_{suffix}\", path"),
-        )
-        .replace(
-            "migration = { path",
-            &format!("migration = {{ package = \"migration_{suffix}\", path"),
-        )
+        s.replacen("name = \"app\"", &format!("name = \"app_{suffix}\""), 1)
+            .replace(
+                "entity = { path",
+                &format!("entity = {{ package = \"entity_{suffix}\", path"),
+            )
+    });
+    p.edit("crates/db/entity/Cargo.toml", |s| {
+        s.replacen("name = \"entity\"", &format!("name = \"entity_{suffix}\""), 1)
     });
     suffix
 }
@@ -60,7 +53,9 @@ fn copy_dir(from: &Path, to: &Path) {
 async fn execute(url: &str, statements: &[&str]) {
     let db = Database::connect(url).await.unwrap();
     for sql in statements {
-        db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}\n{e}"));
+        db.execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}\n{e}"));
     }
     db.close().await.unwrap();
 }
@@ -117,14 +112,25 @@ async fn adopt_on(backend: Backend) {
     assert_success(&init);
     let said = stdout(&init);
     assert!(said.contains("Updated sea-orm 2.0.1 -> "), "{said}");
+    // sea-orm-migration's crate is `migration` (in crates/db): init's goes beside it.
+    assert!(said.contains("/autogen-migration/Cargo.toml ... done"), "{said}");
     assert!(
-        said.contains(&format!("Registered the entities of entity_{suffix} (crates/db/entity)")),
+        said.contains(&format!(
+            "Registered the entities of entity_{suffix} (crates/db/entity)"
+        )),
         "{said}"
     );
-    assert!(said.contains("already has 2 tables: adopt it with `autogen baseline --dry-run`"), "{said}");
-    // The migration crate init made, named apart like the others.
-    p.edit("migration/Cargo.toml", |s| {
-        s.replacen("name = \"migration\"", &format!("name = \"autogen_migration_{suffix}\""), 1)
+    assert!(
+        said.contains("already has 2 tables: adopt it with `autogen baseline --dry-run`"),
+        "{said}"
+    );
+    // The migration crate init made, named apart from other tests' like the app.
+    p.edit("autogen-migration/Cargo.toml", |s| {
+        s.replacen(
+            "name = \"autogen-migration\"",
+            &format!("name = \"autogen_migration_{suffix}\""),
+            1,
+        )
     });
 
     assert_success(&p.autogen(&["baseline"]));
@@ -153,7 +159,10 @@ async fn adopt_on(backend: Backend) {
         assert!(resolved.contains(line), "{line:?} not in:\n{resolved}");
     }
     if backend != Backend::MySql {
-        assert!(resolved.contains("[[declare.index]] 'idx_post_live' on 'post' (created_at)"), "{resolved}");
+        assert!(
+            resolved.contains("[[declare.index]] 'idx_post_live' on 'post' (created_at)"),
+            "{resolved}"
+        );
     }
     let clean = p.autogen(&["check"]);
     assert_eq!(
@@ -166,8 +175,16 @@ async fn adopt_on(backend: Backend) {
 
     // The user's change: a nullable column added, a column's type changed.
     p.edit("crates/db/entity/src/post.rs", |s| {
-        s.replacen("    pub slug: String,", "    pub slug: String,\n    pub subtitle: Option<String>,", 1)
-            .replacen("column_type = \"String(StringLen::N(200))\"", "column_type = \"Text\"", 1)
+        s.replacen(
+            "    pub slug: String,",
+            "    pub slug: String,\n    pub subtitle: Option<String>,",
+            1,
+        )
+        .replacen(
+            "column_type = \"String(StringLen::N(200))\"",
+            "column_type = \"Text\"",
+            1,
+        )
     });
     let revision = p.autogen(&["revision", "--autogenerate", "-m", "subtitle and longer titles"]);
     assert_success(&revision);
@@ -188,19 +205,39 @@ async fn adopt_on(backend: Backend) {
     let titles = rows(&url, "SELECT title AS v FROM post ORDER BY id").await;
     assert_eq!(titles, ["Hello", "Again", "Mine"], "the rows came through");
     let after = p.autogen(&["check"]);
-    assert_eq!(after.status.code(), Some(0), "{}{}", stdout(&after), stderr(&after));
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&after),
+        stderr(&after)
+    );
 
     // A NOT NULL column with no default: refused at writing, not at upgrade,
     // until the rows the table has are given a value.
     p.edit("crates/db/entity/src/author.rs", |s| {
-        s.replacen("    pub active: bool,", "    pub active: bool,\n    pub karma: i32,", 1)
+        s.replacen(
+            "    pub active: bool,",
+            "    pub active: bool,\n    pub karma: i32,",
+            1,
+        )
     });
     let refused = p.autogen(&["revision", "--autogenerate", "-m", "author karma"]);
     assert_eq!(refused.status.code(), Some(1));
     let said = stderr(&refused);
-    assert!(said.contains("WARNING AG107 adds NOT NULL column 'author.karma' with no default"), "{said}");
+    assert!(
+        said.contains("WARNING AG107 adds NOT NULL column 'author.karma' with no default"),
+        "{said}"
+    );
     assert!(said.contains("--fill TABLE.COLUMN=VALUE"), "{said}");
-    let filled = p.autogen(&["revision", "--autogenerate", "--fill", "author.karma=3", "-m", "author karma"]);
+    let filled = p.autogen(&[
+        "revision",
+        "--autogenerate",
+        "--fill",
+        "author.karma=3",
+        "-m",
+        "author karma",
+    ]);
     assert_success(&filled);
     assert_success(&p.autogen(&["upgrade", "head"]));
     let db = Database::connect(&url).await.unwrap();
@@ -215,7 +252,13 @@ async fn adopt_on(backend: Backend) {
     db.close().await.unwrap();
     assert_eq!(karma, [3, 3], "the existing rows got the value");
     let after = p.autogen(&["check"]);
-    assert_eq!(after.status.code(), Some(0), "{}{}", stdout(&after), stderr(&after));
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&after),
+        stderr(&after)
+    );
 
     assert_success(&p.autogen(&["downgrade", "-2"]));
     let titles = rows(&url, "SELECT title AS v FROM post ORDER BY id").await;
@@ -229,7 +272,13 @@ async fn adopt_on(backend: Backend) {
     let on_empty = [("DATABASE_URL", empty.url.as_str())];
     assert_success(&p.autogen_with_env(&["upgrade", "head"], &on_empty));
     let fresh = p.autogen_with_env(&["check"], &on_empty);
-    assert_eq!(fresh.status.code(), Some(0), "{}{}", stdout(&fresh), stderr(&fresh));
+    assert_eq!(
+        fresh.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&fresh),
+        stderr(&fresh)
+    );
 }
 
 #[tokio::test]

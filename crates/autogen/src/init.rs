@@ -128,6 +128,7 @@ pub fn init(
             config_path.display()
         );
     }
+    let packages = package_names_around(base);
     let dir = match dir {
         Some(dir) => {
             if is_taken(&base.join(dir)) {
@@ -138,9 +139,15 @@ pub fn init(
             }
             dir.to_owned()
         }
-        None => free_dir(base)?,
+        None => free_dir(base, &packages)?,
     };
     let name = crate_name(&dir)?;
+    if packages.contains(&name) {
+        bail!(
+            "the workspace already has a package named `{name}`; a second would stop cargo, so choose \
+             another directory: autogen init <DIR>"
+        );
+    }
     let crate_dir = base.join(&dir);
     let mut files = Vec::new();
     // The workspace manifest is read before anything is written: one that
@@ -261,14 +268,31 @@ fn is_taken(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
 }
 
-fn free_dir(base: &Path) -> Result<PathBuf> {
-    match DIR_CANDIDATES.iter().find(|d| !is_taken(&base.join(d))) {
+/// The first of [`DIR_CANDIDATES`] that is empty and whose crate name no
+/// package of the workspace has: sea-orm-migration's crate is called
+/// `migration` wherever it lives (`crates/db/migration`, say).
+fn free_dir(base: &Path, packages: &BTreeSet<String>) -> Result<PathBuf> {
+    let free = |d: &&&str| !is_taken(&base.join(d)) && !packages.contains(**d);
+    match DIR_CANDIDATES.iter().find(free) {
         Some(dir) => Ok(PathBuf::from(dir)),
         None => bail!(
-            "{} are both taken; name the migration crate's directory: autogen init <DIR>",
+            "{} are both taken (as directories or package names); name the migration crate's directory: \
+             autogen init <DIR>",
             DIR_CANDIDATES.map(|d| format!("{d}/")).join(" and ")
         ),
     }
+}
+
+/// The names of the packages of the workspace `base` is in, if any: a new
+/// crate must not take one. Nothing when cargo cannot list them; joining
+/// the workspace reports that later.
+fn package_names_around(base: &Path) -> BTreeSet<String> {
+    let Some(manifest) = base.ancestors().map(|d| d.join("Cargo.toml")).find(|p| p.is_file()) else {
+        return BTreeSet::new();
+    };
+    workspace_metadata(&manifest)
+        .map(|metadata| metadata.packages.into_iter().map(|p| p.name).collect())
+        .unwrap_or_default()
 }
 
 /// `dir` with forward slashes, as TOML paths are written.
@@ -314,20 +338,7 @@ const ENTITY_MARKS: [&str; 3] = ["DeriveEntity", "sea_orm::model", "sea_orm::com
 /// as cargo lists them: those that depend on sea-orm and whose library root
 /// declares modules that define entities.
 fn find_entity_crates(manifest: &Path) -> Result<Vec<EntityCrate>> {
-    let output = Process::new(cargo())
-        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
-        .arg(manifest)
-        .output()
-        .context("cannot run cargo; is Rust installed?")?;
-    if !output.status.success() {
-        bail!(
-            "cargo cannot list the packages of the workspace in {}: {}",
-            manifest.display(),
-            cargo_error(&String::from_utf8_lossy(&output.stderr))
-        );
-    }
-    let metadata: Metadata =
-        serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's answer")?;
+    let metadata = workspace_metadata(manifest)?;
     Ok(metadata
         .packages
         .into_iter()
@@ -352,6 +363,23 @@ fn find_entity_crates(manifest: &Path) -> Result<Vec<EntityCrate>> {
             })
         })
         .collect())
+}
+
+/// The packages of the workspace `manifest` heads, as `cargo metadata` lists them.
+fn workspace_metadata(manifest: &Path) -> Result<Metadata> {
+    let output = Process::new(cargo())
+        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .arg(manifest)
+        .output()
+        .context("cannot run cargo; is Rust installed?")?;
+    if !output.status.success() {
+        bail!(
+            "cargo cannot list the packages of the workspace in {}: {}",
+            manifest.display(),
+            cargo_error(&String::from_utf8_lossy(&output.stderr))
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's answer")
 }
 
 /// The part of `cargo metadata`'s answer that says where entities may be.

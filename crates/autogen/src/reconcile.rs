@@ -70,13 +70,14 @@ impl FileChange {
 pub async fn reconcile(project: &Project, config: &Config, write: bool) -> Result<Reconciliation> {
     let comparison = command::compare(project, config).await?;
     let dirs = entity_source_dirs(config)?;
-    let files = read_entity_files(&dirs)?;
+    let base = config.path.parent().unwrap_or(Path::new("."));
+    let files = read_entity_files(&dirs, base)?;
     let mut plan = Plan::new(&comparison, &files);
     plan.ops(&comparison.upgrade, None);
     let reconciliation = plan.finish(config)?;
     if write {
         for file in &reconciliation.files {
-            std::fs::write(&file.path, &file.after)
+            std::fs::write(base.join(&file.path), &file.after)
                 .with_context(|| format!("cannot write {}", file.path.display()))?;
         }
     }
@@ -111,12 +112,32 @@ fn entity_source_dirs(config: &Config) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// `path` without `dir/..` steps, and relative to `base` when under it, so
+/// the report names `crates/db/entity/src/post.rs:12` as a reviewer would.
+fn shortest(path: &Path, base: &Path) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir if clean.file_name().is_some() => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    match clean.strip_prefix(base) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_owned(),
+        _ => clean,
+    }
+}
+
 /// Every `.rs` file under `dirs`, read as entity sources.
-fn read_entity_files(dirs: &[PathBuf]) -> Result<EntityFiles> {
+fn read_entity_files(dirs: &[PathBuf], base: &Path) -> Result<EntityFiles> {
     let mut texts = Vec::new();
     for dir in dirs {
         collect_rust_files(dir, &mut texts)?;
     }
+    let texts = texts.into_iter().map(|(path, text)| (shortest(&path, base), text));
     EntityFiles::read(texts).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -562,7 +583,7 @@ impl<'a> Plan<'a> {
             let after = declare(&before, &self.declared_indexes, &self.declared_checks)
                 .with_context(|| format!("cannot edit {}", config.path.display()))?;
             files.push(FileChange {
-                path: config.path.clone(),
+                path: shortest(&config.path, config.path.parent().unwrap_or(Path::new("."))),
                 before,
                 after,
             });
@@ -654,66 +675,68 @@ fn column_type_attribute(column_type: &ColumnType) -> Option<String> {
     })
 }
 
-/// `text` (an autogen.toml) with the declarations appended, every other byte kept.
+/// `text` (an autogen.toml) with the declarations appended at its end,
+/// every other byte kept: inserted among the keys, they would sit above the
+/// commented-out settings of the section before them.
 fn declare(text: &str, indexes: &[DeclaredIndex], checks: &[DeclaredCheck]) -> Result<String> {
-    let mut document: toml_edit::DocumentMut = text.parse()?;
-    let declare = document
-        .entry("declare")
-        .or_insert_with(|| {
-            let mut table = toml_edit::Table::new();
-            table.set_implicit(true);
-            toml_edit::Item::Table(table)
-        })
-        .as_table_mut()
-        .context("`declare` is not a table")?;
-    if !indexes.is_empty() {
-        let array = declare
-            .entry("index")
-            .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
-            .as_array_of_tables_mut()
-            .context("`declare.index` is not an array of tables")?;
-        for index in indexes {
-            let mut table = toml_edit::Table::new();
-            table.insert("table", toml_edit::value(&index.table));
-            table.insert("name", toml_edit::value(&index.name));
-            let mut columns = toml_edit::Array::new();
-            for part in &index.columns {
-                match part {
-                    DeclaredPart::Column(name) => columns.push(name.as_str()),
-                    DeclaredPart::Expression { expression } => {
-                        let mut inline = toml_edit::InlineTable::new();
-                        inline.insert("expression", expression.as_str().into());
-                        columns.push(inline);
-                    }
+    let mut added = toml_edit::DocumentMut::new();
+    let mut declare = toml_edit::Table::new();
+    declare.set_implicit(true);
+    let mut index_tables = toml_edit::ArrayOfTables::new();
+    for index in indexes {
+        let mut table = toml_edit::Table::new();
+        table.insert("table", toml_edit::value(&index.table));
+        table.insert("name", toml_edit::value(&index.name));
+        let mut columns = toml_edit::Array::new();
+        for part in &index.columns {
+            match part {
+                DeclaredPart::Column(name) => columns.push(name.as_str()),
+                DeclaredPart::Expression { expression } => {
+                    let mut inline = toml_edit::InlineTable::new();
+                    inline.insert("expression", expression.as_str().into());
+                    columns.push(inline);
                 }
             }
-            table.insert("columns", toml_edit::value(columns));
-            if index.unique {
-                table.insert("unique", toml_edit::value(true));
-            }
-            if let Some(condition) = &index.where_clause {
-                table.insert("where", toml_edit::value(condition));
-            }
-            array.push(table);
         }
-    }
-    if !checks.is_empty() {
-        let array = declare
-            .entry("check")
-            .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
-            .as_array_of_tables_mut()
-            .context("`declare.check` is not an array of tables")?;
-        for check in checks {
-            let mut table = toml_edit::Table::new();
-            table.insert("table", toml_edit::value(&check.table));
-            if let Some(name) = &check.name {
-                table.insert("name", toml_edit::value(name));
-            }
-            table.insert("expression", toml_edit::value(&check.expression));
-            array.push(table);
+        table.insert("columns", toml_edit::value(columns));
+        if index.unique {
+            table.insert("unique", toml_edit::value(true));
         }
+        if let Some(condition) = &index.where_clause {
+            table.insert("where", toml_edit::value(condition));
+        }
+        index_tables.push(table);
     }
-    Ok(document.to_string())
+    let mut check_tables = toml_edit::ArrayOfTables::new();
+    for check in checks {
+        let mut table = toml_edit::Table::new();
+        table.insert("table", toml_edit::value(&check.table));
+        if let Some(name) = &check.name {
+            table.insert("name", toml_edit::value(name));
+        }
+        table.insert("expression", toml_edit::value(&check.expression));
+        check_tables.push(table);
+    }
+    if !index_tables.is_empty() {
+        declare.insert("index", toml_edit::Item::ArrayOfTables(index_tables));
+    }
+    if !check_tables.is_empty() {
+        declare.insert("check", toml_edit::Item::ArrayOfTables(check_tables));
+    }
+    added.insert("declare", toml_edit::Item::Table(declare));
+    let separator = if text.is_empty() || text.ends_with("\n\n") {
+        ""
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    let joined = format!(
+        "{text}{separator}# What no entity attribute can express, declared by `autogen reconcile`.\n{added}"
+    );
+    // The file may already declare some in a way appending cannot extend.
+    joined.parse::<toml_edit::DocumentMut>()?;
+    Ok(joined)
 }
 
 #[cfg(test)]
@@ -833,7 +856,7 @@ impl ActiveModelBehavior for ActiveModel {}
             assert!(entity.after.ends_with(&POST[POST.find("\n#[derive(Copy").unwrap()..]));
 
             let declared = &reconciliation.files[1];
-            assert_eq!(declared.path, toml_path);
+            assert_eq!(declared.path, Path::new("autogen.toml"));
             assert!(declared.after.starts_with(toml_text), "{}", declared.after);
             let config_after: crate::scope::Declarations = toml::from_str::<toml::Table>(&declared.after)
                 .unwrap()

@@ -861,12 +861,18 @@ mod tests {
     /// hidden in a rebuild an unrelated change needs.
     #[test]
     fn an_added_nullable_column_stays_an_add_column_beside_a_sqlite_rebuild() {
-        let before = schema([table("user").column(Column::new("name", ColumnType::Text).default("x"))]);
+        let before = schema([table("user")
+            .column(Column::new("name", ColumnType::Text).default("x"))
+            .index(Index::new("user_name_hand_named", "user", ["name"]))]);
         let after = schema([table("user")
             .column(Column::new("name", ColumnType::Text))
-            .column(Column::new("bio", ColumnType::Text).nullable())]);
+            .column(Column::new("bio", ColumnType::Text).nullable())
+            .index(Index::new("idx-user-name", "user", ["name"]))]);
         let ops = diff(&before, &after, Dialect::Sqlite, &Options::default());
-        let described: Vec<String> = ops.iter().map(|op| op.describe(Dialect::Sqlite).to_string()).collect();
+        let described: Vec<String> = ops
+            .iter()
+            .map(|op| op.describe(Dialect::Sqlite).to_string())
+            .collect();
         assert_eq!(
             described,
             [
@@ -874,13 +880,17 @@ mod tests {
                 "recreated table 'user' to change it in place: altered column 'user.name': default String(\"x\") -> none",
             ]
         );
-        let Op::RecreateTable { copy, .. } = &ops[1] else {
+        let Op::RecreateTable { copy, table, .. } = &ops[1] else {
             panic!("{ops:#?}")
         };
         assert_eq!(
             copy,
             &["id", "name", "bio"],
             "the rebuild keeps the added column's rows"
+        );
+        assert_eq!(
+            table.indexes[0].name, "user_name_hand_named",
+            "the database's own name for the index survives the rebuild"
         );
         let replayed = autogen_schema::replay(&before, &ops).unwrap();
         assert!(diff(&replayed, &after, Dialect::Sqlite, &Options::default()).is_empty());

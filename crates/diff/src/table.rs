@@ -156,6 +156,13 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
         };
         let mut table = want.clone();
         table.columns.iter_mut().for_each(|c| c.renamed_from = None);
+        // An index the database has under a name of its own keeps that name
+        // through the rebuild: the entities never chose one.
+        for index in &mut table.indexes {
+            if let Some(kept) = now.indexes.iter().find(|i| same_index(i, index)) {
+                index.name.clone_from(&kept.name);
+            }
+        }
         let copy = table
             .columns
             .iter()

@@ -141,7 +141,10 @@ test_each_backend!(
             // column SQLite can add in place added before it.
             let recreate = autogen_diff::diff(&before, &after, dialect, &Options::default());
             assert!(
-                matches!(recreate.as_slice(), [Op::AddColumn { .. }, Op::RecreateTable { .. }]),
+                matches!(
+                    recreate.as_slice(),
+                    [Op::AddColumn { .. }, Op::RecreateTable { .. }]
+                ),
                 "{recreate:#?}"
             );
             run(&conn, &recreate, dialect).await;

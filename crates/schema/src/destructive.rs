@@ -360,6 +360,8 @@ fn widens(from: &ColumnType, to: &ColumnType) -> bool {
         (T::Enum { variants: a, .. }, T::Enum { variants: b, .. }) => a.iter().all(|l| b.contains(l)),
         (T::Json, T::JsonBinary) | (T::JsonBinary, T::Json) => true,
         (T::Timestamp | T::DateTime, T::TimestampWithTimeZone) => true,
+        // Two names of a date and time without a zone (SQLite declares them apart).
+        (T::Timestamp, T::DateTime) | (T::DateTime, T::Timestamp) => true,
         _ => false,
     }
 }
