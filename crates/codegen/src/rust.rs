@@ -35,11 +35,7 @@ pub(crate) fn op_call(op: &Op, dialect: Dialect) -> String {
             let mut notes = String::new();
             if !changes.is_empty() {
                 notes.push_str("// Rebuilt, keeping the rows of the listed columns, for what SQLite cannot change in place:\n");
-                notes.extend(
-                    changes
-                        .iter()
-                        .map(|c| format!("// - {}\n", c.describe(dialect).to_string())),
-                );
+                notes.extend(changes.iter().map(|c| format!("// - {}\n", c.describe(dialect))));
             }
             format!(
                 "{notes}op.recreate_table({}, {});",
