@@ -93,9 +93,15 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     // The adoption test builds `fixtures/adopt` with the versions its own
     // Cargo.lock pins (an older sea-orm) and offline, as every scratch
     // project does: its sources are fetched here, once, while online.
-    run(cargo()
-        .current_dir(root)
-        .args(["fetch", "--manifest-path", "fixtures/adopt/Cargo.toml"]))?;
+    if let Err(e) =
+        run(cargo()
+            .current_dir(root)
+            .args(["fetch", "--manifest-path", "fixtures/adopt/Cargo.toml"]))
+    {
+        eprintln!(
+            "xtask: warning: {e:#}\nxtask: the adoption tests (tests/adopt.rs) will fail to build offline"
+        );
+    }
     let given = std::env::var_os(db::POSTGRES_ENV).is_some() && std::env::var_os(db::MYSQL_ENV).is_some();
     let required = std::env::var("AUTOGEN_REQUIRE_DBS").is_ok_and(|v| v == "1");
     let mut command = cargo();

@@ -884,7 +884,8 @@ fn refuse_unused_fills(fills: &[Fill], comparison: &Comparison) -> Result<()> {
     match fills.iter().find(|fill| !fills_in(&comparison.upgrade, fill)) {
         Some(fill) => bail!(
             "--fill {}.{}: this revision neither adds that column NOT NULL without a default nor makes \
-             it NOT NULL, so no row needs the value; check the name, or leave the flag out; no file was written",
+             it NOT NULL (a UNIQUE column cannot take one value in every row), so no row takes the value; \
+             check the name, or leave the flag out; no file was written",
             fill.table,
             fill.column
         ),

@@ -281,6 +281,22 @@ async fn refuse_blocked_tables<C: ConnectionTrait>(
     Ok(())
 }
 
+/// `current` compared with `target` as autogenerate would, for tests of
+/// what reads a comparison.
+#[cfg(test)]
+pub(crate) fn compared(current: &Schema, target: &Schema, dialect: Dialect) -> Comparison {
+    Comparison {
+        dialect,
+        schema: "main".into(),
+        current: current.clone(),
+        target: target.clone(),
+        upgrade: autogen_diff::diff(current, target, dialect, &Default::default()),
+        downgrade: Vec::new(),
+        destructive: Vec::new(),
+        set_aside: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,18 +318,7 @@ mod tests {
         let mut target = Schema::new();
         target.insert(Table { indexes: Vec::new(), ..post });
         for dialect in [Dialect::Postgres, Dialect::Sqlite] {
-            let upgrade = autogen_diff::diff(&current, &target, dialect, &Default::default());
-            let comparison = Comparison {
-                dialect,
-                schema: "main".into(),
-                current: current.clone(),
-                target: target.clone(),
-                upgrade,
-                downgrade: Vec::new(),
-                destructive: Vec::new(),
-                set_aside: Vec::new(),
-            };
-            let notes = undeclarable_drops(&comparison);
+            let notes = undeclarable_drops(&compared(&current, &target, dialect));
             let named: Vec<&str> = notes
                 .iter()
                 .map(|n| n.split('\'').nth(1).unwrap())

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use crate::database::{sqlite_parts, DatabaseUrl, UrlOrigin, Variable};
 use crate::hooks::{default_hooks, PostWriteHook};
-use crate::scope::{Declarations, Scope};
+use crate::scope::{Declarations, CompareSettings};
 
 /// How long a run waits for another run's migration lock unless configured.
 pub use autogen_migrate::DEFAULT_LOCK_TIMEOUT;
@@ -76,7 +76,7 @@ pub struct Config {
     /// depends on by path.
     pub entities: Vec<PathBuf>,
     /// `[compare]`: what the project chooses not to compare.
-    pub compare: Scope,
+    pub compare: CompareSettings,
     /// `[declare]`: indexes and CHECKs the entities cannot express.
     pub declare: Declarations,
 }
@@ -143,7 +143,7 @@ pub enum ConfigError {
 struct File {
     autogen: Section,
     #[serde(default)]
-    compare: Scope,
+    compare: CompareSettings,
     #[serde(default)]
     declare: Declarations,
 }
@@ -188,7 +188,7 @@ impl Config {
             post_write_hooks: default_hooks(),
             revision_template: None,
             entities: Vec::new(),
-            compare: Scope::default(),
+            compare: CompareSettings::default(),
             declare: Declarations::default(),
         }
     }
@@ -645,7 +645,7 @@ expression = "rating BETWEEN 1 AND 5"
         // Without the sections, everything is compared and nothing declared.
         let (_dir, plain) = load_text("[autogen]\nscript_location = \"m\"\ndatabase_url = \"sqlite://a.db\"\n");
         let plain = plain.unwrap();
-        assert_eq!(plain.compare, crate::scope::Scope::default());
+        assert_eq!(plain.compare, crate::scope::CompareSettings::default());
         assert!(plain.compare.server_default);
         assert_eq!(plain.declare, crate::scope::Declarations::default());
         // A kind autogen does not know is named.

@@ -25,7 +25,7 @@ use autogen_schema::{ColumnType, Constraint, DefaultValue, Dialect, Index, Index
 use crate::command;
 use crate::compare::Comparison;
 use crate::config::Config;
-use crate::scope::{DeclaredCheck, DeclaredIndex, DeclaredPart};
+use crate::scope::{DeclaredCheck, DeclaredExpression, DeclaredIndex, DeclaredPart, Declarations};
 use crate::Project;
 
 /// What `reconcile` found and would write, or wrote.
@@ -72,16 +72,41 @@ pub async fn reconcile(project: &Project, config: &Config, write: bool) -> Resul
     let dirs = entity_source_dirs(config)?;
     let base = config.path.parent().unwrap_or(Path::new("."));
     let files = read_entity_files(&dirs, base)?;
-    let mut plan = Plan::new(&comparison, &files);
+    let mut plan = Plan::new(&comparison, &files, &config.declare);
     plan.ops(&comparison.upgrade, None);
     let reconciliation = plan.finish(config)?;
     if write {
-        for file in &reconciliation.files {
-            std::fs::write(base.join(&file.path), &file.after)
-                .with_context(|| format!("cannot write {}", file.path.display()))?;
-        }
+        write_all(base, &reconciliation.files)?;
     }
     Ok(reconciliation)
+}
+
+/// Writes every file beside itself first, then moves each into place, so a
+/// full disk or a read-only file stops the run before any file changed.
+fn write_all(base: &Path, files: &[FileChange]) -> Result<()> {
+    let staging = |path: &Path| {
+        let mut staging = path.as_os_str().to_owned();
+        staging.push(".reconciling");
+        PathBuf::from(staging)
+    };
+    let staged: Vec<(PathBuf, PathBuf)> = files
+        .iter()
+        .map(|file| {
+            let path = base.join(&file.path);
+            let staged = staging(&path);
+            std::fs::write(&staged, &file.after).with_context(|| format!("cannot write {}", staged.display()))?;
+            Ok((staged, path))
+        })
+        .collect::<Result<_>>()
+        .inspect_err(|_| {
+            for file in files {
+                let _ = std::fs::remove_file(staging(&base.join(&file.path)));
+            }
+        })?;
+    for (staging, path) in staged {
+        std::fs::rename(&staging, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Where the entity sources are: `entities` in autogen.toml, else the
@@ -99,17 +124,37 @@ fn entity_source_dirs(config: &Config) -> Result<Vec<PathBuf>> {
         .into_iter()
         .flat_map(|deps| deps.values())
         .filter_map(|dep| dep.get("path").and_then(|p| p.as_str()))
-        .map(|path| config.script_location.join(path).join("src"))
-        .filter(|dir| dir.is_dir())
+        .filter_map(|path| entity_library_dir(&config.script_location.join(path)))
         .collect();
     if dirs.is_empty() {
         anyhow::bail!(
-            "cannot tell where the entity sources are: {} depends on no crate by path; set `entities = [\"<entity crate>/src\"]` in {}",
+            "cannot tell where the entity sources are: {} depends on no crate by path that depends on \
+             sea-orm; set `entities = [\"<entity crate>/src\"]` in {}",
             manifest.display(),
             config.path.display()
         );
     }
     Ok(dirs)
+}
+
+/// The directory of the library root of the crate in `dir`, if that crate
+/// depends on sea-orm: where its entities are (`src`, or `[lib] path`'s).
+/// Other path dependencies (autogen itself, in a checkout) are not read.
+fn entity_library_dir(dir: &Path) -> Option<PathBuf> {
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).ok()?).ok()?;
+    manifest
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .is_some_and(|deps| deps.contains_key("sea-orm"))
+        .then(|| {
+            let root = manifest
+                .get("lib")
+                .and_then(|lib| lib.get("path"))
+                .and_then(|p| p.as_str())
+                .unwrap_or("src/lib.rs");
+            dir.join(root).parent().map(Path::to_owned)
+        })
+        .flatten()
 }
 
 /// `path` without `dir/..` steps, and relative to `base` when under it, so
@@ -162,6 +207,8 @@ fn collect_rust_files(dir: &Path, into: &mut Vec<(PathBuf, String)>) -> Result<(
 struct Plan<'a> {
     comparison: &'a Comparison,
     files: &'a EntityFiles,
+    /// What `autogen.toml` declares already.
+    declared: &'a Declarations,
     /// Edits by entity file, in the order found.
     edits: Vec<(&'a EntitySource, Vec<ColumnEdit>)>,
     /// (file, column, attribute) already edited: one item per key and field.
@@ -174,10 +221,11 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(comparison: &'a Comparison, files: &'a EntityFiles) -> Self {
+    fn new(comparison: &'a Comparison, files: &'a EntityFiles, declared: &'a Declarations) -> Self {
         Self {
             comparison,
             files,
+            declared,
             edits: Vec::new(),
             touched: BTreeSet::new(),
             declared_indexes: Vec::new(),
@@ -321,6 +369,17 @@ impl<'a> Plan<'a> {
     }
 
     fn declare_index(&mut self, index: &Index) {
+        if self.declared.index.iter().any(|d| d.table == index.table && d.name == index.name) {
+            self.by_hand.push(format!(
+                "index '{}' on '{}' is declared in autogen.toml, but not as the database has it ({}{}): \
+                 correct its [[declare.index]]",
+                index.name,
+                index.table,
+                index.parts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                index.where_clause.as_deref().map(|w| format!(" where {w}")).unwrap_or_default()
+            ));
+            return;
+        }
         let declared = DeclaredIndex {
             table: index.table.clone(),
             name: index.name.clone(),
@@ -329,9 +388,9 @@ impl<'a> Plan<'a> {
                 .iter()
                 .map(|part| match part {
                     IndexPart::Column(name) => DeclaredPart::Column(name.clone()),
-                    IndexPart::Expression(sql) => DeclaredPart::Expression {
+                    IndexPart::Expression(sql) => DeclaredPart::Expression(DeclaredExpression {
                         expression: sql.clone(),
-                    },
+                    }),
                 })
                 .collect(),
             unique: index.unique,
@@ -392,13 +451,17 @@ impl<'a> Plan<'a> {
         let dialect = self.dialect();
         let what = format!("'{table}.{}'", to.name);
         if !dialect.same_type(&from.column_type, &to.column_type) {
-            match column_type_attribute(&from.column_type) {
+            match column_type_attribute(&from.column_type).filter(|_| same_rust_value(&from.column_type, &to.column_type)) {
                 Some(text) => {
                     self.set(schema, table, &to.name, ColumnAttribute::ColumnType(text), &what);
                 }
+                // Another Rust type: `column_type` alone would pass `check`
+                // and fail when a row is read.
                 None => self.by_hand.push(format!(
-                    "{what} is {:?} in the database, which a `column_type` attribute cannot say: change the field's type{}",
+                    "{what} is {:?} in the database and {:?} in the entity: give the field the Rust type \
+                     SeaORM reads that column as{}",
                     from.column_type,
+                    to.column_type,
                     self.located(schema, table)
                 )),
             }
@@ -413,7 +476,7 @@ impl<'a> Plan<'a> {
                 self.remove(schema, table, &to.name, AttributeKey::Unique, &what);
             }
         }
-        if dialect.stores_comments() && from.comment != to.comment {
+        if dialect.stores_comments() && !dialect.same_comment(from.comment.as_deref(), to.comment.as_deref()) {
             match &from.comment {
                 Some(comment) => {
                     self.set(schema, table, &to.name, ColumnAttribute::Comment(comment.clone()), &what);
@@ -421,7 +484,14 @@ impl<'a> Plan<'a> {
                 None => self.remove(schema, table, &to.name, AttributeKey::Comment, &what),
             }
         }
-        if from.nullable != to.nullable {
+        // SQLite's rowid is NOT NULL and numbered however it is declared.
+        let rowid = dialect == Dialect::Sqlite
+            && self
+                .current(schema)
+                .and_then(|s| s.table(table))
+                .and_then(|t| t.primary_key.as_ref())
+                .is_some_and(|pk| pk.columns == [to.name.clone()]);
+        if from.nullable != to.nullable && !rowid {
             self.by_hand.push(format!(
                 "{what} is {} in the database: make the field's type {}{}",
                 if from.nullable { "nullable" } else { "NOT NULL" },
@@ -429,7 +499,7 @@ impl<'a> Plan<'a> {
                 self.located(schema, table)
             ));
         }
-        if from.auto_increment != to.auto_increment {
+        if from.auto_increment != to.auto_increment && !rowid {
             self.by_hand.push(format!(
                 "{what} is {}auto-increment in the database: set `auto_increment = {}` on the field{}",
                 if from.auto_increment { "" } else { "not " },
@@ -441,7 +511,7 @@ impl<'a> Plan<'a> {
 
     /// The field gets the database's default, or loses its own.
     fn default(&mut self, schema: Option<&'a str>, table: &str, column: &str, default: Option<&DefaultValue>, what: &str) {
-        let Some(field) = self.field(schema, table, column, what) else {
+        let Some((_, field)) = self.field(schema, table, column, what) else {
             return;
         };
         let has_value = field.item(AttributeKey::DefaultValue.as_str()).is_some();
@@ -474,8 +544,15 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The field of `table.column` in its entity source, or a note saying why there is none.
-    fn field(&mut self, schema: Option<&str>, table: &str, column: &str, what: &str) -> Option<&'a EntityField> {
+    /// The entity source of `table` and the field of `column` in it, or a
+    /// note saying why there is none.
+    fn field(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+        what: &str,
+    ) -> Option<(&'a EntitySource, &'a EntityField)> {
         let Some(entity) = self.entity(schema, table) else {
             self.by_hand.push(format!("{what}: no entity source declares table '{table}'"));
             return None;
@@ -488,7 +565,7 @@ impl<'a> Plan<'a> {
                 entity.line
             ));
         }
-        field
+        field.map(|field| (entity, field))
     }
 
     /// Whether `attribute` can be added to the field: it has no such item yet and none was planned.
@@ -535,22 +612,19 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Plans `edit` on the field; false (and a note) when there is no field to edit.
+    /// Plans `edit` on the field; false (and a note) when there is no field
+    /// to edit or the edit cannot be made there (a field whose type the file
+    /// does not define takes no `column_type`, say).
     fn edit(&mut self, schema: Option<&str>, table: &str, column: &str, edit: ColumnEdit, what: &str) -> bool {
-        let Some(entity) = self.entity(schema, table) else {
-            self.by_hand.push(format!("{what}: no entity source declares table '{table}'"));
-            return false;
-        };
-        let Some(field) = entity.column(column) else {
-            self.by_hand.push(format!(
-                "{what}: {}:{} has no field for column '{column}'",
-                entity.path.display(),
-                entity.line
-            ));
+        let Some((entity, field)) = self.field(schema, table, column, what) else {
             return false;
         };
         let key = (entity.path.clone(), column.to_owned(), edit.change.key());
         if !self.touched.insert(key) {
+            return false;
+        }
+        if let Err(error) = entity.edit(std::slice::from_ref(&edit)) {
+            self.by_hand.push(format!("{what}: {error}"));
             return false;
         }
         self.resolved.push(format!(
@@ -646,6 +720,23 @@ fn default_attribute(default: &DefaultValue, rust_type: &str) -> Option<ColumnAt
     })
 }
 
+/// Whether a field SeaORM reads as `a` is read the same way as `b`: only a
+/// length, precision or spelling differs, so `column_type` alone is the fix.
+/// Between `i32` and `i64`, or text and a number, the field's type must
+/// change, which is a person's call.
+fn same_rust_value(a: &ColumnType, b: &ColumnType) -> bool {
+    use ColumnType as T;
+    let family = |t: &ColumnType| match t {
+        T::Char(_) | T::String(_) | T::Text => 1,
+        T::Decimal(_) | T::Money(_) => 2,
+        T::DateTime | T::Timestamp => 3,
+        T::Binary(_) | T::VarBinary(_) | T::Blob => 4,
+        T::Json | T::JsonBinary => 5,
+        _ => 0,
+    };
+    family(a) != 0 && family(a) == family(b)
+}
+
 /// `column_type` as sea-orm-macros reads it (the text after `ColumnType::`),
 /// or `None` for a type that attribute cannot name (an enum, an array).
 fn column_type_attribute(column_type: &ColumnType) -> Option<String> {
@@ -691,9 +782,9 @@ fn declare(text: &str, indexes: &[DeclaredIndex], checks: &[DeclaredCheck]) -> R
         for part in &index.columns {
             match part {
                 DeclaredPart::Column(name) => columns.push(name.as_str()),
-                DeclaredPart::Expression { expression } => {
+                DeclaredPart::Expression(e) => {
                     let mut inline = toml_edit::InlineTable::new();
-                    inline.insert("expression", expression.as_str().into());
+                    inline.insert("expression", e.expression.as_str().into());
                     columns.push(inline);
                 }
             }
@@ -813,19 +904,9 @@ impl ActiveModelBehavior for ActiveModel {}
         let mut target = Schema::new();
         target.insert(entity_post());
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
-            let upgrade = autogen_diff::diff(&current, &target, dialect, &Default::default());
-            let comparison = Comparison {
-                dialect,
-                schema: "main".into(),
-                current: current.clone(),
-                target: target.clone(),
-                upgrade,
-                downgrade: Vec::new(),
-                destructive: Vec::new(),
-                set_aside: Vec::new(),
-            };
+            let comparison = crate::compare::compared(&current, &target, dialect);
             let files = EntityFiles::read([("entity/src/post.rs", POST)]).unwrap();
-            let mut plan = Plan::new(&comparison, &files);
+            let mut plan = Plan::new(&comparison, &files, &config.declare);
             plan.ops(&comparison.upgrade, None);
             let reconciliation = plan.finish(&config).unwrap();
             assert!(reconciliation.by_hand.is_empty(), "{dialect}: {:#?}", reconciliation.by_hand);
@@ -870,6 +951,37 @@ impl ActiveModelBehavior for ActiveModel {}
             assert_eq!(config_after.index[1].where_clause.as_deref(), Some("deleted_at IS NULL"));
             assert_eq!(config_after.check[0].expression, "views >= 0");
         }
+    }
+
+    /// `column_type` alone would make `check` pass and reading a row fail.
+    #[test]
+    fn a_field_of_another_rust_type_and_a_stale_declaration_are_left_to_a_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::new(dir.path(), crate::database::DatabaseUrl::new("sqlite://app.db", crate::database::UrlOrigin::Program));
+        let mut database = entity_post();
+        database.columns[4].column_type = ColumnType::BigInteger;
+        let mut gone = Index::new("idx_post_author_created", "post", ["author_id", "created_at"]);
+        gone.where_clause = Some("views > 0".into());
+        database.indexes.push(gone);
+        let mut current = Schema::new();
+        current.insert(database);
+        let mut target = Schema::new();
+        target.insert(entity_post());
+        let comparison = crate::compare::compared(&current, &target, Dialect::Postgres);
+        let files = EntityFiles::read([("entity/src/post.rs", POST)]).unwrap();
+        let declared: crate::scope::Declarations = toml::from_str(
+            "[[index]]\ntable = \"post\"\nname = \"idx_post_author_created\"\ncolumns = [\"author_id\", \"created_at\"]\n",
+        )
+        .unwrap();
+        let mut plan = Plan::new(&comparison, &files, &declared);
+        plan.ops(&comparison.upgrade, None);
+        let reconciliation = plan.finish(&config).unwrap();
+        assert!(reconciliation.files.is_empty(), "nothing to write");
+        assert_eq!(reconciliation.by_hand.len(), 2, "{:#?}", reconciliation.by_hand);
+        assert!(reconciliation.by_hand[0].contains("declared in autogen.toml, but not as the database has it"));
+        assert!(reconciliation.by_hand[1].starts_with(
+            "'post.views' is BigInteger in the database and Integer in the entity: give the field the Rust type"
+        ));
     }
 
     #[test]

@@ -32,7 +32,7 @@ use serde::Deserialize;
 /// The `[compare]` and `[declare]` sections, as read.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Scope {
+pub struct CompareSettings {
     /// Whether server defaults are compared (on unless turned off).
     #[serde(default = "compared")]
     pub server_default: bool,
@@ -41,7 +41,7 @@ pub struct Scope {
     pub ignore: Vec<Ignore>,
 }
 
-impl Default for Scope {
+impl Default for CompareSettings {
     fn default() -> Self {
         Self {
             server_default: true,
@@ -116,11 +116,16 @@ pub struct DeclaredIndex {
 pub enum DeclaredPart {
     /// A column, by name.
     Column(String),
-    /// An expression.
-    Expression {
-        /// As the database prints it.
-        expression: String,
-    },
+    /// `{ expression = "…" }`.
+    Expression(DeclaredExpression),
+}
+
+/// An indexed expression, `{ expression = "lower(email)" }`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredExpression {
+    /// As the database prints it.
+    pub expression: String,
 }
 
 /// One `[[declare.check]]`.
@@ -147,7 +152,7 @@ impl DeclaredIndex {
                 .iter()
                 .map(|part| match part {
                     DeclaredPart::Column(name) => IndexPart::Column(name.clone()),
-                    DeclaredPart::Expression { expression } => IndexPart::Expression(expression.clone()),
+                    DeclaredPart::Expression(e) => IndexPart::Expression(e.expression.clone()),
                 })
                 .collect(),
             unique: self.unique,
@@ -156,7 +161,7 @@ impl DeclaredIndex {
     }
 }
 
-impl Scope {
+impl CompareSettings {
     /// `options` (what main.rs set) with these settings and `declared` added.
     pub fn apply(&self, declared: &Declarations, options: autogen_diff::Options) -> autogen_diff::Options {
         let mut options = options.compare_server_default(self.server_default);

@@ -168,8 +168,8 @@ async fn upgrade_and_downgrade_on_sqlite(a: &Schema, b: &Schema) -> Result<(), T
         Vec::<String>::new(),
         "creating b"
     );
-    // What the diff cannot see (SQLite stores `smallint` and `integer` alike)
-    // stays as a had it, so here the two compare as the diff compares.
+    // What the diff cannot see (SQLite declares `Integer` and `BigInteger`
+    // both `integer`) stays as a had it, so here the two compare as the diff compares.
     prop_assert_eq!(
         differences(&upgraded, &fresh_b, sqlite),
         Vec::<String>::new(),

@@ -51,9 +51,9 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
         match now.get_column(&column.name) {
             None => {
                 let column = without_hint(column);
-                let needs_value =
-                    !column.nullable && column.server_default().is_none() && !column.auto_increment;
-                match fill(&column.name).filter(|_| needs_value) {
+                // One value in every row cannot be unique: no fill for a UNIQUE column.
+                let fillable = !column.fills_existing_rows() && !column.unique;
+                match fill(&column.name).filter(|_| fillable) {
                     // Added nullable, filled, then made NOT NULL: how every
                     // backend takes such a column into a table with rows
                     // without keeping a default it was never given.
@@ -84,7 +84,7 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
                 if !dialect.stores_comments() {
                     to.comment = old.comment.clone();
                 }
-                if old.nullable && !to.nullable {
+                if old.nullable && !to.nullable && !to.unique {
                     changes.fills.extend(fill(&to.name));
                 }
                 changes.alter_columns.push(Op::AlterColumn {

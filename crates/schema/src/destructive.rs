@@ -116,8 +116,8 @@ type Filled = BTreeSet<(String, String)>;
 fn op_changes(op: &Op, schema: &Schema, filled: &Filled, dialect: Dialect) -> Vec<(DestructiveKind, String)> {
     let is_filled = |table: &str, column: &str| filled.contains(&(table.to_owned(), column.to_owned()));
     match op {
-        Op::AddColumn { table, column } if needs_value(column) => {
-            vec![added_without_value(table, &column.name)]
+        Op::AddColumn { table, column } if !column.fills_existing_rows() => {
+            vec![added_without_value(table, &column.name, dialect)]
         }
         Op::DropTable { name } => vec![(
             DestructiveKind::DropTable,
@@ -174,15 +174,15 @@ fn op_changes(op: &Op, schema: &Schema, filled: &Filled, dialect: Dialect) -> Ve
     }
 }
 
-/// Whether rows already there would have no value for `column` when it is added.
-fn needs_value(column: &Column) -> bool {
-    !column.nullable && column.server_default().is_none() && !column.auto_increment
-}
-
-fn added_without_value(table: &str, column: &str) -> (DestructiveKind, String) {
+fn added_without_value(table: &str, column: &str, dialect: Dialect) -> (DestructiveKind, String) {
+    let rows = match dialect {
+        // MySQL takes it, giving each row the type's zero value ('', 0, a zero date).
+        Dialect::MySql => "rows the table has get the type's zero value, not one you chose",
+        Dialect::Sqlite | Dialect::Postgres => "a table with rows refuses it",
+    };
     (
         DestructiveKind::AddNotNullWithoutDefault,
-        format!("adds NOT NULL column '{table}.{column}' with no default; a table with rows refuses it"),
+        format!("adds NOT NULL column '{table}.{column}' with no default; {rows}"),
     )
 }
 
@@ -265,8 +265,8 @@ fn recreation_changes(
     }
     // A column the rebuild adds gets its default in the copied rows, or nothing.
     for column in new.columns.iter().filter(|c| old.get_column(&c.name).is_none()) {
-        if needs_value(column) {
-            found.push(added_without_value(&new.name, &column.name));
+        if !column.fills_existing_rows() {
+            found.push(added_without_value(&new.name, &column.name, dialect));
         }
     }
     for index in old.indexes.iter().filter(|i| i.unique) {
@@ -452,6 +452,11 @@ mod tests {
             ]
         );
         assert!(codes(&[fill.clone(), tighten], Dialect::Postgres).is_empty());
+        // MySQL takes the column, but not with a value anyone chose.
+        assert_eq!(
+            codes(&[add.clone()], Dialect::MySql),
+            ["AG107 adds NOT NULL column 'user.slug' with no default; rows the table has get the type's zero value, not one you chose"]
+        );
         // A default or a counter gives existing rows a value.
         for column in [
             slug.clone().default("x"),

@@ -502,6 +502,12 @@ impl Column {
         self.default.as_ref().filter(|d| **d != DefaultValue::Null)
     }
 
+    /// Whether rows a table already has get a value when this column is
+    /// added: it is nullable, has a default, or counts.
+    pub fn fills_existing_rows(&self) -> bool {
+        self.nullable || self.server_default().is_some() || self.auto_increment
+    }
+
     /// Appends raw SQL to the column definition.
     pub fn extra(mut self, sql: impl Into<String>) -> Self {
         self.extra = Some(sql.into());
