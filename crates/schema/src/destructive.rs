@@ -454,7 +454,7 @@ mod tests {
         assert!(codes(&[fill.clone(), tighten], Dialect::Postgres).is_empty());
         // MySQL takes the column, but not with a value anyone chose.
         assert_eq!(
-            codes(&[add.clone()], Dialect::MySql),
+            codes(std::slice::from_ref(&add), Dialect::MySql),
             ["AG107 adds NOT NULL column 'user.slug' with no default; rows the table has get the type's zero value, not one you chose"]
         );
         // A default or a counter gives existing rows a value.
