@@ -162,8 +162,9 @@ impl Options {
         for table in schema.tables.values_mut() {
             // MySQL reports a UNIQUE constraint as a unique index: either kind names it.
             table.indexes.retain(|i| {
-                !self.ignores(ObjectKind::Index, Some(&i.name))
-                    && !(i.unique && self.ignores(ObjectKind::Unique, Some(&i.name)))
+                let ignored = self.ignores(ObjectKind::Index, Some(&i.name))
+                    || (i.unique && self.ignores(ObjectKind::Unique, Some(&i.name)));
+                !ignored
             });
             table
                 .unique_constraints
