@@ -125,3 +125,38 @@ fn read_only_commands_never_create_a_sqlite_database() {
     assert!(p.path("app.db").exists());
     assert_success(&p.autogen(&["current"]));
 }
+
+/// The launcher's own failures answer as the command would: exit 2 ("cannot
+/// tell" for `check`) and, for `check --format json`, a JSON document.
+#[test]
+fn the_launchers_own_failures_exit_2_and_check_answers_in_json() {
+    let p = Scratch::empty();
+    let json = p.autogen(&["check", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let answer: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(answer["status"], "unknown");
+    assert!(
+        answer["error"].as_str().unwrap().contains("no autogen.toml in "),
+        "{answer}"
+    );
+
+    // A migration crate that does not compile.
+    let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
+    p.edit("migration/src/main.rs", |s| {
+        format!("{s}\nfn broken() -> u8 {{ \"not a number\" }}\n")
+    });
+    let upgrade = p.autogen(&["upgrade", "head"]);
+    assert_eq!(upgrade.status.code(), Some(2), "not cargo's 101");
+    let said = stderr(&upgrade);
+    assert!(said.contains("error: the migration crate "), "{said}");
+    assert!(said.contains("does not build (cargo says why above)"), "{said}");
+    let json = p.autogen(&["check", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let answer: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(answer["status"], "unknown", "{answer}");
+    assert_eq!(answer["source"], "database");
+    assert!(
+        answer["error"].as_str().unwrap().contains("does not build"),
+        "{answer}"
+    );
+}

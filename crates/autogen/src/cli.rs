@@ -420,6 +420,22 @@ pub fn launch() -> ExitCode {
             console.detail(format_args!("Using database {url} (from {})", url.origin()));
             inspect(&url, connect_timeout, schema.as_deref(), &table, format)
         }
+        // A check asked for JSON answers in JSON even when the launcher
+        // itself cannot start the migration crate.
+        Command::Check {
+            offline,
+            format: CheckFormat::Json,
+        } if !console.quiet => {
+            return forward(cli.config.as_deref(), &console).unwrap_or_else(|e| {
+                let source = if offline {
+                    check::Source::Revisions
+                } else {
+                    check::Source::Database
+                };
+                println!("{:#}", check::json_error(source, &e));
+                ExitCode::from(2)
+            })
+        }
         // The migration crate says what it used and how long it took.
         _ => return report(forward(cli.config.as_deref(), &console), ExitCode::FAILURE),
     };
@@ -559,7 +575,7 @@ fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
 fn cannot_start(error: &anyhow::Error) -> bool {
     error
         .chain()
-        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>())
+        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>() || cause.is::<BuildFailed>())
 }
 
 /// The error and its causes, as `{:#}` joins them, leaving out a cause whose
@@ -715,10 +731,7 @@ fn forward(explicit: Option<&Path>, console: &Console) -> Result<ExitCode> {
         }
         .into());
     }
-    let executable = match build_migration_crate(&manifest, console)? {
-        Ok(executable) => executable,
-        Err(failed) => return Ok(failed),
-    };
+    let executable = build_migration_crate(&manifest, console)?;
     let status = Process::new(&executable)
         .args(std::env::args_os().skip(1))
         .env(CONFIG_ENV, &config.path)
@@ -735,14 +748,23 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
     }
 }
 
+/// The launcher could not build the migration crate: the command cannot
+/// start, so it exits 2 ("cannot tell", for `check`), not with cargo's 101.
+#[derive(Debug, thiserror::Error)]
+#[error("the migration crate {} does not build (cargo says why above); fix it, then run the command again", .manifest.display())]
+pub struct BuildFailed {
+    /// The crate's manifest.
+    pub manifest: PathBuf,
+}
+
 /// Builds the migration crate at `manifest` and returns its executable, or
-/// cargo's exit code if the build failed (cargo has said why).
+/// [`BuildFailed`] (cargo has said why).
 ///
 /// A first build compiles SeaORM and autogen, which takes minutes, so the
 /// wait is never silent: on a terminal cargo shows its own progress; else
 /// one line says what is being built, once something is, and one how long
 /// it took ([`BUILDING`], [`BUILT`]).
-fn build_migration_crate(manifest: &Path, console: &Console) -> Result<Result<PathBuf, ExitCode>> {
+fn build_migration_crate(manifest: &Path, console: &Console) -> Result<PathBuf> {
     use std::io::{BufRead as _, IsTerminal as _};
     let interactive = std::io::stderr().is_terminal();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -789,7 +811,10 @@ fn build_migration_crate(manifest: &Path, console: &Console) -> Result<Result<Pa
     }
     let status = child.wait().context("cannot wait for cargo")?;
     if !status.success() {
-        return Ok(Err(exit_code(status)));
+        return Err(BuildFailed {
+            manifest: manifest.to_owned(),
+        }
+        .into());
     }
     if compiling && !interactive {
         console.progress(format_args!(
@@ -798,7 +823,7 @@ fn build_migration_crate(manifest: &Path, console: &Console) -> Result<Result<Pa
         ));
     }
     match executable {
-        Some(executable) => Ok(Ok(executable)),
+        Some(executable) => Ok(executable),
         None => bail!(
             "{} has no binary; a migration crate's src/main.rs calls autogen::cli::run (see `autogen init`)",
             manifest.display()
