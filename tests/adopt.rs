@@ -60,17 +60,29 @@ async fn execute(url: &str, statements: &[&str]) {
     db.close().await.unwrap();
 }
 
-async fn rows(url: &str, sql: &str) -> Vec<String> {
+/// The column `v` of every row `sql` selects.
+async fn rows<T: sea_orm::TryGetable>(url: &str, sql: &str) -> Vec<T> {
     let db = Database::connect(url).await.unwrap();
     let found = db
         .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .unwrap()
         .iter()
-        .map(|r| r.try_get::<String>("", "v").unwrap())
+        .map(|r| r.try_get::<T>("", "v").unwrap())
         .collect();
     db.close().await.unwrap();
     found
+}
+
+/// `check` found nothing to change.
+fn assert_clean(check: &std::process::Output, when: &str) {
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{when}:\n{}{}",
+        stdout(check),
+        stderr(check)
+    );
 }
 
 /// The `Detected …` lines of a run.
@@ -164,14 +176,7 @@ async fn adopt_on(backend: Backend) {
             "{resolved}"
         );
     }
-    let clean = p.autogen(&["check"]);
-    assert_eq!(
-        clean.status.code(),
-        Some(0),
-        "{backend:?}: after reconcile\n{}{}\n{resolved}",
-        stdout(&clean),
-        stderr(&clean)
-    );
+    assert_clean(&p.autogen(&["check"]), "after reconcile");
 
     // The user's change: a nullable column added, a column's type changed.
     p.edit("crates/db/entity/src/post.rs", |s| {
@@ -202,16 +207,9 @@ async fn adopt_on(backend: Backend) {
     assert_eq!(detected(&revision), expected, "{}", stderr(&revision));
 
     assert_success(&p.autogen(&["upgrade", "head"]));
-    let titles = rows(&url, "SELECT title AS v FROM post ORDER BY id").await;
+    let titles: Vec<String> = rows(&url, "SELECT title AS v FROM post ORDER BY id").await;
     assert_eq!(titles, ["Hello", "Again", "Mine"], "the rows came through");
-    let after = p.autogen(&["check"]);
-    assert_eq!(
-        after.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&after),
-        stderr(&after)
-    );
+    assert_clean(&p.autogen(&["check"]), "after the upgrade");
 
     // A NOT NULL column with no default: refused at writing, not at upgrade,
     // until the rows the table has are given a value.
@@ -240,28 +238,12 @@ async fn adopt_on(backend: Backend) {
     ]);
     assert_success(&filled);
     assert_success(&p.autogen(&["upgrade", "head"]));
-    let db = Database::connect(&url).await.unwrap();
-    let sql = "SELECT karma FROM author ORDER BY id";
-    let karma: Vec<i32> = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("", "karma").unwrap())
-        .collect();
-    db.close().await.unwrap();
+    let karma: Vec<i32> = rows(&url, "SELECT karma AS v FROM author ORDER BY id").await;
     assert_eq!(karma, [3, 3], "the existing rows got the value");
-    let after = p.autogen(&["check"]);
-    assert_eq!(
-        after.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&after),
-        stderr(&after)
-    );
+    assert_clean(&p.autogen(&["check"]), "after the upgrade");
 
     assert_success(&p.autogen(&["downgrade", "-2"]));
-    let titles = rows(&url, "SELECT title AS v FROM post ORDER BY id").await;
+    let titles: Vec<String> = rows(&url, "SELECT title AS v FROM post ORDER BY id").await;
     assert_eq!(titles, ["Hello", "Again", "Mine"]);
 
     // The history (the baseline, with what was declared) builds on an empty
@@ -271,13 +253,9 @@ async fn adopt_on(backend: Backend) {
     };
     let on_empty = [("DATABASE_URL", empty.url.as_str())];
     assert_success(&p.autogen_with_env(&["upgrade", "head"], &on_empty));
-    let fresh = p.autogen_with_env(&["check"], &on_empty);
-    assert_eq!(
-        fresh.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&fresh),
-        stderr(&fresh)
+    assert_clean(
+        &p.autogen_with_env(&["check"], &on_empty),
+        "on an empty database at head",
     );
 }
 

@@ -31,6 +31,15 @@ pub enum Source {
 }
 
 impl Source {
+    /// What `check` compares with: the revisions with `--offline`, else the database.
+    pub fn of(offline: bool) -> Self {
+        if offline {
+            Source::Revisions
+        } else {
+            Source::Database
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Source::Database => "database",

@@ -427,12 +427,7 @@ pub fn launch() -> ExitCode {
             format: CheckFormat::Json,
         } if !console.quiet => {
             return forward(cli.config.as_deref(), &console).unwrap_or_else(|e| {
-                let source = if offline {
-                    check::Source::Revisions
-                } else {
-                    check::Source::Database
-                };
-                println!("{:#}", check::json_error(source, &e));
+                println!("{:#}", check::json_error(check::Source::of(offline), &e));
                 ExitCode::from(2)
             })
         }
@@ -1060,11 +1055,7 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
             if !quiet {
                 warn_about_unregistered(project, &config, console);
             }
-            let source = if offline {
-                check::Source::Revisions
-            } else {
-                check::Source::Database
-            };
+            let source = check::Source::of(offline);
             let compared = if offline {
                 check::compare_offline(project, &config)
             } else {

@@ -190,6 +190,22 @@ pub fn compare_schemas(
     })
 }
 
+/// The columns of `index` if entity attributes can say it (`indexed` or
+/// `unique` on one column, `unique_key` on several); `None` for an index
+/// over several columns that is not unique, a partial one, or one on an
+/// expression, which only `[declare]` can keep.
+pub(crate) fn attribute_columns(index: &autogen_schema::Index) -> Option<Vec<&str>> {
+    let columns: Option<Vec<&str>> = index
+        .parts
+        .iter()
+        .map(|part| match part {
+            autogen_schema::IndexPart::Column(name) => Some(name.as_str()),
+            autogen_schema::IndexPart::Expression(_) => None,
+        })
+        .collect();
+    columns.filter(|c| index.where_clause.is_none() && (index.unique || c.len() == 1))
+}
+
 /// For each index the upgrade drops that no entity attribute can express
 /// (over several columns and not unique, partial, on an expression), how to
 /// keep it: a reviewer must not read its drop as the entities' wish.
@@ -201,10 +217,7 @@ pub fn undeclarable_drops(comparison: &Comparison) -> Vec<String> {
                     let Some(index) = current.table(table).and_then(|t| t.get_index(name)) else {
                         continue;
                     };
-                    let expressible = index.where_clause.is_none()
-                        && index.parts.iter().all(|p| matches!(p, autogen_schema::IndexPart::Column(_)))
-                        && (index.unique || index.parts.len() == 1);
-                    if !expressible {
+                    if attribute_columns(index).is_none() {
                         notes.push(format!(
                             "index '{name}' on '{table}' is dropped because no entity declares it, and no entity \
                              attribute can; to keep it, declare it under [declare] in autogen.toml, or run \

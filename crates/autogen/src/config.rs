@@ -630,7 +630,7 @@ expression = "rating BETWEEN 1 AND 5"
         );
         let config = config.unwrap();
         assert!(!config.compare.server_default);
-        assert_eq!(config.compare.ignore[1].kind, crate::scope::Kind::ForeignKey);
+        assert_eq!(config.compare.ignore[1].kind, autogen_diff::ObjectKind::ForeignKey);
         let index = config.declare.index[0].to_index();
         assert_eq!(
             index.parts,

@@ -319,24 +319,16 @@ impl<'a> Plan<'a> {
 
     /// The database has `index`; the entities do not.
     fn index(&mut self, schema: Option<&'a str>, index: &Index) {
-        let columns: Option<Vec<&str>> = index
-            .parts
-            .iter()
-            .map(|part| match part {
-                IndexPart::Column(name) => Some(name.as_str()),
-                IndexPart::Expression(_) => None,
-            })
-            .collect();
         let what = format!("index '{}' on '{}'", index.name, index.table);
-        match columns {
-            Some(columns) if index.where_clause.is_none() => {
+        match crate::compare::attribute_columns(index) {
+            Some(columns) => {
                 let attribute = match (columns.as_slice(), index.unique) {
                     ([_], false) => Some(ColumnAttribute::Indexed),
                     ([_], true) => Some(ColumnAttribute::Unique),
-                    (_, true) if self.declared_in_order(schema, &index.table, &columns) => {
+                    _ if self.declared_in_order(schema, &index.table, &columns) => {
                         Some(ColumnAttribute::UniqueKey(index.name.clone()))
                     }
-                    // Several columns, not unique: no entity attribute says it.
+                    // SeaORM orders a unique_key's columns as the fields are.
                     _ => None,
                 };
                 let written = attribute.is_some_and(|attribute| {
@@ -351,7 +343,7 @@ impl<'a> Plan<'a> {
                     self.declare_index(index);
                 }
             }
-            _ => self.declare_index(index),
+            None => self.declare_index(index),
         }
     }
 
@@ -568,15 +560,20 @@ impl<'a> Plan<'a> {
         field.map(|field| (entity, field))
     }
 
+    /// Whether the field of `table.column` has an item of kind `key`;
+    /// `None` when there is no such field.
+    fn has_item(&self, schema: Option<&str>, table: &str, column: &str, key: AttributeKey) -> Option<bool> {
+        let field = self.entity(schema, table)?.column(column)?;
+        Some(field.item(key.as_str()).is_some())
+    }
+
     /// Whether `attribute` can be added to the field: it has no such item yet and none was planned.
     fn can_add(&self, schema: Option<&str>, table: &str, column: &str, attribute: &ColumnAttribute) -> bool {
-        let Some(entity) = self.entity(schema, table) else {
-            return false;
-        };
-        entity.column(column).is_some_and(|field| {
-            field.item(attribute.key().as_str()).is_none()
-                && !self.touched.contains(&(entity.path.clone(), column.to_owned(), attribute.key()))
-        })
+        let key = attribute.key();
+        self.has_item(schema, table, column, key) == Some(false)
+            && self.entity(schema, table).is_some_and(|entity| {
+                !self.touched.contains(&(entity.path.clone(), column.to_owned(), key))
+            })
     }
 
     fn add(&mut self, schema: Option<&str>, table: &str, column: &str, attribute: ColumnAttribute, what: &str) -> bool {
@@ -585,11 +582,7 @@ impl<'a> Plan<'a> {
 
     /// Adds `attribute`, or replaces the field's item of that kind.
     fn set(&mut self, schema: Option<&str>, table: &str, column: &str, attribute: ColumnAttribute, what: &str) -> bool {
-        let present = self
-            .entity(schema, table)
-            .and_then(|e| e.column(column))
-            .is_some_and(|f| f.item(attribute.key().as_str()).is_some());
-        let edit = if present {
+        let edit = if self.has_item(schema, table, column, attribute.key()) == Some(true) {
             ColumnEdit::replace(column, attribute)
         } else {
             ColumnEdit::add(column, attribute)
@@ -598,11 +591,7 @@ impl<'a> Plan<'a> {
     }
 
     fn remove(&mut self, schema: Option<&str>, table: &str, column: &str, key: AttributeKey, what: &str) {
-        let present = self
-            .entity(schema, table)
-            .and_then(|e| e.column(column))
-            .is_some_and(|f| f.item(key.as_str()).is_some());
-        if present {
+        if self.has_item(schema, table, column, key) == Some(true) {
             self.edit(schema, table, column, ColumnEdit::remove(column, key), what);
         } else {
             self.by_hand.push(format!(

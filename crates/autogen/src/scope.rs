@@ -58,25 +58,22 @@ fn compared() -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ignore {
-    /// What kind of object.
-    pub kind: Kind,
+    /// What kind of object: `table`, `index`, `unique`, `foreign_key` or `check`.
+    #[serde(with = "ObjectKindName")]
+    pub kind: ObjectKind,
     /// Its name, or a pattern.
     pub name: String,
 }
 
-/// The kinds of object `ignore` names, as written in `autogen.toml`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// `table`
+/// How `autogen.toml` spells an [`ObjectKind`] (serde's mirror of a type
+/// from another crate, which does not depend on serde).
+#[derive(Deserialize)]
+#[serde(remote = "ObjectKind", rename_all = "snake_case")]
+enum ObjectKindName {
     Table,
-    /// `index`
     Index,
-    /// `unique`
     Unique,
-    /// `foreign_key`
     ForeignKey,
-    /// `check`
     Check,
 }
 
@@ -166,14 +163,7 @@ impl CompareSettings {
     pub fn apply(&self, declared: &Declarations, options: autogen_diff::Options) -> autogen_diff::Options {
         let mut options = options.compare_server_default(self.server_default);
         for rule in &self.ignore {
-            let kind = match rule.kind {
-                Kind::Table => ObjectKind::Table,
-                Kind::Index => ObjectKind::Index,
-                Kind::Unique => ObjectKind::Unique,
-                Kind::ForeignKey => ObjectKind::ForeignKey,
-                Kind::Check => ObjectKind::Check,
-            };
-            options = options.ignore(kind, rule.name.clone());
+            options = options.ignore(rule.kind, rule.name.clone());
         }
         for index in &declared.index {
             options = options.declare_index(index.to_index());
