@@ -96,9 +96,10 @@ pub enum Command {
         /// Let autogenerate drop the table of an entity module that exists but is not registered.
         #[arg(long, requires = "autogenerate")]
         allow_unregistered_drops: bool,
-        /// Let autogenerate write ops that can lose data (dropped tables or
-        /// columns, narrowed types, NOT NULL without a default, removed enum
-        /// labels, dropped unique keys); without it such a revision is refused.
+        /// Let autogenerate write ops that can lose data or fail on existing
+        /// rows (dropped tables or columns, narrowed types, columns made or
+        /// added NOT NULL with no value for the rows, removed enum labels,
+        /// dropped unique keys); without it such a revision is refused.
         #[arg(long, requires = "autogenerate")]
         allow_destructive: bool,
         /// Print the revision instead of writing it.
