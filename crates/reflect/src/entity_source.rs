@@ -194,6 +194,45 @@ pub enum SourceProblem {
         /// What SeaORM accepts.
         reason: String,
     },
+    /// A field whose column autogen cannot read without building the crate.
+    #[error(
+        "column `{column}`: {reason} (or set `entity_reading = \"compiled\"` in autogen.toml to read \
+         entities by building them)"
+    )]
+    UnreadableColumn {
+        /// The field's name.
+        column: String,
+        /// What cannot be read.
+        reason: String,
+    },
+    /// An entity whose columns are declared in code.
+    #[error(
+        "`{table}` is written in the expanded format (hand-written `EntityName` and `ColumnTrait` impls), \
+         which only building the crate reads; set `entity_reading = \"compiled\"` in autogen.toml"
+    )]
+    ExpandedEntity {
+        /// The entity's table.
+        table: String,
+    },
+    /// Relations written as an `impl RelationTrait` rather than derived.
+    #[error(
+        "`{table}`'s relations are written by hand (`impl RelationTrait`), which only building the crate \
+         reads; derive them (`#[derive(DeriveRelation)]`) or set `entity_reading = \"compiled\"` in autogen.toml"
+    )]
+    HandWrittenRelations {
+        /// The entity's table.
+        table: String,
+    },
+    /// A `belongs_to` whose entity is not among the entity sources.
+    #[error("`{table}` belongs to `{target}`, which autogen cannot find: {reason}")]
+    UnresolvedRelation {
+        /// The entity's table.
+        table: String,
+        /// The relation's entity path, as written.
+        target: String,
+        /// What was looked for.
+        reason: String,
+    },
     /// Two files declare one table.
     #[error(
         "table `{table}` is also declared in {}:{first_line}; keep one entity per table",
@@ -505,7 +544,11 @@ impl ModelOptions {
 
 /// The column sea-orm-macros names after a field without `column_name`
 /// (`DeriveEntityModel`, then `DeriveColumn` on the `Column` variant it makes).
-fn derived_column_name(ident: &str, enum_name: Option<String>, rename_all: Option<CaseStyle>) -> String {
+pub(crate) fn derived_column_name(
+    ident: &str,
+    enum_name: Option<String>,
+    rename_all: Option<CaseStyle>,
+) -> String {
     let variant = ident.to_upper_camel_case();
     if let Some(style) = rename_all {
         return style.apply(&variant);
@@ -520,7 +563,7 @@ fn derived_column_name(ident: &str, enum_name: Option<String>, rename_all: Optio
 
 /// `#[sea_orm(rename_all = "...")]`, as sea-orm-macros spells and applies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CaseStyle {
+pub(crate) enum CaseStyle {
     Camel,
     Kebab,
     Mixed,
@@ -534,7 +577,7 @@ enum CaseStyle {
 }
 
 impl CaseStyle {
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "camel_case" | "PascalCase" => Self::Pascal,
             "camelCase" => Self::Camel,
@@ -550,7 +593,7 @@ impl CaseStyle {
         })
     }
 
-    fn apply(self, name: &str) -> String {
+    pub(crate) fn apply(self, name: &str) -> String {
         match self {
             Self::Pascal => name.to_upper_camel_case(),
             Self::Kebab => name.to_kebab_case(),
@@ -574,7 +617,7 @@ impl CaseStyle {
 }
 
 /// The table and schema an `impl EntityName for …` returns as literals, and its line.
-fn entity_name_impl(file: &syn::File) -> Option<(String, Option<String>, usize)> {
+pub(crate) fn entity_name_impl(file: &syn::File) -> Option<(String, Option<String>, usize)> {
     file.items.iter().find_map(|item| {
         let Item::Impl(imp) = item else { return None };
         let (_, trait_path, _) = imp.trait_.as_ref()?;
@@ -609,7 +652,7 @@ fn expr_string(expr: &Expr) -> Option<String> {
 }
 
 /// An item's name: `unique` of `unique`, `default_value` of `default_value = 0`.
-fn meta_key(meta: &Meta) -> String {
+pub(crate) fn meta_key(meta: &Meta) -> String {
     meta.path()
         .get_ident()
         .map(ToString::to_string)
@@ -617,7 +660,7 @@ fn meta_key(meta: &Meta) -> String {
 }
 
 /// The string of `key = "value"`.
-fn string_value(meta: &Meta) -> Option<String> {
+pub(crate) fn string_value(meta: &Meta) -> Option<String> {
     match meta {
         Meta::NameValue(nv) => expr_string(&nv.value),
         _ => None,
@@ -625,7 +668,7 @@ fn string_value(meta: &Meta) -> Option<String> {
 }
 
 /// Whether `#[derive(...)]` names `derive` (by its last path segment).
-fn derives(attrs: &[Attribute], derive: &str) -> bool {
+pub(crate) fn derives(attrs: &[Attribute], derive: &str) -> bool {
     attrs.iter().filter(|a| a.path().is_ident("derive")).any(|attr| {
         attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
             .is_ok_and(|paths| {
@@ -653,7 +696,7 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 
 /// A `HasOne`, `HasMany` or `BelongsTo` field: a relation, as sea-orm-macros
 /// tells them apart (by the type's last path segment).
-fn relation_type(ty: &Type) -> bool {
+pub(crate) fn relation_type(ty: &Type) -> bool {
     last_segment(ty)
         .is_some_and(|s| matches!(s.ident.to_string().as_str(), "HasOne" | "HasMany" | "BelongsTo"))
 }

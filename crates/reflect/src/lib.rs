@@ -16,6 +16,11 @@
 #![deny(missing_docs)]
 
 pub mod entity_source;
+mod source;
+
+pub use source::{ModuleTree, SeaOrmMajor, SourceErrors, SourceFile, SourceLocation};
+
+use std::path::PathBuf;
 
 use autogen_schema::{
     Check, Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, IndexPart, PrimaryKey, Schema,
@@ -33,17 +38,32 @@ pub struct Entities {
 
 #[derive(Clone)]
 struct Registered {
-    table: &'static str,
+    table: String,
     /// `#[sea_orm(schema_name = "...")]`.
     schema: Option<String>,
-    /// The module the entity is defined in, as SeaORM's registry names it.
+    /// The module the entity is defined in, as SeaORM's registry names it
+    /// (compiled) or as its file's place in the crate says (source).
     module: String,
-    reflect: ReflectFn,
+    reading: Reading,
 }
 
-/// Reads one registered entity as SeaORM would create it on a dialect: the
-/// table and the named enum types it needs.
-type ReflectFn = fn(Dialect) -> (Table, Vec<(String, Vec<String>)>);
+/// How an entity's statements are learnt.
+#[derive(Clone)]
+enum Reading {
+    /// From SeaORM's runtime metadata of an entity type compiled in.
+    Compiled(fn(Dialect) -> EntityStatements),
+    /// From the entity's source, read without building it.
+    Source(std::sync::Arc<source::SourceEntity>),
+}
+
+impl Registered {
+    fn statements(&self, dialect: Dialect) -> EntityStatements {
+        match &self.reading {
+            Reading::Compiled(statements) => statements(dialect),
+            Reading::Source(entity) => entity.statements(dialect),
+        }
+    }
+}
 
 impl std::fmt::Debug for Entities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -55,7 +75,7 @@ impl std::fmt::Debug for Entities {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ElsewhereEntity {
     /// Its table.
-    pub table: &'static str,
+    pub table: String,
     /// Its `schema_name`.
     pub schema: String,
 }
@@ -72,21 +92,102 @@ impl Entities {
         if !self.registered.iter().any(|r| r.table == table) {
             let type_name = std::any::type_name::<E>();
             self.registered.push(Registered {
-                table,
+                table: table.to_owned(),
                 schema: entity.schema_name().map(str::to_owned),
                 module: type_name
                     .rsplit_once("::")
                     .map_or(type_name, |(module, _)| module)
                     .to_owned(),
-                reflect: reflect_entity::<E>,
+                reading: Reading::Compiled(compiled_statements::<E>),
             });
         }
         self
     }
 
+    /// The entities `files` declare, read from their source as an entity
+    /// crate on SeaORM `major` declares them, and the entity files no
+    /// module of theirs declares (the crate does not compile them, so
+    /// neither are they read). `files` are the `.rs` files below one
+    /// directory, the crate's `src` or a module's.
+    pub fn from_source(
+        files: &[SourceFile],
+        major: SeaOrmMajor,
+    ) -> Result<(Self, Vec<PathBuf>), SourceErrors> {
+        let read = source::read(files, major)?;
+        let mut entities = Self::new();
+        let mut duplicates = Vec::new();
+        for entity in read.entities {
+            if let Some(first) = entities
+                .registered
+                .iter()
+                .find(|r| r.table == entity.table && r.schema == entity.schema)
+            {
+                let Reading::Source(first) = &first.reading else {
+                    unreachable!("all read from source")
+                };
+                duplicates.push(entity_source::EntitySourceError {
+                    path: entity.location.path.clone(),
+                    line: entity.location.line,
+                    problem: entity_source::SourceProblem::DuplicateTable {
+                        table: entity.table.clone(),
+                        first_path: first.location.path.clone(),
+                        first_line: first.location.line,
+                    },
+                });
+                continue;
+            }
+            entities.registered.push(Registered {
+                table: entity.table.clone(),
+                schema: entity.schema.clone(),
+                module: entity.module.join("::"),
+                reading: Reading::Source(std::sync::Arc::new(entity)),
+            });
+        }
+        if !duplicates.is_empty() {
+            return Err(SourceErrors(duplicates));
+        }
+        Ok((entities, read.left_out))
+    }
+
+    /// Where the entity of `table` (in `schema`, `None` for one without
+    /// `schema_name`) is declared, or its `column`'s field: known for
+    /// entities read from source.
+    pub fn location(
+        &self,
+        schema: Option<&str>,
+        table: &str,
+        column: Option<&str>,
+    ) -> Option<SourceLocation> {
+        let registered = self
+            .registered
+            .iter()
+            .find(|r| r.table == table && r.schema.as_deref() == schema)?;
+        let Reading::Source(entity) = &registered.reading else {
+            return None;
+        };
+        match column {
+            None => Some(entity.location.clone()),
+            Some(column) => entity
+                .columns
+                .iter()
+                .find(|c| c.name == column)
+                .map(|c| SourceLocation {
+                    path: entity.location.path.clone(),
+                    line: c.line,
+                }),
+        }
+    }
+
+    /// Whether the entities were read from source.
+    pub fn read_from_source(&self) -> bool {
+        self.registered
+            .iter()
+            .any(|r| matches!(r.reading, Reading::Source(_)))
+    }
+
     /// The registered table names, in registration order.
-    pub fn table_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.registered.iter().map(|r| r.table)
+    pub fn table_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.registered.iter().map(|r| r.table.as_str())
     }
 
     /// Whether no entity is registered.
@@ -113,7 +214,7 @@ impl Entities {
     fn reflect_where(&self, dialect: Dialect, keep: impl Fn(&Registered) -> bool) -> Schema {
         let mut schema = Schema::new();
         for registered in self.registered.iter().filter(|r| keep(r)) {
-            let (table, enums) = (registered.reflect)(dialect);
+            let (table, enums) = table_from_statements(registered.statements(dialect), dialect);
             schema.insert(table);
             schema.enums.extend(enums);
         }
@@ -135,7 +236,7 @@ impl Entities {
             .iter()
             .filter(|r| !r.is_in(db_schema))
             .map(|r| ElsewhereEntity {
-                table: r.table,
+                table: r.table.clone(),
                 schema: r.schema.clone().unwrap_or_default(),
             })
             .collect()
@@ -268,23 +369,67 @@ fn tables_under(prefix: &str, dialect: Dialect) -> Option<Vec<String>> {
     Some(tables)
 }
 
+/// What SeaORM would run to create one entity on a backend, with what its
+/// statements leave out: the entity's own column types (an enum's labels),
+/// its primary key and the foreign key names it chose. Both readings produce
+/// this, and [`table_from_statements`] turns it into the model, so the two
+/// can differ only in how they learn what the entity declares.
+pub(crate) struct EntityStatements {
+    pub(crate) table: String,
+    pub(crate) comment: Option<String>,
+    pub(crate) create: sea_query::TableCreateStatement,
+    pub(crate) indexes: Vec<sea_query::IndexCreateStatement>,
+    /// Each column's type as the entity declares it, in column order.
+    pub(crate) column_types: Vec<sea_query::ColumnType>,
+    pub(crate) primary_key: Vec<String>,
+    /// The name each foreign key's relation sets (`fk_name`), in order.
+    pub(crate) fk_names: Vec<Option<String>>,
+}
+
+/// One compiled entity's statements, from SeaORM's own
+/// `Schema::create_table_from_entity` and `create_index_from_entity`.
+fn compiled_statements<E: EntityTrait>(dialect: Dialect) -> EntityStatements {
+    let entity = E::default();
+    let helper = sea_orm::Schema::new(backend(dialect));
+    EntityStatements {
+        table: entity.table_name().to_owned(),
+        comment: entity.comment().map(str::to_owned),
+        create: helper.create_table_from_entity(entity),
+        indexes: helper.create_index_from_entity(entity),
+        column_types: E::Column::iter()
+            .map(|c| c.def().get_column_type().clone())
+            .collect(),
+        primary_key: E::PrimaryKey::iter()
+            .map(|pk| pk.into_column().as_str().to_owned())
+            .collect(),
+        // SeaORM makes up `fk-<table>-<columns>` for a relation without
+        // `fk_name`; only a name the entity chose is one to compare. Its
+        // foreign keys come from the same relations, in the same order.
+        fk_names: E::Relation::iter()
+            .map(|relation| relation.def())
+            .filter(|relation| !relation.is_owner && !relation.skip_fk)
+            .map(|relation| relation.fk_name)
+            .collect(),
+    }
+}
+
 /// One entity as SeaORM would create it on `dialect`, with the enum types
 /// SeaORM would create first (`Schema::create_enum_from_entity`: PostgreSQL only).
-fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<String>)>) {
-    let entity = E::default();
+pub(crate) fn table_from_statements(
+    statements: EntityStatements,
+    dialect: Dialect,
+) -> (Table, Vec<(String, Vec<String>)>) {
     let backend = backend(dialect);
-    let helper = sea_orm::Schema::new(backend);
-    let create = helper.create_table_from_entity(entity);
-
-    let mut table = Table::new(entity.table_name());
+    let create = &statements.create;
+    let mut table = Table::new(&statements.table);
     let mut enums = Vec::new();
-    // `create_table_from_entity` keeps `E::Column::iter()` order, so the two zip.
-    for (def, entity_column) in create.get_columns().iter().zip(E::Column::iter()) {
+    // `create_table_from_entity` keeps the entity's column order, so the two zip.
+    for (def, entity_type) in create.get_columns().iter().zip(&statements.column_types) {
         let spec = def.get_column_spec();
         // SeaORM writes an enum column as its PostgreSQL type name or as MySQL's
         // inline ENUM text; the entity's own type keeps the labels, which the
         // model needs to create the type and to compare.
-        let column_type = match ColumnType::from_sea_query(entity_column.def().get_column_type()) {
+        let column_type = match ColumnType::from_sea_query(entity_type) {
             ColumnType::Enum { name, variants } => {
                 if dialect == Dialect::Postgres {
                     enums.push((name.clone(), variants.clone()));
@@ -327,26 +472,20 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
             },
         }
     }
-    table.comment = entity.comment().map(str::to_owned);
-    let key: Vec<String> = E::PrimaryKey::iter()
-        .map(|pk| pk.into_column().as_str().to_owned())
-        .collect();
-    if !key.is_empty() {
+    table.comment = statements.comment;
+    if !statements.primary_key.is_empty() {
         // SeaORM names a composite key `pk-<table>` itself; an entity cannot
         // choose the name, so it is left to the database and never compared.
         table.primary_key = Some(PrimaryKey {
             name: None,
-            columns: key,
+            columns: statements.primary_key,
         });
     }
-    // SeaORM makes up `fk-<table>-<columns>` for a relation without `fk_name`;
-    // only a name the entity chose is one to compare. Its foreign keys come
-    // from the same relations, in the same order, as these.
-    let chosen_names = E::Relation::iter()
-        .map(|relation| relation.def())
-        .filter(|relation| !relation.is_owner && !relation.skip_fk)
-        .map(|relation| relation.fk_name);
-    for (fk, chosen_name) in create.get_foreign_key_create_stmts().iter().zip(chosen_names) {
+    for (fk, chosen_name) in create
+        .get_foreign_key_create_stmts()
+        .iter()
+        .zip(statements.fk_names)
+    {
         let fk = fk.get_foreign_key();
         table.foreign_keys.push(ForeignKey {
             name: chosen_name,
@@ -360,7 +499,7 @@ fn reflect_entity<E: EntityTrait>(dialect: Dialect) -> (Table, Vec<(String, Vec<
             on_update: action(fk.get_on_update()),
         });
     }
-    for index in helper.create_index_from_entity(entity) {
+    for index in &statements.indexes {
         let spec = index.get_index_spec();
         table.indexes.push(Index {
             name: spec.get_name().expect("SeaORM names every index").to_owned(),
