@@ -147,7 +147,7 @@ pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> Stri
         return "No new upgrade operations detected.\n".to_owned();
     }
     let mut out = String::from("New upgrade operations detected:\n");
-    for line in autogen_codegen::report(&comparison.upgrade, &comparison.destructive, comparison.dialect) {
+    for line in comparison.report() {
         let _ = writeln!(out, "  {line}");
     }
     for note in crate::compare::undeclarable_drops(comparison) {
@@ -167,7 +167,8 @@ pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> Stri
 ///   "source": "database" | "revisions",
 ///   "dialect": "SQLite" | "PostgreSQL" | "MySQL",
 ///   "schema": "public",
-///   "changes": [{"description": "added column 'user.bio'", "op": {…the op as data…}}],
+///   "changes": [{"description": "added column 'user.bio'", "op": {…the op as data…},
+///                "source": {"path": "entity/src/user.rs", "line": 12}}],  // entities read from source
 ///   "destructive": [{"code": "AG102", "change": 0, "detail": "drops column 'user.bio' and its values"}],
 ///   "schema_diff": "--- database (PostgreSQL)\n+++ entities\n…",
 ///   "error": "…"  // only with status "unknown"
@@ -180,7 +181,13 @@ pub fn json_report(comparison: &Comparison, source: Source) -> Value {
     let changes: Vec<Value> = comparison
         .upgrade
         .iter()
-        .map(|op| json!({ "description": op.describe(comparison.dialect).to_string(), "op": op }))
+        .map(|op| {
+            let mut change = json!({ "description": op.describe(comparison.dialect).to_string(), "op": op });
+            if let Some(at) = comparison.source_of(op, None) {
+                change["source"] = json!({ "path": at.path, "line": at.line });
+            }
+            change
+        })
         .collect();
     let destructive: Vec<Value> = comparison
         .destructive
@@ -242,6 +249,7 @@ mod tests {
             downgrade: Vec::new(),
             destructive,
             set_aside: Vec::new(),
+            locations: Default::default(),
         }
     }
 

@@ -860,6 +860,28 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
         "Using database {database} (from {})",
         database.origin()
     ));
+    // Only the commands that compare with the entities read them: an entity
+    // that cannot be read must not stop an upgrade.
+    let compares_entities = matches!(
+        cli.command,
+        Command::Revision { autogenerate: true, .. } | Command::Check { .. } | Command::Reconcile { .. }
+    );
+    let resolved;
+    let project = if compares_entities {
+        let (with_entities, undeclared) = crate::entities::resolve(project, &config)?;
+        for file in undeclared {
+            console.warn(format_args!(
+                "{} declares an entity, but no `mod` of its crate declares the file, so the application \
+                 does not have it and it is not compared; declare the module, delete the file, or list it \
+                 in `entities_exclude`",
+                file.display()
+            ));
+        }
+        resolved = with_entities;
+        &resolved
+    } else {
+        project
+    };
     let verbose = cli.verbose;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut out = std::io::stdout().lock();
@@ -1177,11 +1199,7 @@ fn warn_about_modified(
 /// it set aside, then the `Detected …` lines with their warnings.
 fn found(comparison: &crate::compare::Comparison, console: &Console) {
     warn_about_set_aside(comparison, console);
-    console.detected(autogen_codegen::report(
-        &comparison.upgrade,
-        &comparison.destructive,
-        comparison.dialect,
-    ));
+    console.detected(comparison.report());
     for note in crate::compare::undeclarable_drops(comparison) {
         console.warn(note);
     }
@@ -1262,11 +1280,7 @@ fn baseline(
     let outcome = runtime.block_on(command::baseline(project, config, options))?;
     let revision = &outcome.revision;
     if let Some(comparison) = &revision.comparison {
-        console.detected(autogen_codegen::report(
-            &comparison.upgrade,
-            &comparison.destructive,
-            comparison.dialect,
-        ));
+        console.detected(comparison.report());
     }
     if let Some(warning) = &revision.format_warning {
         console.warn(format_args!("the revision is shown unformatted: {warning}"));

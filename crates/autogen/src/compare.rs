@@ -12,7 +12,7 @@
 //! ```
 
 use anyhow::{bail, Context as _, Result};
-use autogen_reflect::{ElsewhereEntity, Entities};
+use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
 use autogen_schema::{destructive_changes, invert_all, DestructiveChange, Dialect, Op, Schema};
 use sea_orm::ConnectionTrait;
 
@@ -48,6 +48,54 @@ pub struct Comparison {
     /// (on PostgreSQL none: each schema the entities name is compared, its
     /// ops wrapped in [`Op::InSchema`]).
     pub set_aside: Vec<ElsewhereEntity>,
+    /// Where the compared entities and their columns are declared (entities
+    /// read from source only).
+    pub locations: SourceLocations,
+}
+
+impl Comparison {
+    /// The entity field or struct `op` comes from, for an op about a table
+    /// or column an entity declares (`schema`: the one of an
+    /// [`Op::InSchema`] it is in). A dropped table has none.
+    pub fn source_of(&self, op: &Op, schema: Option<&str>) -> Option<&SourceLocation> {
+        let (table, column) = subject(op)?;
+        match schema {
+            Some(schema) => self.locations.get(Some(schema), table, column),
+            None => self
+                .locations
+                .get(None, table, column)
+                .or_else(|| self.locations.get(Some(&self.schema), table, column)),
+        }
+    }
+
+    /// Each line of the "Detected …" report, naming the entity source of the
+    /// changes that have one.
+    pub fn report(&self) -> Vec<String> {
+        autogen_codegen::report(&self.upgrade, &self.destructive, self.dialect, &|op, schema| {
+            self.source_of(op, schema).map(ToString::to_string)
+        })
+    }
+}
+
+/// The table an op is about, and its column when it is about one.
+fn subject(op: &Op) -> Option<(&str, Option<&str>)> {
+    Some(match op {
+        Op::CreateTable(table) | Op::RecreateTable { table, .. } => (&table.name, None),
+        Op::AddColumn { table, column } => (table, Some(&column.name)),
+        Op::AlterColumn { table, to, .. } => (table, Some(&to.name)),
+        Op::RenameColumn { table, to, .. } => (table, Some(to)),
+        Op::FillNulls { table, column, .. } => (table, Some(column)),
+        Op::DropColumn { table, .. }
+        | Op::AddConstraint { table, .. }
+        | Op::DropConstraint { table, .. }
+        | Op::AlterTableComment { table, .. }
+        | Op::DropIndex { table, .. } => (table, None),
+        Op::CreateIndex(index) => match index.parts.as_slice() {
+            [autogen_schema::IndexPart::Column(column)] => (&index.table, Some(column)),
+            _ => (&index.table, None),
+        },
+        _ => return None,
+    })
 }
 
 /// Compares the database `db` is connected to with `entities`.
@@ -125,6 +173,7 @@ pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOpt
         downgrade,
         destructive,
         set_aside: Vec::new(),
+        locations: SourceLocations::default(),
     })
 }
 
@@ -187,6 +236,7 @@ pub fn compare_schemas(
         downgrade,
         destructive,
         set_aside,
+        locations: entities.locations(),
     })
 }
 
@@ -307,6 +357,7 @@ pub(crate) fn compared(current: &Schema, target: &Schema, dialect: Dialect) -> C
         downgrade: Vec::new(),
         destructive: Vec::new(),
         set_aside: Vec::new(),
+        locations: SourceLocations::default(),
     }
 }
 

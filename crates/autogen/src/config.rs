@@ -14,6 +14,10 @@
 //! `post_write_hooks` lists the commands run on each new revision file
 //! (rustfmt unless set; `[]` for none), and `revision_template` names the
 //! template revision files are written from (relative to the file).
+//! `entities` names the directories of entity sources, read without a
+//! build ([`crate::entities`]); `entities_exclude` leaves files or
+//! directories out, and `entity_reading = "compiled"` compares the entities
+//! the migration crate registers instead.
 //! `[compare]` and `[declare]` say what autogenerate manages beyond the
 //! entities ([`crate::scope`]).
 
@@ -72,13 +76,30 @@ pub struct Config {
     /// made absolute); codegen's default if unset.
     pub revision_template: Option<PathBuf>,
     /// The directories holding the entity sources (`entities`, made
-    /// absolute); unset, `reconcile` reads the crates the migration crate
-    /// depends on by path.
+    /// absolute); unset, the crates the migration crate depends on by path.
     pub entities: Vec<PathBuf>,
+    /// Files or directories below `entities` whose entities are not
+    /// compared (`entities_exclude`, made absolute).
+    pub entities_exclude: Vec<PathBuf>,
+    /// How the entities are read (`entity_reading`): from source unless
+    /// `"compiled"`.
+    pub entity_reading: EntityReading,
     /// `[compare]`: what the project chooses not to compare.
     pub compare: CompareSettings,
     /// `[declare]`: indexes and CHECKs the entities cannot express.
     pub declare: Declarations,
+}
+
+/// How autogen reads the entities it compares ([`crate::entities`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityReading {
+    /// From their source files, with no build (`"source"`, the default).
+    #[default]
+    Source,
+    /// Through SeaORM's metadata of the entities the migration crate
+    /// registers (`"compiled"`), for entities source cannot say everything about.
+    Compiled,
 }
 
 /// `autogen.toml` cannot be found or used.
@@ -169,6 +190,10 @@ struct Section {
     revision_template: Option<PathBuf>,
     #[serde(default)]
     entities: Vec<PathBuf>,
+    #[serde(default)]
+    entities_exclude: Vec<PathBuf>,
+    #[serde(default)]
+    entity_reading: EntityReading,
 }
 
 impl Config {
@@ -188,6 +213,8 @@ impl Config {
             post_write_hooks: default_hooks(),
             revision_template: None,
             entities: Vec::new(),
+            entities_exclude: Vec::new(),
+            entity_reading: EntityReading::default(),
             compare: CompareSettings::default(),
             declare: Declarations::default(),
         }
@@ -259,6 +286,8 @@ impl Config {
             post_write_hooks,
             revision_template: file.autogen.revision_template.map(|t| dir.join(t)),
             entities: file.autogen.entities.iter().map(|d| dir.join(d)).collect(),
+            entities_exclude: file.autogen.entities_exclude.iter().map(|d| dir.join(d)).collect(),
+            entity_reading: file.autogen.entity_reading,
             compare: file.compare,
             declare: file.declare,
         })

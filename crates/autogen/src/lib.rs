@@ -8,6 +8,8 @@
 //! - [`Project`] and [`cli::run`]: a migration crate's `main` registers its
 //!   entities and hands over the command line.
 //! - [`command`]: every command as a function, to migrate from application code.
+//! - [`entities`]: where the compared entities come from: their source,
+//!   read without a build, or the ones the migration crate registers.
 //! - [`compare`]: the autogenerate step alone (a connection and entities in,
 //!   schemas and ops out), for tools.
 //! - [`verify`]: every revision run up and down on a scratch database, each
@@ -44,6 +46,7 @@ runtime! {
     pub mod compare;
     pub mod config;
     pub mod database;
+    pub mod entities;
     pub mod hooks;
     mod init;
     mod inspect;

@@ -25,6 +25,7 @@ use autogen_schema::{ColumnType, Constraint, DefaultValue, Dialect, Index, Index
 use crate::command;
 use crate::compare::Comparison;
 use crate::config::Config;
+use crate::entities::{rust_files, shortest, source_dirs};
 use crate::scope::{DeclaredCheck, DeclaredExpression, DeclaredIndex, DeclaredPart, Declarations};
 use crate::Project;
 
@@ -69,7 +70,7 @@ impl FileChange {
 /// Nothing is written when any file cannot be read or edited.
 pub async fn reconcile(project: &Project, config: &Config, write: bool) -> Result<Reconciliation> {
     let comparison = command::compare(project, config).await?;
-    let dirs = entity_source_dirs(config)?;
+    let dirs = source_dirs(config)?;
     let base = config.path.parent().unwrap_or(Path::new("."));
     let files = read_entity_files(&dirs, base)?;
     let mut plan = Plan::new(&comparison, &files, &config.declare);
@@ -109,98 +110,14 @@ fn write_all(base: &Path, files: &[FileChange]) -> Result<()> {
     Ok(())
 }
 
-/// Where the entity sources are: `entities` in autogen.toml, else the
-/// `src` of each crate the migration crate depends on by path.
-fn entity_source_dirs(config: &Config) -> Result<Vec<PathBuf>> {
-    if !config.entities.is_empty() {
-        return Ok(config.entities.clone());
-    }
-    let manifest = config.script_location.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
-    let parsed: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", manifest.display()))?;
-    let dirs: Vec<PathBuf> = parsed
-        .get("dependencies")
-        .and_then(|d| d.as_table())
-        .into_iter()
-        .flat_map(|deps| deps.values())
-        .filter_map(|dep| dep.get("path").and_then(|p| p.as_str()))
-        .filter_map(|path| entity_library_dir(&config.script_location.join(path)))
-        .collect();
-    if dirs.is_empty() {
-        anyhow::bail!(
-            "cannot tell where the entity sources are: {} depends on no crate by path that depends on \
-             sea-orm; set `entities = [\"<entity crate>/src\"]` in {}",
-            manifest.display(),
-            config.path.display()
-        );
-    }
-    Ok(dirs)
-}
-
-/// The directory of the library root of the crate in `dir`, if that crate
-/// depends on sea-orm: where its entities are (`src`, or `[lib] path`'s).
-/// Other path dependencies (autogen itself, in a checkout) are not read.
-fn entity_library_dir(dir: &Path) -> Option<PathBuf> {
-    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).ok()?).ok()?;
-    manifest
-        .get("dependencies")
-        .and_then(|d| d.as_table())
-        .is_some_and(|deps| deps.contains_key("sea-orm"))
-        .then(|| {
-            let root = manifest
-                .get("lib")
-                .and_then(|lib| lib.get("path"))
-                .and_then(|p| p.as_str())
-                .unwrap_or("src/lib.rs");
-            dir.join(root).parent().map(Path::to_owned)
-        })
-        .flatten()
-}
-
-/// `path` without `dir/..` steps, and relative to `base` when under it, so
-/// the report names `crates/db/entity/src/post.rs:12` as a reviewer would.
-fn shortest(path: &Path, base: &Path) -> PathBuf {
-    let mut clean = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::ParentDir if clean.file_name().is_some() => {
-                clean.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => clean.push(other),
-        }
-    }
-    match clean.strip_prefix(base) {
-        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_owned(),
-        _ => clean,
-    }
-}
-
 /// Every `.rs` file under `dirs`, read as entity sources.
 fn read_entity_files(dirs: &[PathBuf], base: &Path) -> Result<EntityFiles> {
     let mut texts = Vec::new();
     for dir in dirs {
-        collect_rust_files(dir, &mut texts)?;
+        texts.extend(rust_files(dir)?);
     }
     let texts = texts.into_iter().map(|(path, text)| (shortest(&path, base), text));
     EntityFiles::read(texts).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn collect_rust_files(dir: &Path, into: &mut Vec<(PathBuf, String)>) -> Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the entity directory {}", dir.display()))?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect_rust_files(&path, into)?;
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            into.push((path, text));
-        }
-    }
-    Ok(())
 }
 
 /// The resolutions being gathered.

@@ -125,18 +125,30 @@ fn op_calls(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> Str
 /// Alembic's report of what autogenerate found, one line per op
 /// (`Detected added table 'post'`) described in the terms of `dialect`, the
 /// backend compared, each destructive change on an indented line under its
-/// op (`  WARNING AG102 drops column 'user.bio' and its values`).
-pub fn report(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> Vec<String> {
+/// op (`  WARNING AG102 drops column 'user.bio' and its values`). `locate`
+/// names where an op's table or column is declared, given the schema of the
+/// `Op::InSchema` it is in, for the line to end with (`(src/user.rs:12)`).
+pub fn report(
+    ops: &[Op],
+    warnings: &[DestructiveChange],
+    dialect: Dialect,
+    locate: &dyn Fn(&Op, Option<&str>) -> Option<String>,
+) -> Vec<String> {
+    let line = |op: &Op, schema: Option<&str>| {
+        let mut line = format!("Detected {}", op.describe(dialect));
+        if let Some(schema) = schema {
+            line.push_str(&format!(" (in schema '{schema}')"));
+        }
+        if let Some(place) = locate(op, schema) {
+            line.push_str(&format!(" ({place})"));
+        }
+        line
+    };
     let mut lines = Vec::new();
     for (at, op) in ops.iter().enumerate() {
         match op {
-            Op::InSchema { schema, ops } => {
-                lines.extend(
-                    ops.iter()
-                        .map(|op| format!("Detected {} (in schema '{schema}')", op.describe(dialect))),
-                );
-            }
-            op => lines.push(format!("Detected {}", op.describe(dialect))),
+            Op::InSchema { schema, ops } => lines.extend(ops.iter().map(|op| line(op, Some(schema)))),
+            op => lines.push(line(op, None)),
         }
         lines.extend(
             warnings
@@ -539,7 +551,7 @@ pub fn downgrade(op: &mut Operations) {
             }],
         };
         assert_eq!(
-            report(std::slice::from_ref(&rebuild), &[], Dialect::Sqlite),
+            report(std::slice::from_ref(&rebuild), &[], Dialect::Sqlite, &|_, _| None),
             ["Detected recreated table 'post' to change it in place: \
               altered column 'post.views': default Int(0) -> Int(1)"]
         );
@@ -568,11 +580,11 @@ pub fn downgrade(op: &mut Operations) {
         }];
         assert!(Dialect::MySql.same_type(&ColumnType::Binary(16), &ColumnType::Uuid));
         assert_eq!(
-            report(&alter, &[], Dialect::MySql),
+            report(&alter, &[], Dialect::MySql, &|_, _| None),
             ["Detected altered column 'session.token': now unique"]
         );
         assert_eq!(
-            report(&alter, &[], Dialect::Postgres),
+            report(&alter, &[], Dialect::Postgres, &|_, _| None),
             ["Detected altered column 'session.token': type Binary(16) -> Uuid; now unique"]
         );
     }
@@ -643,7 +655,7 @@ pub fn downgrade(op: &mut Operations) {
 "#
         );
         assert_eq!(
-            report(&upgrade, &[], Dialect::Postgres),
+            report(&upgrade, &[], Dialect::Postgres, &|_, _| None),
             ["Detected removed column 'entry.note' (in schema 'audit')"]
         );
     }
@@ -715,11 +727,13 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn report_and_file_name() {
         assert_eq!(
-            report(&upgrade(), &[], Dialect::Postgres),
+            report(&upgrade(), &[], Dialect::Postgres, &|op, _| {
+                matches!(op, Op::AddColumn { .. }).then(|| "src/user.rs:7".to_owned())
+            }),
             [
                 "Detected added table 'post'",
                 "Detected added unique index 'idx-post-title' on 'post' (title)",
-                "Detected added column 'user.bio'"
+                "Detected added column 'user.bio' (src/user.rs:7)"
             ]
         );
         let dropped = [Op::DropTable { name: "post".into() }];
@@ -729,7 +743,7 @@ pub fn downgrade(op: &mut Operations) {
             autogen_schema::Dialect::Sqlite,
         );
         assert_eq!(
-            report(&dropped, &warnings, Dialect::Sqlite),
+            report(&dropped, &warnings, Dialect::Sqlite, &|_, _| None),
             [
                 "Detected removed table 'post'",
                 "  WARNING AG101 drops table 'post' and every row in it"

@@ -71,6 +71,29 @@ impl std::fmt::Debug for Entities {
     }
 }
 
+/// Where entities and their columns are declared, by (schema, table, column).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceLocations(
+    std::collections::BTreeMap<(Option<String>, String, Option<String>), SourceLocation>,
+);
+
+impl SourceLocations {
+    /// Where `column` of `table` is declared, else the table's entity
+    /// (`schema`: the entity's `schema_name`, `None` without one).
+    pub fn get(&self, schema: Option<&str>, table: &str, column: Option<&str>) -> Option<&SourceLocation> {
+        let key = |column: Option<&str>| {
+            (
+                schema.map(str::to_owned),
+                table.to_owned(),
+                column.map(str::to_owned),
+            )
+        };
+        column
+            .and_then(|c| self.0.get(&key(Some(c))))
+            .or_else(|| self.0.get(&key(None)))
+    }
+}
+
 /// An entity registered in another database schema than the one compared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ElsewhereEntity {
@@ -149,33 +172,44 @@ impl Entities {
         Ok((entities, read.left_out))
     }
 
-    /// Where the entity of `table` (in `schema`, `None` for one without
-    /// `schema_name`) is declared, or its `column`'s field: known for
-    /// entities read from source.
-    pub fn location(
-        &self,
-        schema: Option<&str>,
-        table: &str,
-        column: Option<&str>,
-    ) -> Option<SourceLocation> {
-        let registered = self
-            .registered
-            .iter()
-            .find(|r| r.table == table && r.schema.as_deref() == schema)?;
-        let Reading::Source(entity) = &registered.reading else {
-            return None;
-        };
-        match column {
-            None => Some(entity.location.clone()),
-            Some(column) => entity
-                .columns
+    /// These entities and `other`'s; a table registered in both keeps the first.
+    pub fn extend(mut self, other: Entities) -> Self {
+        for entity in other.registered {
+            if !self
+                .registered
                 .iter()
-                .find(|c| c.name == column)
-                .map(|c| SourceLocation {
-                    path: entity.location.path.clone(),
-                    line: c.line,
-                }),
+                .any(|r| r.table == entity.table && r.schema == entity.schema)
+            {
+                self.registered.push(entity);
+            }
         }
+        self
+    }
+
+    /// Where each entity read from source, and each of its columns, is
+    /// declared; empty for compiled entities, whose source is not read.
+    pub fn locations(&self) -> SourceLocations {
+        let mut locations = SourceLocations::default();
+        for registered in &self.registered {
+            let Reading::Source(entity) = &registered.reading else {
+                continue;
+            };
+            let table = (registered.schema.clone(), registered.table.clone());
+            locations
+                .0
+                .insert((table.0.clone(), table.1.clone(), None), entity.location.clone());
+            for column in &entity.columns {
+                let location = SourceLocation {
+                    path: entity.location.path.clone(),
+                    line: column.line,
+                };
+                locations.0.insert(
+                    (table.0.clone(), table.1.clone(), Some(column.name.clone())),
+                    location,
+                );
+            }
+        }
+        locations
     }
 
     /// Whether the entities were read from source.
