@@ -293,8 +293,9 @@ pub fn undeclarable_drops(comparison: &Comparison) -> Vec<String> {
 fn refuse_no_entities(entities: &Entities) -> Result<()> {
     if entities.is_empty() {
         bail!(
-            "no entities are registered, so autogenerate would drop every table; \
-             register them in the migration crate's main.rs with `.entity(your_crate::user::Entity)`"
+            "no entities were found, so autogenerate would drop every table; name the directories of \
+             your entity sources with `entities = [\"entity/src\"]` in autogen.toml, or register the \
+             entities in the migration crate's main.rs with `.entity(your_crate::user::Entity)`"
         );
     }
     Ok(())

@@ -415,7 +415,7 @@ impl Draft {
             }
             let column_type = match &items.column_type {
                 Some(expr) => column_type::parse_column_type(expr),
-                None => types.resolve(&inner, major),
+                None => types.resolve(&inner),
             };
             let column_type = match column_type {
                 Ok(column_type) => column_type,
@@ -693,6 +693,11 @@ fn sea_orm_items(attrs: &[Attribute]) -> Result<Vec<Meta>, String> {
     Ok(items)
 }
 
+/// The string of the last `key = "..."` among `items`: the one SeaORM's macros keep.
+fn last_string(items: &[Meta], key: &str) -> Option<String> {
+    items.iter().rfind(|m| meta_key(m) == key).and_then(string_value)
+}
+
 fn literal(meta: &Meta) -> Option<&Lit> {
     match meta {
         Meta::NameValue(nv) => match &nv.value {
@@ -722,13 +727,7 @@ fn quote_type(ty: &syn::Type) -> String {
 /// A classic `Relation` variant's `belongs_to`, if it has one.
 fn classic_relation(variant: &syn::Variant) -> Result<Option<DraftRelation>, String> {
     let items = sea_orm_items(&variant.attrs)?;
-    let value = |key: &str| {
-        items
-            .iter()
-            .filter(|m| meta_key(m) == key)
-            .last()
-            .and_then(string_value)
-    };
+    let value = |key: &str| last_string(&items, key);
     let Some(target) = value("belongs_to") else {
         return Ok(None);
     };
@@ -752,13 +751,7 @@ fn classic_relation(variant: &syn::Variant) -> Result<Option<DraftRelation>, Str
 fn dense_relation(field: &syn::Field) -> Result<Option<DraftRelation>, String> {
     let items = sea_orm_items(&field.attrs)?;
     let has = |key: &str| items.iter().any(|m| meta_key(m) == key);
-    let value = |key: &str| {
-        items
-            .iter()
-            .filter(|m| meta_key(m) == key)
-            .last()
-            .and_then(string_value)
-    };
+    let value = |key: &str| last_string(&items, key);
     if !has("belongs_to") || has("skip_fk") || has("via") {
         return Ok(None);
     }

@@ -260,7 +260,7 @@ fn a_table_in_another_schema_is_compared_only_in_that_schema() {
     assert_eq!(
         entities.elsewhere(None),
         [autogen_reflect::ElsewhereEntity {
-            table: "cat_remote",
+            table: "cat_remote".into(),
             schema: "cat_remote_schema".into()
         }]
     );

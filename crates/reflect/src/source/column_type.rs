@@ -11,7 +11,7 @@ use heck::ToUpperCamelCase;
 use sea_orm::sea_query::{self, Alias, ColumnType, IntoIden, StringLen};
 use syn::{Expr, Lit, Type};
 
-use super::{quote_type, sea_orm_items, SourceFile};
+use super::{last_string, quote_type, sea_orm_items, SourceFile};
 use crate::entity_source::{derives, meta_key, string_value, CaseStyle, EntitySourceError, SourceProblem};
 
 /// The major version of SeaORM an entity crate is built with: what its
@@ -131,11 +131,11 @@ impl CrateTypes {
     }
 
     /// The column type of a field of type `written` (without `Option`).
-    pub(super) fn resolve(&self, written: &str, major: SeaOrmMajor) -> Result<ColumnType, String> {
-        self.resolve_depth(written, major, 0)
+    pub(super) fn resolve(&self, written: &str) -> Result<ColumnType, String> {
+        self.resolve_depth(written, 0)
     }
 
-    fn resolve_depth(&self, written: &str, major: SeaOrmMajor, depth: usize) -> Result<ColumnType, String> {
+    fn resolve_depth(&self, written: &str, depth: usize) -> Result<ColumnType, String> {
         let ty: Type = syn::parse_str(written).map_err(|_| format!("`{written}` is not a type"))?;
         let name = last_ident(&ty);
         if let Some(decl) = name.as_deref().and_then(|n| self.declared.get(n)) {
@@ -160,7 +160,7 @@ impl CrateTypes {
                 } => parse_column_type(column_type),
                 TypeDecl::ValueType {
                     inner: Some(inner), ..
-                } if depth < 8 => self.resolve_depth(inner, major, depth + 1),
+                } if depth < 8 => self.resolve_depth(inner, depth + 1),
                 TypeDecl::ValueType { .. } => Ok(ColumnType::String(StringLen::None)),
             };
         }
@@ -190,17 +190,8 @@ fn active_enum(e: &syn::ItemEnum) -> Result<TypeDecl, String> {
     let mut values = Vec::new();
     for variant in &e.variants {
         let items = sea_orm_items(&variant.attrs)?;
-        let explicit = items
-            .iter()
-            .filter(|m| meta_key(m) == "string_value")
-            .last()
-            .and_then(string_value);
-        let rename = items
-            .iter()
-            .filter(|m| meta_key(m) == "rename")
-            .last()
-            .and_then(string_value)
-            .and_then(|s| CaseStyle::parse(&s));
+        let explicit = last_string(&items, "string_value");
+        let rename = last_string(&items, "rename").and_then(|s| CaseStyle::parse(&s));
         let value = explicit.or_else(|| {
             rename
                 .or(rename_all)
