@@ -81,6 +81,7 @@ pub(crate) struct SourceEntity {
     pub(crate) columns: Vec<SourceColumn>,
     auto_increment: bool,
     foreign_keys: Vec<SourceForeignKey>,
+    major: SeaOrmMajor,
 }
 
 /// A column as its field declares it, in SeaORM's terms (`ColumnDef`).
@@ -221,8 +222,8 @@ impl SourceEntity {
         }
     }
 
-    /// `create_index_from_entity`: `indexed` columns that are not `unique`,
-    /// then each `unique_key` group, in name order.
+    /// `create_index_from_entity`: `indexed` columns (2.x: that are not
+    /// `unique`), then each `unique_key` group, in name order.
     fn indexes(&self, dialect: Dialect, table_ref: sea_query::TableRef) -> Vec<IndexCreateStatement> {
         // MySQL's and SQLite's index builders take a bare table name.
         let table_ref = match (dialect, table_ref) {
@@ -232,7 +233,7 @@ impl SourceEntity {
         let mut indexes = Vec::new();
         let mut unique_keys: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for column in &self.columns {
-            if column.indexed && !column.unique {
+            if column.indexed && (!column.unique || self.major == SeaOrmMajor::One) {
                 indexes.push(
                     Index::create()
                         .name(format!("idx-{}-{}", self.table, column.name))
@@ -403,7 +404,10 @@ impl Draft {
                 key_count += 1;
                 if let Some(value) = items.auto_increment {
                     auto_increment = Some(value);
-                } else if auto_increment.is_none() && ["String", "Uuid"].iter().any(|s| inner.ends_with(s)) {
+                } else if auto_increment.is_none()
+                    && major.infers_key_auto_increment()
+                    && ["String", "Uuid"].iter().any(|s| inner.ends_with(s))
+                {
                     auto_increment = Some(false);
                 }
             } else if items.auto_increment.is_some() {
@@ -462,11 +466,20 @@ impl Draft {
                 primary_key: items.primary_key,
                 unique: items.unique,
                 indexed: items.indexed,
-                unique_key: items.unique_key.clone().filter(|_| major.has_unique_key()),
+                unique_key: items
+                    .unique_key
+                    .clone()
+                    .filter(|_| major.has_two_point_oh_attributes()),
                 default,
                 comment: items.comment.clone(),
-                extra: items.extra.clone(),
-                renamed_from: items.renamed_from.clone().filter(|_| major.has_renamed_from()),
+                extra: items
+                    .extra
+                    .clone()
+                    .filter(|_| major.has_two_point_oh_attributes()),
+                renamed_from: items
+                    .renamed_from
+                    .clone()
+                    .filter(|_| major.has_two_point_oh_attributes()),
             });
             variants.push(variant);
         }
@@ -513,6 +526,7 @@ impl Draft {
                 columns,
                 auto_increment,
                 foreign_keys: Vec::new(),
+                major,
             },
             variants,
             relations,

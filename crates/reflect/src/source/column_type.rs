@@ -39,13 +39,15 @@ impl SeaOrmMajor {
         }
     }
 
-    /// `unique_key` (composite unique indexes) arrived in 2.0; 1.x's macros pass over it.
-    pub(super) fn has_unique_key(self) -> bool {
+    /// `extra`, `unique_key` and `renamed_from` arrived in 2.0; 1.x's
+    /// macros pass over them.
+    pub(super) fn has_two_point_oh_attributes(self) -> bool {
         self == Self::Two
     }
 
-    /// `renamed_from` arrived in 2.0; 1.x's macros pass over it.
-    pub(super) fn has_renamed_from(self) -> bool {
+    /// 2.0 gives a key whose type ends in `String` or `Uuid` no
+    /// auto-increment; 1.x makes any lone key auto-increment unless told.
+    pub(super) fn infers_key_auto_increment(self) -> bool {
         self == Self::Two
     }
 }
