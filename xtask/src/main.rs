@@ -92,15 +92,23 @@ pub(crate) fn run(command: &mut Command) -> Result<()> {
 fn test(root: &Path, extra: &[String]) -> Result<()> {
     // The adoption test builds `fixtures/adopt` with the versions its own
     // Cargo.lock pins (an older sea-orm) and offline, as every scratch
-    // project does: its sources are fetched here, once, while online.
-    if let Err(e) =
-        run(cargo()
+    // project does: its sources are fetched here, once, while online. So are
+    // those of the SeaORM 1.1 workspaces (`fixtures/seaorm1`,
+    // `fixtures/seaorm1-app`), which no lock of the repository's can hold.
+    for (manifest, users) in [
+        ("fixtures/adopt/Cargo.toml", "the adoption tests (tests/adopt.rs)"),
+        ("fixtures/seaorm1/Cargo.toml", "the SeaORM 1.1 fixtures"),
+        (
+            "fixtures/seaorm1-app/Cargo.toml",
+            "the SeaORM 1.1 application fixture",
+        ),
+    ] {
+        if let Err(e) = run(cargo()
             .current_dir(root)
-            .args(["fetch", "--manifest-path", "fixtures/adopt/Cargo.toml"]))
-    {
-        eprintln!(
-            "xtask: warning: {e:#}\nxtask: the adoption tests (tests/adopt.rs) will fail to build offline"
-        );
+            .args(["fetch", "--manifest-path", manifest]))
+        {
+            eprintln!("xtask: warning: {e:#}\nxtask: {users} will fail to build offline");
+        }
     }
     let given = std::env::var_os(db::POSTGRES_ENV).is_some() && std::env::var_os(db::MYSQL_ENV).is_some();
     let required = std::env::var("AUTOGEN_REQUIRE_DBS").is_ok_and(|v| v == "1");
