@@ -228,21 +228,37 @@ fn the_history_fixtures_read_from_source_are_what_seaorm_compiles() {
 #[test]
 fn a_seaorm_1_entity_crate_is_read_as_seaorm_1_reads_it() {
     let files = source_files(&repo().join("fixtures/seaorm1/entity/src"), &[]);
-    let (entities, left_out) = Entities::from_source(&files, SeaOrmMajor::One).unwrap_or_else(|e| panic!("{e}"));
+    let (entities, left_out) =
+        Entities::from_source(&files, SeaOrmMajor::One).unwrap_or_else(|e| panic!("{e}"));
     assert!(left_out.is_empty(), "{left_out:?}");
     let schema = entities.schema(Dialect::Sqlite, None);
     // 1.1 passes over `extra`, `unique_key` and `renamed_from`.
     let ignored = &schema.tables["ignored_attrs"];
-    assert!(ignored.checks.is_empty() && ignored.indexes.is_empty(), "{ignored:?}");
-    assert!(ignored.columns.iter().all(|c| c.renamed_from.is_none() && c.comment.is_none()));
+    assert!(
+        ignored.checks.is_empty() && ignored.indexes.is_empty(),
+        "{ignored:?}"
+    );
+    assert!(ignored
+        .columns
+        .iter()
+        .all(|c| c.renamed_from.is_none() && c.comment.is_none()));
     // `unique` and `indexed` on one column: 1.1 adds a plain index beside the UNIQUE.
     let post = &schema.tables["post"];
     let slug = post.columns.iter().find(|c| c.name == "slug").unwrap();
     assert!(slug.unique);
-    assert!(post.indexes.iter().any(|i| i.name == "idx-post-slug" && !i.unique), "{:?}", post.indexes);
+    assert!(
+        post.indexes
+            .iter()
+            .any(|i| i.name == "idx-post-slug" && !i.unique),
+        "{:?}",
+        post.indexes
+    );
     // The same sources read as 2.x sources do not.
     let (two, _) = Entities::from_source(&files, SeaOrmMajor::Two).unwrap();
     let two = two.schema(Dialect::Sqlite, None);
     assert_eq!(two.tables["ignored_attrs"].checks.len(), 1);
-    assert!(!two.tables["post"].indexes.iter().any(|i| i.name == "idx-post-slug"));
+    assert!(!two.tables["post"]
+        .indexes
+        .iter()
+        .any(|i| i.name == "idx-post-slug"));
 }
