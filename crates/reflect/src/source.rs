@@ -417,30 +417,20 @@ impl Draft {
                 ));
                 continue;
             }
-            let column_type = match &items.column_type {
+            let type_and_default = match &items.column_type {
                 Some(expr) => column_type::parse_column_type(expr),
                 None => types.resolve(&inner),
-            };
-            let column_type = match column_type {
-                Ok(column_type) => column_type,
-                Err(reason) => {
-                    problems.push(fail(
-                        field_line,
-                        SourceProblem::UnreadableColumn {
-                            column: name.clone(),
-                            reason,
-                        },
-                    ));
-                    continue;
-                }
-            };
-            let default = match (&items.default_value, &items.default_expr) {
-                (_, Some(expr)) => column_type::default_expr(expr),
-                (Some(lit), None) => column_type::default_value(lit).map(Some),
-                (None, None) => Ok(None),
-            };
-            let default = match default {
-                Ok(default) => default,
+            }
+            .and_then(|column_type| {
+                let default = match (&items.default_value, &items.default_expr) {
+                    (_, Some(expr)) => column_type::default_expr(expr)?,
+                    (Some(lit), None) => Some(column_type::default_value(lit)?),
+                    (None, None) => None,
+                };
+                Ok((column_type, default))
+            });
+            let (column_type, default) = match type_and_default {
+                Ok(read) => read,
                 Err(reason) => {
                     problems.push(fail(
                         field_line,
