@@ -128,7 +128,7 @@ async fn adopt_on(backend: Backend) {
     assert!(said.contains("/autogen-migration/Cargo.toml ... done"), "{said}");
     assert!(
         said.contains(&format!(
-            "Registered the entities of entity_{suffix} (crates/db/entity)"
+            "Reading the entities of entity_{suffix} from crates/db/entity/src"
         )),
         "{said}"
     );
@@ -194,15 +194,22 @@ async fn adopt_on(backend: Backend) {
     let revision = p.autogen(&["revision", "--autogenerate", "-m", "subtitle and longer titles"]);
     assert_success(&revision);
     let title_change = "altered column 'post.title': type String(N(200)) -> Text";
+    // Each line names the field or struct it comes from.
+    let at = |needle: &str| {
+        let text = fs::read_to_string(&entity_file).unwrap();
+        let line = text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        format!("(crates/db/entity/src/post.rs:{line})")
+    };
+    let added = format!("Detected added column 'post.subtitle' {}", at("pub subtitle"));
     let expected = match backend {
         Backend::Sqlite => vec![
-            "Detected added column 'post.subtitle'".to_owned(),
-            format!("Detected recreated table 'post' to change it in place: {title_change}"),
+            added,
+            format!(
+                "Detected recreated table 'post' to change it in place: {title_change} {}",
+                at("pub struct Model")
+            ),
         ],
-        _ => vec![
-            "Detected added column 'post.subtitle'".to_owned(),
-            format!("Detected {title_change}"),
-        ],
+        _ => vec![added, format!("Detected {title_change} {}", at("pub title"))],
     };
     assert_eq!(detected(&revision), expected, "{}", stderr(&revision));
 

@@ -99,10 +99,8 @@ fn init_fits_a_sea_orm_workspace() {
         "autogen-migration/Cargo.toml ... done".to_owned(),
         "Adding autogen-migration to the workspace members in".to_owned(),
         "Cargo.lock keeps every version it had locked".to_owned(),
-        format!(
-            "Setting profile.dev.package.autogen-migration.debug, profile.dev.package.{entity}.codegen-units in"
-        ),
-        format!("Registered the entities of {entity} (entity) in autogen-migration/src/main.rs: post, user;"),
+        "Setting profile.dev.package.autogen-migration.debug in".to_owned(),
+        format!("Reading the entities of {entity} from entity/src (`entities` in autogen.toml), with no build: post, user"),
         // .env names a SQLite file not created yet: a new database.
         format!(
             "The database sqlite://{}?mode=rwc (database_url in {}, with DATABASE_URL from {}) has no \
@@ -120,23 +118,20 @@ fn init_fits_a_sea_orm_workspace() {
         WORKSPACE.replace("ENTITY", &entity).replace(
             "    \"migration\",\n]",
             "    \"migration\",\n    \"autogen-migration\",\n]"
-        ) + &format!(
-            "\n# Added by `autogen init`: after an entity edit, `autogen check` waits for cargo\n\
-             # to rebuild the entity crate and then the migration crate. These settings\n\
-             # shorten that wait; see autogen's docs/init.md, \"The rebuild after an entity edit\".\n\
+        ) + "\n# Added by `autogen init`: the migration crate is rebuilt after each new\n\
+             # revision. This setting shortens that; see autogen's docs/init.md.\n\
              [profile.dev.package.autogen-migration]\n\
              # Line numbers in backtraces, without full debug info to generate and link.\n\
-             debug = \"line-tables-only\"\n\n\
-             [profile.dev.package.{entity}]\n\
-             # A codegen unit per module (cargo's default of 256 merges them), so an edit to\n\
-             # one entity recompiles that entity's code and not its neighbours'.\n\
-             codegen-units = 8192\n"
-        )
+             debug = \"line-tables-only\"\n"
     );
     assert!(!p.path("from-dot-env.db").exists(), "looking into it created it");
-    assert!(fs::read_to_string(p.path("autogen-migration/Cargo.toml"))
+    // The entities are read where they are; the migration crate does not depend on them.
+    assert!(!fs::read_to_string(p.path("autogen-migration/Cargo.toml"))
         .unwrap()
-        .contains(&format!("{entity} = {{ path = \"../entity\" }}")));
+        .contains(&entity));
+    assert!(fs::read_to_string(p.path("autogen.toml"))
+        .unwrap()
+        .contains("\nentities = [\"entity/src\"]\n"));
 
     // cargo may add the new crate's packages and prune unused ones, but
     // every package the app had locked keeps its version.
@@ -266,7 +261,10 @@ async fn init_updates_an_older_lock_finds_nested_entities_and_points_to_a_baseli
         )]
     );
     for line in [
-        format!("Registered the entities of {entity} (crates/db/entity) in migration/src/main.rs: post, user;"),
+        format!(
+            "Reading the entities of {entity} from crates/db/entity/src (`entities` in autogen.toml), \
+             with no build: post, user"
+        ),
         format!(
             "The database {url} (database_url in {}, with DATABASE_URL from {}) already has 1 table: \
              adopt it with `autogen baseline --dry-run` to review the first revision, then `autogen baseline`.",
@@ -277,9 +275,9 @@ async fn init_updates_an_older_lock_finds_nested_entities_and_points_to_a_baseli
         assert!(said.contains(line.as_str()), "{line:?} not in:\n{said}");
     }
     assert_eq!(stderr(&init), "", "no warning, no resolver output");
-    assert!(fs::read_to_string(p.path("migration/Cargo.toml"))
+    assert!(fs::read_to_string(p.path("autogen.toml"))
         .unwrap()
-        .contains(&format!("{entity} = {{ path = \"../crates/db/entity\" }}")));
+        .contains("\nentities = [\"crates/db/entity/src\"]\n"));
 
     // sea-orm moved; every other version the project locked stayed.
     let lock_after = locked(&p.path("Cargo.lock"));
@@ -324,7 +322,7 @@ fn init_names_the_requirement_that_holds_a_locked_version_back() {
     // What it did before the lock stopped it is said, and kept.
     assert!(
         stdout(&init).contains(&format!(
-            "Registered the entities of {entity} (crates/db/entity) in migration/src/main.rs"
+            "Reading the entities of {entity} from crates/db/entity/src (`entities` in autogen.toml)"
         )),
         "{}",
         stdout(&init)
@@ -334,8 +332,8 @@ fn init_names_the_requirement_that_holds_a_locked_version_back() {
 
 /// `cargo install --path crates/autogen` gives a launcher, and with it
 /// `init --template workspace` starts a project (a workspace with an
-/// example entity, registered, whose migration crate names the `autogen`
-/// crate alone) that autogenerates and upgrades as it is.
+/// example entity, read from source, whose migration crate names the
+/// `autogen` crate alone) that autogenerates and upgrades as it is.
 #[test]
 fn the_installed_launcher_starts_a_project_from_the_workspace_template() {
     let p = Scratch::empty();
@@ -364,18 +362,25 @@ fn the_installed_launcher_starts_a_project_from_the_workspace_template() {
     ]);
     assert_success(&init);
     assert!(
-        stdout(&init).contains("Registered the entities of entity (entity) in migration/src/main.rs: post;")
+        stdout(&init).contains(
+            "Reading the entities of entity from entity/src (`entities` in autogen.toml), with no build: post"
+        ),
+        "{}",
+        stdout(&init)
     );
     let manifest: toml::Table =
         toml::from_str(&fs::read_to_string(p.path("migration/Cargo.toml")).unwrap()).unwrap();
     let names =
         |table: &str| -> Vec<String> { manifest[table].as_table().unwrap().keys().cloned().collect() };
-    assert_eq!(names("dependencies"), ["autogen", "entity"]);
+    assert_eq!(names("dependencies"), ["autogen"]);
     assert_eq!(names("build-dependencies"), ["autogen"]);
 
     let first = autogen(&["revision", "--autogenerate", "-m", "create post"]);
     assert_success(&first);
-    assert_eq!(stderr(&first), "Detected added table 'post'\n");
+    assert_eq!(
+        stderr(&first),
+        "Detected added table 'post' (entity/src/post.rs:7)\n"
+    );
     // The first command builds the new crate, and says so on one line (not
     // a terminal), then how long it took; with no new revision since, the
     // next build has nothing to compile and says nothing.

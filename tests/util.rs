@@ -30,10 +30,48 @@ impl Scratch {
     }
 
     /// A Cargo workspace holding `entity` (the given entity modules) and
-    /// `migration` (scaffolded by `autogen init`, entities registered),
-    /// pinned to this repository's Cargo.lock so it builds offline with the
-    /// dependencies already compiled for the tests.
+    /// `migration` (scaffolded by `autogen init`), whose autogen.toml names
+    /// the entity sources, pinned to this repository's Cargo.lock so it
+    /// builds offline with the dependencies already compiled for the tests.
+    pub fn reading_entities(entities: &[(&str, &str)]) -> Self {
+        let scratch = Self::workspace(entities);
+        scratch.edit("autogen.toml", |s| {
+            s.replace("# entities = [\"entity/src\"]", "entities = [\"entity/src\"]")
+        });
+        scratch
+    }
+
+    /// [`Scratch::reading_entities`]'s project with the compiled reading
+    /// instead: `migration` depends on `entity`, registers each entity, and
+    /// reads SeaORM's entity registry for those it does not.
     pub fn with_entities(entities: &[(&str, &str)]) -> Self {
+        let scratch = Self::workspace(entities);
+        let suffix = scratch.package().trim_start_matches("migration_").to_owned();
+        scratch.edit("migration/Cargo.toml", |s| {
+            s.replacen(
+                "autogen = { path",
+                &format!(
+                    "entity = {{ path = \"../entity\", package = \"entity_{suffix}\" }}\n\
+                     autogen = {{ features = [\"entity-registry\"], path"
+                ),
+                1,
+            )
+        });
+        let registrations: String = entities
+            .iter()
+            .map(|(module, _)| format!(".entity(entity::{module}::Entity)"))
+            .collect();
+        scratch.edit("migration/src/main.rs", |s| {
+            s.replace(
+                "autogen::Project::new(VERSIONS)",
+                &format!("autogen::Project::new(VERSIONS){registrations}"),
+            )
+        });
+        scratch
+    }
+
+    /// The workspace both kinds of project share.
+    fn workspace(entities: &[(&str, &str)]) -> Self {
         let scratch = Self::empty();
         let repo = repo();
         let init = scratch.autogen(&["init", "migration", "--autogen-path", repo.to_str().unwrap()]);
@@ -59,22 +97,6 @@ impl Scratch {
             ),
         );
         scratch.set_entities(entities);
-        scratch.edit("migration/Cargo.toml", |s| {
-            s.replace(
-                "# entity = { path = \"../entity\" }",
-                &format!("entity = {{ path = \"../entity\", package = \"entity_{suffix}\" }}"),
-            )
-        });
-        let registrations: String = entities
-            .iter()
-            .map(|(module, _)| format!(".entity(entity::{module}::Entity)"))
-            .collect();
-        scratch.edit("migration/src/main.rs", |s| {
-            s.replace(
-                "    // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n",
-                &format!("    let project = project{registrations};\n"),
-            )
-        });
         scratch
     }
 

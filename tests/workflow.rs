@@ -500,3 +500,57 @@ fn many_revisions_are_counted_as_they_run() {
     );
     assert!(lines[10].starts_with("Ran 10 revisions in "), "{said}");
 }
+
+/// Entities read from source (`entities` in autogen.toml): the migration
+/// crate does not depend on them, each change names the field it comes
+/// from, and an entity edit is answered with no build.
+#[tokio::test(flavor = "multi_thread")]
+async fn entities_read_from_source_need_no_build_after_an_edit() {
+    use crate::util::raw_stderr;
+    let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
+    assert!(!fs::read_to_string(p.path("migration/Cargo.toml"))
+        .unwrap()
+        .contains("entity"));
+
+    let first = p.autogen(&["revision", "--autogenerate", "-m", "create user"]);
+    assert_success(&first);
+    assert_eq!(
+        stderr(&first),
+        "Detected added table 'user' (entity/src/user.rs:5)\n\
+         Detected added index 'idx-user-name' on 'user' (name) (entity/src/user.rs:11)\n"
+    );
+    assert_success(&p.autogen(&["upgrade", "head"]));
+    assert_success(&p.autogen(&["check"]));
+
+    // The edit: the next check and revision build nothing.
+    p.edit("entity/src/user.rs", |s| {
+        s.replace(
+            "    pub name: String,",
+            "    pub name: String,\n    pub bio: Option<String>,",
+        )
+    });
+    let check = p.autogen(&["check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("  Detected added column 'user.bio' (entity/src/user.rs:12)\n"),
+        "{}",
+        stdout(&check)
+    );
+    assert_eq!(raw_stderr(&check), stderr(&check), "nothing was built");
+    let json = p.autogen(&["check", "--format", "json"]);
+    let answer: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(answer["changes"][0]["source"]["path"], "entity/src/user.rs");
+    assert_eq!(answer["changes"][0]["source"]["line"], 12);
+
+    // An entity that cannot be read stops autogenerate, naming where and
+    // why, and never an upgrade.
+    p.edit("entity/src/user.rs", |s| {
+        s.replace("pub bio: Option<String>", "pub bio: Option<other::Bio>")
+    });
+    let unreadable = p.autogen(&["revision", "--autogenerate", "-m", "bio"]);
+    assert_eq!(unreadable.status.code(), Some(1));
+    let said = stderr(&unreadable);
+    assert!(said.contains("entity/src/user.rs:12: column `bio`"), "{said}");
+    assert!(said.contains("`other::Bio`"), "{said}");
+    assert_success(&p.autogen(&["upgrade", "head"]));
+}

@@ -636,6 +636,16 @@ fn run_init(
             "Adding {member} to the workspace members in {} ... done",
             manifest.display()
         ),
+        Workspace::Separate {
+            manifest,
+            member,
+            seaorm,
+        } => say!(
+            "The workspace in {} locks sea-orm {seaorm}, and autogen runs on SeaORM 2, whose SQLite \
+             driver cannot share a Cargo.lock with it: {member} is a workspace of its own \
+             (added to `exclude` there), with its own Cargo.lock and target/",
+            manifest.display()
+        ),
     }
     // A lock that cannot take the new crate is init's error, reported once
     // the rest of what it did is said.
@@ -667,7 +677,7 @@ fn run_init(
     }
     if let Some(profile) = done.dev_profile.as_ref().filter(|p| !p.added.is_empty()) {
         say!(
-            "Setting {} in {}, to shorten the rebuild after an entity edit ... done",
+            "Setting {} in {}, to shorten the rebuild after a new revision ... done",
             profile.added.join(", "),
             profile.manifest.display()
         );
@@ -675,14 +685,14 @@ fn run_init(
     if done.entities.is_empty() {
         say!(
             "Found no entity crate (a package that depends on sea-orm and defines entities); \
-             please edit {dir}/Cargo.toml and {dir}/src/main.rs to register your entities."
+             set `entities` in autogen.toml to the directory of your entity sources."
         );
     }
     for found in &done.entities {
         say!(
-            "Registered the entities of {} ({}) in {dir}/src/main.rs: {}; keep that list in step with your entities.",
+            "Reading the entities of {} from {} (`entities` in autogen.toml), with no build: {}",
             found.package,
-            init::path_from(&base, &found.dir),
+            init::path_from(&base, &found.src),
             found.modules.join(", ")
         );
     }

@@ -97,6 +97,19 @@ pub enum Workspace {
     },
     /// The workspace template wrote this workspace manifest.
     Created(PathBuf),
+    /// The workspace locks SeaORM 1.x, whose sqlx links a SQLite that
+    /// autogen's SeaORM 2 cannot share a lock with: the crate is a workspace
+    /// of its own, left out of this one's `exclude`d members, with its own
+    /// `Cargo.lock`. Entities are read from source, so nothing of the
+    /// application's is compiled into it.
+    Separate {
+        /// The application workspace's `Cargo.toml`.
+        manifest: PathBuf,
+        /// The crate, relative to that workspace's root.
+        member: String,
+        /// The SeaORM version the workspace locks.
+        seaorm: String,
+    },
 }
 
 /// An entity crate the migration crate depends on: a package that depends
@@ -109,6 +122,8 @@ pub struct EntityCrate {
     pub lib: String,
     /// Its directory.
     pub dir: PathBuf,
+    /// The directory of its library root: where its entity sources are.
+    pub src: PathBuf,
     /// The modules of its library root that define an entity ([`ENTITY_MARKS`]).
     pub modules: Vec<String>,
 }
@@ -185,11 +200,12 @@ pub fn init(
             package: "entity".to_owned(),
             lib: "entity".to_owned(),
             dir: base.join("entity"),
+            src: base.join("entity/src"),
             modules: vec!["post".to_owned()],
         }],
-        Workspace::Joined { manifest, .. } | Workspace::Covered { manifest, .. } => {
-            find_entity_crates(manifest)?
-        }
+        Workspace::Joined { manifest, .. }
+        | Workspace::Covered { manifest, .. }
+        | Workspace::Separate { manifest, .. } => find_entity_crates(manifest)?,
         // Outside a workspace, an entity crate beside the new one is the
         // convention sea-orm-cli's examples follow.
         Workspace::None | Workspace::BesidePackage(_) => {
@@ -201,13 +217,12 @@ pub fn init(
             }
         }
     };
-    files.push((config_path, config_file(&slash_path(&dir))));
-    files.push((
-        crate_dir.join("Cargo.toml"),
-        cargo_toml(&name, source, &entities, &crate_dir),
-    ));
+    let entity_dirs: Vec<String> = entities.iter().map(|e| path_from(base, &e.src)).collect();
+    files.push((config_path, config_file(&slash_path(&dir), &entity_dirs)));
+    let separate = matches!(workspace, Workspace::Separate { .. });
+    files.push((crate_dir.join("Cargo.toml"), cargo_toml(&name, source, separate)));
     files.push((crate_dir.join("build.rs"), BUILD_RS.to_owned()));
-    files.push((crate_dir.join("src/main.rs"), main_rs(&entities)));
+    files.push((crate_dir.join("src/main.rs"), MAIN_RS.to_owned()));
     files.push((
         crate_dir.join("src/versions/README.md"),
         VERSIONS_README.to_owned(),
@@ -220,8 +235,15 @@ pub fn init(
             manifest, member, ..
         } => (Some(manifest.clone()), Some(member.as_str())),
         Workspace::Covered { manifest, .. } | Workspace::Created(manifest) => (Some(manifest.clone()), None),
+        // A workspace of its own: its manifest is where cargo reads its profile.
+        Workspace::Separate { .. } => (Some(crate_dir.join("Cargo.toml")), None),
         Workspace::None | Workspace::BesidePackage(_) => (None, None),
     };
+    if let Workspace::Separate { manifest, member, .. } = &workspace {
+        let text = fs::read_to_string(manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
+        let excluded = exclude_member(&text, member).with_context(|| format!("cannot edit {}", manifest.display()))?;
+        files.push((manifest.clone(), excluded));
+    }
     let mut dev_profile = None;
     let mut edited = None;
     if let Some(root_manifest) = root_manifest {
@@ -231,8 +253,7 @@ pub fn init(
             None => fs::read_to_string(&root_manifest)
                 .with_context(|| format!("cannot read {}", root_manifest.display()))?,
         };
-        let entity_packages: Vec<&str> = entities.iter().map(|e| e.package.as_str()).collect();
-        let fitted = fit_manifest(&root_text, member, &name, &entity_packages)
+        let fitted = fit_manifest(&root_text, member, &name)
         .with_context(|| format!("cannot edit {}", root_manifest.display()))?;
         match new_text {
             Some((_, text)) => *text = fitted.text,
@@ -355,10 +376,12 @@ fn find_entity_crates(manifest: &Path) -> Result<Vec<EntityCrate>> {
                 .find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib"))?;
             let modules = entity_modules(&lib.src_path);
             let dir = package.manifest_path.parent()?.to_owned();
+            let src = lib.src_path.parent()?.to_owned();
             (!modules.is_empty()).then(|| EntityCrate {
                 package: package.name,
                 lib: lib.name.replace('-', "_"),
                 dir,
+                src,
                 modules,
             })
         })
@@ -462,6 +485,13 @@ fn join_workspace(base: &Path, crate_dir: &Path) -> Result<Workspace> {
             );
         }
         let lock_before = LockedVersions::read(&root.join("Cargo.lock"))?;
+        if let Some(seaorm) = lock_before.as_ref().and_then(LockedVersions::seaorm_before_2) {
+            return Ok(Workspace::Separate {
+                manifest,
+                member,
+                seaorm,
+            });
+        }
         if listed("members").iter().any(|pattern| {
             glob::Pattern::new(pattern.trim_end_matches('/')).is_ok_and(|p| p.matches(&member))
         }) {
@@ -524,12 +554,7 @@ struct FittedManifest {
 /// (when given) and the [`DEV_PROFILE`] settings for `migration` and each
 /// of `entities` it lacks; every setting it has and the rest of the file
 /// stay as they were.
-fn fit_manifest(
-    text: &str,
-    member: Option<&str>,
-    migration: &str,
-    entities: &[&str],
-) -> Result<FittedManifest> {
+fn fit_manifest(text: &str, member: Option<&str>, migration: &str) -> Result<FittedManifest> {
     let mut doc: toml_edit::DocumentMut = text.parse()?;
     if let Some(member) = member {
         add_member(&mut doc, member)?;
@@ -556,7 +581,6 @@ fn fit_manifest(
     for (placeholder, settings) in wanted.iter() {
         let for_packages = match placeholder {
             "{migration}" => std::slice::from_ref(&migration),
-            "{entity}" => entities,
             other => bail!("autogen's dev profile template names {other}"),
         };
         let settings = settings
@@ -602,6 +626,24 @@ fn add_setting(to: &mut dyn toml_edit::TableLike, from: &toml_edit::Table, key: 
 }
 
 /// Appends `member` to `[workspace] members` in the manifest `doc`.
+/// The workspace manifest `text` with `member` in its `exclude`, so a glob
+/// of its `members` cannot take in a crate that is a workspace of its own.
+fn exclude_member(text: &str, member: &str) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = text.parse()?;
+    let workspace = doc["workspace"]
+        .as_table_like_mut()
+        .context("[workspace] is not a table")?;
+    let exclude = workspace
+        .entry("exclude")
+        .or_insert(toml_edit::value(toml_edit::Array::new()))
+        .as_array_mut()
+        .context("workspace.exclude is not a list")?;
+    if !exclude.iter().any(|e| e.as_str() == Some(member)) {
+        exclude.push(member);
+    }
+    Ok(doc.to_string())
+}
+
 fn add_member(doc: &mut toml_edit::DocumentMut, member: &str) -> Result<()> {
     let workspace = doc["workspace"]
         .as_table_like_mut()
@@ -655,6 +697,15 @@ impl LockedVersions {
             }
         }
         Ok(Some(versions))
+    }
+
+    /// The SeaORM version locked, if it is older than 2.0.
+    fn seaorm_before_2(&self) -> Option<String> {
+        self.0
+            .get("sea-orm")?
+            .iter()
+            .find(|v| v.starts_with("0.") || v.starts_with("1."))
+            .cloned()
     }
 
     /// Whether `version` of `name` is locked.
@@ -911,12 +962,22 @@ async fn tables_to_adopt(config: &Config) -> Result<Vec<String>> {
         .collect())
 }
 
-fn config_file(script_location: &str) -> String {
+fn config_file(script_location: &str, entity_dirs: &[String]) -> String {
+    let entities = if entity_dirs.is_empty() {
+        "# entities = [\"entity/src\"]".to_owned()
+    } else {
+        let quoted: Vec<String> = entity_dirs.iter().map(|d| format!("{d:?}")).collect();
+        format!("entities = [{}]", quoted.join(", "))
+    };
     format!(
         r#"# autogen configuration: the alembic.ini of a SeaORM project.
 [autogen]
 # The migration crate, relative to this file. Its src/versions holds one revision per file.
 script_location = "{script_location}"
+# The directories of your SeaORM entity sources, relative to this file: read as they are
+# saved, with no build, and compared with the database. Files or directories to leave out:
+# entities_exclude = ["entity/src/legacy.rs"]
+{entities}
 # The database. ${{NAME}} reads an environment variable, else the .env file beside
 # this one (or above it); ${{NAME:-fallback}} gives it a default.
 # A relative SQLite path is relative to this file.
@@ -943,21 +1004,18 @@ database_url = "${{DATABASE_URL:-sqlite://app.db}}"
     )
 }
 
-fn cargo_toml(name: &str, source: &AutogenSource, entities: &[EntityCrate], crate_dir: &Path) -> String {
+fn cargo_toml(name: &str, source: &AutogenSource, separate: bool) -> String {
     let autogen = match source {
         AutogenSource::Registry => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
         AutogenSource::Path(repo) => {
             format!("path = {:?}", repo.join("crates/autogen").display().to_string())
         }
     };
-    let entity = if entities.is_empty() {
-        "# The crate that defines your SeaORM entities, e.g.:\n# entity = { path = \"../entity\" }".to_owned()
+    let workspace = if separate {
+        "\n# A workspace of its own: autogen's SeaORM 2 and the application's SeaORM 1\n\
+         # cannot share one Cargo.lock (their sqlx versions link different SQLites).\n[workspace]\n"
     } else {
-        let lines: Vec<String> = entities
-            .iter()
-            .map(|e| format!("{} = {{ path = \"{}\" }}", e.package, path_from(crate_dir, &e.dir)))
-            .collect();
-        lines.join("\n")
+        ""
     };
     format!(
         r#"[package]
@@ -966,15 +1024,16 @@ version = "0.1.0"
 edition = "2021"
 publish = false
 
+# No entity crate here: autogen reads the entities from their source
+# (`entities` in autogen.toml), so they need not be compiled in.
 [dependencies]
 autogen = {{ {autogen} }}
-{entity}
 
 # build.rs only lists the revision files: without its default features,
 # autogen is that helper alone.
 [build-dependencies]
 autogen = {{ {autogen}, default-features = false }}
-"#
+{workspace}"#
     )
 }
 
@@ -984,39 +1043,16 @@ fn main() {
 }
 "#;
 
-fn main_rs(entities: &[EntityCrate]) -> String {
-    let registrations = if entities.is_empty() {
-        "    // Register every entity of your schema, e.g.:\n    \
-         // let project = project.entity(entity::user::Entity).entity(entity::post::Entity);\n"
-            .to_owned()
-    } else {
-        let names: Vec<&str> = entities.iter().map(|e| e.package.as_str()).collect();
-        let plural = if names.len() == 1 { "" } else { "s" };
-        let calls: String = entities
-            .iter()
-            .flat_map(|e| e.modules.iter().map(move |m| format!("\n        .entity({}::{m}::Entity)", e.lib)))
-            .collect();
-        format!(
-            "    // The entities of your schema, found in the {} crate{plural}: autogenerate\n    \
-             // compares the database with exactly these, so keep the list in step.\n    \
-             let project = project{calls};\n",
-            names.join(", ")
-        )
-    };
-    format!(
-        r#"//! The migration crate: autogen's env.py. It names the entities that
-//! `autogen revision --autogenerate` compares with the database, then hands
-//! the command line to autogen.
+const MAIN_RS: &str = r#"//! The migration crate: autogen's env.py. Its revisions are in src/versions;
+//! the entities autogenerate compares with the database are read from the
+//! directories `entities` in autogen.toml names.
 
 autogen::include_versions!();
 
-fn main() -> std::process::ExitCode {{
-    let project = autogen::Project::new(VERSIONS);
-{registrations}    autogen::cli::run(project)
-}}
-"#
-    )
+fn main() -> std::process::ExitCode {
+    autogen::cli::run(autogen::Project::new(VERSIONS))
 }
+"#;
 
 fn new_workspace_manifest(member: &str) -> String {
     format!("[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"{member}\"]\n")
@@ -1035,8 +1071,7 @@ sea-orm = { version = "2.0.4", default-features = false, features = ["macros"] }
 const EXAMPLE_ENTITY_LIB_RS: &str =
     "//! The SeaORM entities: the schema autogenerate compares the database with.\n\npub mod post;\n";
 
-const EXAMPLE_ENTITY_POST_RS: &str = r#"//! An example entity: edit it, or add your own beside it (and register
-//! them in the migration crate's main.rs), then run
+const EXAMPLE_ENTITY_POST_RS: &str = r#"//! An example entity: edit it, or add your own beside it, then run
 //! `autogen revision --autogenerate -m "…"`.
 use sea_orm::entity::prelude::*;
 
@@ -1161,13 +1196,12 @@ mod tests {
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n]\n\n[package]\nname = \"app\"\n",
             Some("autogen-migration"),
             "autogen-migration",
-            &[],
         )
         .unwrap();
         assert!(fitted.text.starts_with(
             "# the app\n[workspace]\nmembers = [\n    \".\",\n    \"entity\", # tables\n    \"migration\",\n    \"autogen-migration\",\n]\n\n[package]\nname = \"app\"\n"
         ), "{}", fitted.text);
-        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration", &[]).unwrap();
+        let fitted = fit_manifest("[workspace]\nmembers = [\"entity\"]\n", Some("migration"), "migration").unwrap();
         assert!(
             fitted.text.starts_with("[workspace]\nmembers = [\"entity\", \"migration\"]\n"),
             "{}",
@@ -1180,19 +1214,14 @@ mod tests {
         let manifest = "[workspace]\nmembers = [\"app\", \"entity\", \"migration\"]\n\n\
                         [profile.dev.package.app-entity]\ncodegen-units = 16 # ours\n\n\
                         [profile.release]\nlto = true\n";
-        let fitted = fit_manifest(manifest, None, "migration", &["app-entity"]).unwrap();
-        assert_eq!(
-            fitted.added,
-            ["profile.dev.package.migration.debug"],
-            "codegen-units was set already"
-        );
+        let fitted = fit_manifest(manifest, None, "migration").unwrap();
+        assert_eq!(fitted.added, ["profile.dev.package.migration.debug"]);
         assert_eq!(
             fitted.text,
             "[workspace]\nmembers = [\"app\", \"entity\", \"migration\"]\n\n\
              [profile.dev.package.app-entity]\ncodegen-units = 16 # ours\n\n\
-             # Added by `autogen init`: after an entity edit, `autogen check` waits for cargo\n\
-             # to rebuild the entity crate and then the migration crate. These settings\n\
-             # shorten that wait; see autogen's docs/init.md, \"The rebuild after an entity edit\".\n\
+             # Added by `autogen init`: the migration crate is rebuilt after each new\n\
+             # revision. This setting shortens that; see autogen's docs/init.md.\n\
              [profile.dev.package.migration]\n\
              # Line numbers in backtraces, without full debug info to generate and link.\n\
              debug = \"line-tables-only\"\n\n\
@@ -1204,25 +1233,13 @@ mod tests {
             parsed["profile"]["dev"]["package"]["migration"]["debug"].as_str(),
             Some("line-tables-only")
         );
-        let again = fit_manifest(&fitted.text, None, "migration", &["app-entity"]).unwrap();
+        let again = fit_manifest(&fitted.text, None, "migration").unwrap();
         assert!(again.added.is_empty());
         assert_eq!(again.text, fitted.text);
 
-        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db", &["entity", "billing"]).unwrap();
-        assert_eq!(
-            fresh.added,
-            [
-                "profile.dev.package.db.debug",
-                "profile.dev.package.entity.codegen-units",
-                "profile.dev.package.billing.codegen-units"
-            ]
-        );
-        let parsed: toml::Table = toml::from_str(&fresh.text).unwrap();
-        assert_eq!(
-            parsed["profile"]["dev"]["package"]["entity"]["codegen-units"].as_integer(),
-            Some(8192)
-        );
-        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db", &[]).unwrap_err();
+        let fresh = fit_manifest("[workspace]\nmembers = []\n", None, "db").unwrap();
+        assert_eq!(fresh.added, ["profile.dev.package.db.debug"]);
+        let broken = fit_manifest("[workspace]\n[profile]\ndev = 1\n", None, "db").unwrap_err();
         assert!(broken.to_string().contains("`dev` under [profile] is not a table"), "{broken}");
     }
 
@@ -1342,40 +1359,54 @@ mod tests {
             ]
         );
         assert_eq!(done.entities[1].dir, root.join("crates/db/entity"));
-        let main = fs::read_to_string(root.join("db/migration/src/main.rs")).unwrap();
+        assert_eq!(done.entities[1].src, root.join("crates/db/entity/src"));
+        // autogen.toml names where they are; the migration crate depends on none of them.
+        let config = fs::read_to_string(root.join(FILE_NAME)).unwrap();
         assert!(
-            main.contains(
-                "    // The entities of your schema, found in the billing, app-entity crates: autogenerate\n    \
-                 // compares the database with exactly these, so keep the list in step.\n    \
-                 let project = project\n        .entity(billing_models::invoice::Entity)\n        \
-                 .entity(app_entity::user::Entity)\n        .entity(app_entity::post::Entity);\n"
-            ),
-            "{main}"
+            config.contains("\nentities = [\"crates/billing\", \"crates/db/entity/src\"]\n"),
+            "{config}"
         );
         let manifest = fs::read_to_string(root.join("db/migration/Cargo.toml")).unwrap();
-        assert!(
-            manifest.contains(
-                "billing = { path = \"../../crates/billing\" }\napp-entity = { path = \"../../crates/db/entity\" }\n"
-            ),
-            "{manifest}"
-        );
-        let profile = done.dev_profile.unwrap().added;
-        assert!(
-            profile.contains(&"profile.dev.package.billing.codegen-units".to_owned())
-                && profile.contains(&"profile.dev.package.app-entity.codegen-units".to_owned()),
-            "{profile:?}"
-        );
+        assert!(!manifest.contains("billing") && !manifest.contains("entity ="), "{manifest}");
+        assert_eq!(done.dev_profile.unwrap().added, ["profile.dev.package.migration.debug"]);
     }
 
     #[test]
-    fn with_no_entity_crate_main_rs_shows_how_to_register_them() {
+    fn with_no_entity_crate_autogen_toml_shows_where_to_name_them() {
         let dir = tempfile::tempdir().unwrap();
         write(&dir.path().join("Cargo.toml"), "[workspace]\nmembers = [\"app\"]\n");
         package(dir.path(), "app", "app", SEA_ORM, &[("src/main.rs", "fn main() {}\n")]);
         let done = init(dir.path(), None, &AutogenSource::Registry, Template::Default).unwrap();
         assert!(done.entities.is_empty());
-        let main = fs::read_to_string(dir.path().join("migration/src/main.rs")).unwrap();
-        assert!(main.contains("// let project = project.entity(entity::user::Entity)"), "{main}");
+        let config = fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(config.contains("\n# entities = [\"entity/src\"]\n"), "{config}");
+    }
+
+    #[test]
+    fn a_workspace_on_seaorm_1_gets_a_migration_crate_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(&root.join("Cargo.toml"), "[workspace]\nmembers = [\"*\"]\n");
+        write(
+            &root.join("Cargo.lock"),
+            "version = 4\n\n[[package]]\nname = \"sea-orm\"\nversion = \"1.1.20\"\n",
+        );
+        let done = init(root, None, &AutogenSource::Registry, Template::Default).unwrap();
+        assert_eq!(
+            done.workspace,
+            Workspace::Separate {
+                manifest: root.join("Cargo.toml"),
+                member: "migration".to_owned(),
+                seaorm: "1.1.20".to_owned(),
+            }
+        );
+        let root_manifest: toml::Table = toml::from_str(&fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+        assert_eq!(root_manifest["workspace"]["exclude"].as_array().unwrap()[0].as_str(), Some("migration"));
+        // Its own workspace root, where cargo reads its profile.
+        let manifest: toml::Table =
+            toml::from_str(&fs::read_to_string(root.join("migration/Cargo.toml")).unwrap()).unwrap();
+        assert!(manifest.contains_key("workspace"));
+        assert_eq!(manifest["profile"]["dev"]["package"]["migration"]["debug"].as_str(), Some("line-tables-only"));
     }
 
     #[test]

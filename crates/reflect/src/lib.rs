@@ -16,6 +16,8 @@
 #![deny(missing_docs)]
 
 pub mod entity_source;
+#[cfg(feature = "entity-registry")]
+mod registry;
 mod source;
 
 pub use source::{ModuleTree, SeaOrmMajor, SourceErrors, SourceFile, SourceLocation};
@@ -41,9 +43,6 @@ struct Registered {
     table: String,
     /// `#[sea_orm(schema_name = "...")]`.
     schema: Option<String>,
-    /// The module the entity is defined in, as SeaORM's registry names it
-    /// (compiled) or as its file's place in the crate says (source).
-    module: String,
     reading: Reading,
 }
 
@@ -51,7 +50,12 @@ struct Registered {
 #[derive(Clone)]
 enum Reading {
     /// From SeaORM's runtime metadata of an entity type compiled in.
-    Compiled(fn(Dialect) -> EntityStatements),
+    Compiled {
+        statements: fn(Dialect) -> EntityStatements,
+        /// The module the entity is defined in, as SeaORM's registry names it.
+        #[cfg_attr(not(feature = "entity-registry"), allow(dead_code))]
+        module: &'static str,
+    },
     /// From the entity's source, read without building it.
     Source(std::sync::Arc<source::SourceEntity>),
 }
@@ -59,7 +63,7 @@ enum Reading {
 impl Registered {
     fn statements(&self, dialect: Dialect) -> EntityStatements {
         match &self.reading {
-            Reading::Compiled(statements) => statements(dialect),
+            Reading::Compiled { statements, .. } => statements(dialect),
             Reading::Source(entity) => entity.statements(dialect),
         }
     }
@@ -117,11 +121,12 @@ impl Entities {
             self.registered.push(Registered {
                 table: table.to_owned(),
                 schema: entity.schema_name().map(str::to_owned),
-                module: type_name
-                    .rsplit_once("::")
-                    .map_or(type_name, |(module, _)| module)
-                    .to_owned(),
-                reading: Reading::Compiled(compiled_statements::<E>),
+                reading: Reading::Compiled {
+                    statements: compiled_statements::<E>,
+                    module: type_name
+                        .rsplit_once("::")
+                        .map_or(type_name, |(module, _)| module),
+                },
             });
         }
         self
@@ -162,7 +167,6 @@ impl Entities {
             entities.registered.push(Registered {
                 table: entity.table.clone(),
                 schema: entity.schema.clone(),
-                module: entity.module.join("::"),
                 reading: Reading::Source(std::sync::Arc::new(entity)),
             });
         }
@@ -283,34 +287,23 @@ impl Entities {
     /// Autogenerate treats a table without an entity as one to drop, so a
     /// forgotten `.entity(...)` would read as "drop this table"; this is how
     /// commands warn instead. Each entity derive submits its module to the
-    /// registry (SeaORM's `entity-registry` feature, which autogen enables).
+    /// registry when SeaORM's `entity-registry` feature is on, which this
+    /// crate's feature of that name turns on; without it there is no
+    /// registry to read, and none is found.
     pub fn unregistered(&self, dialect: Dialect) -> Vec<UnregisteredEntity> {
-        let crates: Vec<&str> = self.registered.iter().map(|r| crate_of(&r.module)).collect();
-        let modules: Vec<&'static str> = inventory::iter::<sea_orm::EntityRegistry>()
-            .map(|entry| entry.module_path)
-            .filter(|module| crates.contains(&crate_of(module)))
-            .collect();
-        let unregistered: Vec<&str> = modules
-            .iter()
-            .copied()
-            .filter(|module| !self.registered.iter().any(|r| r.module == *module))
-            .collect();
-        // Rendered once each: the unregistered modules and those their paths prefix.
-        let listed: Vec<(&str, Option<Vec<String>>)> = modules
-            .iter()
-            .filter(|m| unregistered.iter().any(|u| m.starts_with(u)))
-            .map(|m| (*m, tables_under(m, dialect)))
-            .collect();
-        let mut found: Vec<UnregisteredEntity> = unregistered
-            .iter()
-            .map(|module| UnregisteredEntity {
-                module,
-                table: module_table(module, &listed),
-            })
-            .collect();
-        found.sort_by(|a, b| a.module.cmp(b.module));
-        found.dedup();
-        found
+        #[cfg(feature = "entity-registry")]
+        return registry::unregistered(
+            self.registered.iter().filter_map(|r| match r.reading {
+                Reading::Compiled { module, .. } => Some(module),
+                Reading::Source(_) => None,
+            }),
+            dialect,
+        );
+        #[cfg(not(feature = "entity-registry"))]
+        {
+            let _ = dialect;
+            Vec::new()
+        }
     }
 }
 
@@ -339,68 +332,6 @@ pub fn backend(dialect: Dialect) -> DbBackend {
         Dialect::Postgres => DbBackend::Postgres,
         Dialect::MySql => DbBackend::MySql,
     }
-}
-
-fn crate_of(module: &str) -> &str {
-    module.split("::").next().unwrap_or_default()
-}
-
-/// The table of the entity in `module`, from what `build_schema` listed for
-/// each module (see [`tables_under`]): a module path is a prefix, so the
-/// tables listed for longer paths (`user_profile` after `user`) are taken
-/// away again.
-fn module_table(module: &str, listed: &[(&str, Option<Vec<String>>)]) -> Option<String> {
-    let mut tables = listed.iter().find(|(m, _)| *m == module)?.1.clone()?;
-    for (_, theirs) in listed
-        .iter()
-        .filter(|(m, _)| *m != module && m.starts_with(module))
-    {
-        tables.retain(|t| !theirs.as_ref().is_some_and(|theirs| theirs.contains(t)));
-    }
-    match tables.as_slice() {
-        [table] => Some(table.clone()),
-        _ => None,
-    }
-}
-
-/// The tables SeaORM's registry lists for `prefix`. Its entries keep their
-/// table private and offer only `EntityRegistry::build_schema(helper,
-/// prefix)`, whose `Debug` text quotes the `CREATE TABLE` of every entity
-/// whose module path starts with `prefix`. `None` if rendering them
-/// fails: sea-query panics on a type the backend lacks, and an entity written
-/// for another backend must not stop the command that only wanted a name.
-fn tables_under(prefix: &str, dialect: Dialect) -> Option<Vec<String>> {
-    let helper = sea_orm::Schema::new(backend(dialect));
-    // Silence that panic on this thread only; other threads' panics still report.
-    let previous: std::sync::Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
-        std::panic::take_hook().into();
-    let this_thread = std::thread::current().id();
-    let report = previous.clone();
-    std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().id() != this_thread {
-            report(info);
-        }
-    }));
-    let debug =
-        std::panic::catch_unwind(|| format!("{:?}", sea_orm::EntityRegistry::build_schema(helper, prefix)));
-    std::panic::set_hook(Box::new(move |info| previous(info)));
-    let debug = debug.ok()?;
-    // `table: "CREATE TABLE \"name\" ( …"` (`` `name` `` on MySQL), or a
-    // schema-qualified `\"schema\".\"name\"`; the last name is the table.
-    let mut tables = Vec::new();
-    for statement in debug.split("table: \"CREATE TABLE ").skip(1) {
-        let mut rest = statement;
-        let name = loop {
-            let quote = ["\\\"", "`"].into_iter().find(|q| rest.starts_with(q))?;
-            let (name, after) = rest[quote.len()..].split_once(quote)?;
-            match after.strip_prefix('.') {
-                Some(qualified) => rest = qualified,
-                None => break name,
-            }
-        };
-        tables.push(name.to_owned());
-    }
-    Some(tables)
 }
 
 /// What SeaORM would run to create one entity on a backend, with what its

@@ -270,6 +270,7 @@ fn a_table_in_another_schema_is_compared_only_in_that_schema() {
 }
 
 #[test]
+#[cfg(feature = "entity-registry")]
 fn entity_modules_left_unregistered_are_found_in_seaorms_registry() {
     use autogen_fixture_catalog::classic::{account, folder};
     let entities = Entities::new().entity(account::Entity).entity(folder::Entity);

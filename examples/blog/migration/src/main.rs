@@ -1,13 +1,12 @@
-//! The blog's migration crate: autogen's env.py. It names the entities that
-//! `autogen revision --autogenerate` compares with the database, then hands
-//! the command line to autogen.
+//! The blog's migration crate: autogen's env.py. Its revisions are in
+//! src/versions; the entities autogenerate compares with the database are
+//! read from entity/src (`entities` in autogen.toml).
 
 autogen::include_versions!();
 
 fn project() -> autogen::Project {
+    // The entities are read from entity/src, as autogen.toml's `entities` says.
     autogen::Project::new(VERSIONS)
-        .entity(blog_entity::user::Entity)
-        .entity(blog_entity::post::Entity)
 }
 
 fn main() -> std::process::ExitCode {
@@ -24,12 +23,14 @@ mod tests {
     async fn the_committed_history_brings_an_empty_database_to_the_entities() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("blog.db").display());
-        let config = Config::new(dir.path(), DatabaseUrl::new(url, UrlOrigin::Program));
+        let mut config = Config::new(dir.path(), DatabaseUrl::new(url, UrlOrigin::Program));
+        config.entities = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../entity/src")];
         let steps = autogen::command::upgrade(&project(), &config, "head", Default::default(), |_| {})
             .await
             .unwrap();
         assert_eq!(steps.len(), VERSIONS.revisions.len());
-        let left = autogen::command::compare(&project(), &config).await.unwrap();
+        let (project, _) = autogen::entities::resolve(&project(), &config).unwrap();
+        let left = autogen::command::compare(&project, &config).await.unwrap();
         assert!(
             left.upgrade.is_empty(),
             "the entities and the revisions disagree: {:#?}",
