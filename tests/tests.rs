@@ -38,6 +38,9 @@ mod killed;
 /// Applied revisions whose files are edited since, on SQLite.
 mod edited;
 
+/// The launcher runs the migration crate's executable without cargo while nothing it is built from changed.
+mod launcher;
+
 /// The command line's conventions: help examples, colour, --quiet and --verbose,
 /// completions, post-write hooks and revision templates.
 mod cli;

@@ -290,6 +290,8 @@ fn prepare(dir: &Path, command: &mut Command, vars: &[(&str, &str)]) {
         .current_dir(dir)
         // One target directory for every project the tests build, so dependencies compile once.
         .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
+        // The launcher's records of what it built, beside what it built rather than in the user's cache.
+        .env("AUTOGEN_CACHE_DIR", repo().join("target/e2e/launch-cache"))
         .env("CARGO_NET_OFFLINE", "true")
         .env_remove("AUTOGEN_CONFIG")
         .env_remove("DATABASE_URL")

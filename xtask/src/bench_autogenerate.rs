@@ -582,8 +582,10 @@ pub fn write_autogen_project(root: &Path, project: &Path, tables: usize) -> Resu
     )
 }
 
-fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
-    let alchemy_url = url.replacen("postgres://", "postgresql+psycopg2://", 1);
+/// An Alembic environment in `dir` comparing the database at `alchemy_url`
+/// (SQLAlchemy's form) with the models of `dir/models.py`, which the caller
+/// writes (`models.Base`), and no revisions.
+pub fn write_alembic_env(dir: &Path, alchemy_url: &str) -> Result<()> {
     write(
         &dir.join("alembic.ini"),
         &format!("[alembic]\nscript_location = env\nsqlalchemy.url = {alchemy_url}\n"),
@@ -598,7 +600,11 @@ fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
          with context.begin_transaction():\n        context.run_migrations()\n",
     )?;
     write(&dir.join("env/script.py.mako"), "# ${message}\n")?;
-    write(&dir.join("env/versions/.keep"), "")?;
+    write(&dir.join("env/versions/.keep"), "")
+}
+
+fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
+    write_alembic_env(dir, &url.replacen("postgres://", "postgresql+psycopg2://", 1))?;
     let mut models = String::from(
         "from sqlalchemy import BigInteger, Boolean, DateTime, Enum, ForeignKey, Identity, Index, Numeric, String, Text, func, text\n\
          from sqlalchemy.dialects.postgresql import JSONB\n\
@@ -635,7 +641,7 @@ fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
 
 /// The venv of the introspection benchmark, with Alembic and migra added;
 /// its python.
-fn python_with_peers(root: &Path) -> Result<PathBuf> {
+pub fn python_with_peers(root: &Path) -> Result<PathBuf> {
     let python = bench::python_with_sqlalchemy(root)?;
     if !python.with_file_name("alembic").exists() || !python.with_file_name("migra").exists() {
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "alembic", "migra"]))?;

@@ -11,13 +11,15 @@
 //!   (`check` on a database beside Alembic and migra, with and without
 //!   drift), `offline` (`check --offline` on a 500-revision history beside
 //!   Django's `makemigrations --check`), `rebuild` (the wait between an
-//!   entity edit and the check's answer).
+//!   entity edit and the check's answer), `launcher` (what the launcher
+//!   adds to a check once the migration crate is built, beside Alembic).
 //! - `cargo xtask demo [--url <URL>]`: the quick start: the blog example on a
 //!   fresh SQLite database (or the database at URL), through the real
 //!   `autogen` binary.
 
 mod bench;
 mod bench_autogenerate;
+mod bench_launcher;
 mod bench_offline;
 mod bench_rebuild;
 mod db;
@@ -28,7 +30,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|autogenerate|rebuild [--tables N,…]>>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|launcher|autogenerate|rebuild [--tables N,…]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         ["demo", "--url", url] => demo(&root, Some(url)),
         ["bench", "introspect"] => bench::introspect(&root),
         ["bench", "offline"] => bench_offline::offline(&root),
+        ["bench", "launcher"] => bench_launcher::launcher(&root),
         ["bench", "autogenerate", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             bench_autogenerate::autogenerate(&root, &rest)

@@ -2,7 +2,8 @@
 //! and every migration crate, so both accept exactly the same arguments.
 //!
 //! The launcher ([`launch`]) handles `init`, `completions` and `inspect --url`
-//! itself (they need no project), builds the migration crate (`cargo build --manifest-path …`) and runs it
+//! itself (they need no project), builds the migration crate (`cargo build --manifest-path …`,
+//! skipped when [`crate::launch_cache`] shows nothing changed since the last build) and runs it
 //! for everything else; the migration crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
 //! their causes, and turn into exit code 1; usage errors, and a configuration
 //! or database the command cannot use, exit with 2.
@@ -10,7 +11,7 @@
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anstyle::{AnsiColor, Color, Style};
 use anyhow::{bail, Context as _, Result};
@@ -23,6 +24,7 @@ use crate::command::{self, BaselineOptions, HistoryOptions, InspectFormat, Revis
 use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
 use crate::database::{DatabaseUrl, Unavailable, UrlOrigin};
 use crate::init::{self, AutogenSource, Template, Workspace};
+use crate::launch_cache::LaunchCache;
 use crate::Project;
 
 /// Alembic's migration workflow for SeaORM projects.
@@ -737,13 +739,34 @@ fn forward(explicit: Option<&Path>, console: &Console) -> Result<ExitCode> {
         }
         .into());
     }
-    let executable = build_migration_crate(&manifest, console)?;
+    let executable = migration_executable(&manifest, console)?;
     let status = Process::new(&executable)
         .args(std::env::args_os().skip(1))
         .env(CONFIG_ENV, &config.path)
         .status()
         .with_context(|| format!("cannot run {}", executable.display()))?;
     Ok(exit_code(status))
+}
+
+/// The migration crate's executable: cargo builds it, unless the launch
+/// cache shows that nothing it is built from has changed since it was built.
+fn migration_executable(manifest: &Path, console: &Console) -> Result<PathBuf> {
+    let cache = LaunchCache::open(manifest);
+    if let Some(executable) = cache.as_ref().and_then(LaunchCache::fresh_executable) {
+        console.detail(format_args!(
+            "Skipped cargo: nothing {} is built from has changed",
+            executable.display()
+        ));
+        return Ok(executable);
+    }
+    let build_started = SystemTime::now();
+    let executable = build_migration_crate(manifest, console)?;
+    if let Some(cache) = cache {
+        if let Err(e) = cache.remember(&executable, build_started) {
+            console.detail(format_args!("Cargo will check the migration crate again next time: {e:#}"));
+        }
+    }
+    Ok(executable)
 }
 
 fn exit_code(status: std::process::ExitStatus) -> ExitCode {

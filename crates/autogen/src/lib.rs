@@ -50,6 +50,7 @@ runtime! {
     pub mod hooks;
     mod init;
     mod inspect;
+    mod launch_cache;
     mod listing;
     pub mod reconcile;
     pub mod scope;
