@@ -7,12 +7,11 @@
 //! `check` green again → downgrade, through the installed binary.
 
 use std::fs;
-use std::path::Path;
 
 use autogen_testdb::Backend;
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-use crate::util::{assert_success, repo, stderr, stdout, Scratch};
+use crate::util::{assert_success, copy_dir, repo, stderr, stdout, Scratch};
 
 /// The fixture copied into a scratch directory. Scratch projects share one
 /// target directory, where cargo names a path package's artifacts by its
@@ -33,21 +32,6 @@ fn copy_fixture(p: &Scratch) -> String {
         s.replacen("name = \"entity\"", &format!("name = \"entity_{suffix}\""), 1)
     });
     suffix
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 async fn execute(url: &str, statements: &[&str]) {

@@ -16,6 +16,9 @@ mod errors;
 /// Every command over a branched history, on SQLite.
 mod commands;
 
+/// A SeaORM 1.x application adopted, its lock untouched.
+mod seaorm1;
+
 /// The revision commands on PostgreSQL and MariaDB.
 mod servers;
 

@@ -508,9 +508,16 @@ fn many_revisions_are_counted_as_they_run() {
 async fn entities_read_from_source_need_no_build_after_an_edit() {
     use crate::util::raw_stderr;
     let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
-    assert!(!fs::read_to_string(p.path("migration/Cargo.toml"))
-        .unwrap()
-        .contains("entity"));
+    let manifest: toml::Table =
+        toml::from_str(&fs::read_to_string(p.path("migration/Cargo.toml")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["dependencies"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["autogen"]
+    );
 
     let first = p.autogen(&["revision", "--autogenerate", "-m", "create user"]);
     assert_success(&first);
@@ -552,5 +559,13 @@ async fn entities_read_from_source_need_no_build_after_an_edit() {
     let said = stderr(&unreadable);
     assert!(said.contains("entity/src/user.rs:12: column `bio`"), "{said}");
     assert!(said.contains("`other::Bio`"), "{said}");
+    let json = p.autogen(&["check", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2), "cannot tell");
+    let answer: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(answer["status"], "unknown");
+    assert!(
+        answer["error"].as_str().unwrap().contains("`other::Bio`"),
+        "{answer}"
+    );
     assert_success(&p.autogen(&["upgrade", "head"]));
 }

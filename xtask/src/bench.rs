@@ -425,10 +425,7 @@ pub fn write_generated_project(
     database_url: &str,
 ) -> Result<()> {
     let repo = |path: &str| format!("{:?}", root.join(path).display().to_string());
-    write(
-        &project.join("Cargo.toml"),
-        &workspace_manifest(suffix, DevProfile::Init),
-    )?;
+    write(&project.join("Cargo.toml"), &workspace_manifest(suffix))?;
     fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock"))?;
     write(
         &project.join("autogen.toml"),
@@ -488,27 +485,14 @@ pub struct GeneratedEntities {
     pub modules: Vec<(String, String)>,
 }
 
-/// The dev profile of a generated project's workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DevProfile {
-    /// Cargo's own.
-    Defaults,
-    /// With the settings `autogen init` adds to a workspace.
-    Init,
-}
-
-/// A generated project's workspace manifest, with `profile`.
-pub fn workspace_manifest(suffix: &str, profile: DevProfile) -> String {
-    let mut manifest = "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n".to_owned();
-    if profile == DevProfile::Init {
-        manifest.push('\n');
-        manifest.push_str(
-            &include_str!("../../crates/autogen/src/dev_profile.toml")
-                .replace("\"{migration}\"", &format!("bench-migration-{suffix}"))
-                .replace("\"{entity}\"", &format!("bench-entity-{suffix}")),
-        );
-    }
-    manifest
+/// A generated project's workspace manifest, with the dev profile `autogen
+/// init` adds to a workspace.
+fn workspace_manifest(suffix: &str) -> String {
+    format!(
+        "[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"migration\"]\n\n{}",
+        include_str!("../../crates/autogen/src/dev_profile.toml")
+            .replace("\"{migration}\"", &format!("bench-migration-{suffix}"))
+    )
 }
 
 /// The `Relation` enum of generated entity `i`: none for the first, else

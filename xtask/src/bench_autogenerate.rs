@@ -603,7 +603,9 @@ pub fn write_alembic_env(dir: &Path, alchemy_url: &str) -> Result<()> {
     write(&dir.join("env/versions/.keep"), "")
 }
 
-fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
+/// Alembic's environment in `dir` with the synthetic schema's `tables`
+/// tables as SQLAlchemy models, comparing the database at `url`.
+pub fn write_alembic_project(dir: &Path, tables: usize, url: &str) -> Result<()> {
     write_alembic_env(dir, &url.replacen("postgres://", "postgresql+psycopg2://", 1))?;
     let mut models = String::from(
         "from sqlalchemy import BigInteger, Boolean, DateTime, Enum, ForeignKey, Identity, Index, Numeric, String, Text, func, text\n\

@@ -33,7 +33,7 @@ pub fn offline(root: &Path) -> Result<()> {
     let (migration, build) = bench::build_migration(root, &project, "offline")?;
 
     let django = dir.join("django");
-    write_django_project(&django)?;
+    write_django_project(&django, TABLES)?;
     let python = python_with_django(&dir)?;
 
     let mut autogen_times = Vec::new();
@@ -142,9 +142,9 @@ fn write_autogen_project(root: &Path, project: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The same schema as a Django app: 500 models and the 500 migrations
+/// The same schema as a Django app: `tables` models and the migrations
 /// `makemigrations` would have written one at a time.
-fn write_django_project(project: &Path) -> Result<()> {
+pub fn write_django_project(project: &Path, tables: usize) -> Result<()> {
     write(
         &project.join("manage.py"),
         "import os, sys\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n\
@@ -159,7 +159,7 @@ fn write_django_project(project: &Path) -> Result<()> {
     write(&project.join("app/__init__.py"), "")?;
     write(&project.join("app/migrations/__init__.py"), "")?;
     let mut models = String::from("from django.db import models\n\n");
-    for i in 1..=TABLES {
+    for i in 1..=tables {
         let class = name(i).to_uppercase();
         let prev = if i == 1 {
             "    prev = models.BigIntegerField(null=True)\n".to_owned()
@@ -210,7 +210,7 @@ fn write_django_project(project: &Path) -> Result<()> {
 }
 
 /// A venv under target/bench-offline with Django from PyPI, made once.
-fn python_with_django(dir: &Path) -> Result<PathBuf> {
+pub fn python_with_django(dir: &Path) -> Result<PathBuf> {
     let venv = dir.join("venv");
     let python = venv.join("bin/python");
     if !python.exists() {

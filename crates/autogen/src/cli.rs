@@ -901,7 +901,21 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
     );
     let resolved;
     let project = if compares_entities {
-        let (with_entities, undeclared) = crate::entities::resolve(project, &config)?;
+        let (with_entities, undeclared) = match (crate::entities::resolve(project, &config), &cli.command) {
+            (Ok(resolved), _) => resolved,
+            // `check` cannot tell (exit 2), and says so in JSON when asked for JSON.
+            (
+                Err(e),
+                Command::Check {
+                    offline,
+                    format: CheckFormat::Json,
+                },
+            ) if !console.quiet => {
+                println!("{:#}", check::json_error(check::Source::of(*offline), &e));
+                return Ok(ExitCode::from(2));
+            }
+            (Err(e), _) => return Err(e),
+        };
         for file in undeclared {
             console.warn(format_args!(
                 "{} declares an entity, but no `mod` of its crate declares the file, so the application \
@@ -1359,7 +1373,7 @@ fn reconcile(
     } else if dry_run {
         console.progress("Nothing was written (--dry-run).");
     } else if outcome.by_hand.is_empty() {
-        console.progress("Run `autogen check` (it rebuilds the entities) to confirm.");
+        console.progress("Run `autogen check` to confirm.");
     }
     if !outcome.by_hand.is_empty() {
         bail!(

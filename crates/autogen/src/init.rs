@@ -239,13 +239,14 @@ pub fn init(
         Workspace::Separate { .. } => (Some(crate_dir.join("Cargo.toml")), None),
         Workspace::None | Workspace::BesidePackage(_) => (None, None),
     };
+    let mut dev_profile = None;
+    // The application workspace's manifest, edited in place.
+    let mut edited = None;
     if let Workspace::Separate { manifest, member, .. } = &workspace {
         let text = fs::read_to_string(manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
         let excluded = exclude_member(&text, member).with_context(|| format!("cannot edit {}", manifest.display()))?;
-        files.push((manifest.clone(), excluded));
+        edited = Some((manifest.clone(), excluded));
     }
-    let mut dev_profile = None;
-    let mut edited = None;
     if let Some(root_manifest) = root_manifest {
         let new_text = files.iter_mut().find(|(path, _)| *path == root_manifest);
         let root_text = match &new_text {
