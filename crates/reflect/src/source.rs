@@ -131,15 +131,20 @@ impl SourceEntity {
             create.comment(comment);
         }
         let key_arity = self.columns.iter().filter(|c| c.primary_key).count();
-        for column in &self.columns {
-            let column_type = match &column.column_type {
+        let column_types: Vec<sea_query::ColumnType> = self
+            .columns
+            .iter()
+            .map(|c| self.major.as_written(c.column_type.clone(), dialect))
+            .collect();
+        for (column, entity_type) in self.columns.iter().zip(&column_types) {
+            let column_type = match entity_type {
                 sea_query::ColumnType::Enum { name, variants } => match dialect {
                     Dialect::MySql => {
                         let variants: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
                         sea_query::ColumnType::custom(format!("ENUM('{}')", variants.join("', '")))
                     }
                     Dialect::Postgres => sea_query::ColumnType::Custom(name.clone()),
-                    Dialect::Sqlite => column.column_type.clone(),
+                    Dialect::Sqlite => entity_type.clone(),
                 },
                 other => other.clone(),
             };
@@ -216,7 +221,7 @@ impl SourceEntity {
             comment: self.comment.clone(),
             create,
             indexes: self.indexes(dialect, table_ref),
-            column_types: self.columns.iter().map(|c| c.column_type.clone()).collect(),
+            column_types,
             primary_key,
             fk_names: self.foreign_keys.iter().map(|fk| fk.name.clone()).collect(),
         }

@@ -45,6 +45,21 @@ impl SeaOrmMajor {
         self == Self::Two
     }
 
+    /// The type sea-query 1.0 (SeaORM 2) writes as sea-query 0.32 (SeaORM
+    /// 1.x) writes `column_type` on `dialect`, so the model says what a 1.x
+    /// application creates: on PostgreSQL 0.32 wrote `u16` as `smallint` and
+    /// `u32` as `integer` (1.0: `integer`, `bigint`), on SQLite an unsized
+    /// decimal as `real` (1.0: `real_decimal`).
+    pub(super) fn as_written(self, column_type: ColumnType, dialect: autogen_schema::Dialect) -> ColumnType {
+        use autogen_schema::Dialect;
+        match (self, dialect, column_type) {
+            (Self::One, Dialect::Postgres, ColumnType::SmallUnsigned) => ColumnType::SmallInteger,
+            (Self::One, Dialect::Postgres, ColumnType::Unsigned) => ColumnType::Integer,
+            (Self::One, Dialect::Sqlite, ColumnType::Decimal(None)) => ColumnType::Double,
+            (_, _, column_type) => column_type,
+        }
+    }
+
     /// 2.0 gives a key whose type ends in `String` or `Uuid` no
     /// auto-increment; 1.x makes any lone key auto-increment unless told.
     pub(super) fn infers_key_auto_increment(self) -> bool {
