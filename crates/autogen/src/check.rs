@@ -158,6 +158,10 @@ pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> Stri
     out
 }
 
+fn source_json(at: Option<&autogen_reflect::SourceLocation>) -> Value {
+    at.map_or(Value::Null, |at| json!({ "path": at.path, "line": at.line }))
+}
+
 /// The JSON report, schema version 1:
 ///
 /// ```json
@@ -169,6 +173,7 @@ pub fn text_report(comparison: &Comparison, source: Source, color: bool) -> Stri
 ///   "schema": "public",
 ///   "changes": [{"description": "added column 'user.bio'", "op": {…the op as data…},
 ///                "source": {"path": "entity/src/user.rs", "line": 12}}],  // entities read from source
+///                // (an op in another schema: "sources", one per op it holds, null where none)
 ///   "destructive": [{"code": "AG102", "change": 0, "detail": "drops column 'user.bio' and its values"}],
 ///   "schema_diff": "--- database (PostgreSQL)\n+++ entities\n…",
 ///   "error": "…"  // only with status "unknown"
@@ -183,8 +188,19 @@ pub fn json_report(comparison: &Comparison, source: Source) -> Value {
         .iter()
         .map(|op| {
             let mut change = json!({ "description": op.describe(comparison.dialect).to_string(), "op": op });
-            if let Some(at) = comparison.source_of(op, None) {
-                change["source"] = json!({ "path": at.path, "line": at.line });
+            // An op in another schema is about that schema's entity; of
+            // several, each names its own in `sources`, in order.
+            let sources: Vec<Value> = match op {
+                autogen_schema::Op::InSchema { schema, ops } => ops
+                    .iter()
+                    .map(|inner| source_json(comparison.source_of(inner, Some(schema))))
+                    .collect(),
+                op => vec![source_json(comparison.source_of(op, None))],
+            };
+            match sources.as_slice() {
+                [Value::Null] => {}
+                [one] => change["source"] = one.clone(),
+                _ => change["sources"] = Value::Array(sources),
             }
             change
         })

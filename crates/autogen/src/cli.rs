@@ -919,8 +919,8 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
         for file in undeclared {
             console.warn(format_args!(
                 "{} declares an entity, but no `mod` of its crate declares the file, so the application \
-                 does not have it and it is not compared; declare the module, delete the file, or list it \
-                 in `entities_exclude`",
+                 does not have it: its table counts as one with no entity, which autogenerate would drop; \
+                 declare the module, or delete the file",
                 file.display()
             ));
         }

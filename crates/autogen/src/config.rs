@@ -17,7 +17,7 @@
 //! `entities` names the directories of entity sources, read without a
 //! build ([`crate::entities`]); `entities_exclude` leaves files or
 //! directories out, and `entity_reading = "compiled"` compares the entities
-//! the migration crate registers instead.
+//! the migration crate registers instead (the default when it registers any).
 //! `[compare]` and `[declare]` say what autogenerate manages beyond the
 //! entities ([`crate::scope`]).
 
@@ -81,9 +81,9 @@ pub struct Config {
     /// Files or directories below `entities` whose entities are not
     /// compared (`entities_exclude`, made absolute).
     pub entities_exclude: Vec<PathBuf>,
-    /// How the entities are read (`entity_reading`): from source unless
-    /// `"compiled"`.
-    pub entity_reading: EntityReading,
+    /// How the entities are read (`entity_reading`); unset, from source
+    /// unless the migration crate registers entities.
+    pub entity_reading: Option<EntityReading>,
     /// `[compare]`: what the project chooses not to compare.
     pub compare: CompareSettings,
     /// `[declare]`: indexes and CHECKs the entities cannot express.
@@ -91,11 +91,10 @@ pub struct Config {
 }
 
 /// How autogen reads the entities it compares ([`crate::entities`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityReading {
-    /// From their source files, with no build (`"source"`, the default).
-    #[default]
+    /// From their source files, with no build (`"source"`).
     Source,
     /// Through SeaORM's metadata of the entities the migration crate
     /// registers (`"compiled"`), for entities source cannot say everything about.
@@ -193,7 +192,7 @@ struct Section {
     #[serde(default)]
     entities_exclude: Vec<PathBuf>,
     #[serde(default)]
-    entity_reading: EntityReading,
+    entity_reading: Option<EntityReading>,
 }
 
 impl Config {
@@ -214,7 +213,7 @@ impl Config {
             revision_template: None,
             entities: Vec::new(),
             entities_exclude: Vec::new(),
-            entity_reading: EntityReading::default(),
+            entity_reading: None,
             compare: CompareSettings::default(),
             declare: Declarations::default(),
         }

@@ -32,9 +32,12 @@ pub struct SourceReading {
 /// source, or the ones it registers. Files that declare an entity but that
 /// no module declares are returned to be named.
 pub fn resolve(project: &Project, config: &Config) -> Result<(Project, Vec<PathBuf>)> {
+    // Registering entities chooses the compiled reading, unless autogen.toml
+    // says otherwise: a project upgraded from it keeps what it had.
     let from_source = match config.entity_reading {
-        EntityReading::Compiled => false,
-        EntityReading::Source => !config.entities.is_empty() || project.entities.is_empty(),
+        Some(EntityReading::Compiled) => false,
+        Some(EntityReading::Source) => true,
+        None => project.entities.is_empty(),
     };
     if !from_source {
         return Ok((project.clone(), Vec::new()));
@@ -61,9 +64,16 @@ pub fn read_source(config: &Config) -> Result<SourceReading> {
                 text,
             })
             .collect();
-        let (read, left_out) = Entities::from_source(&files, seaorm_major(&dir))
+        let (read, left_out) = Entities::from_source(&files, seaorm_major(&dir)?)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot read the entities in {} from source", shortest(&dir, base).display()))?;
+        if let Some(table) = read.table_names().find(|t| entities.table_names().any(|known| known == *t)) {
+            anyhow::bail!(
+                "table `{table}` has an entity in {} and in another of the `entities` directories; \
+                 keep one entity per table",
+                shortest(&dir, base).display()
+            );
+        }
         entities = entities.extend(read);
         undeclared.extend(left_out);
     }
@@ -131,6 +141,10 @@ fn collect_rust_files(dir: &Path, into: &mut Vec<(PathBuf, String)>) -> Result<(
         .collect::<std::io::Result<_>>()?;
     entries.sort();
     for path in entries {
+        // A build's output, or another crate nested inside, is not this crate's source.
+        if path.is_dir() && (path.ends_with("target") || path.join("Cargo.toml").is_file()) {
+            continue;
+        }
         if path.is_dir() {
             collect_rust_files(&path, into)?;
         } else if path.extension().is_some_and(|e| e == "rs") {
@@ -142,39 +156,69 @@ fn collect_rust_files(dir: &Path, into: &mut Vec<(PathBuf, String)>) -> Result<(
 }
 
 /// The SeaORM major version the crate holding `dir` is built with: its
-/// manifest's `sea-orm` requirement, else the one `sea-orm` its lock file
-/// holds; 2 when neither says.
-fn seaorm_major(dir: &Path) -> SeaOrmMajor {
-    let Some(manifest_dir) = dir.ancestors().find(|d| d.join("Cargo.toml").is_file()) else {
-        return SeaOrmMajor::default();
-    };
+/// manifest's `sea-orm` requirement (its workspace's, for `workspace =
+/// true`), else the one `sea-orm` its lock file holds. A lock holding
+/// both, or a crate that says nothing, is an error: 1.x and 2.x read the
+/// same attributes differently.
+fn seaorm_major(dir: &Path) -> Result<SeaOrmMajor> {
+    let manifest_dir = dir
+        .ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .with_context(|| format!("{} is in no crate (no Cargo.toml above it)", dir.display()))?;
     let read = |path: PathBuf| -> Option<toml::Table> { toml::from_str(&std::fs::read_to_string(path).ok()?).ok() };
-    let required = read(manifest_dir.join("Cargo.toml")).and_then(|manifest| {
-        let dependency = manifest.get("dependencies")?.get("sea-orm")?;
-        dependency
-            .as_str()
-            .or_else(|| dependency.get("version")?.as_str())
-            .and_then(SeaOrmMajor::of_version)
-    });
-    let locked = || {
-        let lock = manifest_dir
+    let workspace_root = || {
+        manifest_dir
             .ancestors()
-            .map(|d| d.join("Cargo.lock"))
-            .find(|p| p.is_file())
-            .and_then(read)?;
-        let versions: Vec<SeaOrmMajor> = lock
-            .get("package")?
-            .as_array()?
-            .iter()
-            .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some("sea-orm"))
-            .filter_map(|p| p.get("version")?.as_str().and_then(SeaOrmMajor::of_version))
-            .collect();
-        match versions.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        }
+            .skip(1)
+            .find_map(|d| read(d.join("Cargo.toml")).filter(|m| m.contains_key("workspace")))
     };
-    required.or_else(locked).unwrap_or_default()
+    let requirement = |dependency: &toml::Value| -> Option<SeaOrmMajor> {
+        let version = dependency.as_str().or_else(|| dependency.get("version")?.as_str());
+        version.and_then(SeaOrmMajor::of_version)
+    };
+    let required = read(manifest_dir.join("Cargo.toml")).and_then(|manifest| {
+        let dependencies = manifest.get("dependencies")?.as_table()?;
+        // `sea-orm`, or any name for `package = "sea-orm"`.
+        let (name, dependency) = dependencies.iter().find(|(name, dependency)| {
+            dependency.get("package").and_then(|p| p.as_str()).unwrap_or(name) == "sea-orm"
+        })?;
+        if dependency.get("workspace").and_then(|w| w.as_bool()) == Some(true) {
+            return requirement(workspace_root()?.get("workspace")?.get("dependencies")?.get(name)?);
+        }
+        requirement(dependency)
+    });
+    if let Some(major) = required {
+        return Ok(major);
+    }
+    let lock = manifest_dir.ancestors().map(|d| d.join("Cargo.lock")).find(|p| p.is_file());
+    let locked: Vec<SeaOrmMajor> = lock
+        .clone()
+        .and_then(read)
+        .and_then(|lock| {
+            let packages = lock.get("package")?.as_array()?.clone();
+            Some(
+                packages
+                    .iter()
+                    .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some("sea-orm"))
+                    .filter_map(|p| p.get("version")?.as_str().and_then(SeaOrmMajor::of_version))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    match locked.as_slice() {
+        [one] => Ok(*one),
+        _ => anyhow::bail!(
+            "cannot tell which SeaORM version the entities in {} are written for: {} names no sea-orm \
+             version, and {}; give the crate a `sea-orm = \"1\"` or `\"2\"` requirement",
+            dir.display(),
+            manifest_dir.join("Cargo.toml").display(),
+            match lock {
+                Some(lock) if locked.is_empty() => format!("{} locks none", lock.display()),
+                Some(lock) => format!("{} locks more than one", lock.display()),
+                None => "there is no Cargo.lock".to_owned(),
+            }
+        ),
+    }
 }
 
 /// `path` without `dir/..` steps, and relative to `base` when under it, so
@@ -274,6 +318,41 @@ impl ActiveModelBehavior for ActiveModel {}
         assert_eq!(reading.undeclared, [PathBuf::from("entity/src/comment.rs")]);
         config.entities_exclude = vec![dir.path().join("entity/src/comment.rs")];
         assert!(read_source(&config).unwrap().undeclared.is_empty());
+    }
+
+    #[test]
+    fn the_seaorm_version_is_the_workspace_requirement_the_crate_inherits() {
+        let (dir, config) = project("1.1", &[("lib.rs", "pub mod post;\n"), ("post.rs", POST)]);
+        std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n[workspace.dependencies]\nsea-orm = \"1.1\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("entity/Cargo.toml"),
+            "[package]\nname = \"entity\"\n\n[dependencies]\nsea-orm.workspace = true\n",
+        )
+        .unwrap();
+        // Read as 1.x: `unique_key` makes no index.
+        let schema = read_source(&config).unwrap().entities.schema(Dialect::Sqlite, None);
+        assert!(schema.tables["post"].indexes.is_empty());
+    }
+
+    #[test]
+    fn an_entity_crate_that_names_no_seaorm_version_is_an_error() {
+        let (dir, config) = project("2.0", &[("lib.rs", "pub mod post;\n"), ("post.rs", POST)]);
+        std::fs::write(dir.path().join("entity/Cargo.toml"), "[package]\nname = \"entity\"\n").unwrap();
+        let error = format!("{:#}", read_source(&config).unwrap_err());
+        assert!(error.contains("cannot tell which SeaORM version"), "{error}");
+        assert!(error.contains("there is no Cargo.lock"), "{error}");
+    }
+
+    #[test]
+    fn a_table_two_entity_directories_declare_is_an_error() {
+        let (dir, mut config) = project("2.0", &[("lib.rs", "pub mod post;\n"), ("post.rs", POST)]);
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(other.join("src")).unwrap();
+        std::fs::copy(dir.path().join("entity/Cargo.toml"), other.join("Cargo.toml")).unwrap();
+        std::fs::write(other.join("src/post.rs"), POST).unwrap();
+        config.entities.push(other.join("src"));
+        let error = format!("{:#}", read_source(&config).unwrap_err());
+        assert!(error.contains("table `post` has an entity in other/src and in another"), "{error}");
     }
 
     #[test]

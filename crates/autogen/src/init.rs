@@ -5,10 +5,11 @@
 //! sea-orm-migration crate in `migration/`. So `init` picks a free directory
 //! when none is named, joins the enclosing workspace (editing its
 //! `Cargo.toml` in place, comments kept) so cargo does not refuse the new
-//! crate, depends on the workspace's entity crates wherever they are and
-//! registers the entities they define, and has cargo lock the new crate
-//! keeping every version the workspace locked, updating only those
-//! autogen's requirements exclude: [`lock`] says which.
+//! crate (or, on SeaORM 1.x, makes it a workspace of its own), names the
+//! sources of the workspace's entity crates in `autogen.toml`, wherever they
+//! are, and has cargo lock the new crate keeping every version the workspace
+//! locked, updating only those autogen's requirements exclude: [`lock`]
+//! says which.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -538,9 +539,8 @@ pub fn path_from(from: &Path, to: &Path) -> String {
 }
 
 /// The dev-profile settings `init` adds where cargo reads profiles (the
-/// workspace's root manifest), `{migration}` and `{entity}` standing for the
-/// two packages. `cargo xtask bench rebuild` reads the same file, and
-/// measures a project with and without them.
+/// workspace's root manifest), `{migration}` standing for the migration
+/// crate. `cargo xtask bench rebuild`'s projects use the same file.
 const DEV_PROFILE: &str = include_str!("dev_profile.toml");
 
 /// What [`fit_manifest`] makes of a root manifest: the new text and the
@@ -552,9 +552,8 @@ struct FittedManifest {
 }
 
 /// `text`, a root manifest, with `member` appended to `[workspace] members`
-/// (when given) and the [`DEV_PROFILE`] settings for `migration` and each
-/// of `entities` it lacks; every setting it has and the rest of the file
-/// stay as they were.
+/// (when given) and the [`DEV_PROFILE`] settings for `migration` it lacks;
+/// every setting it has and the rest of the file stay as they were.
 fn fit_manifest(text: &str, member: Option<&str>, migration: &str) -> Result<FittedManifest> {
     let mut doc: toml_edit::DocumentMut = text.parse()?;
     if let Some(member) = member {
@@ -626,7 +625,6 @@ fn add_setting(to: &mut dyn toml_edit::TableLike, from: &toml_edit::Table, key: 
     Ok(())
 }
 
-/// Appends `member` to `[workspace] members` in the manifest `doc`.
 /// The workspace manifest `text` with `member` in its `exclude`, so a glob
 /// of its `members` cannot take in a crate that is a workspace of its own.
 fn exclude_member(text: &str, member: &str) -> Result<String> {
@@ -645,6 +643,7 @@ fn exclude_member(text: &str, member: &str) -> Result<String> {
     Ok(doc.to_string())
 }
 
+/// Appends `member` to `[workspace] members` in the manifest `doc`.
 fn add_member(doc: &mut toml_edit::DocumentMut, member: &str) -> Result<()> {
     let workspace = doc["workspace"]
         .as_table_like_mut()

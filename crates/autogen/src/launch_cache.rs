@@ -96,6 +96,18 @@ struct Input {
     stamp: Option<Stamp>,
 }
 
+/// How far a file's time may lie behind its change: nothing on a filesystem
+/// that keeps nanoseconds, two seconds on one that rounds to seconds or two
+/// (FAT, HFS+, some network mounts), where a time of whole seconds says so. A
+/// source saved in the second a build started might not be in it.
+fn grain(modified: Duration) -> Duration {
+    if modified.subsec_nanos() == 0 {
+        Duration::from_secs(2)
+    } else {
+        Duration::ZERO
+    }
+}
+
 #[derive(Serialize, Deserialize, PartialEq, Eq, Clone, Copy, Debug)]
 struct Stamp {
     /// Since the Unix epoch.
@@ -225,7 +237,7 @@ impl LaunchCache {
             let stamp = stamp(&path).with_context(|| format!("cannot read {}", path.display()))?;
             match stamp {
                 None if required => bail!("{} is gone", path.display()),
-                Some(stamp) if stamp.modified >= started && !path.starts_with(build_output) => {
+                Some(stamp) if stamp.modified + grain(stamp.modified) >= started && !path.starts_with(build_output) => {
                     bail!("{} changed after the build started", path.display())
                 }
                 _ => {}
@@ -491,6 +503,21 @@ mod tests {
         let refused = cache.remember(&built.executable(), build_started).unwrap_err();
         assert!(format!("{refused:#}").contains("main.rs changed after the build started"), "{refused:#}");
         assert!(!built.is_fresh());
+    }
+
+    #[test]
+    fn on_a_filesystem_of_whole_seconds_a_source_saved_near_the_start_is_not_remembered() {
+        let built = Built::new();
+        let cache = built.cache(&[]).unwrap();
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        let whole_second = SystemTime::UNIX_EPOCH + Duration::from_secs(now.as_secs());
+        let source = built.project("migration/src/main.rs");
+        fs::File::options().write(true).open(&source).unwrap().set_modified(whole_second).unwrap();
+        // Saved "before" the build by the file's time, but within its rounding.
+        let refused = cache.remember(&built.executable(), whole_second + Duration::from_secs(1));
+        assert!(refused.is_err());
+        cache.remember(&built.executable(), whole_second + Duration::from_secs(3)).unwrap();
+        assert!(built.is_fresh());
     }
 
     #[test]

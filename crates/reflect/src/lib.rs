@@ -1,16 +1,19 @@
 //! Reads SeaORM entities into autogen's schema model: the *target* of autogenerate.
 //!
-//! Entities are registered by type ([`Entities::entity`]), and each is read
-//! through SeaORM's own runtime metadata — `Schema::create_table_from_entity`
-//! for columns, keys and foreign keys, `Schema::create_index_from_entity` for
-//! `indexed` and `unique_key` — never by parsing Rust source. Reading what
-//! SeaORM itself would create, for the backend at hand, is what makes the
-//! comparison with a live database honest: SeaORM renders an enum as a
-//! PostgreSQL type, a MySQL inline `ENUM`, or text on SQLite, and so does the
-//! reflected model.
+//! Entities are read two ways that end alike. From their source
+//! ([`Entities::from_source`]): syn reads what sea-orm-macros reads, and the
+//! statements `Schema::create_table_from_entity` and
+//! `Schema::create_index_from_entity` would build are rebuilt from it, with
+//! no build of the entity crate, for SeaORM 1.x and 2.x. Compiled
+//! ([`Entities::entity`]): SeaORM's own runtime metadata builds those
+//! statements. Either way the model says what SeaORM itself would create on
+//! the backend at hand, which is what makes the comparison with a live
+//! database honest: SeaORM renders an enum as a PostgreSQL type, a MySQL
+//! inline `ENUM`, or text on SQLite, and so does the reflected model. The
+//! tests hold the two readings equal on every fixture entity.
 //!
-//! [`entity_source`] reads entity *source* with syn, only to find where an
-//! entity and its columns are declared and edit their attributes.
+//! [`entity_source`] locates entity declarations in source files and edits
+//! their attributes.
 //!
 //! **This crate never touches a database.**
 #![deny(missing_docs)]

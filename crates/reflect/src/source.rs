@@ -271,15 +271,11 @@ impl SourceEntity {
 pub(crate) fn read(files: &[SourceFile], major: SeaOrmMajor) -> Result<ReadEntities, SourceErrors> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
+    let mut unparsed = Vec::new();
     for file in files {
-        let fail = |line: usize, problem| EntitySourceError {
-            path: file.path.clone(),
-            line,
-            problem,
-        };
         match syn::parse_file(file.text.trim_start_matches('\u{feff}')) {
             Ok(syntax) => parsed.push((file, syntax)),
-            Err(e) => errors.push(fail(e.span().start().line, SourceProblem::Syntax(e.to_string()))),
+            Err(e) => unparsed.push((file, e)),
         }
     }
     let tree = ModuleTree::new(
@@ -287,26 +283,51 @@ pub(crate) fn read(files: &[SourceFile], major: SeaOrmMajor) -> Result<ReadEntit
             .iter()
             .map(|(file, syntax)| (file.relative.as_path(), syntax)),
     );
+    // What the crate does not compile (a test fixture, a template) is not
+    // read: neither its errors nor its types are the crate's.
+    for (file, e) in unparsed {
+        if tree.is_declared(&file.relative) {
+            errors.push(EntitySourceError {
+                path: file.path.clone(),
+                line: e.span().start().line,
+                problem: SourceProblem::Syntax(e.to_string()),
+            });
+        }
+    }
+    let (declared, undeclared): (Vec<_>, Vec<_>) = parsed
+        .iter()
+        .partition(|(file, _)| tree.is_declared(&file.relative));
     let mut types = CrateTypes::default();
-    for (file, syntax) in &parsed {
+    for (file, syntax) in &declared {
         types.collect(file, syntax, &mut errors);
     }
     let mut drafts = Vec::new();
-    let mut left_out = Vec::new();
-    for (file, syntax) in &parsed {
+    for (file, syntax) in &declared {
         match Draft::read(file, syntax, &tree, &types, major) {
             Ok(None) => {}
-            Ok(Some(draft)) if tree.is_declared(&file.relative) => drafts.push(draft),
-            Ok(Some(_)) => left_out.push(file.path.clone()),
+            Ok(Some(draft)) => drafts.push(draft),
             Err(mut problems) => errors.append(&mut problems),
         }
     }
+    let left_out = undeclared
+        .iter()
+        .filter(|(_, syntax)| entity_model(syntax).is_some())
+        .map(|(file, _)| file.path.clone())
+        .collect();
     let entities = resolve_relations(drafts, &tree, &mut errors);
     if errors.is_empty() {
         Ok(ReadEntities { entities, left_out })
     } else {
         Err(SourceErrors(errors))
     }
+}
+
+/// The `DeriveEntityModel` struct a file declares, if any.
+fn entity_model(syntax: &syn::File) -> Option<&syn::ItemStruct> {
+    syntax.items.iter().find_map(|item| match item {
+        Item::Struct(s) if derives(&s.attrs, "DeriveEntityModel") => Some(s),
+        _ => None,
+    })
 }
 
 /// An entity whose relations still name entities by path.
@@ -343,16 +364,27 @@ impl Draft {
             line,
             problem,
         };
-        let model = syntax.items.iter().find_map(|item| match item {
-            Item::Struct(s) if derives(&s.attrs, "DeriveEntityModel") => Some(s),
-            _ => None,
-        });
-        let Some(model) = model else {
-            // Hand-written `EntityName` and `ColumnTrait` impls declare their
-            // columns in code, which only compiling reads.
-            return match crate::entity_source::entity_name_impl(syntax) {
-                Some((table, _, line)) => Err(vec![fail(line, SourceProblem::ExpandedEntity { table })]),
-                None => Ok(None),
+        let Some(model) = entity_model(syntax) else {
+            // Hand-written `EntityName` and `ColumnTrait` impls (with or
+            // without `DeriveEntity`) declare their columns in code, which
+            // only compiling reads.
+            let derived = syntax.items.iter().find_map(|item| match item {
+                Item::Struct(s) if derives(&s.attrs, "DeriveEntity") => Some(s),
+                _ => None,
+            });
+            return match (crate::entity_source::entity_name_impl(syntax), derived) {
+                (Some((table, _, line)), _) => Err(vec![fail(line, SourceProblem::ExpandedEntity { table })]),
+                (None, Some(entity)) => {
+                    let table = ModelAttributes::read(&entity.attrs)
+                        .ok()
+                        .and_then(|a| a.table)
+                        .unwrap_or_else(|| entity.ident.to_string());
+                    Err(vec![fail(
+                        entity.ident.span().start().line,
+                        SourceProblem::ExpandedEntity { table },
+                    )])
+                }
+                (None, None) => Ok(None),
             };
         };
         let line = model.ident.span().start().line;
@@ -410,11 +442,14 @@ impl Draft {
                 if let Some(value) = items.auto_increment {
                     auto_increment = Some(value);
                 } else if auto_increment.is_none()
-                    && major.infers_key_auto_increment()
+                    && major.gives_string_and_uuid_keys_no_auto_increment()
                     && ["String", "Uuid"].iter().any(|s| inner.ends_with(s))
                 {
                     auto_increment = Some(false);
                 }
+            } else if items.auto_increment.is_some() && major == SeaOrmMajor::One {
+                // 1.x takes it from any field, for the whole key.
+                auto_increment = items.auto_increment;
             } else if items.auto_increment.is_some() {
                 problems.push(fail(
                     field_line,
@@ -464,17 +499,17 @@ impl Draft {
                 unique_key: items
                     .unique_key
                     .clone()
-                    .filter(|_| major.has_two_point_oh_attributes()),
+                    .filter(|_| major.reads_extra_unique_key_and_renamed_from()),
                 default,
                 comment: items.comment.clone(),
                 extra: items
                     .extra
                     .clone()
-                    .filter(|_| major.has_two_point_oh_attributes()),
+                    .filter(|_| major.reads_extra_unique_key_and_renamed_from()),
                 renamed_from: items
                     .renamed_from
                     .clone()
-                    .filter(|_| major.has_two_point_oh_attributes()),
+                    .filter(|_| major.reads_extra_unique_key_and_renamed_from()),
             });
             variants.push(variant);
         }
@@ -668,7 +703,11 @@ impl FieldAttributes {
                     _ => return Err("`auto_increment` takes `true` or `false`".into()),
                 },
                 "comment" => read.comment = literal_text(&meta),
-                "default_value" => read.default_value = literal(&meta).cloned(),
+                "default_value" => {
+                    read.default_value = Some(
+                        literal(&meta).ok_or("`default_value` takes a literal: a string, number or bool")?,
+                    )
+                }
                 "default_expr" => read.default_expr = Some(text()?),
                 "column_name" => read.column_name = Some(text()?),
                 "enum_name" => read.enum_name = Some(text()?),
@@ -707,10 +746,25 @@ fn last_string(items: &[Meta], key: &str) -> Option<String> {
     items.iter().rfind(|m| meta_key(m) == key).and_then(string_value)
 }
 
-fn literal(meta: &Meta) -> Option<&Lit> {
-    match meta {
-        Meta::NameValue(nv) => match &nv.value {
-            syn::Expr::Lit(lit) => Some(&lit.lit),
+fn literal(meta: &Meta) -> Option<Lit> {
+    let Meta::NameValue(nv) = meta else { return None };
+    match &nv.value {
+        syn::Expr::Lit(lit) => Some(lit.lit.clone()),
+        // `-1`: sea-orm-macros parses the value as a `Lit`, which takes a sign.
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            syn::Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => {
+                Some(Lit::Int(syn::LitInt::new(&format!("-{}", i.token()), i.span())))
+            }
+            syn::Expr::Lit(syn::ExprLit {
+                lit: Lit::Float(f), ..
+            }) => Some(Lit::Float(syn::LitFloat::new(
+                &format!("-{}", f.token()),
+                f.span(),
+            ))),
             _ => None,
         },
         _ => None,
@@ -721,7 +775,7 @@ fn literal(meta: &Meta) -> Option<&Lit> {
 fn literal_text(meta: &Meta) -> Option<String> {
     literal(meta).map(|lit| match lit {
         Lit::Str(s) => s.value(),
-        other => quote::ToTokens::to_token_stream(other).to_string(),
+        other => quote::ToTokens::to_token_stream(&other).to_string(),
     })
 }
 
@@ -756,31 +810,22 @@ fn classic_relation(variant: &syn::Variant) -> Result<Option<DraftRelation>, Str
     .map(Some)
 }
 
-/// A dense-format relation field's `belongs_to`, if it has one.
+/// A dense-format relation field's foreign key, if it makes one: a
+/// `belongs_to`, or a `self_ref` with `from` and `to` and no `via` (what
+/// sea-orm-macros' `RelationAttr` turns into a `belongs_to` variant).
 fn dense_relation(field: &syn::Field) -> Result<Option<DraftRelation>, String> {
     let items = sea_orm_items(&field.attrs)?;
     let has = |key: &str| items.iter().any(|m| meta_key(m) == key);
     let value = |key: &str| last_string(&items, key);
-    if !has("belongs_to") || has("skip_fk") || has("via") {
+    let self_ref = has("self_ref") && has("from") && has("to") && !has("via");
+    if !(has("belongs_to") || self_ref) || has("skip_fk") {
         return Ok(None);
     }
-    let target = match &field.ty {
-        syn::Type::Path(path) => match &path.path.segments.last().expect("a relation type").arguments {
-            syn::PathArguments::AngleBracketed(args) => match args.args.first() {
-                Some(syn::GenericArgument::Type(inner)) => quote_type(inner),
-                _ => {
-                    return Err("a relation field names its entity: `BelongsTo<super::cake::Entity>`".into())
-                }
-            },
-            _ => return Err("a relation field names its entity: `BelongsTo<super::cake::Entity>`".into()),
-        },
-        _ => return Err("a relation field names its entity: `BelongsTo<super::cake::Entity>`".into()),
-    };
-    // `self_ref` relations point at the entity itself.
     let target = if has("self_ref") {
         "Entity".to_owned()
     } else {
-        target
+        related_entity(&field.ty)
+            .ok_or("a relation field names its entity: `BelongsTo<super::cake::Entity>`")?
     };
     let line = field.ident.as_ref().map_or(0, |i| i.span().start().line);
     relation(
@@ -795,6 +840,25 @@ fn dense_relation(field: &syn::Field) -> Result<Option<DraftRelation>, String> {
     .map(Some)
 }
 
+/// The entity of `BelongsTo<E>`, `HasOne<E>` or `BelongsTo<Option<E>>`
+/// (what sea-orm-cli writes for a nullable foreign key).
+fn related_entity(ty: &syn::Type) -> Option<String> {
+    let inner = |ty: &syn::Type| -> Option<syn::Type> {
+        let syn::Type::Path(path) = ty else { return None };
+        let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner.clone()),
+            _ => None,
+        }
+    };
+    let entity = inner(ty)?;
+    let is_option =
+        matches!(&entity, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"));
+    Some(quote_type(&if is_option { inner(&entity)? } else { entity }))
+}
+
 fn relation(
     line: usize,
     target: &str,
@@ -807,11 +871,19 @@ fn relation(
     let path: syn::Path = syn::parse_str(target).map_err(|_| format!("`{target}` is not an entity path"))?;
     let from = from.ok_or("`belongs_to` needs `from = \"...\"`")?;
     let to = to.ok_or("`belongs_to` needs `to = \"...\"`")?;
+    let (from, to) = (relation_columns(&from)?, relation_columns(&to)?);
+    if from.is_empty() || from.len() != to.len() {
+        return Err(format!(
+            "`from` names {} columns and `to` {}: a foreign key needs as many on each side, at least one",
+            from.len(),
+            to.len()
+        ));
+    }
     Ok(DraftRelation {
         line,
         target: path.segments.iter().map(|s| s.ident.to_string()).collect(),
-        from: relation_columns(&from)?,
-        to: relation_columns(&to)?,
+        from,
+        to,
         on_delete: on_delete.as_deref().map(foreign_key_action).transpose()?,
         on_update: on_update.as_deref().map(foreign_key_action).transpose()?,
         fk_name,
@@ -870,4 +942,100 @@ fn mentions(imp: &syn::ItemImpl, word: &str) -> bool {
         })
     }
     walk(quote::ToTokens::to_token_stream(imp), word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(relative: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("src").join(relative),
+            relative: PathBuf::from(relative),
+            text: text.to_owned(),
+        }
+    }
+
+    fn entity(table: &str, fields: &str) -> String {
+        format!(
+            "use sea_orm::entity::prelude::*;\n\n#[derive(Clone, Debug, DeriveEntityModel)]\n\
+             #[sea_orm(table_name = \"{table}\")]\npub struct Model {{\n    #[sea_orm(primary_key)]\n    \
+             pub id: i32,\n{fields}}}\n"
+        )
+    }
+
+    fn problems(files: &[SourceFile]) -> Vec<String> {
+        match read(files, SeaOrmMajor::Two) {
+            Ok(_) => Vec::new(),
+            Err(SourceErrors(errors)) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_negative_default_is_read_with_its_sign() {
+        let files = [file(
+            "a.rs",
+            &entity("a", "    #[sea_orm(default_value = -5)]\n    pub depth: i32,\n"),
+        )];
+        let read = read(&files, SeaOrmMajor::Two).unwrap();
+        let default = read.entities[0].columns[1].default.clone().unwrap();
+        assert_eq!(default, sea_query::Expr::val(-5));
+    }
+
+    #[test]
+    fn a_relation_with_unequal_sides_is_refused() {
+        let files = [file(
+            "a.rs",
+            &format!(
+                "{}\n#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\npub enum Relation {{\n    \
+                 #[sea_orm(belongs_to = \"Entity\", from = \"(Column::Id, Column::Id)\", to = \"Column::Id\")]\n    \
+                 Parent,\n}}\n",
+                entity("a", "")
+            ),
+        )];
+        let said = problems(&files);
+        assert!(said[0].contains("`from` names 2 columns and `to` 1"), "{said:?}");
+    }
+
+    #[test]
+    fn a_type_two_modules_declare_is_not_guessed() {
+        let status = "#[derive(DeriveActiveEnum)]\n#[sea_orm(rs_type = \"String\", db_type = \"Enum\")]\n\
+                      pub enum Status {\n    #[sea_orm(string_value = \"a\")]\n    A,\n}\n";
+        let files = [
+            file("lib.rs", "pub mod a;\npub mod b;\n"),
+            file(
+                "a.rs",
+                &format!("{}{status}", entity("a", "    pub status: Status,\n")),
+            ),
+            file("b.rs", status),
+        ];
+        let said = problems(&files);
+        assert!(said[0].contains("declared more than once"), "{said:?}");
+    }
+
+    #[test]
+    fn an_entity_derived_with_its_columns_written_by_hand_is_refused() {
+        let files = [file(
+            "a.rs",
+            "#[derive(Copy, Clone, Default, Debug, DeriveEntity)]\n#[sea_orm(table_name = \"a\")]\npub struct Entity;\n",
+        )];
+        let said = problems(&files);
+        assert!(
+            said[0].contains("`a` is written in the expanded format"),
+            "{said:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_the_crate_does_not_compile_is_not_read() {
+        let files = [
+            file("lib.rs", "pub mod a;\n"),
+            file("a.rs", &entity("a", "")),
+            file("ui/broken.rs", "fn ("),
+            file("b.rs", &entity("b", "")),
+        ];
+        let read = read(&files, SeaOrmMajor::Two).unwrap();
+        assert_eq!(read.entities.len(), 1);
+        assert_eq!(read.left_out, [PathBuf::from("src/b.rs")]);
+    }
 }

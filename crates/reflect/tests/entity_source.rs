@@ -92,6 +92,7 @@ fn every_catalog_and_blog_table_is_found_in_its_file() {
             "backend_specific/mysql_types.rs",
             EntityFormat::Classic,
         ),
+        ("cat_node", "dense/node.rs", EntityFormat::Dense),
         ("cat_pair", "classic/pair.rs", EntityFormat::Classic),
         ("cat_pair_note", "classic/pair_note.rs", EntityFormat::Classic),
         (

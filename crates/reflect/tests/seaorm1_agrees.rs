@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use autogen_diff::Options;
 use autogen_reflect::{Entities, SeaOrmMajor, SourceFile};
 use autogen_schema::{Column, Dialect, Op};
-use autogen_testdb::{test_each_backend, Backend};
+use autogen_testdb::test_each_backend;
 use sea_orm::{ConnectionTrait, Database};
 
 fn repo() -> PathBuf {

@@ -41,7 +41,7 @@ impl SeaOrmMajor {
 
     /// `extra`, `unique_key` and `renamed_from` arrived in 2.0; 1.x's
     /// macros pass over them.
-    pub(super) fn has_two_point_oh_attributes(self) -> bool {
+    pub(super) fn reads_extra_unique_key_and_renamed_from(self) -> bool {
         self == Self::Two
     }
 
@@ -62,7 +62,7 @@ impl SeaOrmMajor {
 
     /// 2.0 gives a key whose type ends in `String` or `Uuid` no
     /// auto-increment; 1.x makes any lone key auto-increment unless told.
-    pub(super) fn infers_key_auto_increment(self) -> bool {
+    pub(super) fn gives_string_and_uuid_keys_no_auto_increment(self) -> bool {
         self == Self::Two
     }
 }
@@ -84,10 +84,11 @@ pub(super) enum TypeDecl {
     },
 }
 
-/// The types the entity crate declares, by name.
+/// The types the entity crate declares, by name: each declaration of it
+/// (two enums may share a name in two modules).
 #[derive(Default)]
 pub(super) struct CrateTypes {
-    declared: BTreeMap<String, TypeDecl>,
+    declared: BTreeMap<String, Vec<(std::path::PathBuf, TypeDecl)>>,
 }
 
 impl CrateTypes {
@@ -135,7 +136,10 @@ impl CrateTypes {
             };
             match declared {
                 Some((name, Ok(decl), _)) => {
-                    self.declared.insert(name, decl);
+                    self.declared
+                        .entry(name)
+                        .or_default()
+                        .push((file.path.clone(), decl));
                 }
                 Some((_, Err(reason), line)) => errors.push(EntitySourceError {
                     path: file.path.clone(),
@@ -154,8 +158,32 @@ impl CrateTypes {
 
     fn resolve_depth(&self, written: &str, depth: usize) -> Result<ColumnType, String> {
         let ty: Type = syn::parse_str(written).map_err(|_| format!("`{written}` is not a type"))?;
-        let name = last_ident(&ty);
-        if let Some(decl) = name.as_deref().and_then(|n| self.declared.get(n)) {
+        // `other_crate::Status` is not the entity crate's own `Status`.
+        let own = match &ty {
+            Type::Path(p) => {
+                p.path.segments.len() == 1
+                    || ["crate", "self", "super"]
+                        .iter()
+                        .any(|k| p.path.segments[0].ident == k)
+            }
+            _ => false,
+        };
+        let declared = last_ident(&ty)
+            .filter(|_| own)
+            .and_then(|n| self.declared.get(&n));
+        if let Some(declarations) = declared {
+            let decl = match declarations.as_slice() {
+                [(_, decl)] => decl,
+                several => {
+                    let files: Vec<String> = several.iter().map(|(p, _)| p.display().to_string()).collect();
+                    return Err(format!(
+                        "its type `{written}` is declared more than once in the entity sources ({}), and \
+                         autogen does not follow `use` to tell which is meant; give the types distinct \
+                         names, or give the field `#[sea_orm(column_type = \"...\")]`",
+                        files.join(", ")
+                    ));
+                }
+            };
             return match decl {
                 TypeDecl::ActiveEnum {
                     db_type,
@@ -256,6 +284,10 @@ fn last_ident(ty: &Type) -> Option<String> {
 fn seaorm_type(ty: &Type) -> Option<ColumnType> {
     let Type::Path(path) = ty else { return None };
     let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    // jiff's `DateTime`, `Date` and `Time` are not chrono's.
+    if segments.first().is_some_and(|s| s == "jiff") {
+        return None;
+    }
     let last = path.path.segments.last()?;
     let generic = match &last.arguments {
         syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
