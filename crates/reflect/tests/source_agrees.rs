@@ -153,6 +153,18 @@ fn the_registry_read_from_source_is_what_seaorm_compiles() {
 }
 
 #[test]
+fn the_adopted_projects_entities_read_from_source_are_what_seaorm_compiles() {
+    let compiled = Entities::new()
+        .entity(adopt_entity::author::Entity)
+        .entity(adopt_entity::post::Entity);
+    let source = from_source(&source_files(
+        &repo().join("fixtures/adopt/crates/db/entity/src"),
+        &[],
+    ));
+    assert_agree(&compiled, &source, None);
+}
+
+#[test]
 fn the_blog_example_read_from_source_is_what_seaorm_compiles() {
     let compiled = Entities::new()
         .entity(blog_entity::user::Entity)
@@ -160,6 +172,12 @@ fn the_blog_example_read_from_source_is_what_seaorm_compiles() {
     let source = from_source(&source_files(&repo().join("examples/blog/entity/src"), &[]));
     assert_agree(&compiled, &source, None);
 }
+
+/// `fixtures/adopt`'s entity crate, as sea-orm-cli generated it (its prelude
+/// is the application's, unused here).
+#[allow(unused_imports)]
+#[path = "../../../fixtures/adopt/crates/db/entity/src/lib.rs"]
+mod adopt_entity;
 
 // The entity files the end-to-end tests copy into projects. `user_v2.rs` and
 // `post_v2.rs` name their relations `super::user` and `super::post`, so the
