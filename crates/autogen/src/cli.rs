@@ -901,7 +901,7 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
     );
     let resolved;
     let project = if compares_entities {
-        let (with_entities, undeclared) = match (crate::entities::resolve(project, &config), &cli.command) {
+        let (with_entities, left_out) = match (crate::entities::resolve(project, &config), &cli.command) {
             (Ok(resolved), _) => resolved,
             // `check` cannot tell (exit 2), and says so in JSON when asked for JSON.
             (
@@ -916,12 +916,18 @@ fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
             }
             (Err(e), _) => return Err(e),
         };
-        for file in undeclared {
+        for file in left_out.undeclared {
             console.warn(format_args!(
                 "{} declares an entity, but no `mod` of its crate declares the file, so the application \
                  does not have it: its table counts as one with no entity, which autogenerate would drop; \
                  declare the module, or delete the file",
                 file.display()
+            ));
+        }
+        for exclude in left_out.unmatched_excludes {
+            console.warn(format_args!(
+                "`entities_exclude` names {}, which is no file or directory of the entity sources",
+                exclude.display()
             ));
         }
         resolved = with_entities;

@@ -23,15 +23,24 @@ use crate::Project;
 pub struct SourceReading {
     /// The entities.
     pub entities: Entities,
+    /// What the reading left out.
+    pub left_out: LeftOut,
+}
+
+/// What a source reading left out, for the caller to name.
+#[derive(Debug, Default)]
+pub struct LeftOut {
     /// Files that declare an entity no `mod` of their crate declares: the
-    /// application does not compile them, so they are not compared.
+    /// application does not compile them, so they are not read.
     pub undeclared: Vec<PathBuf>,
+    /// `entities_exclude` entries that match no file: a typo, or a file gone.
+    pub unmatched_excludes: Vec<PathBuf>,
 }
 
 /// The project with the entities `config` says to compare: read from
-/// source, or the ones it registers. Files that declare an entity but that
-/// no module declares are returned to be named.
-pub fn resolve(project: &Project, config: &Config) -> Result<(Project, Vec<PathBuf>)> {
+/// source, or the ones it registers; with what the reading has to say
+/// (when read from source).
+pub fn resolve(project: &Project, config: &Config) -> Result<(Project, LeftOut)> {
     // Registering entities chooses the compiled reading, unless autogen.toml
     // says otherwise: a project upgraded from it keeps what it had.
     let from_source = match config.entity_reading {
@@ -40,12 +49,12 @@ pub fn resolve(project: &Project, config: &Config) -> Result<(Project, Vec<PathB
         None => project.entities.is_empty(),
     };
     if !from_source {
-        return Ok((project.clone(), Vec::new()));
+        return Ok((project.clone(), LeftOut::default()));
     }
     let reading = read_source(config)?;
     let mut resolved = project.clone();
     resolved.entities = reading.entities;
-    Ok((resolved, reading.undeclared))
+    Ok((resolved, reading.left_out))
 }
 
 /// Reads the entities of every directory `config` names, each as the crate
@@ -54,10 +63,20 @@ pub fn read_source(config: &Config) -> Result<SourceReading> {
     let base = config.path.parent().unwrap_or(Path::new("."));
     let mut entities = Entities::new();
     let mut undeclared = Vec::new();
+    // Compared as reports name them, whichever way each was spelled.
+    let excludes: Vec<PathBuf> = config.entities_exclude.iter().map(|e| shortest(e, base)).collect();
+    let mut matched = vec![false; excludes.len()];
     for dir in source_dirs(config)? {
         let files: Vec<SourceFile> = rust_files(&dir)?
             .into_iter()
-            .filter(|(path, _)| !config.entities_exclude.iter().any(|excluded| path.starts_with(excluded)))
+            .filter(|(path, _)| {
+                let shown = shortest(path, base);
+                let hits: Vec<usize> = (0..excludes.len()).filter(|&i| shown.starts_with(&excludes[i])).collect();
+                for &i in &hits {
+                    matched[i] = true;
+                }
+                hits.is_empty()
+            })
             .map(|(path, text)| SourceFile {
                 relative: path.strip_prefix(&dir).unwrap_or(&path).to_owned(),
                 path: shortest(&path, base),
@@ -77,7 +96,18 @@ pub fn read_source(config: &Config) -> Result<SourceReading> {
         entities = entities.extend(read);
         undeclared.extend(left_out);
     }
-    Ok(SourceReading { entities, undeclared })
+    let unmatched_excludes = excludes
+        .into_iter()
+        .zip(matched)
+        .filter_map(|(exclude, matched)| (!matched).then_some(exclude))
+        .collect();
+    Ok(SourceReading {
+        entities,
+        left_out: LeftOut {
+            undeclared,
+            unmatched_excludes,
+        },
+    })
 }
 
 /// Where the entity sources are: `entities` in autogen.toml, else the
@@ -315,9 +345,15 @@ impl ActiveModelBehavior for ActiveModel {}
         let (dir, mut config) = project("2.0", &[("lib.rs", "pub mod post;\n"), ("post.rs", POST), ("comment.rs", &comment)]);
         let reading = read_source(&config).unwrap();
         assert_eq!(reading.entities.table_names().collect::<Vec<_>>(), ["post"]);
-        assert_eq!(reading.undeclared, [PathBuf::from("entity/src/comment.rs")]);
-        config.entities_exclude = vec![dir.path().join("entity/src/comment.rs")];
-        assert!(read_source(&config).unwrap().undeclared.is_empty());
+        assert_eq!(reading.left_out.undeclared, [PathBuf::from("entity/src/comment.rs")]);
+        // Excluded however it is spelled; an exclusion that matches nothing is said.
+        config.entities_exclude = vec![
+            dir.path().join("entity/../entity/src/comment.rs"),
+            dir.path().join("entity/src/gone.rs"),
+        ];
+        let left_out = read_source(&config).unwrap().left_out;
+        assert!(left_out.undeclared.is_empty());
+        assert_eq!(left_out.unmatched_excludes, [PathBuf::from("entity/src/gone.rs")]);
     }
 
     #[test]
