@@ -61,12 +61,14 @@ impl Scratch {
             .iter()
             .map(|(module, _)| format!(".entity(entity::{module}::Entity)"))
             .collect();
-        scratch.edit("migration/src/main.rs", |s| {
-            s.replace(
-                "autogen::Project::new(VERSIONS)",
-                &format!("autogen::Project::new(VERSIONS){registrations}"),
-            )
-        });
+        if !registrations.is_empty() {
+            scratch.edit("migration/src/main.rs", |s| {
+                s.replace(
+                    "autogen::Project::new(VERSIONS)",
+                    &format!("autogen::Project::new(VERSIONS){registrations}"),
+                )
+            });
+        }
         scratch
     }
 
