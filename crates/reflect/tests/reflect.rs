@@ -303,6 +303,7 @@ fn entity_modules_left_unregistered_are_found_in_seaorms_registry() {
                 ("autogen_fixture_catalog::classic::type_zoo", Some("cat_type_zoo")),
                 ("autogen_fixture_catalog::dense::author", Some("cat_author")),
                 ("autogen_fixture_catalog::dense::book", Some("cat_book")),
+                ("autogen_fixture_catalog::dense::node", Some("cat_node")),
                 ("autogen_fixture_catalog::expanded::ledger", Some("cat_ledger")),
                 ("autogen_fixture_catalog::qualified::remote", Some("cat_remote")),
             ],
