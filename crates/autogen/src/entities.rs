@@ -221,20 +221,16 @@ fn seaorm_major(dir: &Path) -> Result<SeaOrmMajor> {
         return Ok(major);
     }
     let lock = manifest_dir.ancestors().map(|d| d.join("Cargo.lock")).find(|p| p.is_file());
-    let locked: Vec<SeaOrmMajor> = lock
-        .clone()
-        .and_then(read)
-        .and_then(|lock| {
-            let packages = lock.get("package")?.as_array()?.clone();
-            Some(
-                packages
-                    .iter()
-                    .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some("sea-orm"))
-                    .filter_map(|p| p.get("version")?.as_str().and_then(SeaOrmMajor::of_version))
-                    .collect(),
-            )
-        })
-        .unwrap_or_default();
+    let locked: Vec<SeaOrmMajor> = match &lock {
+        Some(path) => crate::init::LockedVersions::read(path)?
+            .map(|locked| {
+                let majors: std::collections::BTreeSet<SeaOrmMajor> =
+                    locked.versions("sea-orm").filter_map(SeaOrmMajor::of_version).collect();
+                majors.into_iter().collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     match locked.as_slice() {
         [one] => Ok(*one),
         _ => anyhow::bail!(

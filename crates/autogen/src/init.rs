@@ -678,7 +678,7 @@ pub struct LockedVersions(BTreeMap<String, BTreeSet<String>>);
 
 impl LockedVersions {
     /// The lock file at `path`; `None` if there is none.
-    fn read(path: &Path) -> Result<Option<Self>> {
+    pub(crate) fn read(path: &Path) -> Result<Option<Self>> {
         let Ok(text) = fs::read_to_string(path) else {
             return Ok(None);
         };
@@ -706,6 +706,11 @@ impl LockedVersions {
             .iter()
             .find(|v| v.starts_with("0.") || v.starts_with("1."))
             .cloned()
+    }
+
+    /// The versions of `name` locked.
+    pub(crate) fn versions(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.0.get(name).into_iter().flatten().map(String::as_str)
     }
 
     /// Whether `version` of `name` is locked.

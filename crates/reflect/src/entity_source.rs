@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Fields, Item, ItemStruct, Lit, Meta, Token, Type};
+use syn::{Attribute, Expr, Fields, Item, Lit, Meta, Token, Type};
 
 /// How a file declares its entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,10 +271,7 @@ impl EntitySource {
             .map_err(|e| fail(e.span().start().line, SourceProblem::Syntax(e.to_string())))?;
         let reader = Reader { text: &text, base };
         let named_in_impl = entity_name_impl(&file);
-        let Some(model) = file.items.iter().find_map(|item| match item {
-            Item::Struct(s) if derives(&s.attrs, "DeriveEntityModel") => Some(s),
-            _ => None,
-        }) else {
+        let Some(model) = crate::source::entity_model(&file) else {
             // Without `DeriveEntityModel`, an entity is the expanded format or none.
             return Ok(named_in_impl.map(|(table, schema, line)| EntitySource {
                 path,
@@ -287,8 +284,8 @@ impl EntitySource {
             }));
         };
         let line = model.ident.span().start().line;
-        let options =
-            ModelOptions::read(model).map_err(|reason| fail(line, SourceProblem::NotAnEntity(reason)))?;
+        let options = crate::source::ModelAttributes::read(&model.attrs)
+            .map_err(|reason| fail(line, SourceProblem::NotAnEntity(reason)))?;
         // Without `table_name` the derive declares no `Entity`; the file's own
         // `EntityName` impl names the table then.
         let (table, schema) = match (options.table, named_in_impl) {
@@ -502,43 +499,6 @@ impl Reader<'_> {
             declaration_start,
             custom_type: !sea_orm_value_type(&field.ty),
         }))
-    }
-}
-
-/// What `Model`'s own `#[sea_orm(...)]` says about the entity.
-struct ModelOptions {
-    table: Option<String>,
-    schema: Option<String>,
-    rename_all: Option<CaseStyle>,
-}
-
-impl ModelOptions {
-    fn read(model: &ItemStruct) -> Result<Self, String> {
-        let mut options = Self {
-            table: None,
-            schema: None,
-            rename_all: None,
-        };
-        for attr in model.attrs.iter().filter(|a| a.path().is_ident("sea_orm")) {
-            let metas = attr
-                .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-                .map_err(|e| e.to_string())?;
-            for meta in &metas {
-                match meta_key(meta).as_str() {
-                    "table_name" => options.table = string_value(meta),
-                    "schema_name" => options.schema = string_value(meta),
-                    "rename_all" => {
-                        let style = string_value(meta).unwrap_or_default();
-                        options.rename_all = Some(
-                            CaseStyle::parse(&style)
-                                .ok_or_else(|| format!("unknown `rename_all = {style:?}`"))?,
-                        );
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Ok(options)
     }
 }
 

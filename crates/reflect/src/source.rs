@@ -323,7 +323,7 @@ pub(crate) fn read(files: &[SourceFile], major: SeaOrmMajor) -> Result<ReadEntit
 }
 
 /// The `DeriveEntityModel` struct a file declares, if any.
-fn entity_model(syntax: &syn::File) -> Option<&syn::ItemStruct> {
+pub(crate) fn entity_model(syntax: &syn::File) -> Option<&syn::ItemStruct> {
     syntax.items.iter().find_map(|item| match item {
         Item::Struct(s) if derives(&s.attrs, "DeriveEntityModel") => Some(s),
         _ => None,
@@ -638,17 +638,17 @@ fn variant_columns(draft: &Draft, variants: &[String]) -> Result<Vec<String>, St
         .collect()
 }
 
-/// `Model`'s own `#[sea_orm(...)]`.
+/// `Model`'s own `#[sea_orm(...)]`, for reading and for editing entities.
 #[derive(Default)]
-struct ModelAttributes {
-    table: Option<String>,
-    schema: Option<String>,
+pub(crate) struct ModelAttributes {
+    pub(crate) table: Option<String>,
+    pub(crate) schema: Option<String>,
     comment: Option<String>,
-    rename_all: Option<CaseStyle>,
+    pub(crate) rename_all: Option<CaseStyle>,
 }
 
 impl ModelAttributes {
-    fn read(attrs: &[Attribute]) -> Result<Self, String> {
+    pub(crate) fn read(attrs: &[Attribute]) -> Result<Self, String> {
         let mut read = Self::default();
         for meta in sea_orm_items(attrs)? {
             match meta_key(&meta).as_str() {
