@@ -58,9 +58,9 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create autogen.toml here and a migration crate in DIR, joining the
-    /// workspace around it (with a dev profile that shortens the rebuild
-    /// after an entity edit).
+    /// Create autogen.toml here, naming the entity sources it finds, and a
+    /// migration crate in DIR, joining the workspace around it (with a dev
+    /// profile that shortens the rebuild after a new revision).
     #[command(after_help = examples(&[
         ("A migration crate in ./migration (else ./autogen-migration)", "autogen init"),
         ("The migration crate in a directory you choose", "autogen init db/migration"),
@@ -95,7 +95,8 @@ pub enum Command {
         /// Write a file even when autogenerate detects no changes.
         #[arg(long, requires = "autogenerate")]
         allow_empty: bool,
-        /// Let autogenerate drop the table of an entity module that exists but is not registered.
+        /// Let autogenerate drop the table of an entity module that exists but is not registered
+        /// (entities read compiled, with the `entity-registry` feature).
         #[arg(long, requires = "autogenerate")]
         allow_unregistered_drops: bool,
         /// Let autogenerate write ops that can lose data or fail on existing
