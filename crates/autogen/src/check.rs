@@ -67,14 +67,8 @@ pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison>
             revisions.join(", ")
         );
     }
-    let mut current = replayed.schema;
-    if dialect != Dialect::Postgres {
-        // Enum labels live in the column there; only PostgreSQL has types and schemas of its own.
-        current.enums.clear();
-        current.schemas.clear();
-    }
     compare_schemas(
-        current,
+        replayed.schema,
         &project.entities,
         dialect,
         &offline_schema_name(config, dialect),

@@ -17,6 +17,7 @@ use anstyle::{AnsiColor, Color, Style};
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
+use autogen_codegen::ReportLine;
 use autogen_migrate::{Direction, RunOptions};
 
 use crate::check;
@@ -549,14 +550,14 @@ impl Console {
 
     /// Autogenerate's `Detected …` lines, each `WARNING` line under its op
     /// (they say what can lose data) printed even with `--quiet`.
-    fn detected(&self, lines: Vec<String>) {
+    fn detected(&self, lines: Vec<ReportLine>) {
         for line in lines {
-            match line.strip_prefix("  WARNING ") {
-                Some(rest) => {
+            match line {
+                ReportLine::Warning(change) => {
                     let style = WARNING_STYLE;
-                    let _ = writeln!(styled(std::io::stderr()), "  {style}WARNING{style:#} {rest}");
+                    let _ = writeln!(styled(std::io::stderr()), "  {style}WARNING{style:#} {change}");
                 }
-                None => self.progress(line),
+                detected @ ReportLine::Detected(_) => self.progress(detected),
             }
         }
     }

@@ -333,7 +333,7 @@ pub async fn inspect(
     // Two connections let the catalog queries run side by side; each more
     // costs a server process that warms its own catalog caches (measured in BENCHMARKS.md).
     let db = database::open(url, Access::Read, connect_timeout, 2).await?;
-    let dialect = autogen_migrate::dialect_of(sea_orm::ConnectionTrait::get_database_backend(&db));
+    let dialect = autogen_introspect::dialect(&db);
     let options = autogen_introspect::Options {
         schema: schema.map(str::to_owned),
         ..Default::default()

@@ -70,7 +70,7 @@ impl Comparison {
 
     /// Each line of the "Detected …" report, naming the entity source of the
     /// changes that have one.
-    pub fn report(&self) -> Vec<String> {
+    pub fn report(&self) -> Vec<autogen_codegen::ReportLine> {
         autogen_codegen::report(&self.upgrade, &self.destructive, self.dialect, &|op, schema| {
             self.source_of(op, schema).map(ToString::to_string)
         })
@@ -109,27 +109,19 @@ pub async fn compare_database<C: ConnectionTrait>(
     options: &CompareOptions,
 ) -> Result<Comparison> {
     refuse_no_entities(entities)?;
-    let dialect = autogen_migrate::dialect_of(db.get_database_backend());
+    let dialect = autogen_introspect::dialect(db);
     let schema = match &options.schema {
         Some(schema) => schema.clone(),
         None => autogen_introspect::default_schema(db).await?,
     };
-    let read = |schema: &str| autogen_introspect::Options {
-        schema: Some(schema.to_owned()),
-        ..Default::default()
-    };
-    let mut current = autogen_introspect::introspect_with(db, &read(&schema)).await?;
-    if dialect == Dialect::Postgres {
-        for other in entities.schema_names().into_iter().filter(|s| *s != schema) {
-            let there = autogen_introspect::introspect_with(db, &read(other)).await?;
-            if !there.is_empty() {
-                current.schemas.insert(other.to_owned(), there);
-            }
-        }
-    }
+    let current = autogen_introspect::introspect_schemas(db, &schema, entities.schema_names()).await?;
     let comparison = compare_schemas(current, entities, dialect, &schema, &options.tables)?;
     for (in_schema, ops) in created_tables(&comparison.upgrade, &schema) {
-        refuse_blocked_tables(db, &read(in_schema), ops).await?;
+        let read = autogen_introspect::Options {
+            schema: Some(in_schema.to_owned()),
+            ..Default::default()
+        };
+        refuse_blocked_tables(db, &read, ops).await?;
     }
     Ok(comparison)
 }
@@ -140,7 +132,7 @@ pub async fn compare_database<C: ConnectionTrait>(
 /// Tables another migration tool keeps (`seaql_migrations`…) and those the
 /// options leave out are not part of it: they belong to someone else.
 pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOptions) -> Result<Comparison> {
-    let dialect = autogen_migrate::dialect_of(db.get_database_backend());
+    let dialect = autogen_introspect::dialect(db);
     let schema = match &options.schema {
         Some(schema) => schema.clone(),
         None => autogen_introspect::default_schema(db).await?,
@@ -155,9 +147,9 @@ pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOpt
         .clone()
         .include_tables(|t| !autogen_diff::is_tool_table(t));
     target.retain_tables(|t| tables.includes(t));
-    if dialect == Dialect::Postgres {
-        keep_default_primary_key_names(&mut target);
-    }
+    // Unnamed, such a key would be created as SeaORM names it, and the
+    // baseline would not build the database it was taken from.
+    dialect.name_generated_primary_keys(&mut target);
     let current = Schema::default();
     let upgrade = autogen_diff::diff(&current, &target, dialect, &tables);
     // Dropping the tables outright, rather than undoing each op: MySQL will
@@ -177,19 +169,6 @@ pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOpt
     })
 }
 
-/// Names each unnamed composite primary key as PostgreSQL named it,
-/// `<table>_pkey`: unnamed, it would be created as SeaORM names it,
-/// `pk-<table>`, and the baseline would not build the database it was taken from.
-fn keep_default_primary_key_names(schema: &mut Schema) {
-    for table in schema.tables.values_mut() {
-        if let Some(key) = &mut table.primary_key {
-            if key.name.is_none() && key.columns.len() > 1 {
-                key.name = Some(format!("{}_pkey", table.name));
-            }
-        }
-    }
-}
-
 /// Compares a schema already in hand (`current`, e.g. a revision history
 /// replayed) with `entities`, in `dialect`'s terms; `schema` is the name of
 /// the database schema it stands for. On PostgreSQL, each schema the
@@ -203,26 +182,9 @@ pub fn compare_schemas(
     tables: &autogen_diff::Options,
 ) -> Result<Comparison> {
     refuse_no_entities(entities)?;
-    let mut target = entities.schema(dialect, Some(schema));
-    let mut upgrade = autogen_diff::diff(&current, &target, dialect, tables);
-    let mut set_aside = entities.elsewhere(Some(schema));
-    if dialect == Dialect::Postgres {
-        set_aside.clear();
-        for other in entities.schema_names().into_iter().filter(|s| *s != schema) {
-            let there = current.schemas.get(other).cloned().unwrap_or_default();
-            let wanted = entities.schema_named(dialect, other);
-            let ops = autogen_diff::diff(&there, &wanted, dialect, tables);
-            if !ops.is_empty() {
-                upgrade.push(Op::InSchema {
-                    schema: other.to_owned(),
-                    ops,
-                });
-            }
-            if !wanted.is_empty() {
-                target.schemas.insert(other.to_owned(), wanted);
-            }
-        }
-    }
+    dialect.retain_what_it_holds(&mut current);
+    let (mut target, set_aside) = entities.schema_and_others(dialect, schema);
+    let upgrade = autogen_diff::diff_in_schemas(&current, &target, dialect, tables);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     let destructive = destructive_changes(&upgrade, &current, dialect);
     current.retain_tables(|t| tables.includes(t));

@@ -316,7 +316,7 @@ impl ActiveModelBehavior for ActiveModel {}
             crate::compare::compare_schemas(Schema::new(), &entities, Dialect::Sqlite, "main", &Default::default())
                 .unwrap();
         assert_eq!(
-            comparison.report(),
+            comparison.report().iter().map(ToString::to_string).collect::<Vec<_>>(),
             [
                 "Detected added table 'post' (entity/src/post.rs:5)",
                 "Detected added unique index 'idx-post-slug' on 'post' (title) (entity/src/post.rs:9)",

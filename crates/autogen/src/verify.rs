@@ -254,7 +254,7 @@ fn plan<'g>(
     let mut planned = Vec::new();
     let mut schema = Schema::new();
     for node in graph.topological(&wanted) {
-        if dialect == Dialect::Postgres {
+        if dialect.has_types_and_schemas() {
             if let Some(other) = other_schema(node) {
                 let reason = format!(
                     "it changes the schema '{other}' (op.in_schema), which verify does not run: \
@@ -384,10 +384,7 @@ async fn differences(
         .await
         .context("cannot read the scratch database's schema")?;
     let mut expected = expected.clone();
-    // MySQL and SQLite keep an enum's labels in its column; named enum types are PostgreSQL's.
-    if dialect != Dialect::Postgres {
-        expected.enums.clear();
-    }
+    dialect.retain_what_it_holds(&mut expected);
     // Other PostgreSQL schemas (`op.in_schema`) are not compared in this
     // first version; `plan` stops before any revision that changes one.
     expected.schemas.clear();

@@ -37,7 +37,7 @@ fn lines(ops: &[Op]) -> Vec<String> {
 }
 
 async fn run(db: &DatabaseConnection, ops: &[Op]) {
-    let dialect = autogen_migrate::dialect_of(db.get_database_backend());
+    let dialect = autogen_introspect::dialect(db);
     for op in ops {
         for sql in autogen_migrate::render(op, dialect).unwrap() {
             db.execute_unprepared(&sql)

@@ -122,10 +122,28 @@ fn op_calls(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> Str
     lines.join("\n")
 }
 
+/// One line of [`report`]; its `Display` is the text a terminal shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportLine {
+    /// What autogenerate found: `Detected added table 'post' (src/post.rs:3)`.
+    Detected(String),
+    /// A destructive change, under the op it is about:
+    /// `  WARNING AG102 drops column 'user.bio' and its values`.
+    Warning(DestructiveChange),
+}
+
+impl std::fmt::Display for ReportLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportLine::Detected(line) => f.write_str(line),
+            ReportLine::Warning(change) => write!(f, "  WARNING {change}"),
+        }
+    }
+}
+
 /// Alembic's report of what autogenerate found, one line per op
 /// (`Detected added table 'post'`) described in the terms of `dialect`, the
-/// backend compared, each destructive change on an indented line under its
-/// op (`  WARNING AG102 drops column 'user.bio' and its values`). `locate`
+/// backend compared, each destructive change on a line under its op. `locate`
 /// names where an op's table or column is declared, given the schema of the
 /// `Op::InSchema` it is in, for the line to end with (`(src/user.rs:12)`).
 pub fn report(
@@ -133,7 +151,7 @@ pub fn report(
     warnings: &[DestructiveChange],
     dialect: Dialect,
     locate: &dyn Fn(&Op, Option<&str>) -> Option<String>,
-) -> Vec<String> {
+) -> Vec<ReportLine> {
     let line = |op: &Op, schema: Option<&str>| {
         let mut line = format!("Detected {}", op.describe(dialect));
         if let Some(schema) = schema {
@@ -142,7 +160,7 @@ pub fn report(
         if let Some(place) = locate(op, schema) {
             line.push_str(&format!(" ({place})"));
         }
-        line
+        ReportLine::Detected(line)
     };
     let mut lines = Vec::new();
     for (at, op) in ops.iter().enumerate() {
@@ -154,7 +172,7 @@ pub fn report(
             warnings
                 .iter()
                 .filter(|w| w.op == at)
-                .map(|w| format!("  WARNING {w}")),
+                .map(|w| ReportLine::Warning(w.clone())),
         );
     }
     lines
@@ -228,6 +246,11 @@ mod tests {
         Check, Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, StringLen, Table,
         UniqueConstraint,
     };
+
+    /// The report as a terminal shows it, a line each.
+    fn shown(lines: Vec<ReportLine>) -> Vec<String> {
+        lines.iter().map(ToString::to_string).collect()
+    }
 
     fn header() -> RevisionHeader {
         RevisionHeader {
@@ -551,7 +574,12 @@ pub fn downgrade(op: &mut Operations) {
             }],
         };
         assert_eq!(
-            report(std::slice::from_ref(&rebuild), &[], Dialect::Sqlite, &|_, _| None),
+            shown(report(
+                std::slice::from_ref(&rebuild),
+                &[],
+                Dialect::Sqlite,
+                &|_, _| None
+            )),
             ["Detected recreated table 'post' to change it in place: \
               altered column 'post.views': default Int(0) -> Int(1)"]
         );
@@ -580,11 +608,11 @@ pub fn downgrade(op: &mut Operations) {
         }];
         assert!(Dialect::MySql.same_type(&ColumnType::Binary(16), &ColumnType::Uuid));
         assert_eq!(
-            report(&alter, &[], Dialect::MySql, &|_, _| None),
+            shown(report(&alter, &[], Dialect::MySql, &|_, _| None)),
             ["Detected altered column 'session.token': now unique"]
         );
         assert_eq!(
-            report(&alter, &[], Dialect::Postgres, &|_, _| None),
+            shown(report(&alter, &[], Dialect::Postgres, &|_, _| None)),
             ["Detected altered column 'session.token': type Binary(16) -> Uuid; now unique"]
         );
     }
@@ -655,7 +683,7 @@ pub fn downgrade(op: &mut Operations) {
 "#
         );
         assert_eq!(
-            report(&upgrade, &[], Dialect::Postgres, &|_, _| None),
+            shown(report(&upgrade, &[], Dialect::Postgres, &|_, _| None)),
             ["Detected removed column 'entry.note' (in schema 'audit')"]
         );
     }
@@ -727,9 +755,9 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn report_and_file_name() {
         assert_eq!(
-            report(&upgrade(), &[], Dialect::Postgres, &|op, _| {
+            shown(report(&upgrade(), &[], Dialect::Postgres, &|op, _| {
                 matches!(op, Op::AddColumn { .. }).then(|| "src/user.rs:7".to_owned())
-            }),
+            })),
             [
                 "Detected added table 'post'",
                 "Detected added unique index 'idx-post-title' on 'post' (title)",
@@ -742,8 +770,10 @@ pub fn downgrade(op: &mut Operations) {
             &autogen_schema::Schema::new(),
             autogen_schema::Dialect::Sqlite,
         );
+        let lines = report(&dropped, &warnings, Dialect::Sqlite, &|_, _| None);
+        assert_eq!(lines[1], ReportLine::Warning(warnings[0].clone()));
         assert_eq!(
-            report(&dropped, &warnings, Dialect::Sqlite, &|_, _| None),
+            shown(lines),
             [
                 "Detected removed table 'post'",
                 "  WARNING AG101 drops table 'post' and every row in it"

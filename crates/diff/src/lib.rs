@@ -235,6 +235,24 @@ pub fn diff(current: &Schema, target: &Schema, dialect: Dialect, options: &Optio
     diff_all(&current, &target, dialect, &options.fills)
 }
 
+/// [`diff`], then, for each other database schema `target` holds
+/// ([`Schema::schemas`]), the ops that turn the schema of that name in
+/// `current` (missing: empty) into it, wrapped in [`Op::InSchema`].
+pub fn diff_in_schemas(current: &Schema, target: &Schema, dialect: Dialect, options: &Options) -> Vec<Op> {
+    let mut ops = diff(current, target, dialect, options);
+    for (name, wanted) in &target.schemas {
+        let there = current.schemas.get(name).cloned().unwrap_or_default();
+        let changes = diff(&there, wanted, dialect, options);
+        if !changes.is_empty() {
+            ops.push(Op::InSchema {
+                schema: name.clone(),
+                ops: changes,
+            });
+        }
+    }
+    ops
+}
+
 /// The ops that turn `current` into `target`, in dependency order.
 ///
 /// Renames come first, so everything after compares columns by their new
@@ -462,6 +480,28 @@ mod tests {
         assert!(
             diff(&replayed, target, Dialect::Postgres, &Options::default()).is_empty(),
             "{ops:#?}"
+        );
+    }
+
+    #[test]
+    fn each_other_schema_the_target_holds_is_compared_in_its_own_op() {
+        let mut current = schema([table("a")]);
+        current.schemas.insert("old".into(), schema([table("gone")]));
+        current.schemas.insert("audit".into(), schema([table("entry")]));
+        let mut target = schema([table("a")]);
+        target
+            .schemas
+            .insert("audit".into(), schema([table("entry"), table("note")]));
+        target.schemas.insert("fresh".into(), schema([table("b")]));
+        let ops = diff_in_schemas(&current, &target, Dialect::Postgres, &Options::default());
+        let described: Vec<String> = ops.iter().map(ToString::to_string).collect();
+        // A schema only `current` holds is left alone: no entity names it.
+        assert_eq!(
+            described,
+            [
+                "in schema 'audit': added table 'note'",
+                "in schema 'fresh': added table 'b'"
+            ]
         );
     }
 

@@ -56,7 +56,7 @@ mod fuzz {
     }
 }
 
-use autogen_schema::{Schema, AUTOGEN_TABLES};
+use autogen_schema::{Dialect, Schema, AUTOGEN_TABLES};
 use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
@@ -102,6 +102,40 @@ pub async fn introspect_with<C: ConnectionTrait>(db: &C, options: &Options) -> R
         schema.retain_tables(|t| !AUTOGEN_TABLES.contains(&t));
     }
     Ok(schema)
+}
+
+/// The dialect of the database `db` is connected to.
+pub fn dialect<C: ConnectionTrait>(db: &C) -> Dialect {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Dialect::Sqlite,
+        DbBackend::Postgres => Dialect::Postgres,
+        DbBackend::MySql => Dialect::MySql,
+        other => unreachable!("SeaORM backend {other:?} has no autogen dialect"),
+    }
+}
+
+/// The database schema `schema`, and, where the dialect has schemas of its
+/// own (PostgreSQL), each of `others` that holds anything, under
+/// [`Schema::schemas`]: what entities naming those schemas are compared with.
+pub async fn introspect_schemas<'a, C: ConnectionTrait>(
+    db: &C,
+    schema: &str,
+    others: impl IntoIterator<Item = &'a str>,
+) -> Result<Schema, Error> {
+    let read = |schema: &str| Options {
+        schema: Some(schema.to_owned()),
+        ..Options::default()
+    };
+    let mut found = introspect_with(db, &read(schema)).await?;
+    if dialect(db).has_types_and_schemas() {
+        for other in others.into_iter().filter(|other| *other != schema) {
+            let there = introspect_with(db, &read(other)).await?;
+            if !there.is_empty() {
+                found.schemas.insert(other.to_owned(), there);
+            }
+        }
+    }
+    Ok(found)
 }
 
 async fn read<C: ConnectionTrait>(db: &C, options: &Options) -> Result<Schema, Error> {

@@ -270,6 +270,25 @@ impl Entities {
             .collect()
     }
 
+    /// The schema these entities declare for the database schema
+    /// `db_schema`, as SeaORM would create it on `dialect`, and the entities
+    /// set aside. Where the dialect has schemas of its own (PostgreSQL),
+    /// each other schema the entities name is under [`Schema::schemas`] and
+    /// none is set aside; elsewhere the entities naming another schema are.
+    pub fn schema_and_others(&self, dialect: Dialect, db_schema: &str) -> (Schema, Vec<ElsewhereEntity>) {
+        let mut schema = self.schema(dialect, Some(db_schema));
+        if !dialect.has_types_and_schemas() {
+            return (schema, self.elsewhere(Some(db_schema)));
+        }
+        for other in self.schema_names().into_iter().filter(|s| *s != db_schema) {
+            let wanted = self.schema_named(dialect, other);
+            if !wanted.is_empty() {
+                schema.schemas.insert(other.to_owned(), wanted);
+            }
+        }
+        (schema, Vec::new())
+    }
+
     /// The entities [`Entities::schema`] leaves out for `db_schema`:
     /// autogen compares one database schema at a time.
     pub fn elsewhere(&self, db_schema: Option<&str>) -> Vec<ElsewhereEntity> {

@@ -194,6 +194,40 @@ impl Dialect {
         }
     }
 
+    /// Whether this dialect has named enum types and schemas of its own
+    /// (PostgreSQL); MySQL and SQLite keep an enum's labels in its column,
+    /// and have one schema per connection.
+    pub fn has_types_and_schemas(self) -> bool {
+        self == Dialect::Postgres
+    }
+
+    /// Leaves out of `schema` what this dialect has no place for: named enum
+    /// types and other schemas, which a history replayed for PostgreSQL may hold.
+    pub fn retain_what_it_holds(self, schema: &mut Schema) {
+        if !self.has_types_and_schemas() {
+            schema.enums.clear();
+            schema.schemas.clear();
+        }
+    }
+
+    /// Names each unnamed primary key over several columns as this dialect
+    /// named it when it was created without a name: PostgreSQL's
+    /// `<table>_pkey`. Introspection leaves that name out, as an entity gives
+    /// none; a schema created from the model must keep it, or SeaORM's
+    /// `pk-<table>` would take its place.
+    pub fn name_generated_primary_keys(self, schema: &mut Schema) {
+        if self != Dialect::Postgres {
+            return;
+        }
+        for table in schema.tables.values_mut() {
+            if let Some(key) = &mut table.primary_key {
+                if key.name.is_none() && key.columns.len() > 1 {
+                    key.name = Some(format!("{}_pkey", table.name));
+                }
+            }
+        }
+    }
+
     /// Whether `ALTER TABLE … ADD COLUMN` can add `column` to a table that
     /// may have rows. SQLite cannot add a NOT NULL column without a default,
     /// a UNIQUE one or a counter; the others can add anything.
@@ -434,6 +468,30 @@ mod tests {
     use proptest::prelude::*;
     use proptest::sample::select;
     use proptest::test_runner::contextualize_config;
+
+    #[test]
+    fn only_postgres_keeps_enum_types_other_schemas_and_its_own_key_names() {
+        let mut schema = Schema::new();
+        schema.insert(
+            crate::Table::new("tag_post")
+                .column(Column::new("tag", ColumnType::Integer))
+                .column(Column::new("post", ColumnType::Integer))
+                .primary_key(["tag", "post"]),
+        );
+        schema.enums.insert("mood".into(), vec!["ok".into()]);
+        schema.schemas.insert("audit".into(), schema.clone());
+        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+            let mut held = schema.clone();
+            dialect.retain_what_it_holds(&mut held);
+            dialect.name_generated_primary_keys(&mut held);
+            let postgres = dialect == Dialect::Postgres;
+            assert_eq!(held.enums.is_empty(), !postgres, "{dialect}");
+            assert_eq!(held.schemas.is_empty(), !postgres, "{dialect}");
+            let key = held.tables["tag_post"].primary_key.as_ref().unwrap();
+            let expected = postgres.then(|| "tag_post_pkey".to_owned());
+            assert_eq!(key.name, expected, "{dialect}");
+        }
+    }
 
     /// One of every type, with payloads.
     fn every_type() -> Vec<ColumnType> {
