@@ -59,6 +59,11 @@ runtime! {
     pub use autogen_reflect::Entities;
 }
 
+/// docs/programmatic.md, whose every snippet compiles (see build.rs).
+#[cfg(all(doctest, feature = "runtime"))]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/programmatic.md"))]
+mod programmatic_md {}
+
 /// What a revision file needs: `use autogen::prelude::*;`.
 #[cfg(feature = "runtime")]
 pub mod prelude {
