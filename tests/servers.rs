@@ -1,10 +1,15 @@
 use std::time::{Duration, Instant};
 
-use autogen::database::redact;
+use autogen::database::{DatabaseUrl, UrlOrigin};
 use autogen_testdb::Backend;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
 use crate::util::{assert_cannot_start, assert_hidden, assert_success, stderr, stdout, with_login, Scratch};
+
+/// A URL as autogen prints it: its password hidden.
+fn shown(url: &str) -> String {
+    DatabaseUrl::new(url, UrlOrigin::Program).to_string()
+}
 
 /// A project whose history is the two fixture revisions: create user, add post.
 fn project_with_two_revisions() -> Scratch {
@@ -80,7 +85,7 @@ async fn refusals_on(backend: Backend) {
     let out = nowhere.autogen(&["inspect", "--url", &wrong]);
     let refused = format!(
         "cannot connect to {}: the server refused the login (",
-        redact(&wrong)
+        shown(&wrong)
     );
     assert_cannot_start(&out, &[&refused, "check the user name and password in the URL"]);
     assert_hidden(&out, "wrong-password");
@@ -91,7 +96,7 @@ async fn refusals_on(backend: Backend) {
     let absent = format!(
         "cannot connect to {}: the server has no database 'autogen_no_such_database'; \
          create it (CREATE DATABASE autogen_no_such_database)",
-        redact(&missing)
+        shown(&missing)
     );
     assert_cannot_start(&out, &[&absent]);
     assert_hidden(&out, "autogen-test");
@@ -167,7 +172,7 @@ async fn upgrade_waits_for_another_runs_lock_at_most_lock_timeout() {
         };
         let locked = format!(
             "cannot migrate {}: another run holds the migration lock ({lock}) and did not release it within 1 s; ",
-            redact(&db.url)
+            shown(&db.url)
         );
         assert_cannot_start(&out, &[&locked, "--lock-timeout <SECONDS>"]);
         assert_hidden(&out, "autogen-test");

@@ -2,11 +2,23 @@
 //! connection and the entities in, both schemas and the upgrade and
 //! downgrade ops out. No `autogen.toml`, revision history or file involved.
 //!
+//! Every type it takes and returns is re-exported by `autogen`:
+//!
 //! ```no_run
-//! # async fn plan(db: &sea_orm::DatabaseConnection, entities: &autogen::Entities) -> anyhow::Result<()> {
-//! let comparison = autogen::compare::compare_database(db, entities, &Default::default()).await?;
+//! # async fn plan(entities: &autogen::Entities) -> anyhow::Result<()> {
+//! use autogen::compare::{compare_database, CompareOptions};
+//! use autogen::{DiffOptions, Op};
+//!
+//! let db = autogen::sea_orm::Database::connect("postgres://app@localhost/app").await?;
+//! let options = CompareOptions {
+//!     schema: None,
+//!     tables: DiffOptions::default().exclude_table("audit_log"),
+//! };
+//! let comparison = compare_database(&db, entities, &options).await?;
 //! for op in &comparison.upgrade {
-//!     println!("{}", op.describe(comparison.dialect));
+//!     if matches!(op, Op::DropTable { .. }) {
+//!         println!("{}", op.describe(comparison.dialect));
+//!     }
 //! }
 //! # Ok(()) }
 //! ```

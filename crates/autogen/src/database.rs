@@ -420,7 +420,7 @@ pub(crate) fn sqlite_parts(url: &str) -> Option<(&str, &str)> {
 
 /// `scheme://user:secret@host/db?password=secret` →
 /// `scheme://user:***@host/db?password=***`, for messages.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

@@ -55,8 +55,18 @@ runtime! {
     pub mod reconcile;
     pub mod scope;
     pub mod verify;
-    pub use autogen_migrate::{Direction, Operations, Revision, RevisionModule, RunOptions, Step, Versions};
-    pub use autogen_reflect::Entities;
+    // The types the public functions take and return, so that a program
+    // needs only this crate.
+    pub use autogen_codegen::ReportLine;
+    pub use autogen_diff::{ObjectKind, Options as DiffOptions};
+    pub use autogen_migrate::{
+        Direction, Graph, Migrator, Node, Operations, Revision, RevisionModule, RunOptions, Step, Versions,
+    };
+    pub use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
+    pub use autogen_schema::{DestructiveChange, DestructiveKind, Dialect, Op, Schema};
+    /// The SeaORM autogen connects with, for the connections
+    /// [`compare::compare_database`] takes.
+    pub use sea_orm;
 }
 
 /// docs/programmatic.md, whose every snippet compiles (see build.rs).
