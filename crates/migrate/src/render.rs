@@ -8,7 +8,8 @@
 //! first and returned as a [`RenderError`].
 
 use autogen_schema::{
-    Column, DefaultValue, Dialect, ForeignKeyAction, Index, IndexPart, Op, Table, UnsupportedType,
+    Column, DefaultValue, Dialect, ForeignKeyAction, InPlace, Index, IndexPart, Op, RebuildReason, Table,
+    UnsupportedType,
 };
 use sea_query::{
     Alias, ColumnDef, ConditionalStatement, Expr, ExprTrait, ForeignKey, ForeignKeyAction as SeaAction,
@@ -38,8 +39,44 @@ pub enum RenderError {
     },
 }
 
+impl RenderError {
+    /// What only a rebuild of the table can do, with the way out for a revision's author.
+    fn needs_rebuild(dialect: Dialect, reason: RebuildReason) -> Self {
+        let fix = match reason {
+            RebuildReason::AddNotNullWithoutDefault { .. } => {
+                "give it a default (`.default(...)`) or make it nullable, then backfill in a later revision"
+            }
+            RebuildReason::AddUnique { .. } => {
+                "add it without `.unique()` and create a unique index on it with `op.create_index(...)`"
+            }
+            RebuildReason::AddAutoIncrement { .. } => "create the table with it instead",
+            RebuildReason::DropUnique { .. }
+            | RebuildReason::AlterColumn { .. }
+            | RebuildReason::AddConstraint { .. }
+            | RebuildReason::DropConstraint { .. } => {
+                "SQLite can only do this by recreating the table: write \
+                 `op.recreate_table(<the table as it becomes>, [<the columns whose rows to keep>])` instead, \
+                 as autogenerate does for SQLite"
+            }
+        };
+        RenderError::Unsupported {
+            dialect,
+            what: reason.to_string(),
+            fix: fix.to_owned(),
+        }
+    }
+}
+
 /// The SQL statements that perform `op`, in order.
+///
+/// What the dialect can only do by rebuilding the table is refused with the
+/// way out. A column drop is rendered in place, as the op alone cannot say
+/// whether the column is UNIQUE: SQLite refuses such a drop, and the
+/// migrator, which reads the table, rebuilds it instead.
 pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
+    if let InPlace::No(reason) = dialect.in_place(op, None) {
+        return Err(RenderError::needs_rebuild(dialect, reason));
+    }
     Ok(match op {
         Op::CreateTable(table) => {
             let mut sql = vec![build(&create_table(table, dialect)?, dialect)];
@@ -56,9 +93,6 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
             dialect,
         )],
         Op::AddColumn { table, column } => {
-            if dialect == Dialect::Sqlite {
-                check_sqlite_add_column(table, column)?;
-            }
             let alter = SeaTable::alter()
                 .table(Alias::new(table))
                 .add_column(&mut column_def(column, false, dialect)?)
@@ -78,8 +112,8 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         }
         Op::AlterColumn { table, from, to } => alter::alter_column(table, from, to, dialect)?,
         Op::RenameColumn { table, from, to } => alter::rename_column(table, from, to, dialect),
-        Op::AddConstraint { table, constraint } => alter::add_constraint(table, constraint, dialect)?,
-        Op::DropConstraint { table, constraint } => alter::drop_constraint(table, constraint, dialect)?,
+        Op::AddConstraint { table, constraint } => alter::add_constraint(table, constraint, dialect),
+        Op::DropConstraint { table, constraint } => alter::drop_constraint(table, constraint, dialect),
         Op::AlterTableComment { table, to, .. } => alter::alter_table_comment(table, to.as_deref(), dialect),
         Op::RecreateTable { table, copy, .. } => recreate_table(table, copy, dialect)?,
         Op::CreateIndex(index) => vec![build(&create_index(index, dialect)?, dialect)],
@@ -350,38 +384,6 @@ fn action(action: ForeignKeyAction) -> SeaAction {
         ForeignKeyAction::SetNull => SeaAction::SetNull,
         ForeignKeyAction::SetDefault => SeaAction::SetDefault,
     }
-}
-
-/// SQLite's `ALTER TABLE ADD COLUMN` refuses these; saying so before
-/// running anything beats a half-understood database error.
-fn check_sqlite_add_column(table: &str, column: &Column) -> Result<(), RenderError> {
-    let refuse = |what: String, fix: &str| {
-        Err(RenderError::Unsupported {
-            dialect: Dialect::Sqlite,
-            what,
-            fix: fix.to_owned(),
-        })
-    };
-    let name = format!("'{table}.{}'", column.name);
-    if !column.nullable && column.server_default().is_none() {
-        return refuse(
-            format!("add the NOT NULL column {name} without a default"),
-            "give it a default (`.default(...)`) or make it nullable, then backfill in a later revision",
-        );
-    }
-    if column.unique {
-        return refuse(
-            format!("add the UNIQUE column {name} with ALTER TABLE"),
-            "add it without `.unique()` and create a unique index on it with `op.create_index(...)`",
-        );
-    }
-    if column.auto_increment {
-        return refuse(
-            format!("add the auto-increment column {name} to an existing table"),
-            "create the table with it instead",
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

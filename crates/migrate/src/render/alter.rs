@@ -2,8 +2,9 @@
 //! added and dropped, comments. sea-query covers little of this per backend,
 //! so most statements are written here, quoted for the dialect.
 //!
-//! SQLite can do none of it in place (only a table recreation can), so each
-//! is refused there with the way out rather than half-done.
+//! SQLite can do none of it but comments (it keeps none) in place, as
+//! [`Dialect::in_place`] says: [`super::render`] refuses the rest there
+//! with the way out before reaching here.
 
 use autogen_schema::{Column, ColumnType, Constraint, Dialect};
 use sea_query::{Alias, ColumnDef, Table as SeaTable};
@@ -19,10 +20,7 @@ pub(super) fn alter_column(
     dialect: Dialect,
 ) -> Result<Vec<String>, RenderError> {
     match dialect {
-        Dialect::Sqlite => Err(needs_recreation(format!(
-            "alter the column '{table}.{}' in place",
-            to.name
-        ))),
+        Dialect::Sqlite => unreachable!("render refuses SQLite's column changes"),
         Dialect::Postgres => alter_postgres_column(table, from, to),
         Dialect::MySql => {
             // MODIFY restates the column; a UNIQUE in it would add a second index,
@@ -147,17 +145,8 @@ fn drop_postgres_column_unique(table: &str, column: &str) -> String {
 
 /// `ALTER TABLE … ADD CONSTRAINT name …`. An unnamed constraint gets the
 /// name [`implicit_name`] gives it, so that its inverse can drop it by name.
-pub(super) fn add_constraint(
-    table: &str,
-    constraint: &Constraint,
-    dialect: Dialect,
-) -> Result<Vec<String>, RenderError> {
-    let name = constraint_name(
-        table,
-        constraint,
-        dialect,
-        "add the {constraint} to the existing table",
-    )?;
+pub(super) fn add_constraint(table: &str, constraint: &Constraint, dialect: Dialect) -> Vec<String> {
+    let name = constraint_name(table, constraint, dialect);
     let q = |s: &str| ident(dialect, s);
     let list = |columns: &[String]| columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
     let named = name.map_or(String::new(), |name| format!("CONSTRAINT {} ", q(&name)));
@@ -174,21 +163,17 @@ pub(super) fn add_constraint(
             fk.on_update.as_sql()
         ),
     };
-    Ok(vec![format!("ALTER TABLE {} ADD {named}{body}", q(table))])
+    vec![format!("ALTER TABLE {} ADD {named}{body}", q(table))]
 }
 
 /// `ALTER TABLE … DROP …`. A constraint the diff found in the database
 /// carries the name the database has; an unnamed one (a hand-written op, or
 /// the inverse of an unnamed add) is dropped by its [`implicit_name`].
-pub(super) fn drop_constraint(
-    table: &str,
-    constraint: &Constraint,
-    dialect: Dialect,
-) -> Result<Vec<String>, RenderError> {
-    let name = constraint_name(table, constraint, dialect, "drop the {constraint} from the table")?;
+pub(super) fn drop_constraint(table: &str, constraint: &Constraint, dialect: Dialect) -> Vec<String> {
+    let name = constraint_name(table, constraint, dialect);
     let q = |s: &str| ident(dialect, s);
     let drop = |what: String| vec![format!("ALTER TABLE {} DROP {what}", q(table))];
-    Ok(match (dialect, constraint, name) {
+    match (dialect, constraint, name) {
         (Dialect::MySql, Constraint::PrimaryKey(_), _) => drop("PRIMARY KEY".to_owned()),
         (Dialect::MySql, Constraint::ForeignKey(_), Some(name)) => {
             let mut sql = drop(format!("FOREIGN KEY {}", q(&name)));
@@ -201,25 +186,15 @@ pub(super) fn drop_constraint(
         }
         (_, _, Some(name)) => drop(format!("CONSTRAINT {}", q(&name))),
         (_, _, None) => unreachable!("every constraint but a MySQL primary key has an implicit name"),
-    })
+    }
 }
 
-/// The constraint's own name, else its [`implicit_name`]; on SQLite, which
-/// cannot `what` (`{constraint}` stands for it) without recreating the table, an error.
-fn constraint_name(
-    table: &str,
-    constraint: &Constraint,
-    dialect: Dialect,
-    what: &str,
-) -> Result<Option<String>, RenderError> {
-    if dialect == Dialect::Sqlite {
-        let what = what.replace("{constraint}", &constraint.to_string());
-        return Err(needs_recreation(format!("{what} '{table}'")));
-    }
-    Ok(constraint
+/// The constraint's own name, else its [`implicit_name`].
+fn constraint_name(table: &str, constraint: &Constraint, dialect: Dialect) -> Option<String> {
+    constraint
         .name()
         .map(str::to_owned)
-        .or_else(|| implicit_name(table, constraint, dialect)))
+        .or_else(|| implicit_name(table, constraint, dialect))
 }
 
 /// The name of a constraint the revision left unnamed: the one PostgreSQL
@@ -412,17 +387,6 @@ pub(super) fn postgres_column_comment(table: &str, column: &str, comment: Option
         ident(dialect, column),
         comment.map_or("NULL".to_owned(), |c| literal(dialect, c))
     )
-}
-
-fn needs_recreation(what: String) -> RenderError {
-    RenderError::Unsupported {
-        dialect: Dialect::Sqlite,
-        what,
-        fix: "SQLite can only do this by recreating the table: write \
-              `op.recreate_table(<the table as it becomes>, [<the columns whose rows to keep>])` instead, \
-              as autogenerate does for SQLite"
-            .to_owned(),
-    }
 }
 
 /// Ops on another PostgreSQL schema's tables: the schema is created if
