@@ -445,33 +445,47 @@ pub(crate) fn literal(dialect: Dialect, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use autogen_schema::{Check, Op};
+
     use super::*;
+    use crate::render::tests::check;
 
     #[test]
     fn an_enum_type_is_rebuilt_whatever_its_name() {
         let labels = |l: &[&str]| l.iter().map(|l| l.to_string()).collect::<Vec<_>>();
-        let sql = alter_postgres_enum("it's 100%", &labels(&["a", "b"]), &labels(&["b"]));
-        assert_eq!(
-            sql[0],
-            r#"ALTER TYPE "it's 100%" RENAME TO "it's 100%_autogen_old""#
-        );
-        assert!(
-            sql[2].contains(r#"TYPE "it''s 100%%" USING %I::text::"it''s 100%%"', r.sch"#),
-            "{}",
-            sql[2]
+        let op = Op::AlterEnum {
+            name: "it's 100%".into(),
+            from: labels(&["a", "b"]),
+            to: labels(&["b"]),
+        };
+        // Inside the format() strings, its quote and percent sign are doubled.
+        check(
+            op,
+            Dialect::Postgres,
+            r#"
+            ALTER TYPE "it's 100%" RENAME TO "it's 100%_autogen_old"
+            CREATE TYPE "it's 100%" AS ENUM ('b')
+            DO $autogen$ DECLARE r record; BEGIN FOR r IN SELECT n.nspname AS sch, c.relname AS tbl, a.attname AS col, pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.atttypid = '"it''s 100%_autogen_old"'::regtype AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped LOOP IF r.def IS NOT NULL THEN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I DROP DEFAULT', r.sch, r.tbl, r.col); END IF; EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE "it''s 100%%" USING %I::text::"it''s 100%%"', r.sch, r.tbl, r.col, r.col); IF r.def IS NOT NULL THEN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I SET DEFAULT %s', r.sch, r.tbl, r.col, replace(replace(r.def, '"it''s 100%_autogen_old"', '"it''s 100%"'), 'it''s 100%_autogen_old', '"it''s 100%"')); END IF; END LOOP; END $autogen$
+            DROP TYPE "it's 100%_autogen_old"
+            "#,
         );
     }
 
     #[test]
     fn a_check_is_named_after_the_one_column_it_mentions() {
-        let check = |sql: &str| Constraint::Check(autogen_schema::Check::new(sql));
-        assert_eq!(
-            implicit_name("t", &check("a < b"), Dialect::Postgres).as_deref(),
-            Some("t_check")
+        let drop = |condition: &str| Op::DropConstraint {
+            table: "t".into(),
+            constraint: Check::new(condition).into(),
+        };
+        check(
+            drop("a < b"),
+            Dialect::Postgres,
+            r#"ALTER TABLE "t" DROP CONSTRAINT "t_check""#,
         );
-        assert_eq!(
-            implicit_name("t", &check("a > 0"), Dialect::MySql).as_deref(),
-            Some("t_a_check")
+        check(
+            drop("a > 0"),
+            Dialect::MySql,
+            "ALTER TABLE `t` DROP CONSTRAINT `t_a_check`",
         );
     }
 }
