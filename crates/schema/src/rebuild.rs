@@ -5,7 +5,8 @@
 //! changes no column and adds or drops no constraint, and its `ADD COLUMN`
 //! and `DROP COLUMN` refuse some columns. The diff, the renderer and the
 //! runner of revisions written for another backend all ask
-//! [`Dialect::in_place`], so they cannot disagree.
+//! [`Dialect::in_place`]; the renderer, given no table, cannot see that a
+//! dropped column is UNIQUE.
 
 use std::fmt;
 
