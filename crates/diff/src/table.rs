@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use autogen_schema::{Column, Constraint, Dialect, Index, IndexPart, Op, Table};
+use autogen_schema::{Column, Constraint, Dialect, InPlace, Index, IndexPart, Op, Table};
 
 use crate::Fills;
 
@@ -30,6 +30,25 @@ pub(crate) struct TableChanges {
     /// On SQLite, all of the above as one table recreation, when any of it
     /// is more than SQLite can alter in place.
     pub recreate: Option<Op>,
+}
+
+impl TableChanges {
+    /// Every change but the comment and the rebuild, which come after asking
+    /// whether SQLite can make the rest in place.
+    fn ops(&self) -> impl Iterator<Item = &Op> {
+        [
+            &self.drop_constraints,
+            &self.drop_indexes,
+            &self.add_columns,
+            &self.fills,
+            &self.alter_columns,
+            &self.create_indexes,
+            &self.add_constraints,
+            &self.drop_columns,
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// Compares `now` (as the database has it) with `want` (as the entities declare it).
@@ -141,19 +160,20 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
         })
         .collect();
 
-    if dialect == Dialect::Sqlite && !sqlite_can_do_in_place(&changes, now) {
+    let in_place = |op: &Op| dialect.in_place(op, Some(now)) == InPlace::Yes;
+    if !changes.ops().all(in_place) {
         // A column SQLite can add is added in place (and filled) before the
         // rebuild, never folded into it: the reviewer sees an `add_column`
         // whatever else the table needs, and the rebuild copies its rows.
-        let (add_columns, rebuilt_adds): (Vec<Op>, Vec<Op>) =
-            std::mem::take(&mut changes.add_columns).into_iter().partition(
-                |op| matches!(op, Op::AddColumn { column, .. } if Dialect::Sqlite.can_add_column(column)),
-            );
-        let added_in_place = |name: &str| {
-            add_columns
-                .iter()
-                .any(|op| matches!(op, Op::AddColumn { column, .. } if column.name == name))
-        };
+        let (add_columns, rebuilt_adds): (Vec<Op>, Vec<Op>) = std::mem::take(&mut changes.add_columns)
+            .into_iter()
+            .partition(in_place);
+        // The table as the rebuild finds it: with the columns added in place.
+        let mut found = now.clone();
+        found.columns.extend(add_columns.iter().filter_map(|op| match op {
+            Op::AddColumn { column, .. } => Some(column.clone()),
+            _ => None,
+        }));
         let mut table = want.clone();
         table.columns.iter_mut().for_each(|c| c.renamed_from = None);
         // An index the database has under a name of its own keeps that name
@@ -163,13 +183,7 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
                 index.name.clone_from(&kept.name);
             }
         }
-        let copy = table
-            .columns
-            .iter()
-            .filter(|c| now.get_column(&c.name).is_some() || added_in_place(&c.name))
-            .map(|c| c.name.clone())
-            .collect();
-        let in_place = [
+        let rebuilt = [
             &changes.drop_constraints,
             &changes.drop_indexes,
             &rebuilt_adds,
@@ -177,16 +191,15 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
             &changes.create_indexes,
             &changes.add_constraints,
             &changes.drop_columns,
-        ];
-        let rebuilt = in_place.into_iter().flatten().cloned().collect();
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
         return TableChanges {
             add_columns,
             fills: changes.fills,
-            recreate: Some(Op::RecreateTable {
-                table,
-                copy,
-                changes: rebuilt,
-            }),
+            recreate: Some(Op::rebuild(&found, table, rebuilt)),
             ..TableChanges::default()
         };
     }
@@ -198,26 +211,6 @@ pub(crate) fn compare(now: &Table, want: &Table, dialect: Dialect, fills: &Fills
         });
     }
     changes
-}
-
-/// Whether SQLite's `ALTER TABLE` can make these changes to `now`: add a
-/// column it accepts, drop a column that is not UNIQUE, and (re)create or
-/// drop indexes, but no more. (It cannot drop a key, foreign key or CHECK
-/// column either, but dropping one changes that constraint, which is more.)
-fn sqlite_can_do_in_place(changes: &TableChanges, now: &Table) -> bool {
-    let addable = changes.add_columns.iter().all(|op| match op {
-        Op::AddColumn { column, .. } => Dialect::Sqlite.can_add_column(column),
-        _ => true,
-    });
-    let droppable = changes.drop_columns.iter().all(|op| match op {
-        Op::DropColumn { column, .. } => !now.get_column(column).is_some_and(|c| c.unique),
-        _ => true,
-    });
-    addable
-        && droppable
-        && changes.alter_columns.is_empty()
-        && changes.add_constraints.is_empty()
-        && changes.drop_constraints.is_empty()
 }
 
 /// Whether a database holding `a` already has `b`, as far as `dialect` can

@@ -645,7 +645,7 @@ impl<'a> Migrator<'a> {
         tag: Option<&str>,
     ) -> bool {
         let drops =
-            |op: &Op| drops_a_table(op) || (self.schema_reader.is_some() && portable::needs_recreation(op));
+            |op: &Op| drops_a_table(op) || (self.schema_reader.is_some() && portable::may_rebuild(op));
         self.walk(direction, applied, goal).into_iter().any(|node| {
             Operations::record(node.module.function(direction), tag)
                 .iter()
@@ -660,7 +660,7 @@ impl<'a> Migrator<'a> {
         let Some(reader) = &self.schema_reader else {
             return Ok(ops);
         };
-        if self.dialect() != Dialect::Sqlite || !ops.iter().any(portable::needs_recreation) {
+        if self.dialect() != Dialect::Sqlite || !ops.iter().any(portable::may_rebuild) {
             return Ok(ops);
         }
         let read_error = |reason: String| MigrateError::ReadSchema {

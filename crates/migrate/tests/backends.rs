@@ -2,11 +2,12 @@
 //! table, the transaction around each revision, the steps reported, and
 //! SQLite's table recreation.
 
+use autogen_diff::Options;
 use autogen_migrate::{
     render, Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
 };
 use autogen_schema::{
-    Column, ColumnType, ForeignKey, ForeignKeyAction, Index, StringLen, Table, AUTOGEN_TABLES,
+    Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, Op, StringLen, Table, AUTOGEN_TABLES,
 };
 use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -659,6 +660,98 @@ async fn tables_that_reference_each_other_are_dropped() {
     m.upgrade("head", |_| {}).await.unwrap();
     m.downgrade("base", |_| {}).await.unwrap();
     assert!(tables(m.connection()).await.is_empty(), "both tables dropped");
+}
+
+// A UNIQUE column dropped on SQLite, whose `DROP COLUMN` refuses it: the
+// diff writes a rebuild, and a hand-written `drop_column` runs as one.
+
+fn tag(with_slug: bool) -> Table {
+    let mut tag = Table::new("tag")
+        .column(Column::new("id", ColumnType::Integer).auto_increment())
+        .primary_key(["id"]);
+    if with_slug {
+        tag = tag.column(Column::new("slug", ColumnType::Text).nullable().unique());
+    }
+    tag.column(Column::new("name", ColumnType::Text))
+}
+fn create_tags(op: &mut Operations) {
+    op.create_table(tag(true));
+    op.execute_data("INSERT INTO tag (id, slug, name) VALUES (1, 'r', 'red'), (2, 'b', 'blue')");
+}
+fn drop_tags(op: &mut Operations) {
+    op.drop_table("tag");
+}
+fn drop_slug(op: &mut Operations) {
+    op.drop_column("tag", "slug");
+}
+fn add_slug(op: &mut Operations) {
+    op.add_column("tag", Column::new("slug", ColumnType::Text).nullable().unique());
+}
+
+/// The tags are all there, and the table is `tag(false)`.
+async fn assert_slug_dropped(conn: &DatabaseConnection, path: &str) {
+    let tags = "SELECT id || ':' || name AS v FROM tag ORDER BY id";
+    assert_eq!(rows(conn, tags).await, ["1:red", "2:blue"], "{path}");
+    let schema = autogen_introspect::introspect(conn).await.unwrap();
+    assert_eq!(schema.table("tag"), Some(&tag(false)), "{path}");
+}
+
+#[tokio::test]
+async fn a_unique_column_is_dropped_on_sqlite_by_a_rebuild() {
+    let graph = Graph::new(&[
+        module("aaaa00000001", &[], "create tags", create_tags, drop_tags),
+        module(
+            "bbbb00000002",
+            &["aaaa00000001"],
+            "drop slug",
+            drop_slug,
+            add_slug,
+        ),
+    ])
+    .unwrap();
+
+    // The diff's ops, rendered and run.
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let m = Migrator::connect(&graph, &db.url).await.unwrap();
+    m.upgrade("aaaa", |_| {}).await.unwrap();
+    let conn = m.connection();
+    let current = autogen_introspect::introspect(conn).await.unwrap();
+    let mut target = current.clone();
+    target.insert(tag(false));
+    let ops = autogen_diff::diff(&current, &target, Dialect::Sqlite, &Options::default());
+    let [Op::RecreateTable { .. }] = ops.as_slice() else {
+        panic!("{ops:#?}");
+    };
+    for sql in ops.iter().flat_map(|op| render(op, Dialect::Sqlite).unwrap()) {
+        conn.execute_unprepared(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}\n{e}"));
+    }
+    assert_slug_dropped(conn, "diff").await;
+
+    // The hand-written revision, through the migrator that reads the table;
+    // the downgrade adds the UNIQUE column back, which is a rebuild too.
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let m = Migrator::connect(&graph, &db.url)
+        .await
+        .unwrap()
+        .with_schema_reader(support::introspection());
+    m.upgrade("head", |_| {}).await.unwrap();
+    assert_slug_dropped(m.connection(), "drop_column").await;
+    m.downgrade("-1", |_| {}).await.unwrap();
+    let schema = autogen_introspect::introspect(m.connection()).await.unwrap();
+    assert_eq!(
+        schema.table("tag").unwrap().get_column("slug"),
+        tag(true).get_column("slug")
+    );
+
+    // Without a reader the migrator cannot tell the column is UNIQUE, and
+    // SQLite refuses the drop: the revision is rolled back.
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let m = Migrator::connect(&graph, &db.url).await.unwrap();
+    let err = m.upgrade("head", |_| {}).await.unwrap_err().to_string();
+    assert!(err.contains("cannot drop UNIQUE column"), "{err}");
+    assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
 }
 
 fn create_account(op: &mut Operations) {

@@ -12,9 +12,7 @@ use sea_query::backend::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBui
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{
-    split_rename_hint, Column, ColumnType, DefaultValue, ForeignKeyAction, Index, Schema, StringLen,
-};
+use crate::model::{split_rename_hint, ColumnType, DefaultValue, ForeignKeyAction, Index, Schema, StringLen};
 use crate::normalize;
 
 /// A SQL dialect autogen can compare and render.
@@ -226,16 +224,6 @@ impl Dialect {
                 }
             }
         }
-    }
-
-    /// Whether `ALTER TABLE … ADD COLUMN` can add `column` to a table that
-    /// may have rows. SQLite cannot add a NOT NULL column without a default,
-    /// a UNIQUE one or a counter; the others can add anything.
-    pub fn can_add_column(self, column: &Column) -> bool {
-        self != Dialect::Sqlite
-            || !((!column.nullable && column.server_default().is_none())
-                || column.unique
-                || column.auto_increment)
     }
 
     /// Whether this dialect keeps table and column comments (SQLite has nowhere to put them).

@@ -9,7 +9,9 @@
 //!   downgrade from an upgrade plus the schema before it;
 //!   [`destructive_changes`] says which ops can lose data, with stable codes.
 //! - [`Dialect`]: how a backend stores types and defaults, so that comparisons
-//!   happen in the terms of one backend rather than of Rust enums.
+//!   happen in the terms of one backend rather than of Rust enums, and what
+//!   its `ALTER TABLE` changes in place ([`Dialect::in_place`]; the rest is
+//!   an [`Op::rebuild`] of the table).
 //!
 //! **This crate does no I/O.** It never connects, reads files or prints; its
 //! failures are typed values ([`ApplyError`], [`InvertError`], [`UnsupportedType`]).
@@ -20,6 +22,7 @@ mod dialect;
 mod model;
 mod normalize;
 mod op;
+mod rebuild;
 mod sea_query_types;
 mod sql_words;
 
@@ -30,6 +33,7 @@ pub use model::{
     Index, IndexPart, IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,
 };
 pub use op::{invert_all, replay, ApplyError, Description, InvertError, Op};
+pub use rebuild::{InPlace, RebuildReason};
 pub use sql_words::condition_columns;
 
 /// The table that records which revisions a database is at (Alembic's

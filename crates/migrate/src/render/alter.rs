@@ -2,8 +2,9 @@
 //! added and dropped, comments. sea-query covers little of this per backend,
 //! so most statements are written here, quoted for the dialect.
 //!
-//! SQLite can do none of it in place (only a table recreation can), so each
-//! is refused there with the way out rather than half-done.
+//! SQLite can do none of it but comments (it keeps none) in place, as
+//! [`Dialect::in_place`] says: [`super::render`] refuses the rest there
+//! with the way out before reaching here.
 
 use autogen_schema::{Column, ColumnType, Constraint, Dialect};
 use sea_query::{Alias, ColumnDef, Table as SeaTable};
@@ -19,10 +20,7 @@ pub(super) fn alter_column(
     dialect: Dialect,
 ) -> Result<Vec<String>, RenderError> {
     match dialect {
-        Dialect::Sqlite => Err(needs_recreation(format!(
-            "alter the column '{table}.{}' in place",
-            to.name
-        ))),
+        Dialect::Sqlite => unreachable!("render refuses SQLite's column changes"),
         Dialect::Postgres => alter_postgres_column(table, from, to),
         Dialect::MySql => {
             // MODIFY restates the column; a UNIQUE in it would add a second index,
@@ -147,17 +145,8 @@ fn drop_postgres_column_unique(table: &str, column: &str) -> String {
 
 /// `ALTER TABLE … ADD CONSTRAINT name …`. An unnamed constraint gets the
 /// name [`implicit_name`] gives it, so that its inverse can drop it by name.
-pub(super) fn add_constraint(
-    table: &str,
-    constraint: &Constraint,
-    dialect: Dialect,
-) -> Result<Vec<String>, RenderError> {
-    let name = constraint_name(
-        table,
-        constraint,
-        dialect,
-        "add the {constraint} to the existing table",
-    )?;
+pub(super) fn add_constraint(table: &str, constraint: &Constraint, dialect: Dialect) -> Vec<String> {
+    let name = constraint_name(table, constraint, dialect);
     let q = |s: &str| ident(dialect, s);
     let list = |columns: &[String]| columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
     let named = name.map_or(String::new(), |name| format!("CONSTRAINT {} ", q(&name)));
@@ -174,21 +163,17 @@ pub(super) fn add_constraint(
             fk.on_update.as_sql()
         ),
     };
-    Ok(vec![format!("ALTER TABLE {} ADD {named}{body}", q(table))])
+    vec![format!("ALTER TABLE {} ADD {named}{body}", q(table))]
 }
 
 /// `ALTER TABLE … DROP …`. A constraint the diff found in the database
 /// carries the name the database has; an unnamed one (a hand-written op, or
 /// the inverse of an unnamed add) is dropped by its [`implicit_name`].
-pub(super) fn drop_constraint(
-    table: &str,
-    constraint: &Constraint,
-    dialect: Dialect,
-) -> Result<Vec<String>, RenderError> {
-    let name = constraint_name(table, constraint, dialect, "drop the {constraint} from the table")?;
+pub(super) fn drop_constraint(table: &str, constraint: &Constraint, dialect: Dialect) -> Vec<String> {
+    let name = constraint_name(table, constraint, dialect);
     let q = |s: &str| ident(dialect, s);
     let drop = |what: String| vec![format!("ALTER TABLE {} DROP {what}", q(table))];
-    Ok(match (dialect, constraint, name) {
+    match (dialect, constraint, name) {
         (Dialect::MySql, Constraint::PrimaryKey(_), _) => drop("PRIMARY KEY".to_owned()),
         (Dialect::MySql, Constraint::ForeignKey(_), Some(name)) => {
             let mut sql = drop(format!("FOREIGN KEY {}", q(&name)));
@@ -201,25 +186,15 @@ pub(super) fn drop_constraint(
         }
         (_, _, Some(name)) => drop(format!("CONSTRAINT {}", q(&name))),
         (_, _, None) => unreachable!("every constraint but a MySQL primary key has an implicit name"),
-    })
+    }
 }
 
-/// The constraint's own name, else its [`implicit_name`]; on SQLite, which
-/// cannot `what` (`{constraint}` stands for it) without recreating the table, an error.
-fn constraint_name(
-    table: &str,
-    constraint: &Constraint,
-    dialect: Dialect,
-    what: &str,
-) -> Result<Option<String>, RenderError> {
-    if dialect == Dialect::Sqlite {
-        let what = what.replace("{constraint}", &constraint.to_string());
-        return Err(needs_recreation(format!("{what} '{table}'")));
-    }
-    Ok(constraint
+/// The constraint's own name, else its [`implicit_name`].
+fn constraint_name(table: &str, constraint: &Constraint, dialect: Dialect) -> Option<String> {
+    constraint
         .name()
         .map(str::to_owned)
-        .or_else(|| implicit_name(table, constraint, dialect)))
+        .or_else(|| implicit_name(table, constraint, dialect))
 }
 
 /// The name of a constraint the revision left unnamed: the one PostgreSQL
@@ -414,17 +389,6 @@ pub(super) fn postgres_column_comment(table: &str, column: &str, comment: Option
     )
 }
 
-fn needs_recreation(what: String) -> RenderError {
-    RenderError::Unsupported {
-        dialect: Dialect::Sqlite,
-        what,
-        fix: "SQLite can only do this by recreating the table: write \
-              `op.recreate_table(<the table as it becomes>, [<the columns whose rows to keep>])` instead, \
-              as autogenerate does for SQLite"
-            .to_owned(),
-    }
-}
-
 /// Ops on another PostgreSQL schema's tables: the schema is created if
 /// missing and put first on the search path while they run (so their
 /// unqualified tables, types and indexes are its, and tables they reference
@@ -481,33 +445,47 @@ pub(crate) fn literal(dialect: Dialect, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use autogen_schema::{Check, Op};
+
     use super::*;
+    use crate::render::tests::check;
 
     #[test]
     fn an_enum_type_is_rebuilt_whatever_its_name() {
         let labels = |l: &[&str]| l.iter().map(|l| l.to_string()).collect::<Vec<_>>();
-        let sql = alter_postgres_enum("it's 100%", &labels(&["a", "b"]), &labels(&["b"]));
-        assert_eq!(
-            sql[0],
-            r#"ALTER TYPE "it's 100%" RENAME TO "it's 100%_autogen_old""#
-        );
-        assert!(
-            sql[2].contains(r#"TYPE "it''s 100%%" USING %I::text::"it''s 100%%"', r.sch"#),
-            "{}",
-            sql[2]
+        let op = Op::AlterEnum {
+            name: "it's 100%".into(),
+            from: labels(&["a", "b"]),
+            to: labels(&["b"]),
+        };
+        // Inside the format() strings, its quote and percent sign are doubled.
+        check(
+            op,
+            Dialect::Postgres,
+            r#"
+            ALTER TYPE "it's 100%" RENAME TO "it's 100%_autogen_old"
+            CREATE TYPE "it's 100%" AS ENUM ('b')
+            DO $autogen$ DECLARE r record; BEGIN FOR r IN SELECT n.nspname AS sch, c.relname AS tbl, a.attname AS col, pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.atttypid = '"it''s 100%_autogen_old"'::regtype AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped LOOP IF r.def IS NOT NULL THEN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I DROP DEFAULT', r.sch, r.tbl, r.col); END IF; EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I TYPE "it''s 100%%" USING %I::text::"it''s 100%%"', r.sch, r.tbl, r.col, r.col); IF r.def IS NOT NULL THEN EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN %I SET DEFAULT %s', r.sch, r.tbl, r.col, replace(replace(r.def, '"it''s 100%_autogen_old"', '"it''s 100%"'), 'it''s 100%_autogen_old', '"it''s 100%"')); END IF; END LOOP; END $autogen$
+            DROP TYPE "it's 100%_autogen_old"
+            "#,
         );
     }
 
     #[test]
     fn a_check_is_named_after_the_one_column_it_mentions() {
-        let check = |sql: &str| Constraint::Check(autogen_schema::Check::new(sql));
-        assert_eq!(
-            implicit_name("t", &check("a < b"), Dialect::Postgres).as_deref(),
-            Some("t_check")
+        let drop = |condition: &str| Op::DropConstraint {
+            table: "t".into(),
+            constraint: Check::new(condition).into(),
+        };
+        check(
+            drop("a < b"),
+            Dialect::Postgres,
+            r#"ALTER TABLE "t" DROP CONSTRAINT "t_check""#,
         );
-        assert_eq!(
-            implicit_name("t", &check("a > 0"), Dialect::MySql).as_deref(),
-            Some("t_a_check")
+        check(
+            drop("a > 0"),
+            Dialect::MySql,
+            "ALTER TABLE `t` DROP CONSTRAINT `t_a_check`",
         );
     }
 }
