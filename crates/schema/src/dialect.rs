@@ -462,8 +462,8 @@ mod tests {
         let mut schema = Schema::new();
         schema.insert(
             crate::Table::new("tag_post")
-                .column(Column::new("tag", ColumnType::Integer))
-                .column(Column::new("post", ColumnType::Integer))
+                .column(crate::Column::new("tag", ColumnType::Integer))
+                .column(crate::Column::new("post", ColumnType::Integer))
                 .primary_key(["tag", "post"]),
         );
         schema.enums.insert("mood".into(), vec!["ok".into()]);
