@@ -28,7 +28,7 @@ use crate::graph::{Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
 use crate::portable;
 use crate::render::{render, RenderError};
-use crate::revision::Operations;
+use crate::revision::{Direction, Operations};
 use crate::version_table;
 
 /// Running revisions failed.
@@ -224,15 +224,6 @@ fn stamp_hint(heads: &[String]) -> String {
         [head] => format!("`autogen stamp {head}`"),
         many => format!("record {} in the version table", many.join(", ")),
     }
-}
-
-/// Which way a step went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// An upgrade.
-    Up,
-    /// A downgrade.
-    Down,
 }
 
 /// One revision run, reported as Alembic reports it:

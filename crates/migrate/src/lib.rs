@@ -31,13 +31,13 @@ mod target;
 mod version_table;
 
 pub use executor::{
-    dialect_of, Direction, Interrupted, MigrateError, Migrator, RunOptions, SchemaReader, Step,
-    DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
+    dialect_of, Interrupted, MigrateError, Migrator, RunOptions, SchemaReader, Step, DEFAULT_LOCK_TIMEOUT,
+    MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
 };
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
-pub use revision::{Operations, Revision, RevisionModule, Versions};
+pub use revision::{Direction, Operations, Revision, RevisionModule, Versions};
 pub use script::{script, stamp_script};
 pub use version_table::VERSION_TABLE;

@@ -4,11 +4,10 @@
 use autogen_schema::Dialect;
 
 use crate::executor::{
-    begin, drops_a_table, next_step, render_all, stamp_heads, stamp_sql, Direction, MigrateError, RunOptions,
-    Step,
+    begin, drops_a_table, next_step, render_all, stamp_heads, stamp_sql, MigrateError, RunOptions, Step,
 };
 use crate::graph::{Graph, GraphError};
-use crate::revision::Operations;
+use crate::revision::{Direction, Operations};
 use crate::version_table;
 
 /// The script for `upgrade|downgrade <range> --sql`. `range` is

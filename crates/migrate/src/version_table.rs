@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use autogen_schema::{Dialect, REVISIONS_TABLE};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::executor::Direction;
+use crate::revision::Direction;
 
 pub use autogen_schema::VERSION_TABLE;
 
