@@ -26,8 +26,9 @@ use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
+use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
 use crate::portable;
-use crate::render::{render, RenderError};
+use crate::render::RenderError;
 use crate::revision::{Direction, Operations};
 use crate::version_table;
 
@@ -224,63 +225,6 @@ fn stamp_hint(heads: &[String]) -> String {
         [head] => format!("`autogen stamp {head}`"),
         many => format!("record {} in the version table", many.join(", ")),
     }
-}
-
-/// One revision run, reported as Alembic reports it:
-/// `Running upgrade 1975ea83b712 -> ae1027a6acf5, add bio`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    /// Up or down.
-    pub direction: Direction,
-    /// The revision run.
-    pub revision: String,
-    /// Its parents (the other end of the arrow).
-    pub parents: Vec<String>,
-    /// Its message.
-    pub message: String,
-}
-
-impl Step {
-    pub(crate) fn new(node: &Node, direction: Direction) -> Self {
-        Self {
-            direction,
-            revision: node.id().to_owned(),
-            parents: node.parents.clone(),
-            message: node.message().to_owned(),
-        }
-    }
-}
-
-impl Step {
-    /// The step after the word its report starts with:
-    /// `upgrade 1975ea83b712 -> ae1027a6acf5, add bio`. A first revision's
-    /// other end is `<base>`, as `history` names it, never an empty id.
-    pub fn summary(&self) -> String {
-        let parents = match self.parents.as_slice() {
-            [] => "<base>".to_owned(),
-            parents => parents.join(", "),
-        };
-        match self.direction {
-            Direction::Up => format!("upgrade {parents} -> {}, {}", self.revision, self.message),
-            Direction::Down => format!("downgrade {} -> {parents}, {}", self.revision, self.message),
-        }
-    }
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Running {}", self.summary())
-    }
-}
-
-/// How a run uses transactions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunOptions {
-    /// One transaction over the whole run instead of one per revision
-    /// (PostgreSQL and SQLite; MySQL cannot roll back DDL).
-    pub single_transaction: bool,
-    /// A value revisions can read with `op.tag()` (Alembic's `--tag`).
-    pub tag: Option<String>,
 }
 
 /// How long a run waits for another one to finish unless told otherwise.
@@ -873,7 +817,7 @@ impl<'a> Migrator<'a> {
         let heads = stamp_heads(self.graph, &current, target)?;
         self.create_tables().await?;
         self.db.execute_unprepared(begin(dialect)).await?;
-        for statement in stamp_sql(self.graph, dialect, &heads) {
+        for statement in version_table::stamp_sql(self.graph, dialect, &heads) {
             self.db.execute_unprepared(&statement).await?;
         }
         if dialect == Dialect::MySql {
@@ -973,79 +917,6 @@ impl<'a> Migrator<'a> {
         }
         Ok(())
     }
-}
-
-/// The next revision to run from `applied` towards `goal`: the first pending
-/// one going up, the last applied one going down.
-pub(crate) fn next_step<'g>(
-    graph: &'g Graph,
-    direction: Direction,
-    applied: &BTreeSet<String>,
-    goal: &BTreeSet<String>,
-) -> Option<&'g Node> {
-    match direction {
-        Direction::Up => {
-            let pending: BTreeSet<String> = goal.difference(applied).cloned().collect();
-            graph.topological(&pending).into_iter().next()
-        }
-        Direction::Down => {
-            let undo: BTreeSet<String> = applied.difference(goal).cloned().collect();
-            graph.topological(&undo).into_iter().last()
-        }
-    }
-}
-
-/// The heads the version table holds once `stamp <target>` is done.
-pub(crate) fn stamp_heads(
-    graph: &Graph,
-    current: &[String],
-    target: &str,
-) -> Result<Vec<String>, GraphError> {
-    let applied = match target {
-        "heads" => graph.ancestors(graph.heads().into_iter().map(Node::id)),
-        spec => match graph.resolve_target(current, spec)? {
-            None => BTreeSet::new(),
-            Some(node) => graph.ancestors([node.id()]),
-        },
-    };
-    Ok(graph.heads_of(&applied))
-}
-
-/// The statements that make the version table hold `heads` and the
-/// revisions table forget the revisions that are no longer applied.
-pub(crate) fn stamp_sql(graph: &Graph, dialect: Dialect, heads: &[String]) -> Vec<String> {
-    let applied = graph.ancestors(heads.iter().map(String::as_str));
-    std::iter::once(version_table::forget_sql(dialect, &applied))
-        .chain(version_table::write_sql(dialect, heads))
-        .collect()
-}
-
-/// Whether `op` drops a table: a drop, or a recreation, which drops the old
-/// one. With foreign key enforcement on, SQLite's `DROP TABLE` first deletes
-/// the table's rows, cascading into (or refused by) the rows that reference
-/// them, and fails where such a cascade reaches a table whose parent is
-/// already gone, as it is when tables that reference each other are dropped;
-/// so on SQLite a run that drops tables has enforcement off and checks every
-/// foreign key before it commits instead.
-pub(crate) fn drops_a_table(op: &Op) -> bool {
-    matches!(op, Op::DropTable { .. } | Op::RecreateTable { .. })
-}
-
-/// `BEGIN`, taking SQLite's write lock at once so concurrent runs wait
-/// instead of failing on a stale read.
-pub(crate) fn begin(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "BEGIN IMMEDIATE",
-        Dialect::Postgres | Dialect::MySql => "BEGIN",
-    }
-}
-
-pub(crate) fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, RenderError> {
-    let mut statements = Vec::new();
-    for op in ops {
-        statements.extend(render(op, dialect)?);
-    }
-    Ok(statements)
 }
 
 fn describe_failure(

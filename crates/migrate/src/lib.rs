@@ -22,6 +22,7 @@
 mod executor;
 mod graph;
 mod journal;
+mod plan;
 mod portable;
 mod render;
 mod replay;
@@ -31,11 +32,12 @@ mod target;
 mod version_table;
 
 pub use executor::{
-    dialect_of, Interrupted, MigrateError, Migrator, RunOptions, SchemaReader, Step, DEFAULT_LOCK_TIMEOUT,
-    MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
+    dialect_of, Interrupted, MigrateError, Migrator, SchemaReader, DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME,
+    POSTGRES_LOCK_KEY,
 };
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
+pub use plan::{RunOptions, Step};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Direction, Operations, Revision, RevisionModule, Versions};

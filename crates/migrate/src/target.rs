@@ -253,7 +253,7 @@ fn parse_steps(target: &str, relative: &str) -> Result<i64, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::RunOptions;
+    use crate::plan::RunOptions;
     use crate::revision::{Direction, Operations, Revision, RevisionModule};
     use autogen_schema::Dialect;
     use proptest::collection::vec;
