@@ -18,14 +18,15 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use autogen_schema::{Dialect, Op, Schema};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
+use crate::lock::{self, DEFAULT_LOCK_TIMEOUT};
 use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
 use crate::portable;
 use crate::render::RenderError;
@@ -98,7 +99,7 @@ pub enum MigrateError {
     /// Another run held the migration lock for longer than the lock timeout.
     #[error(
         "another run holds the migration lock ({}) and did not release it within {} s",
-        lock_name(*dialect),
+        lock::name(*dialect),
         waited.as_secs()
     )]
     Locked {
@@ -227,15 +228,6 @@ fn stamp_hint(heads: &[String]) -> String {
     }
 }
 
-/// How long a run waits for another one to finish unless told otherwise.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
-/// The PostgreSQL advisory lock a run holds: "autogen" in ASCII.
-pub const POSTGRES_LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
-/// The MySQL named lock (`GET_LOCK`) a run holds.
-pub const MYSQL_LOCK_NAME: &str = "autogen_migrate";
-/// How often a waiting run asks for the lock again.
-const LOCK_POLL: Duration = Duration::from_millis(100);
-
 /// Runs a revision graph against one database, over one connection (so the
 /// lock and the transactions share it).
 pub struct Migrator<'a> {
@@ -315,7 +307,7 @@ impl<'a> Migrator<'a> {
             return Ok(None);
         };
         // A run in progress keeps a journal too; it holds the lock.
-        if self.another_session_holds_the_lock().await? {
+        if lock::held_elsewhere_on_mysql(&self.db).await? {
             return Ok(None);
         }
         let node = self
@@ -335,20 +327,6 @@ impl<'a> Migrator<'a> {
             recorded: heads.to_vec(),
             finished: self.graph.heads_of(&finished),
         }))
-    }
-
-    async fn another_session_holds_the_lock(&self) -> Result<bool, MigrateError> {
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                DbBackend::MySql,
-                format!(
-                    "SELECT CAST(COALESCE(IS_USED_LOCK('{MYSQL_LOCK_NAME}') <> CONNECTION_ID(), 0) AS SIGNED) AS other"
-                ),
-            ))
-            .await?;
-        let other: Option<i64> = row.map(|r| r.try_get("", "other")).transpose()?;
-        Ok(other == Some(1))
     }
 
     /// The applied revisions whose ops are not the ones they had when they
@@ -375,13 +353,7 @@ impl<'a> Migrator<'a> {
     /// applied with, running nothing: for an applied revision that was
     /// edited and whose edit the database already matches. Returns its id.
     pub async fn accept_checksum(&self, revision: &str) -> Result<String, MigrateError> {
-        self.lock().await?;
-        let result = self.accept_checksum_locked(revision).await;
-        if result.is_err() {
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
-        self.unlock().await?;
-        result
+        self.locked(self.accept_checksum_locked(revision)).await
     }
 
     async fn accept_checksum_locked(&self, revision: &str) -> Result<String, MigrateError> {
@@ -537,19 +509,13 @@ impl<'a> Migrator<'a> {
             ));
         }
         self.notice_a_vanished_client().await?;
-        self.lock().await?;
         let result = self
-            .migrate_locked(direction, goal, &options, &mut report)
-            .await
-            .map_err(|e| self.locked_if_busy(e));
-        if result.is_err() {
-            // Whatever transaction the failure left open must not stay open.
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
+            .locked(self.migrate_locked(direction, goal, &options, &mut report))
+            .await;
+        // After the failure's ROLLBACK: the pragma is ignored inside a transaction.
         if self.dialect() == Dialect::Sqlite {
             self.db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
         }
-        self.unlock().await?;
         result
     }
 
@@ -766,16 +732,7 @@ impl<'a> Migrator<'a> {
     /// table is empty, read inside the transaction that writes it.
     pub async fn stamp_baseline(&self, revision: &str) -> Result<(), MigrateError> {
         debug_assert!(crate::is_revision_id(revision));
-        self.lock().await?;
-        let result = self
-            .stamp_baseline_locked(revision)
-            .await
-            .map_err(|e| self.locked_if_busy(e));
-        if result.is_err() {
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
-        self.unlock().await?;
-        result
+        self.locked(self.stamp_baseline_locked(revision)).await
     }
 
     async fn stamp_baseline_locked(&self, revision: &str) -> Result<(), MigrateError> {
@@ -799,16 +756,7 @@ impl<'a> Migrator<'a> {
     /// stopped inside a revision, so it clears the journal. Returns the heads
     /// recorded.
     pub async fn stamp(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
-        self.lock().await?;
-        let result = self
-            .stamp_locked(target, purge)
-            .await
-            .map_err(|e| self.locked_if_busy(e));
-        if result.is_err() {
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
-        self.unlock().await?;
-        result
+        self.locked(self.stamp_locked(target, purge)).await
     }
 
     async fn stamp_locked(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
@@ -827,6 +775,35 @@ impl<'a> Migrator<'a> {
         Ok(heads)
     }
 
+    /// Runs `run`, one of the migrator's writes, holding the migration lock.
+    /// Every locked path goes through here, so that each waits for the lock
+    /// alike, reports a lock not had in time as [`MigrateError::Locked`],
+    /// and leaves no transaction open behind a failure.
+    async fn locked<T>(&self, run: impl Future<Output = Result<T, MigrateError>>) -> Result<T, MigrateError> {
+        let dialect = self.dialect();
+        let not_had = || MigrateError::Locked {
+            dialect,
+            waited: self.lock_timeout,
+        };
+        if !lock::take(&self.db, dialect, self.lock_timeout).await? {
+            return Err(not_had());
+        }
+        let result = match run.await {
+            // SQLite's lock is its write lock: a statement that found it
+            // busy for longer than the busy timeout waited that long for it.
+            Err(MigrateError::Db(error)) if dialect == Dialect::Sqlite && lock::is_busy(&error) => {
+                Err(not_had())
+            }
+            result => result,
+        };
+        if result.is_err() {
+            // Whatever transaction the failure left open must not stay open.
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        lock::release(&self.db, dialect).await?;
+        result
+    }
+
     fn next(
         &self,
         direction: Direction,
@@ -834,88 +811,6 @@ impl<'a> Migrator<'a> {
         goal: &BTreeSet<String>,
     ) -> Option<&'a Node> {
         next_step(self.graph, direction, applied, goal)
-    }
-
-    /// Takes the server's migration lock, asking again until the lock
-    /// timeout has passed; on SQLite, makes each step's `BEGIN IMMEDIATE`
-    /// wait that long for the write lock.
-    async fn lock(&self) -> Result<(), MigrateError> {
-        let deadline = Instant::now() + self.lock_timeout;
-        loop {
-            if self.try_lock().await? {
-                return Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(MigrateError::Locked {
-                    dialect: self.dialect(),
-                    waited: self.lock_timeout,
-                });
-            }
-            tokio::time::sleep(left.min(LOCK_POLL)).await;
-        }
-    }
-
-    async fn try_lock(&self) -> Result<bool, MigrateError> {
-        Ok(match self.dialect() {
-            Dialect::Postgres => {
-                let sql = format!("SELECT pg_try_advisory_lock({POSTGRES_LOCK_KEY}) AS locked");
-                self.lock_answer::<bool>(sql).await? == Some(true)
-            }
-            // NULL when the attempt was interrupted: not locked.
-            Dialect::MySql => {
-                let sql = format!("SELECT GET_LOCK('{MYSQL_LOCK_NAME}', 0) AS locked");
-                self.lock_answer::<i64>(sql).await? == Some(1)
-            }
-            Dialect::Sqlite => {
-                let millis = self.lock_timeout.as_millis();
-                self.db
-                    .execute_unprepared(&format!("PRAGMA busy_timeout = {millis}"))
-                    .await?;
-                true
-            }
-        })
-    }
-
-    /// The `locked` column of the one row `sql` returns.
-    async fn lock_answer<T: sea_orm::TryGetable>(&self, sql: String) -> Result<Option<T>, DbErr> {
-        let statement = sea_orm::Statement::from_string(self.db.get_database_backend(), sql);
-        let row = self.db.query_one_raw(statement).await?;
-        Ok(row
-            .map(|r| r.try_get::<Option<T>>("", "locked"))
-            .transpose()?
-            .flatten())
-    }
-
-    /// A SQLite statement that found the database locked for longer than the
-    /// busy timeout (the lock timeout) waited for another writer's lock.
-    fn locked_if_busy(&self, error: MigrateError) -> MigrateError {
-        match &error {
-            MigrateError::Db(db) if self.dialect() == Dialect::Sqlite && is_busy(db) => {
-                MigrateError::Locked {
-                    dialect: Dialect::Sqlite,
-                    waited: self.lock_timeout,
-                }
-            }
-            _ => error,
-        }
-    }
-
-    async fn unlock(&self) -> Result<(), MigrateError> {
-        match self.dialect() {
-            Dialect::Postgres => {
-                self.db
-                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({POSTGRES_LOCK_KEY})"))
-                    .await?;
-            }
-            Dialect::MySql => {
-                self.db
-                    .execute_unprepared(&format!("SELECT RELEASE_LOCK('{MYSQL_LOCK_NAME}')"))
-                    .await?;
-            }
-            Dialect::Sqlite => {}
-        }
-        Ok(())
     }
 }
 
@@ -949,28 +844,6 @@ pub(crate) fn describe_heads(heads: &[String]) -> String {
     }
 }
 
-/// The lock a run holds on `dialect`, for messages.
-fn lock_name(dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Postgres => format!("PostgreSQL advisory lock {POSTGRES_LOCK_KEY}"),
-        Dialect::MySql => format!("MySQL lock '{MYSQL_LOCK_NAME}'"),
-        Dialect::Sqlite => "SQLite's write lock".to_owned(),
-    }
-}
-
-/// Whether SQLite said the database is busy: another connection holds the write lock.
-fn is_busy(error: &DbErr) -> bool {
-    const SQLITE_BUSY: i32 = 5;
-    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error else {
-        return false;
-    };
-    // The code is SQLite's extended result code, whose low byte is the primary one.
-    e.as_database_error()
-        .and_then(|e| e.code())
-        .and_then(|code| code.parse::<i32>().ok())
-        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
-}
-
 /// The dialect a SeaORM backend speaks.
 pub fn dialect_of(backend: DbBackend) -> Dialect {
     match backend {
@@ -978,5 +851,72 @@ pub fn dialect_of(backend: DbBackend) -> Dialect {
         DbBackend::Postgres => Dialect::Postgres,
         DbBackend::MySql => Dialect::MySql,
         other => unreachable!("SeaORM backend {other:?} has no autogen dialect"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::{Revision, RevisionModule};
+    use autogen_schema::{Column, ColumnType, Table};
+    use autogen_testdb::Backend;
+
+    fn create(op: &mut Operations) {
+        op.create_table(Table::new("t").column(Column::new("id", ColumnType::Integer)));
+    }
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+
+    /// While another connection holds SQLite's write lock, every path that
+    /// writes gives up after the lock timeout with the same error.
+    #[tokio::test]
+    async fn every_locked_path_waits_out_sqlites_write_lock_alike() {
+        let graph = Graph::new(&[RevisionModule {
+            revision: Revision {
+                id: "aaaa00000001",
+                down_revision: &[],
+                branch_labels: &[],
+                depends_on: &[],
+                message: "create t",
+            },
+            upgrade: create,
+            downgrade: drop,
+            path: "x.rs",
+        }])
+        .unwrap();
+        let db = Backend::Sqlite.fresh().await.unwrap();
+        let m = Migrator::connect(&graph, db.url.as_str())
+            .await
+            .unwrap()
+            .with_lock_timeout(Duration::from_millis(200));
+        m.upgrade("head", |_| {}).await.unwrap();
+
+        let mut options = ConnectOptions::new(db.url.as_str());
+        options.max_connections(1);
+        let holder = Database::connect(options).await.unwrap();
+        holder.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+        let failures = [
+            ("accept_checksum", m.accept_checksum("aaaa").await.err()),
+            ("stamp", m.stamp("base", false).await.err()),
+            ("stamp_baseline", m.stamp_baseline("bbbb00000002").await.err()),
+            ("downgrade", m.downgrade("base", |_| {}).await.err()),
+        ];
+        for (path, error) in failures {
+            assert!(
+                matches!(
+                    error,
+                    Some(MigrateError::Locked {
+                        dialect: Dialect::Sqlite,
+                        ..
+                    })
+                ),
+                "{path}: {error:?}"
+            );
+        }
+        holder.close().await.unwrap();
+
+        assert_eq!(m.accept_checksum("aaaa").await.unwrap(), "aaaa00000001");
+        assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
     }
 }

@@ -22,6 +22,7 @@
 mod executor;
 mod graph;
 mod journal;
+mod lock;
 mod plan;
 mod portable;
 mod render;
@@ -31,12 +32,10 @@ mod script;
 mod target;
 mod version_table;
 
-pub use executor::{
-    dialect_of, Interrupted, MigrateError, Migrator, SchemaReader, DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME,
-    POSTGRES_LOCK_KEY,
-};
+pub use executor::{dialect_of, Interrupted, MigrateError, Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
+pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};
 pub use plan::{RunOptions, Step};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
