@@ -19,6 +19,7 @@
 //! say and never decides what they should say.
 #![deny(missing_docs)]
 
+mod error;
 mod executor;
 mod graph;
 mod journal;
@@ -32,7 +33,8 @@ mod script;
 mod target;
 mod version_table;
 
-pub use executor::{dialect_of, Interrupted, MigrateError, Migrator, SchemaReader};
+pub use error::{Interrupted, MigrateError};
+pub use executor::{dialect_of, Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
 pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};

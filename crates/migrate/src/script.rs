@@ -3,7 +3,7 @@
 
 use autogen_schema::Dialect;
 
-use crate::executor::MigrateError;
+use crate::error::MigrateError;
 use crate::graph::{Graph, GraphError};
 use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
 use crate::revision::{Direction, Operations};
