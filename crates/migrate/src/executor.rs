@@ -24,7 +24,7 @@ use autogen_schema::{Dialect, Op, Schema};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::error::{describe_heads, Interrupted, MigrateError};
-use crate::graph::{Graph, GraphError, Node};
+use crate::graph::{is_revision_id, Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
 use crate::lock::{self, DEFAULT_LOCK_TIMEOUT};
 use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
@@ -548,7 +548,7 @@ impl<'a> Migrator<'a> {
     /// Refused with [`MigrateError::AlreadyStamped`] unless the version
     /// table is empty, read inside the transaction that writes it.
     pub async fn stamp_baseline(&self, revision: &str) -> Result<(), MigrateError> {
-        debug_assert!(crate::is_revision_id(revision));
+        debug_assert!(is_revision_id(revision));
         self.locked(self.stamp_baseline_locked(revision)).await
     }
 
