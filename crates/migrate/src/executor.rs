@@ -18,116 +18,19 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use autogen_schema::{Dialect, Op, Schema};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr};
-use thiserror::Error;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
-use crate::graph::{Graph, GraphError, Node};
+use crate::error::{describe_heads, Interrupted, MigrateError};
+use crate::graph::{is_revision_id, Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
+use crate::lock::{self, DEFAULT_LOCK_TIMEOUT};
+use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
 use crate::portable;
-use crate::render::{render, RenderError};
-use crate::revision::Operations;
+use crate::revision::{Direction, Operations};
 use crate::version_table;
-
-/// Running revisions failed.
-#[derive(Debug, Error)]
-pub enum MigrateError {
-    /// The revision graph or the target is wrong.
-    #[error(transparent)]
-    Graph(#[from] GraphError),
-    /// A revision's ops cannot be expressed in this dialect.
-    #[error("revision {revision} cannot run on this database: {source}")]
-    Render {
-        /// The revision.
-        revision: String,
-        /// Why.
-        source: RenderError,
-    },
-    /// A statement failed. The revision is not recorded; where the backend
-    /// has transactional DDL it was rolled back whole.
-    #[error("{}", describe_failure(revision, at, statement, source, committed))]
-    Statement {
-        /// The revision.
-        revision: String,
-        /// Where the version table says the database is: its heads, or `base`.
-        at: String,
-        /// The failing SQL.
-        statement: String,
-        /// The database's error.
-        source: Box<DbErr>,
-        /// Statements of this revision that took effect anyway, because the
-        /// backend commits DDL as it runs (MySQL, MariaDB). Empty elsewhere.
-        committed: Vec<String>,
-    },
-    /// A revision left rows whose foreign keys point nowhere (checked on
-    /// SQLite, where a table drop or recreation runs with enforcement off).
-    /// It was rolled back.
-    #[error(
-        "revision {revision} was rolled back: it leaves {count} row(s) whose foreign key points nowhere, \
-         first in table '{table}' (referencing '{parent}'); fix the data or the revision and run it again"
-    )]
-    ForeignKeyViolation {
-        /// The revision.
-        revision: String,
-        /// How many rows.
-        count: usize,
-        /// The first table with such a row.
-        table: String,
-        /// The table its foreign key references.
-        parent: String,
-    },
-    /// The version table names a revision no file declares.
-    #[error(
-        "the database is at revision '{0}', which no revision file declares; restore that file, \
-         or `autogen stamp --purge <revision>` to record where the database really is"
-    )]
-    UnknownApplied(String),
-    /// A run stopped inside a revision on a backend that commits DDL as it
-    /// runs, after some of its statements took effect.
-    #[error("{0}")]
-    Interrupted(Box<Interrupted>),
-    /// A checksum was to be accepted for a revision that is not applied.
-    #[error("revision {0} is not applied to this database, so there is no checksum of it to accept")]
-    NotApplied(String),
-    /// The run was asked for something this backend cannot do.
-    #[error("{0}")]
-    Unsupported(String),
-    /// Another run held the migration lock for longer than the lock timeout.
-    #[error(
-        "another run holds the migration lock ({}) and did not release it within {} s",
-        lock_name(*dialect),
-        waited.as_secs()
-    )]
-    Locked {
-        /// The backend, whose lock it is.
-        dialect: Dialect,
-        /// How long this run waited.
-        waited: Duration,
-    },
-    /// Reading the schema a revision's SQLite rebuild starts from failed.
-    #[error("revision {revision} needs the current schema to rebuild tables on SQLite: {reason}")]
-    ReadSchema {
-        /// The revision.
-        revision: String,
-        /// Why.
-        reason: String,
-    },
-    /// A baseline was to be recorded in a database whose version table
-    /// already records revisions: autogen tracks it already.
-    #[error(
-        "the database is already stamped: {} records {}, so autogen tracks it already and \
-         a baseline would hide that history; write changes with `autogen revision --autogenerate`, or, \
-         to adopt it afresh, empty the version table with `autogen stamp --purge base` first",
-        version_table::VERSION_TABLE,
-        .0.join(", ")
-    )]
-    AlreadyStamped(Vec<String>),
-    /// Any other database error.
-    #[error("database error: {0}")]
-    Db(#[from] DbErr),
-}
 
 /// Reads the connected database's schema. A revision written for another
 /// backend needs it on SQLite, where each change it cannot make in place
@@ -141,165 +44,6 @@ pub type SchemaReader = Arc<
         + Send
         + Sync,
 >;
-
-/// A revision a run stopped inside of, with its statements as the journal
-/// left them: on MySQL and MariaDB, the only backends where that leaves the
-/// database between two revisions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Interrupted {
-    /// The revision.
-    pub revision: String,
-    /// Its message.
-    pub message: String,
-    /// Whether it was being applied or undone.
-    pub direction: Direction,
-    /// Its statements in order, with where each got.
-    pub statements: Vec<(String, StatementState)>,
-    /// The heads the version table holds, which is where the database is
-    /// once the statements that ran are undone.
-    pub recorded: Vec<String>,
-    /// The heads once the revision's step is finished by hand.
-    pub finished: Vec<String>,
-}
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let verb = match self.direction {
-            Direction::Up => "upgrade",
-            Direction::Down => "downgrade",
-        };
-        // The last statement started is the one the run stopped in; the ones before it ran.
-        let stopped = self
-            .statements
-            .iter()
-            .rposition(|(_, state)| *state != StatementState::Pending)
-            .unwrap_or(0);
-        write!(
-            f,
-            "revision {} ({}) did not finish its {verb}: the run stopped at statement {} of {}, and this \
-             database commits DDL as it runs, so it is partly changed while the version table still says {}.",
-            self.revision,
-            self.message,
-            stopped + 1,
-            self.statements.len(),
-            describe_heads(&self.recorded),
-        )?;
-        let (ran, rest) = self.statements.split_at(stopped.min(self.statements.len()));
-        let (stopped_in, not_run) = rest.split_at(rest.len().min(1));
-        let list = |f: &mut std::fmt::Formatter<'_>,
-                    heading: &str,
-                    first: usize,
-                    statements: &[(String, StatementState)]| {
-            write!(f, "\n  {heading}:")?;
-            if statements.is_empty() {
-                return write!(f, "\n    none");
-            }
-            for (number, (sql, _)) in (first..).zip(statements) {
-                write!(f, "\n    {number}. {sql}")?;
-            }
-            Ok(())
-        };
-        list(f, "ran", 1, ran)?;
-        let heading = match stopped_in {
-            [(_, StatementState::Failed)] => "failed (the database refused it; it did not take effect)",
-            _ => "was running when the run stopped (it may or may not have taken effect)",
-        };
-        list(f, heading, stopped + 1, stopped_in)?;
-        list(f, "did not run", stopped + 2, not_run)?;
-        write!(
-            f,
-            "\nautogen will not guess which state to continue from; repair the database by hand, then record where it is:\n  \
-             - to go back, undo the statements that ran, then {};\n  \
-             - to go forward, run the statements that did not, then {}.",
-            stamp_hint(&self.recorded),
-            stamp_hint(&self.finished),
-        )
-    }
-}
-
-/// How to make the version table hold `heads`.
-fn stamp_hint(heads: &[String]) -> String {
-    match heads {
-        [] => "`autogen stamp base`".to_owned(),
-        [head] => format!("`autogen stamp {head}`"),
-        many => format!("record {} in the version table", many.join(", ")),
-    }
-}
-
-/// Which way a step went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// An upgrade.
-    Up,
-    /// A downgrade.
-    Down,
-}
-
-/// One revision run, reported as Alembic reports it:
-/// `Running upgrade 1975ea83b712 -> ae1027a6acf5, add bio`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    /// Up or down.
-    pub direction: Direction,
-    /// The revision run.
-    pub revision: String,
-    /// Its parents (the other end of the arrow).
-    pub parents: Vec<String>,
-    /// Its message.
-    pub message: String,
-}
-
-impl Step {
-    pub(crate) fn new(node: &Node, direction: Direction) -> Self {
-        Self {
-            direction,
-            revision: node.id().to_owned(),
-            parents: node.parents.clone(),
-            message: node.message().to_owned(),
-        }
-    }
-}
-
-impl Step {
-    /// The step after the word its report starts with:
-    /// `upgrade 1975ea83b712 -> ae1027a6acf5, add bio`. A first revision's
-    /// other end is `<base>`, as `history` names it, never an empty id.
-    pub fn summary(&self) -> String {
-        let parents = match self.parents.as_slice() {
-            [] => "<base>".to_owned(),
-            parents => parents.join(", "),
-        };
-        match self.direction {
-            Direction::Up => format!("upgrade {parents} -> {}, {}", self.revision, self.message),
-            Direction::Down => format!("downgrade {} -> {parents}, {}", self.revision, self.message),
-        }
-    }
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Running {}", self.summary())
-    }
-}
-
-/// How a run uses transactions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunOptions {
-    /// One transaction over the whole run instead of one per revision
-    /// (PostgreSQL and SQLite; MySQL cannot roll back DDL).
-    pub single_transaction: bool,
-    /// A value revisions can read with `op.tag()` (Alembic's `--tag`).
-    pub tag: Option<String>,
-}
-
-/// How long a run waits for another one to finish unless told otherwise.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
-/// The PostgreSQL advisory lock a run holds: "autogen" in ASCII.
-pub const POSTGRES_LOCK_KEY: i64 = 0x0061_7574_6f67_656e;
-/// The MySQL named lock (`GET_LOCK`) a run holds.
-pub const MYSQL_LOCK_NAME: &str = "autogen_migrate";
-/// How often a waiting run asks for the lock again.
-const LOCK_POLL: Duration = Duration::from_millis(100);
 
 /// Runs a revision graph against one database, over one connection (so the
 /// lock and the transactions share it).
@@ -380,7 +124,7 @@ impl<'a> Migrator<'a> {
             return Ok(None);
         };
         // A run in progress keeps a journal too; it holds the lock.
-        if self.another_session_holds_the_lock().await? {
+        if lock::held_elsewhere_on_mysql(&self.db).await? {
             return Ok(None);
         }
         let node = self
@@ -400,20 +144,6 @@ impl<'a> Migrator<'a> {
             recorded: heads.to_vec(),
             finished: self.graph.heads_of(&finished),
         }))
-    }
-
-    async fn another_session_holds_the_lock(&self) -> Result<bool, MigrateError> {
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                DbBackend::MySql,
-                format!(
-                    "SELECT CAST(COALESCE(IS_USED_LOCK('{MYSQL_LOCK_NAME}') <> CONNECTION_ID(), 0) AS SIGNED) AS other"
-                ),
-            ))
-            .await?;
-        let other: Option<i64> = row.map(|r| r.try_get("", "other")).transpose()?;
-        Ok(other == Some(1))
     }
 
     /// The applied revisions whose ops are not the ones they had when they
@@ -440,13 +170,7 @@ impl<'a> Migrator<'a> {
     /// applied with, running nothing: for an applied revision that was
     /// edited and whose edit the database already matches. Returns its id.
     pub async fn accept_checksum(&self, revision: &str) -> Result<String, MigrateError> {
-        self.lock().await?;
-        let result = self.accept_checksum_locked(revision).await;
-        if result.is_err() {
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
-        self.unlock().await?;
-        result
+        self.locked(self.accept_checksum_locked(revision)).await
     }
 
     async fn accept_checksum_locked(&self, revision: &str) -> Result<String, MigrateError> {
@@ -602,19 +326,13 @@ impl<'a> Migrator<'a> {
             ));
         }
         self.notice_a_vanished_client().await?;
-        self.lock().await?;
         let result = self
-            .migrate_locked(direction, goal, &options, &mut report)
-            .await
-            .map_err(|e| self.locked_if_busy(e));
-        if result.is_err() {
-            // Whatever transaction the failure left open must not stay open.
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
+            .locked(self.migrate_locked(direction, goal, &options, &mut report))
+            .await;
+        // After the failure's ROLLBACK: the pragma is ignored inside a transaction.
         if self.dialect() == Dialect::Sqlite {
             self.db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
         }
-        self.unlock().await?;
         result
     }
 
@@ -830,17 +548,8 @@ impl<'a> Migrator<'a> {
     /// Refused with [`MigrateError::AlreadyStamped`] unless the version
     /// table is empty, read inside the transaction that writes it.
     pub async fn stamp_baseline(&self, revision: &str) -> Result<(), MigrateError> {
-        debug_assert!(crate::is_revision_id(revision));
-        self.lock().await?;
-        let result = self
-            .stamp_baseline_locked(revision)
-            .await
-            .map_err(|e| self.locked_if_busy(e));
-        if result.is_err() {
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
-        self.unlock().await?;
-        result
+        debug_assert!(is_revision_id(revision));
+        self.locked(self.stamp_baseline_locked(revision)).await
     }
 
     async fn stamp_baseline_locked(&self, revision: &str) -> Result<(), MigrateError> {
@@ -864,16 +573,7 @@ impl<'a> Migrator<'a> {
     /// stopped inside a revision, so it clears the journal. Returns the heads
     /// recorded.
     pub async fn stamp(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
-        self.lock().await?;
-        let result = self
-            .stamp_locked(target, purge)
-            .await
-            .map_err(|e| self.locked_if_busy(e));
-        if result.is_err() {
-            let _ = self.db.execute_unprepared("ROLLBACK").await;
-        }
-        self.unlock().await?;
-        result
+        self.locked(self.stamp_locked(target, purge)).await
     }
 
     async fn stamp_locked(&self, target: &str, purge: bool) -> Result<Vec<String>, MigrateError> {
@@ -882,7 +582,7 @@ impl<'a> Migrator<'a> {
         let heads = stamp_heads(self.graph, &current, target)?;
         self.create_tables().await?;
         self.db.execute_unprepared(begin(dialect)).await?;
-        for statement in stamp_sql(self.graph, dialect, &heads) {
+        for statement in version_table::stamp_sql(self.graph, dialect, &heads) {
             self.db.execute_unprepared(&statement).await?;
         }
         if dialect == Dialect::MySql {
@@ -890,6 +590,35 @@ impl<'a> Migrator<'a> {
         }
         self.db.execute_unprepared("COMMIT").await?;
         Ok(heads)
+    }
+
+    /// Runs `run`, one of the migrator's writes, holding the migration lock.
+    /// Every locked path goes through here, so that each waits for the lock
+    /// alike, reports a lock not had in time as [`MigrateError::Locked`],
+    /// and leaves no transaction open behind a failure.
+    async fn locked<T>(&self, run: impl Future<Output = Result<T, MigrateError>>) -> Result<T, MigrateError> {
+        let dialect = self.dialect();
+        let not_had = || MigrateError::Locked {
+            dialect,
+            waited: self.lock_timeout,
+        };
+        if !lock::take(&self.db, dialect, self.lock_timeout).await? {
+            return Err(not_had());
+        }
+        let result = match run.await {
+            // SQLite's lock is its write lock: a statement that found it
+            // busy for longer than the busy timeout waited that long for it.
+            Err(MigrateError::Db(error)) if dialect == Dialect::Sqlite && lock::is_busy(&error) => {
+                Err(not_had())
+            }
+            result => result,
+        };
+        if result.is_err() {
+            // Whatever transaction the failure left open must not stay open.
+            let _ = self.db.execute_unprepared("ROLLBACK").await;
+        }
+        lock::release(&self.db, dialect).await?;
+        result
     }
 
     fn next(
@@ -900,213 +629,6 @@ impl<'a> Migrator<'a> {
     ) -> Option<&'a Node> {
         next_step(self.graph, direction, applied, goal)
     }
-
-    /// Takes the server's migration lock, asking again until the lock
-    /// timeout has passed; on SQLite, makes each step's `BEGIN IMMEDIATE`
-    /// wait that long for the write lock.
-    async fn lock(&self) -> Result<(), MigrateError> {
-        let deadline = Instant::now() + self.lock_timeout;
-        loop {
-            if self.try_lock().await? {
-                return Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(MigrateError::Locked {
-                    dialect: self.dialect(),
-                    waited: self.lock_timeout,
-                });
-            }
-            tokio::time::sleep(left.min(LOCK_POLL)).await;
-        }
-    }
-
-    async fn try_lock(&self) -> Result<bool, MigrateError> {
-        Ok(match self.dialect() {
-            Dialect::Postgres => {
-                let sql = format!("SELECT pg_try_advisory_lock({POSTGRES_LOCK_KEY}) AS locked");
-                self.lock_answer::<bool>(sql).await? == Some(true)
-            }
-            // NULL when the attempt was interrupted: not locked.
-            Dialect::MySql => {
-                let sql = format!("SELECT GET_LOCK('{MYSQL_LOCK_NAME}', 0) AS locked");
-                self.lock_answer::<i64>(sql).await? == Some(1)
-            }
-            Dialect::Sqlite => {
-                let millis = self.lock_timeout.as_millis();
-                self.db
-                    .execute_unprepared(&format!("PRAGMA busy_timeout = {millis}"))
-                    .await?;
-                true
-            }
-        })
-    }
-
-    /// The `locked` column of the one row `sql` returns.
-    async fn lock_answer<T: sea_orm::TryGetable>(&self, sql: String) -> Result<Option<T>, DbErr> {
-        let statement = sea_orm::Statement::from_string(self.db.get_database_backend(), sql);
-        let row = self.db.query_one_raw(statement).await?;
-        Ok(row
-            .map(|r| r.try_get::<Option<T>>("", "locked"))
-            .transpose()?
-            .flatten())
-    }
-
-    /// A SQLite statement that found the database locked for longer than the
-    /// busy timeout (the lock timeout) waited for another writer's lock.
-    fn locked_if_busy(&self, error: MigrateError) -> MigrateError {
-        match &error {
-            MigrateError::Db(db) if self.dialect() == Dialect::Sqlite && is_busy(db) => {
-                MigrateError::Locked {
-                    dialect: Dialect::Sqlite,
-                    waited: self.lock_timeout,
-                }
-            }
-            _ => error,
-        }
-    }
-
-    async fn unlock(&self) -> Result<(), MigrateError> {
-        match self.dialect() {
-            Dialect::Postgres => {
-                self.db
-                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({POSTGRES_LOCK_KEY})"))
-                    .await?;
-            }
-            Dialect::MySql => {
-                self.db
-                    .execute_unprepared(&format!("SELECT RELEASE_LOCK('{MYSQL_LOCK_NAME}')"))
-                    .await?;
-            }
-            Dialect::Sqlite => {}
-        }
-        Ok(())
-    }
-}
-
-/// The next revision to run from `applied` towards `goal`: the first pending
-/// one going up, the last applied one going down.
-pub(crate) fn next_step<'g>(
-    graph: &'g Graph,
-    direction: Direction,
-    applied: &BTreeSet<String>,
-    goal: &BTreeSet<String>,
-) -> Option<&'g Node> {
-    match direction {
-        Direction::Up => {
-            let pending: BTreeSet<String> = goal.difference(applied).cloned().collect();
-            graph.topological(&pending).into_iter().next()
-        }
-        Direction::Down => {
-            let undo: BTreeSet<String> = applied.difference(goal).cloned().collect();
-            graph.topological(&undo).into_iter().last()
-        }
-    }
-}
-
-/// The heads the version table holds once `stamp <target>` is done.
-pub(crate) fn stamp_heads(
-    graph: &Graph,
-    current: &[String],
-    target: &str,
-) -> Result<Vec<String>, GraphError> {
-    let applied = match target {
-        "heads" => graph.ancestors(graph.heads().into_iter().map(Node::id)),
-        spec => match graph.resolve_target(current, spec)? {
-            None => BTreeSet::new(),
-            Some(node) => graph.ancestors([node.id()]),
-        },
-    };
-    Ok(graph.heads_of(&applied))
-}
-
-/// The statements that make the version table hold `heads` and the
-/// revisions table forget the revisions that are no longer applied.
-pub(crate) fn stamp_sql(graph: &Graph, dialect: Dialect, heads: &[String]) -> Vec<String> {
-    let applied = graph.ancestors(heads.iter().map(String::as_str));
-    std::iter::once(version_table::forget_sql(dialect, &applied))
-        .chain(version_table::write_sql(dialect, heads))
-        .collect()
-}
-
-/// Whether `op` drops a table: a drop, or a recreation, which drops the old
-/// one. With foreign key enforcement on, SQLite's `DROP TABLE` first deletes
-/// the table's rows, cascading into (or refused by) the rows that reference
-/// them, and fails where such a cascade reaches a table whose parent is
-/// already gone, as it is when tables that reference each other are dropped;
-/// so on SQLite a run that drops tables has enforcement off and checks every
-/// foreign key before it commits instead.
-pub(crate) fn drops_a_table(op: &Op) -> bool {
-    matches!(op, Op::DropTable { .. } | Op::RecreateTable { .. })
-}
-
-/// `BEGIN`, taking SQLite's write lock at once so concurrent runs wait
-/// instead of failing on a stale read.
-pub(crate) fn begin(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "BEGIN IMMEDIATE",
-        Dialect::Postgres | Dialect::MySql => "BEGIN",
-    }
-}
-
-pub(crate) fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, RenderError> {
-    let mut statements = Vec::new();
-    for op in ops {
-        statements.extend(render(op, dialect)?);
-    }
-    Ok(statements)
-}
-
-fn describe_failure(
-    revision: &str,
-    at: &str,
-    statement: &str,
-    source: &DbErr,
-    committed: &[String],
-) -> String {
-    let mut text = if committed.is_empty() {
-        format!("revision {revision} failed and was rolled back, so the database is still at {at}.")
-    } else {
-        format!(
-            "revision {revision} failed; it is not recorded, so the version table still says {at}, but this \
-             database commits DDL as it runs and these statements of the revision took effect:\n  {}\n\
-             autogen runs no revision on this database until it is repaired by hand and stamped; \
-             `autogen current` shows how.",
-            committed.join(";\n  ")
-        )
-    };
-    text.push_str(&format!("\n  failing statement: {statement}\n  error: {source}"));
-    text
-}
-
-pub(crate) fn describe_heads(heads: &[String]) -> String {
-    if heads.is_empty() {
-        "base".to_owned()
-    } else {
-        heads.join(", ")
-    }
-}
-
-/// The lock a run holds on `dialect`, for messages.
-fn lock_name(dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Postgres => format!("PostgreSQL advisory lock {POSTGRES_LOCK_KEY}"),
-        Dialect::MySql => format!("MySQL lock '{MYSQL_LOCK_NAME}'"),
-        Dialect::Sqlite => "SQLite's write lock".to_owned(),
-    }
-}
-
-/// Whether SQLite said the database is busy: another connection holds the write lock.
-fn is_busy(error: &DbErr) -> bool {
-    const SQLITE_BUSY: i32 = 5;
-    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error else {
-        return false;
-    };
-    // The code is SQLite's extended result code, whose low byte is the primary one.
-    e.as_database_error()
-        .and_then(|e| e.code())
-        .and_then(|code| code.parse::<i32>().ok())
-        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 /// The dialect a SeaORM backend speaks.
@@ -1116,5 +638,72 @@ pub fn dialect_of(backend: DbBackend) -> Dialect {
         DbBackend::Postgres => Dialect::Postgres,
         DbBackend::MySql => Dialect::MySql,
         other => unreachable!("SeaORM backend {other:?} has no autogen dialect"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::{Revision, RevisionModule};
+    use autogen_schema::{Column, ColumnType, Table};
+    use autogen_testdb::Backend;
+
+    fn create(op: &mut Operations) {
+        op.create_table(Table::new("t").column(Column::new("id", ColumnType::Integer)));
+    }
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+
+    /// While another connection holds SQLite's write lock, every path that
+    /// writes gives up after the lock timeout with the same error.
+    #[tokio::test]
+    async fn every_locked_path_waits_out_sqlites_write_lock_alike() {
+        let graph = Graph::new(&[RevisionModule {
+            revision: Revision {
+                id: "aaaa00000001",
+                down_revision: &[],
+                branch_labels: &[],
+                depends_on: &[],
+                message: "create t",
+            },
+            upgrade: create,
+            downgrade: drop,
+            path: "x.rs",
+        }])
+        .unwrap();
+        let db = Backend::Sqlite.fresh().await.unwrap();
+        let m = Migrator::connect(&graph, db.url.as_str())
+            .await
+            .unwrap()
+            .with_lock_timeout(Duration::from_millis(200));
+        m.upgrade("head", |_| {}).await.unwrap();
+
+        let mut options = ConnectOptions::new(db.url.as_str());
+        options.max_connections(1);
+        let holder = Database::connect(options).await.unwrap();
+        holder.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+        let failures = [
+            ("accept_checksum", m.accept_checksum("aaaa").await.err()),
+            ("stamp", m.stamp("base", false).await.err()),
+            ("stamp_baseline", m.stamp_baseline("bbbb00000002").await.err()),
+            ("downgrade", m.downgrade("base", |_| {}).await.err()),
+        ];
+        for (path, error) in failures {
+            assert!(
+                matches!(
+                    error,
+                    Some(MigrateError::Locked {
+                        dialect: Dialect::Sqlite,
+                        ..
+                    })
+                ),
+                "{path}: {error:?}"
+            );
+        }
+        holder.close().await.unwrap();
+
+        assert_eq!(m.accept_checksum("aaaa").await.unwrap(), "aaaa00000001");
+        assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
     }
 }

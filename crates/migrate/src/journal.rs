@@ -16,7 +16,7 @@
 use autogen_schema::JOURNAL_TABLE;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::executor::Direction;
+use crate::revision::Direction;
 use crate::version_table;
 
 /// `CREATE TABLE IF NOT EXISTS` for the journal (MySQL only), in utf8mb4

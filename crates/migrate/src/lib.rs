@@ -19,9 +19,12 @@
 //! say and never decides what they should say.
 #![deny(missing_docs)]
 
+mod error;
 mod executor;
 mod graph;
 mod journal;
+mod lock;
+mod plan;
 mod portable;
 mod render;
 mod replay;
@@ -30,14 +33,14 @@ mod script;
 mod target;
 mod version_table;
 
-pub use executor::{
-    dialect_of, Direction, Interrupted, MigrateError, Migrator, RunOptions, SchemaReader, Step,
-    DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY,
-};
+pub use error::{Interrupted, MigrateError};
+pub use executor::{dialect_of, Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
+pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};
+pub use plan::{RunOptions, Step};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
-pub use revision::{Operations, Revision, RevisionModule, Versions};
+pub use revision::{Direction, Operations, Revision, RevisionModule, Versions};
 pub use script::{script, stamp_script};
 pub use version_table::VERSION_TABLE;

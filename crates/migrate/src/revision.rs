@@ -30,12 +30,21 @@ pub struct RevisionModule {
     pub path: &'static str,
 }
 
+/// Which of a revision's two functions a step runs: which way it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// An upgrade.
+    Up,
+    /// A downgrade.
+    Down,
+}
+
 impl RevisionModule {
     /// Its `upgrade` or its `downgrade`.
-    pub fn function(&self, direction: crate::Direction) -> fn(&mut Operations) {
+    pub fn function(&self, direction: Direction) -> fn(&mut Operations) {
         match direction {
-            crate::Direction::Up => self.upgrade,
-            crate::Direction::Down => self.downgrade,
+            Direction::Up => self.upgrade,
+            Direction::Down => self.downgrade,
         }
     }
 

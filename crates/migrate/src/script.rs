@@ -3,12 +3,10 @@
 
 use autogen_schema::Dialect;
 
-use crate::executor::{
-    begin, drops_a_table, next_step, render_all, stamp_heads, stamp_sql, Direction, MigrateError, RunOptions,
-    Step,
-};
+use crate::error::MigrateError;
 use crate::graph::{Graph, GraphError};
-use crate::revision::Operations;
+use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
+use crate::revision::{Direction, Operations};
 use crate::version_table;
 
 /// The script for `upgrade|downgrade <range> --sql`. `range` is
@@ -117,7 +115,7 @@ pub fn stamp_script(graph: &Graph, dialect: Dialect, target: &str) -> Result<Str
         out.push_str(&statement(&sql));
     }
     out.push('\n');
-    for sql in stamp_sql(graph, dialect, &heads) {
+    for sql in version_table::stamp_sql(graph, dialect, &heads) {
         out.push_str(&statement(&sql));
     }
     Ok(out)

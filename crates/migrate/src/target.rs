@@ -253,8 +253,8 @@ fn parse_steps(target: &str, relative: &str) -> Result<i64, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::{Direction, RunOptions};
-    use crate::revision::{Operations, Revision, RevisionModule};
+    use crate::plan::RunOptions;
+    use crate::revision::{Direction, Operations, Revision, RevisionModule};
     use autogen_schema::Dialect;
     use proptest::collection::vec;
     use proptest::prelude::*;

@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use autogen_schema::{Dialect, REVISIONS_TABLE};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::executor::Direction;
+use crate::graph::{is_revision_id, Graph};
+use crate::revision::Direction;
 
 pub use autogen_schema::VERSION_TABLE;
 
@@ -68,7 +69,7 @@ pub(crate) fn write_sql(dialect: Dialect, heads: &[String]) -> Vec<String> {
     let table = quote(dialect, VERSION_TABLE);
     std::iter::once(format!("DELETE FROM {table}"))
         .chain(heads.iter().map(|h| {
-            debug_assert!(crate::is_revision_id(h));
+            debug_assert!(is_revision_id(h));
             format!(
                 "INSERT INTO {table} ({}) VALUES ('{h}')",
                 quote(dialect, "version_num")
@@ -87,7 +88,7 @@ pub(crate) fn record_sql(
     checksum: &str,
     tag: Option<&str>,
 ) -> Vec<String> {
-    debug_assert!(crate::is_revision_id(revision) && checksum.chars().all(|c| c.is_ascii_hexdigit()));
+    debug_assert!(is_revision_id(revision) && checksum.chars().all(|c| c.is_ascii_hexdigit()));
     let q = |name: &str| quote(dialect, name);
     let delete = format!(
         "DELETE FROM {} WHERE {} = '{revision}'",
@@ -119,7 +120,7 @@ pub(crate) fn forget_sql(dialect: Dialect, applied: &BTreeSet<String>) -> String
     if applied.is_empty() {
         return format!("DELETE FROM {table}");
     }
-    debug_assert!(applied.iter().all(|id| crate::is_revision_id(id)));
+    debug_assert!(applied.iter().all(|id| is_revision_id(id)));
     let ids: Vec<String> = applied.iter().map(|id| format!("'{id}'")).collect();
     format!(
         "DELETE FROM {table} WHERE {} NOT IN ({})",
@@ -189,5 +190,14 @@ pub(crate) async fn read_checksums<C: ConnectionTrait>(db: &C) -> Result<BTreeMa
             };
             Ok((r.try_get("", "revision")?, recorded))
         })
+        .collect()
+}
+
+/// The statements that make the version table hold `heads` and the
+/// revisions table forget the revisions that are no longer applied.
+pub(crate) fn stamp_sql(graph: &Graph, dialect: Dialect, heads: &[String]) -> Vec<String> {
+    let applied = graph.ancestors(heads.iter().map(String::as_str));
+    std::iter::once(forget_sql(dialect, &applied))
+        .chain(write_sql(dialect, heads))
         .collect()
 }
