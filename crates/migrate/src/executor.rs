@@ -632,7 +632,7 @@ impl<'a> Migrator<'a> {
 }
 
 /// The dialect a SeaORM backend speaks.
-pub fn dialect_of(backend: DbBackend) -> Dialect {
+fn dialect_of(backend: DbBackend) -> Dialect {
     match backend {
         DbBackend::Sqlite => Dialect::Sqlite,
         DbBackend::Postgres => Dialect::Postgres,

@@ -34,7 +34,7 @@ mod target;
 mod version_table;
 
 pub use error::{Interrupted, MigrateError};
-pub use executor::{dialect_of, Migrator, SchemaReader};
+pub use executor::{Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
 pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};
