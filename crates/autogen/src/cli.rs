@@ -1,17 +1,14 @@
 //! The command line: one clap definition shared by the `autogen` launcher
-//! and every migration crate, so both accept exactly the same arguments.
-//!
-//! The launcher ([`launch`]) handles `init`, `completions` and `inspect --url`
-//! itself (they need no project), builds the migration crate (`cargo build --manifest-path …`,
-//! skipped when [`crate::launch_cache`] shows nothing changed since the last build) and runs it
-//! for everything else; the migration crate's `main` calls [`run`]. Errors are printed once, as `error: …` with
-//! their causes, and turn into exit code 1; usage errors, and a configuration
-//! or database the command cannot use, exit with 2.
+//! ([`crate::launcher`]) and every migration crate, so both accept exactly
+//! the same arguments. The migration crate's `main` calls [`run`]. Errors
+//! are printed once, as `error: …` with their causes, and turn into exit
+//! code 1; usage errors, and a configuration or database the command cannot
+//! use, exit with 2.
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Color, Style};
 use anyhow::{bail, Context as _, Result};
@@ -21,10 +18,9 @@ use autogen_migrate::{Direction, RunOptions};
 
 use crate::check;
 use crate::command::{self, BaselineOptions, HistoryOptions, InspectFormat, RevisionOptions};
-use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
+use crate::config::{Config, ConfigError, CONFIG_ENV};
 use crate::database::{DatabaseUrl, Unavailable, UrlOrigin};
 use crate::init::{self, AutogenSource, Template, Workspace};
-use crate::launch_cache::LaunchCache;
 use crate::Project;
 
 /// Alembic's migration workflow for SeaORM projects.
@@ -394,57 +390,8 @@ pub fn run(project: Project) -> ExitCode {
     code
 }
 
-/// The `autogen` launcher: `init`, `completions` and `inspect --url` here,
-/// everything else in the migration crate.
-pub fn launch() -> ExitCode {
-    let started = Instant::now();
-    let cli = match parse(std::env::args_os()) {
-        Ok(cli) => cli,
-        Err(e) => return usage_error(e),
-    };
-    let console = Console::new(&cli);
-    let connect_timeout = cli
-        .connect_timeout
-        .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs);
-    let result = match cli.command {
-        Command::Init {
-            dir,
-            autogen_path,
-            template,
-        } => run_init(dir.as_deref(), autogen_path, template, &console),
-        Command::Completions { shell } => completions(shell),
-        // With a URL, inspecting needs no project: the launcher does it itself.
-        Command::Inspect {
-            url: Some(url),
-            schema,
-            table,
-            format,
-        } => {
-            let url = DatabaseUrl::new(url, UrlOrigin::Option("--url"));
-            console.detail(format_args!("Using database {url} (from {})", url.origin()));
-            inspect(&url, connect_timeout, schema.as_deref(), &table, format)
-        }
-        // A check asked for JSON answers in JSON even when the launcher
-        // itself cannot start the migration crate.
-        Command::Check {
-            offline,
-            format: CheckFormat::Json,
-        } if !console.quiet => {
-            return forward(cli.config.as_deref(), &console).unwrap_or_else(|e| {
-                println!("{:#}", check::json_error(check::Source::of(offline), &e));
-                ExitCode::from(2)
-            })
-        }
-        // The migration crate says what it used and how long it took.
-        _ => return report(forward(cli.config.as_deref(), &console), ExitCode::FAILURE),
-    };
-    let code = report(result, ExitCode::FAILURE);
-    console.detail(format_args!("Finished in {:.2?}", started.elapsed()));
-    code
-}
-
 /// The command line, or clap's error (help and --version are errors to clap).
-fn parse<T: Into<std::ffi::OsString> + Clone>(args: impl IntoIterator<Item = T>) -> Result<Cli, clap::Error> {
+pub(crate) fn parse<T: Into<std::ffi::OsString> + Clone>(args: impl IntoIterator<Item = T>) -> Result<Cli, clap::Error> {
     let cli = Cli::try_parse_from(args)?;
     // clap checks conflicts within one level: `-q upgrade -v` gets here.
     if cli.quiet && cli.verbose {
@@ -458,7 +405,7 @@ fn parse<T: Into<std::ffi::OsString> + Clone>(args: impl IntoIterator<Item = T>)
 }
 
 /// Prints clap's help, version or usage error, coloured as [`wants_color`] says for its stream.
-fn usage_error(e: clap::Error) -> ExitCode {
+pub(crate) fn usage_error(e: clap::Error) -> ExitCode {
     let text = e.render().ansi().to_string();
     // Help and --version are printed on stdout and are not failures.
     if e.use_stderr() {
@@ -470,7 +417,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
     }
 }
 
-fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
+pub(crate) fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -514,13 +461,13 @@ fn styled<S: anstream::stream::RawStream>(stream: S) -> anstream::AutoStream<S> 
 }
 
 /// What a command prints besides its answer, as `--quiet` and `--verbose` ask.
-struct Console {
-    quiet: bool,
+pub(crate) struct Console {
+    pub(crate) quiet: bool,
     verbose: bool,
 }
 
 impl Console {
-    fn new(cli: &Cli) -> Self {
+    pub(crate) fn new(cli: &Cli) -> Self {
         Self {
             quiet: cli.quiet,
             verbose: cli.verbose,
@@ -528,14 +475,14 @@ impl Console {
     }
 
     /// A line about the work going on (`Running upgrade …`), left out by `--quiet`.
-    fn progress(&self, line: impl std::fmt::Display) {
+    pub(crate) fn progress(&self, line: impl std::fmt::Display) {
         if !self.quiet {
             let _ = writeln!(styled(std::io::stderr()), "{line}");
         }
     }
 
     /// A line only `--verbose` asks for.
-    fn detail(&self, line: impl std::fmt::Display) {
+    pub(crate) fn detail(&self, line: impl std::fmt::Display) {
         if self.verbose {
             let _ = writeln!(styled(std::io::stderr()), "{line}");
         }
@@ -563,7 +510,7 @@ impl Console {
 }
 
 /// `autogen completions <shell>`: the script, from the same clap definition.
-fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
     use clap::CommandFactory as _;
     clap_complete::generate(shell, &mut Cli::command(), "autogen", &mut std::io::stdout());
     Ok(ExitCode::SUCCESS)
@@ -574,7 +521,7 @@ fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
 fn cannot_start(error: &anyhow::Error) -> bool {
     error
         .chain()
-        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>() || cause.is::<BuildFailed>())
+        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>() || cause.is::<crate::launcher::BuildFailed>())
 }
 
 /// The error and its causes, as `{:#}` joins them, leaving out a cause whose
@@ -596,7 +543,7 @@ fn describe_error(error: &anyhow::Error) -> String {
     text
 }
 
-fn run_init(
+pub(crate) fn run_init(
     dir: Option<&Path>,
     autogen_path: Option<PathBuf>,
     template: Template,
@@ -712,159 +659,6 @@ fn run_init(
     }
     Ok(ExitCode::SUCCESS)
 }
-
-fn inspect(
-    url: &DatabaseUrl,
-    connect_timeout: Duration,
-    schema: Option<&str>,
-    tables: &[String],
-    format: InspectFormat,
-) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    print!(
-        "{}",
-        runtime.block_on(command::inspect(url, connect_timeout, schema, tables, format))?
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs the migration crate named by the nearest autogen.toml with this
-/// process's own arguments.
-fn forward(explicit: Option<&Path>, console: &Console) -> Result<ExitCode> {
-    let config = Config::discover(explicit, None)?;
-    let manifest = config.script_location.join("Cargo.toml");
-    if !manifest.is_file() {
-        return Err(ConfigError::NoMigrationCrate {
-            path: config.path,
-            script_location: config.script_location,
-        }
-        .into());
-    }
-    let executable = migration_executable(&manifest, console)?;
-    let status = Process::new(&executable)
-        .args(std::env::args_os().skip(1))
-        .env(CONFIG_ENV, &config.path)
-        .status()
-        .with_context(|| format!("cannot run {}", executable.display()))?;
-    Ok(exit_code(status))
-}
-
-/// The migration crate's executable: cargo builds it, unless the launch
-/// cache shows that nothing it is built from has changed since it was built.
-fn migration_executable(manifest: &Path, console: &Console) -> Result<PathBuf> {
-    let cache = LaunchCache::open(manifest);
-    if let Some(executable) = cache.as_ref().and_then(LaunchCache::fresh_executable) {
-        console.detail(format_args!(
-            "Skipped cargo: nothing {} is built from has changed",
-            executable.display()
-        ));
-        return Ok(executable);
-    }
-    let build_started = SystemTime::now();
-    let executable = build_migration_crate(manifest, console)?;
-    if let Some(cache) = cache {
-        if let Err(e) = cache.remember(&executable, build_started) {
-            console.detail(format_args!("Cargo will check the migration crate again next time: {e:#}"));
-        }
-    }
-    Ok(executable)
-}
-
-fn exit_code(status: std::process::ExitStatus) -> ExitCode {
-    match status.code() {
-        Some(0) => ExitCode::SUCCESS,
-        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        None => ExitCode::FAILURE,
-    }
-}
-
-/// The launcher could not build the migration crate: the command cannot
-/// start, so it exits 2 ("cannot tell", for `check`), not with cargo's 101.
-#[derive(Debug, thiserror::Error)]
-#[error("the migration crate {} does not build (cargo says why above); fix it, then run the command again", .manifest.display())]
-pub struct BuildFailed {
-    /// The crate's manifest.
-    pub manifest: PathBuf,
-}
-
-/// Builds the migration crate at `manifest` and returns its executable, or
-/// [`BuildFailed`] (cargo has said why).
-///
-/// A first build compiles SeaORM and autogen, which takes minutes, so the
-/// wait is never silent: on a terminal cargo shows its own progress; else
-/// one line says what is being built, once something is, and one how long
-/// it took ([`BUILDING`], [`BUILT`]).
-fn build_migration_crate(manifest: &Path, console: &Console) -> Result<PathBuf> {
-    use std::io::{BufRead as _, IsTerminal as _};
-    let interactive = std::io::stderr().is_terminal();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Process::new(cargo);
-    // Compiler messages are rendered to stderr as usual; stdout carries the
-    // JSON that says whether anything compiled and where the binary is.
-    build
-        .args([
-            "build",
-            "--message-format=json-render-diagnostics",
-            "--manifest-path",
-        ])
-        .arg(manifest)
-        .stdout(std::process::Stdio::piped());
-    if !interactive {
-        build.arg("--quiet");
-    }
-    let started = std::time::Instant::now();
-    let mut child = build.spawn().context("cannot run cargo; is Rust installed?")?;
-    let ours =
-        std::fs::canonicalize(manifest).with_context(|| format!("cannot read {}", manifest.display()))?;
-    let mut compiling = false;
-    let mut executable = None;
-    let messages = std::io::BufReader::new(child.stdout.take().expect("stdout is piped"));
-    for line in messages.lines() {
-        let line = line.context("cannot read cargo's output")?;
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
-        if message["reason"] != "compiler-artifact" {
-            continue;
-        }
-        if message["fresh"] == false && !compiling {
-            compiling = true;
-            if !interactive {
-                console.progress(format_args!("{BUILDING} {} ...", manifest.display()));
-            }
-        }
-        let kinds = message["target"]["kind"].as_array();
-        let is_bin = kinds.is_some_and(|kinds| kinds.iter().any(|k| k == "bin"));
-        if is_bin && message["manifest_path"].as_str().map(Path::new) == Some(ours.as_path()) {
-            executable = message["executable"].as_str().map(PathBuf::from);
-        }
-    }
-    let status = child.wait().context("cannot wait for cargo")?;
-    if !status.success() {
-        return Err(BuildFailed {
-            manifest: manifest.to_owned(),
-        }
-        .into());
-    }
-    if compiling && !interactive {
-        console.progress(format_args!(
-            "{BUILT} in {:.1} s",
-            started.elapsed().as_secs_f64()
-        ));
-    }
-    match executable {
-        Some(executable) => Ok(executable),
-        None => bail!(
-            "{} has no binary; a migration crate's src/main.rs calls autogen::cli::run (see `autogen init`)",
-            manifest.display()
-        ),
-    }
-}
-
-/// How the launcher's lines about building the migration crate begin.
-pub const BUILDING: &str = "Building the migration crate";
-/// See [`BUILDING`].
-pub const BUILT: &str = "Built the migration crate";
 
 fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
     match cli.command {
