@@ -5,12 +5,13 @@
 //! code 1; usage errors, and a configuration or database the command cannot
 //! use, exit with 2.
 
-use std::io::{IsTerminal, Write as _};
+mod console;
+
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
 use std::time::{Duration, Instant};
 
-use anstyle::{AnsiColor, Color, Style};
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,9 @@ use crate::config::{Config, ConfigError, CONFIG_ENV};
 use crate::database::{DatabaseUrl, Unavailable, UrlOrigin};
 use crate::init::{self, AutogenSource, Template, Workspace};
 use crate::Project;
+use console::{color_stdout, styled, ERROR_STYLE};
+pub use console::wants_color;
+pub(crate) use console::Console;
 
 /// Alembic's migration workflow for SeaORM projects.
 #[derive(Debug, Parser)]
@@ -431,79 +435,6 @@ pub(crate) fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
                 ExitCode::from(2)
             } else {
                 failure
-            }
-        }
-    }
-}
-
-/// How `error:` looks on a terminal, as clap shows its own errors.
-const ERROR_STYLE: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Red)));
-/// How `warning:` and `WARNING` look on a terminal.
-const WARNING_STYLE: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
-
-/// Whether to colour a stream: only a terminal, and never when `NO_COLOR`
-/// is set to anything but nothing (no-color.org). Unlike clap's own choice,
-/// `CLICOLOR_FORCE` does not colour a pipe: captured output stays plain.
-pub fn wants_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
-    is_terminal && no_color.is_none_or(|value| value.is_empty())
-}
-
-/// `stream`, keeping the styles written to it only where [`wants_color`] says so.
-fn styled<S: anstream::stream::RawStream>(stream: S) -> anstream::AutoStream<S> {
-    let is_terminal = anstream::stream::IsTerminal::is_terminal(&stream);
-    let color = wants_color(is_terminal, std::env::var_os("NO_COLOR").as_deref());
-    let choice = if color {
-        anstream::ColorChoice::Always
-    } else {
-        anstream::ColorChoice::Never
-    };
-    anstream::AutoStream::new(stream, choice)
-}
-
-/// What a command prints besides its answer, as `--quiet` and `--verbose` ask.
-pub(crate) struct Console {
-    pub(crate) quiet: bool,
-    verbose: bool,
-}
-
-impl Console {
-    pub(crate) fn new(cli: &Cli) -> Self {
-        Self {
-            quiet: cli.quiet,
-            verbose: cli.verbose,
-        }
-    }
-
-    /// A line about the work going on (`Running upgrade …`), left out by `--quiet`.
-    pub(crate) fn progress(&self, line: impl std::fmt::Display) {
-        if !self.quiet {
-            let _ = writeln!(styled(std::io::stderr()), "{line}");
-        }
-    }
-
-    /// A line only `--verbose` asks for.
-    pub(crate) fn detail(&self, line: impl std::fmt::Display) {
-        if self.verbose {
-            let _ = writeln!(styled(std::io::stderr()), "{line}");
-        }
-    }
-
-    /// Something the user should act on; printed even with `--quiet`.
-    fn warn(&self, message: impl std::fmt::Display) {
-        let style = WARNING_STYLE;
-        let _ = writeln!(styled(std::io::stderr()), "{style}warning:{style:#} {message}");
-    }
-
-    /// Autogenerate's `Detected …` lines, each `WARNING` line under its op
-    /// (they say what can lose data) printed even with `--quiet`.
-    fn detected(&self, lines: Vec<String>) {
-        for line in lines {
-            match line.strip_prefix("  WARNING ") {
-                Some(rest) => {
-                    let style = WARNING_STYLE;
-                    let _ = writeln!(styled(std::io::stderr()), "  {style}WARNING{style:#} {rest}");
-                }
-                None => self.progress(line),
             }
         }
     }
@@ -1203,14 +1134,6 @@ pub enum CheckFormat {
     Json,
 }
 
-/// Whether stdout takes colour ([`wants_color`]).
-fn color_stdout() -> bool {
-    wants_color(
-        std::io::stdout().is_terminal(),
-        std::env::var_os("NO_COLOR").as_deref(),
-    )
-}
-
 /// Opens `path` in the user's editor and waits for it.
 fn edit(path: &Path) -> Result<()> {
     let editor = ["VISUAL", "EDITOR"]
@@ -1237,7 +1160,7 @@ mod tests {
     use clap::{CommandFactory as _, Parser as _};
     use sea_orm::{DbErr, RuntimeErr};
 
-    use super::{describe_error, wants_color, Cli};
+    use super::{describe_error, Cli};
 
     #[test]
     fn every_subcommand_shows_examples_that_parse() {
@@ -1270,20 +1193,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn colour_only_on_a_terminal_without_no_color() {
-        let set = Some(std::ffi::OsStr::new("1"));
-        let empty = Some(std::ffi::OsStr::new(""));
-        assert!(wants_color(true, None));
-        assert!(
-            wants_color(true, empty),
-            "NO_COLOR set to nothing is unset (no-color.org)"
-        );
-        assert!(!wants_color(true, set));
-        assert!(!wants_color(false, None));
-        assert!(!wants_color(false, set));
     }
 
     #[test]
