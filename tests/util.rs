@@ -464,7 +464,9 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     raw_stderr(output)
         .lines()
-        .filter(|line| !line.starts_with(autogen::cli::BUILDING) && !line.starts_with(autogen::cli::BUILT))
+        .filter(|line| {
+            !line.starts_with(autogen::launcher::BUILDING) && !line.starts_with(autogen::launcher::BUILT)
+        })
         .flat_map(|line| [line, "\n"])
         .collect()
 }

@@ -16,7 +16,7 @@
 //!   step held to what its ops say.
 //! - [`database`]: the one way commands connect, bounded in time, and the
 //!   errors that say what was tried.
-//! - the `autogen` binary ([`cli::launch`]): finds `autogen.toml` and runs the
+//! - the `autogen` binary ([`launcher::launch`]): finds `autogen.toml` and runs the
 //!   migration crate with the same arguments.
 //!
 //! The work is done by the `autogen-*` crates (schema model, reflection,
@@ -50,7 +50,7 @@ runtime! {
     pub mod hooks;
     mod init;
     mod inspect;
-    mod launch_cache;
+    pub mod launcher;
     mod listing;
     pub mod reconcile;
     pub mod scope;

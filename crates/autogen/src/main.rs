@@ -2,5 +2,5 @@
 //! migration crate, found through the nearest autogen.toml.
 
 fn main() -> std::process::ExitCode {
-    autogen::cli::launch()
+    autogen::launcher::launch()
 }
