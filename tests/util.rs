@@ -465,7 +465,8 @@ pub fn stderr(output: &Output) -> String {
     raw_stderr(output)
         .lines()
         .filter(|line| {
-            !line.starts_with(autogen::launcher::BUILDING) && !line.starts_with(autogen::launcher::BUILT)
+            !line.starts_with("Building the migration crate")
+                && !line.starts_with("Built the migration crate")
         })
         .flat_map(|line| [line, "\n"])
         .collect()

@@ -27,7 +27,7 @@ pub use args::{
     RevisionArg, RunArgs, StampArgs, UpgradeArgs, VerifyArgs,
 };
 use console::{styled, ERROR_STYLE};
-pub use console::wants_color;
+
 pub(crate) use console::Console;
 use handlers::Context;
 

@@ -126,9 +126,9 @@ fn exit_code(status: std::process::ExitStatus) -> ExitCode {
 /// start, so it exits 2 ("cannot tell", for `check`), not with cargo's 101.
 #[derive(Debug, thiserror::Error)]
 #[error("the migration crate {} does not build (cargo says why above); fix it, then run the command again", .manifest.display())]
-pub struct BuildFailed {
+pub(crate) struct BuildFailed {
     /// The crate's manifest.
-    pub manifest: PathBuf,
+    pub(crate) manifest: PathBuf,
 }
 
 /// Builds the migration crate at `manifest` and returns its executable, or
@@ -206,6 +206,6 @@ fn build_migration_crate(manifest: &Path, console: &Console) -> Result<PathBuf> 
 }
 
 /// How the launcher's lines about building the migration crate begin.
-pub const BUILDING: &str = "Building the migration crate";
+pub(crate) const BUILDING: &str = "Building the migration crate";
 /// See [`BUILDING`].
-pub const BUILT: &str = "Built the migration crate";
+pub(crate) const BUILT: &str = "Built the migration crate";

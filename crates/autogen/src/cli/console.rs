@@ -16,7 +16,7 @@ const WARNING_STYLE: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiC
 /// Whether to colour a stream: only a terminal, and never when `NO_COLOR`
 /// is set to anything but nothing (no-color.org). Unlike clap's own choice,
 /// `CLICOLOR_FORCE` does not colour a pipe: captured output stays plain.
-pub fn wants_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+pub(crate) fn wants_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
