@@ -194,14 +194,17 @@ pub async fn current(project: &Project, config: &Config, verbose: bool) -> Resul
     })
 }
 
-/// What `history` lists.
-#[derive(Clone, Debug, Default)]
+/// What `history` lists: `autogen history`'s arguments.
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct HistoryOptions {
-    /// `<from>:<to>`, either end optional; `current` names where the database is.
+    /// Only this range, `<from>:<to>` (either end may be empty or `current`).
+    #[arg(short, long = "rev-range", value_name = "RANGE", allow_hyphen_values = true)]
     pub range: Option<String>,
-    /// Full blocks instead of one line each.
+    /// Full blocks instead of one line each (the command line's global `--verbose`).
+    #[arg(skip)]
     pub verbose: bool,
     /// Mark the revisions the database is at.
+    #[arg(short, long)]
     pub indicate_current: bool,
 }
 
@@ -352,38 +355,57 @@ pub async fn inspect(
     })
 }
 
-/// What `revision` (and `merge`) ask for.
-#[derive(Clone, Debug, Default)]
+/// What `revision` asks for: `autogen revision`'s arguments. autogen.toml's
+/// `allow_destructive` and `allow_unregistered_drops` allow what the flags
+/// of those names allow.
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct RevisionOptions {
-    /// The message (`-m`).
+    /// The revision's message.
+    #[arg(short, long, default_value = "")]
     pub message: String,
-    /// Compare the entities with the database and fill in the ops.
+    /// Fill in the ops by comparing the entities with the database.
+    #[arg(long)]
     pub autogenerate: bool,
-    /// Write a file even when autogenerate detects nothing.
+    /// Write a file even when autogenerate detects no changes.
+    #[arg(long, requires = "autogenerate")]
     pub allow_empty: bool,
-    /// Let autogenerate drop the table of an entity module SeaORM's registry
-    /// knows but the project did not register (also `allow_unregistered_drops`
-    /// in autogen.toml).
+    /// Let autogenerate drop the table of an entity module that exists but is not registered
+    /// (entities read compiled, with the `entity-registry` feature).
+    #[arg(long, requires = "autogenerate")]
     pub allow_unregistered_drops: bool,
-    /// Let autogenerate write ops that can lose data (also
-    /// `allow_destructive` in autogen.toml); without it, such a revision is refused.
+    /// Let autogenerate write ops that can lose data or fail on existing
+    /// rows (dropped tables or columns, narrowed types, columns made or
+    /// added NOT NULL with no value for the rows, removed enum labels,
+    /// dropped unique keys); without it such a revision is refused.
+    #[arg(long, requires = "autogenerate")]
     pub allow_destructive: bool,
-    /// Render the revision without writing it ([`RevisionOutcome::preview`]).
+    /// Print the revision instead of writing it.
+    #[arg(long)]
     pub dry_run: bool,
-    /// Use this id instead of a random one.
+    /// Use this revision id instead of a random one.
+    #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
-    /// The revision to build on (`base` starts a new root); required when there are several heads.
+    /// The revision to build on (`base` starts a new root); needed when there are several heads.
+    #[arg(long, value_name = "REVISION")]
     pub head: Option<String>,
-    /// Allow `head` to be a revision that is not a head, starting a branch there.
+    /// Allow --head to be a revision that is not a head, starting a branch there.
+    #[arg(long, requires = "head")]
     pub splice: bool,
-    /// Labels for the branch this revision starts.
+    /// A label for the branch this revision starts (repeatable).
+    #[arg(long = "branch-label", value_name = "LABEL")]
     pub branch_labels: Vec<String>,
-    /// Revisions (or labels) this one depends on.
+    /// A revision or branch label this one depends on (repeatable).
+    #[arg(long, value_name = "REVISION")]
     pub depends_on: Vec<String>,
-    /// A directory under `src/versions` to write to instead of `src/versions` itself.
+    /// A directory under src/versions to write the file to.
+    #[arg(long, value_name = "DIR")]
     pub version_path: Option<PathBuf>,
-    /// One-off values for the rows a table has, where a column is added NOT
-    /// NULL with no default or made NOT NULL (`--fill`).
+    /// A one-off value for the rows a table already has, where autogenerate
+    /// adds a NOT NULL column with no default (AG107) or makes one NOT NULL
+    /// (AG104): rows holding NULL get it first; it is not kept as the
+    /// column's default. VALUE is a SQL literal or expression ('text', 0,
+    /// TRUE, CURRENT_TIMESTAMP). Repeatable.
+    #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE", requires = "autogenerate")]
     pub fills: Vec<Fill>,
 }
 
@@ -522,21 +544,27 @@ pub async fn revision(
     Ok(outcome)
 }
 
-/// What `baseline` asks for.
-#[derive(Clone, Debug)]
+/// What `baseline` asks for: `autogen baseline`'s arguments.
+#[derive(Clone, Debug, clap::Args)]
 pub struct BaselineOptions {
-    /// The message (`-m`), "baseline" unless given.
+    /// The revision's message.
+    #[arg(short, long, default_value = BASELINE_MESSAGE)]
     pub message: String,
-    /// Use this id instead of a random one.
+    /// Use this revision id instead of a random one.
+    #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
-    /// Render the revision without writing it or stamping the database.
+    /// Print the revision instead of writing it; nothing is stamped.
+    #[arg(long)]
     pub dry_run: bool,
 }
+
+/// A baseline's message unless one is given.
+const BASELINE_MESSAGE: &str = "baseline";
 
 impl Default for BaselineOptions {
     fn default() -> Self {
         Self {
-            message: "baseline".to_owned(),
+            message: BASELINE_MESSAGE.to_owned(),
             rev_id: None,
             dry_run: false,
         }
@@ -652,16 +680,29 @@ fn refuse_existing_revisions(graph: &Graph) -> Result<()> {
     Ok(())
 }
 
-/// `autogen merge`: a revision whose parents are `revisions` (or every head),
-/// joining their branches. It has no ops of its own.
-pub fn merge(
-    project: &Project,
-    config: &Config,
-    revisions: &[String],
-    options: &RevisionOptions,
-) -> Result<RevisionOutcome> {
+/// What `merge` asks for: `autogen merge`'s arguments.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct MergeOptions {
+    /// The revisions to merge, or `heads` for all of them.
+    #[arg(value_name = "REVISIONS", required = true)]
+    pub revisions: Vec<String>,
+    /// The merge's message.
+    #[arg(short, long, default_value = "")]
+    pub message: String,
+    /// Use this revision id instead of a random one.
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// A label for the branch the merge starts (repeatable).
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_labels: Vec<String>,
+}
+
+/// `autogen merge`: a revision whose parents are `options.revisions` (or
+/// every head), joining their branches. It has no ops of its own.
+pub fn merge(project: &Project, config: &Config, options: &MergeOptions) -> Result<RevisionOutcome> {
     let graph = graph(project)?;
     let template = revision_template(config)?;
+    let revisions = &options.revisions;
     let parents: Vec<String> = if revisions.iter().any(|r| r == "heads") {
         graph.heads().into_iter().map(|n| n.id().to_owned()).collect()
     } else {
@@ -682,7 +723,13 @@ pub fn merge(
             distinct.len()
         );
     }
-    write_revision(project, config, &graph, &template, options, parents, None)
+    let revision = RevisionOptions {
+        message: options.message.clone(),
+        rev_id: options.rev_id.clone(),
+        branch_labels: options.branch_labels.clone(),
+        ..RevisionOptions::default()
+    };
+    write_revision(project, config, &graph, &template, &revision, parents, None)
 }
 
 /// The project's revision template (`revision_template` in autogen.toml),

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{bail, Context as _, Result};
 
 use crate::check;
-use crate::cli::{completions, parse, report, run_init, usage_error, CheckFormat, Command, Console};
-use crate::command::{self, InspectFormat};
+use crate::cli::handlers::{completions, init};
+use crate::cli::{parse, report, usage_error, CheckArgs, CheckFormat, Command, Console, InspectArgs};
+use crate::command;
 use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
-use crate::database::{DatabaseUrl, UrlOrigin};
 use cache::LaunchCache;
 
 /// The `autogen` binary's entry point.
@@ -30,30 +30,17 @@ pub fn launch() -> ExitCode {
     let connect_timeout = cli
         .connect_timeout
         .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs);
-    let result = match cli.command {
-        Command::Init {
-            dir,
-            autogen_path,
-            template,
-        } => run_init(dir.as_deref(), autogen_path, template, &console),
-        Command::Completions { shell } => completions(shell),
+    let result = match &cli.command {
+        Command::Init(args) => init(args, &console),
+        Command::Completions(args) => completions(args),
         // With a URL, inspecting needs no project: the launcher does it itself.
-        Command::Inspect {
-            url: Some(url),
-            schema,
-            table,
-            format,
-        } => {
-            let url = DatabaseUrl::new(url, UrlOrigin::Option("--url"));
-            console.detail(format_args!("Using database {url} (from {})", url.origin()));
-            inspect(&url, connect_timeout, schema.as_deref(), &table, format)
-        }
+        Command::Inspect(args) if args.url.is_some() => inspect(args, connect_timeout, &console),
         // A check asked for JSON answers in JSON even when the launcher
         // itself cannot start the migration crate.
-        Command::Check {
+        &Command::Check(CheckArgs {
             offline,
             format: CheckFormat::Json,
-        } if !console.quiet => {
+        }) if !console.quiet => {
             return forward(cli.config.as_deref(), &console).unwrap_or_else(|e| {
                 println!("{:#}", check::json_error(check::Source::of(offline), &e));
                 ExitCode::from(2)
@@ -68,17 +55,19 @@ pub fn launch() -> ExitCode {
 }
 
 /// `inspect --url`, which needs no project.
-fn inspect(
-    url: &DatabaseUrl,
-    connect_timeout: Duration,
-    schema: Option<&str>,
-    tables: &[String],
-    format: InspectFormat,
-) -> Result<ExitCode> {
+fn inspect(args: &InspectArgs, connect_timeout: Duration, console: &Console) -> Result<ExitCode> {
+    let url = args.database_url().expect("--url is given");
+    console.detail(format_args!("Using database {url} (from {})", url.origin()));
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     print!(
         "{}",
-        runtime.block_on(command::inspect(url, connect_timeout, schema, tables, format))?
+        runtime.block_on(command::inspect(
+            &url,
+            connect_timeout,
+            args.schema.as_deref(),
+            &args.table,
+            args.format
+        ))?
     );
     Ok(ExitCode::SUCCESS)
 }
