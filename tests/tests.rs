@@ -54,3 +54,10 @@ mod baseline;
 /// Adopting a project built as real ones are (`fixtures/adopt`): init, baseline, reconcile, a green
 /// check, then one entity edit, on SQLite, PostgreSQL and MariaDB.
 mod adopt;
+
+/// The code blocks and console examples of a Markdown document, shared with `crates/autogen/tests/docs.rs`.
+#[path = "../crates/autogen/tests/markdown/mod.rs"]
+mod markdown;
+
+/// The documentation's console examples, run, print what they show.
+mod documented;

@@ -459,11 +459,15 @@ pub fn stdout(output: &Output) -> String {
 }
 
 /// What a command printed on stderr, less the launcher's lines about
-/// building the migration crate, which depend on what an earlier test left
-/// compiled (`raw_stderr` keeps them).
+/// building the migration crate (`raw_stderr` keeps them).
 pub fn stderr(output: &Output) -> String {
-    raw_stderr(output)
-        .lines()
+    without_build_lines(&raw_stderr(output))
+}
+
+/// `text` less the launcher's lines about building the migration crate,
+/// which depend on what an earlier test left compiled.
+pub fn without_build_lines(text: &str) -> String {
+    text.lines()
         .filter(|line| {
             !line.starts_with("Building the migration crate")
                 && !line.starts_with("Built the migration crate")

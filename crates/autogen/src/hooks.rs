@@ -75,7 +75,7 @@ pub fn default_hooks() -> Vec<PostWriteHook> {
 /// Splits a command line into words as a POSIX shell splits quotes and
 /// backslashes (no variables, globs or redirections): `-m "add user bio"` is
 /// two words.
-pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split_words(line: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut chars = line.chars();

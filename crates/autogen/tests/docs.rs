@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use autogen::cli::Cli;
 use clap::{CommandFactory as _, Parser as _};
+use markdown::{code_blocks, console_examples};
+
+/// Code blocks and console examples.
+mod markdown;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -29,34 +33,21 @@ fn documents() -> Vec<PathBuf> {
 /// The command lines of `text`'s ```sh and ```console blocks, with their
 /// line numbers: in a console block only the `$ ` lines, without the `$ `.
 fn shell_lines(text: &str) -> Vec<(usize, String)> {
-    let mut found = Vec::new();
-    let mut block: Option<String> = None;
-    for (number, line) in (1..).zip(text.lines()) {
-        let trimmed = line.trim_start();
-        if let Some(fence) = trimmed.strip_prefix("```") {
-            block = match block {
-                None => Some(fence.trim().to_owned()),
-                Some(_) => None,
-            };
-            continue;
-        }
-        let command = match block.as_deref() {
-            Some("sh") => Some(trimmed),
-            Some("console") => trimmed.strip_prefix("$ "),
-            _ => None,
-        };
-        if let Some(command) = command {
-            found.push((number, command.trim().to_owned()));
-        }
-    }
-    assert!(block.is_none(), "a code block is not closed");
-    found
+    let sh = code_blocks(text)
+        .into_iter()
+        .filter(|block| block.info == "sh")
+        .flat_map(|block| block.lines)
+        .map(|(number, line)| (number, line.trim().to_owned()));
+    let console = console_examples(text)
+        .into_iter()
+        .map(|example| (example.line, example.command));
+    sh.chain(console).collect()
 }
 
 /// The words of an `autogen …` command line, leading `NAME=value`
 /// environment assignments left out; `None` for any other command.
 fn autogen_words(line: &str) -> Option<Vec<String>> {
-    let words = autogen::hooks::split_words(line).unwrap_or_else(|e| panic!("{line:?} {e}"));
+    let words = shlex::split(line).unwrap_or_else(|| panic!("{line:?} does not split into shell words"));
     let start = words.iter().position(|w| !is_assignment(w))?;
     (words[start] == "autogen").then(|| words[start..].to_vec())
 }

@@ -279,7 +279,7 @@ pub struct InspectArgs {
 impl InspectArgs {
     /// The database `--url` names, if it does.
     pub(crate) fn database_url(&self) -> Option<DatabaseUrl> {
-        (self.url.as_ref()).map(|url| DatabaseUrl::new(url, UrlOrigin::Option("--url")))
+        self.url.as_ref().map(|url| DatabaseUrl::new(url, UrlOrigin::Option("--url")))
     }
 }
 
