@@ -187,6 +187,8 @@ pub(crate) fn usage_error(e: clap::Error) -> ExitCode {
     }
 }
 
+/// Prints `result`'s error, if it is one, and answers the exit code: the
+/// command's own, `failure`, or 2 when the command could not start.
 pub(crate) fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
     match result {
         Ok(code) => code,
@@ -211,7 +213,7 @@ pub(crate) fn report(result: Result<ExitCode>, failure: ExitCode) -> ExitCode {
 fn cannot_start(error: &anyhow::Error) -> bool {
     error
         .chain()
-        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>() || cause.is::<crate::launcher::BuildFailed>())
+        .any(|cause| cause.is::<ConfigError>() || cause.is::<Unavailable>())
 }
 
 /// The error and its causes, as `{:#}` joins them, leaving out a cause whose

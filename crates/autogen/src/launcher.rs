@@ -46,8 +46,9 @@ pub fn launch() -> ExitCode {
                 ExitCode::from(2)
             })
         }
-        // The migration crate says what it used and how long it took.
-        _ => return report(forward(cli.config.as_deref(), &console), ExitCode::FAILURE),
+        // The migration crate says what it used and how long it took. When
+        // the launcher cannot start it, the command cannot start: exit 2.
+        _ => return report(forward(cli.config.as_deref(), &console), ExitCode::from(2)),
     };
     let code = report(result, ExitCode::FAILURE);
     console.detail(format_args!("Finished in {:.2?}", started.elapsed()));
