@@ -271,7 +271,7 @@ impl EntitySource {
             .map_err(|e| fail(e.span().start().line, SourceProblem::Syntax(e.to_string())))?;
         let reader = Reader { text: &text, base };
         let named_in_impl = entity_name_impl(&file);
-        let Some(model) = crate::source::entity_model(&file) else {
+        let Some(model) = entity_model(&file) else {
             // Without `DeriveEntityModel`, an entity is the expanded format or none.
             return Ok(named_in_impl.map(|(table, schema, line)| EntitySource {
                 path,
@@ -284,7 +284,7 @@ impl EntitySource {
             }));
         };
         let line = model.ident.span().start().line;
-        let options = crate::source::ModelAttributes::read(&model.attrs)
+        let options = ModelAttributes::read(&model.attrs)
             .map_err(|reason| fail(line, SourceProblem::NotAnEntity(reason)))?;
         // Without `table_name` the derive declares no `Entity`; the file's own
         // `EntityName` impl names the table then.
@@ -636,6 +636,94 @@ pub(crate) fn derives(attrs: &[Attribute], derive: &str) -> bool {
                     .iter()
                     .any(|p| p.segments.last().is_some_and(|s| s.ident == derive))
             })
+    })
+}
+
+/// The `DeriveEntityModel` struct a file declares, if any.
+pub(crate) fn entity_model(syntax: &syn::File) -> Option<&syn::ItemStruct> {
+    syntax.items.iter().find_map(|item| match item {
+        Item::Struct(s) if derives(&s.attrs, "DeriveEntityModel") => Some(s),
+        _ => None,
+    })
+}
+
+/// `Model`'s own `#[sea_orm(...)]`, for reading and for editing entities.
+#[derive(Default)]
+pub(crate) struct ModelAttributes {
+    pub(crate) table: Option<String>,
+    pub(crate) schema: Option<String>,
+    pub(crate) comment: Option<String>,
+    pub(crate) rename_all: Option<CaseStyle>,
+}
+
+impl ModelAttributes {
+    pub(crate) fn read(attrs: &[Attribute]) -> Result<Self, String> {
+        let mut read = Self::default();
+        for meta in sea_orm_items(attrs)? {
+            match meta_key(&meta).as_str() {
+                "table_name" => read.table = string_value(&meta),
+                "schema_name" => read.schema = literal_text(&meta),
+                "comment" => read.comment = literal_text(&meta),
+                "rename_all" => {
+                    let style = string_value(&meta).unwrap_or_default();
+                    read.rename_all = Some(
+                        CaseStyle::parse(&style)
+                            .ok_or_else(|| format!("unknown `rename_all = {style:?}`"))?,
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(read)
+    }
+}
+
+/// Every item of the `#[sea_orm(...)]` attributes among `attrs`, in order.
+pub(crate) fn sea_orm_items(attrs: &[Attribute]) -> Result<Vec<Meta>, String> {
+    let mut items = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("sea_orm")) {
+        if matches!(attr.meta, Meta::Path(_)) {
+            continue;
+        }
+        let metas = attr
+            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .map_err(|e| e.to_string())?;
+        items.extend(metas);
+    }
+    Ok(items)
+}
+
+/// A literal item's value: `0`, `"x"`, and `-1`.
+pub(crate) fn literal(meta: &Meta) -> Option<Lit> {
+    let Meta::NameValue(nv) = meta else { return None };
+    match &nv.value {
+        syn::Expr::Lit(lit) => Some(lit.lit.clone()),
+        // `-1`: sea-orm-macros parses the value as a `Lit`, which takes a sign.
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            syn::Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => {
+                Some(Lit::Int(syn::LitInt::new(&format!("-{}", i.token()), i.span())))
+            }
+            syn::Expr::Lit(syn::ExprLit {
+                lit: Lit::Float(f), ..
+            }) => Some(Lit::Float(syn::LitFloat::new(
+                &format!("-{}", f.token()),
+                f.span(),
+            ))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A literal item's value as text: a string's contents, else the literal as written.
+pub(crate) fn literal_text(meta: &Meta) -> Option<String> {
+    literal(meta).map(|lit| match lit {
+        Lit::Str(s) => s.value(),
+        other => quote::ToTokens::to_token_stream(&other).to_string(),
     })
 }
 

@@ -26,12 +26,11 @@ use sea_orm::sea_query::{
     self, Alias, ColumnDef, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, Table,
 };
 use syn::ext::IdentExt;
-use syn::punctuated::Punctuated;
-use syn::{Attribute, Fields, Item, Lit, Meta, Token};
+use syn::{Attribute, Fields, Item, Lit, Meta};
 
 use crate::entity_source::{
-    derived_column_name, derives, meta_key, relation_type, string_value, CaseStyle, EntitySourceError,
-    SourceProblem,
+    derived_column_name, derives, entity_model, literal, literal_text, meta_key, relation_type,
+    sea_orm_items, string_value, EntitySourceError, ModelAttributes, SourceProblem,
 };
 use crate::EntityStatements;
 use column_type::CrateTypes;
@@ -320,14 +319,6 @@ pub(crate) fn read(files: &[SourceFile], major: SeaOrmMajor) -> Result<ReadEntit
     } else {
         Err(SourceErrors(errors))
     }
-}
-
-/// The `DeriveEntityModel` struct a file declares, if any.
-pub(crate) fn entity_model(syntax: &syn::File) -> Option<&syn::ItemStruct> {
-    syntax.items.iter().find_map(|item| match item {
-        Item::Struct(s) if derives(&s.attrs, "DeriveEntityModel") => Some(s),
-        _ => None,
-    })
 }
 
 /// An entity whose relations still name entities by path.
@@ -638,37 +629,6 @@ fn variant_columns(draft: &Draft, variants: &[String]) -> Result<Vec<String>, St
         .collect()
 }
 
-/// `Model`'s own `#[sea_orm(...)]`, for reading and for editing entities.
-#[derive(Default)]
-pub(crate) struct ModelAttributes {
-    pub(crate) table: Option<String>,
-    pub(crate) schema: Option<String>,
-    comment: Option<String>,
-    pub(crate) rename_all: Option<CaseStyle>,
-}
-
-impl ModelAttributes {
-    pub(crate) fn read(attrs: &[Attribute]) -> Result<Self, String> {
-        let mut read = Self::default();
-        for meta in sea_orm_items(attrs)? {
-            match meta_key(&meta).as_str() {
-                "table_name" => read.table = string_value(&meta),
-                "schema_name" => read.schema = literal_text(&meta),
-                "comment" => read.comment = literal_text(&meta),
-                "rename_all" => {
-                    let style = string_value(&meta).unwrap_or_default();
-                    read.rename_all = Some(
-                        CaseStyle::parse(&style)
-                            .ok_or_else(|| format!("unknown `rename_all = {style:?}`"))?,
-                    );
-                }
-                _ => {}
-            }
-        }
-        Ok(read)
-    }
-}
-
 /// A column field's `#[sea_orm(...)]` items, as `DeriveEntityModel` reads them
 /// (the last of a repeated item wins).
 #[derive(Default)]
@@ -726,57 +686,9 @@ impl FieldAttributes {
     }
 }
 
-/// Every item of the `#[sea_orm(...)]` attributes among `attrs`, in order.
-fn sea_orm_items(attrs: &[Attribute]) -> Result<Vec<Meta>, String> {
-    let mut items = Vec::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("sea_orm")) {
-        if matches!(attr.meta, Meta::Path(_)) {
-            continue;
-        }
-        let metas = attr
-            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-            .map_err(|e| e.to_string())?;
-        items.extend(metas);
-    }
-    Ok(items)
-}
-
 /// The string of the last `key = "..."` among `items`: the one SeaORM's macros keep.
 fn last_string(items: &[Meta], key: &str) -> Option<String> {
     items.iter().rfind(|m| meta_key(m) == key).and_then(string_value)
-}
-
-fn literal(meta: &Meta) -> Option<Lit> {
-    let Meta::NameValue(nv) = meta else { return None };
-    match &nv.value {
-        syn::Expr::Lit(lit) => Some(lit.lit.clone()),
-        // `-1`: sea-orm-macros parses the value as a `Lit`, which takes a sign.
-        syn::Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Neg(_),
-            expr,
-            ..
-        }) => match &**expr {
-            syn::Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => {
-                Some(Lit::Int(syn::LitInt::new(&format!("-{}", i.token()), i.span())))
-            }
-            syn::Expr::Lit(syn::ExprLit {
-                lit: Lit::Float(f), ..
-            }) => Some(Lit::Float(syn::LitFloat::new(
-                &format!("-{}", f.token()),
-                f.span(),
-            ))),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A literal item's value as text: a string's contents, else the literal as written.
-fn literal_text(meta: &Meta) -> Option<String> {
-    literal(meta).map(|lit| match lit {
-        Lit::Str(s) => s.value(),
-        other => quote::ToTokens::to_token_stream(&other).to_string(),
-    })
 }
 
 /// A type's tokens without whitespace, as sea-orm-macros matches them.
