@@ -6,6 +6,8 @@
 //! SQL is sea-query's own rendering, the same text SeaORM and autogen
 //! execute, so "what we compare" and "what we create" cannot drift apart.
 
+mod normalize;
+
 use std::fmt;
 
 use sea_query::backend::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder, TableBuilder};
@@ -13,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{split_rename_hint, ColumnType, DefaultValue, ForeignKeyAction, Index, Schema, StringLen};
-use crate::normalize;
 
 /// A SQL dialect autogen can compare and render.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -20,7 +20,7 @@
 mod destructive;
 mod dialect;
 mod model;
-mod normalize;
+
 mod op;
 mod rebuild;
 mod sea_query_types;

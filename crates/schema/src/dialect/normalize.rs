@@ -6,7 +6,7 @@
 //! `timestamp`; MariaDB reports `int(11)` for `int` and `tinyint(1)` for
 //! `bool`. Both sides of a comparison go through [`canonical_type`].
 
-use crate::dialect::Dialect;
+use super::Dialect;
 use crate::model::{ColumnType, IntervalFields, StringLen};
 use crate::sql_words::{self, Word};
 
