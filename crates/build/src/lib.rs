@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::{env, fs, io};
 
 /// The file `autogen::include_versions!()` includes, in `OUT_DIR`.
-pub const GENERATED_FILE: &str = "autogen_versions.rs";
+pub(crate) const GENERATED_FILE: &str = "autogen_versions.rs";
 
 /// Discovers `src/versions/*.rs` of the crate being built and writes the
 /// module list to `OUT_DIR`. Panics (failing the build, with the reason)

@@ -4,7 +4,7 @@
 //! comment (message, Revision ID, Revises, Create Date), a `REVISION`
 //! constant, and `upgrade(op)` / `downgrade(op)` calling the op vocabulary.
 //! [`render_revision`] is pure and deterministic: the same input gives the
-//! same bytes. The file's shape is a [`RevisionTemplate`]: [`DEFAULT_TEMPLATE`]
+//! same bytes. The file's shape is a [`RevisionTemplate`]: the default one
 //! unless a project brings its own. [`rustfmt`] then formats it with the toolchain's rustfmt, so
 //! the file is exactly what `cargo fmt` would leave.
 //!
@@ -14,7 +14,7 @@
 mod rust;
 mod template;
 
-pub use template::{Placeholder, RevisionTemplate, TemplateError, DEFAULT_TEMPLATE};
+pub use template::{Placeholder, RevisionTemplate, TemplateError};
 
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +40,7 @@ pub struct RevisionHeader {
     pub create_date: String,
 }
 
-/// The source text of a revision file, from [`DEFAULT_TEMPLATE`]. Each
+/// The source text of a revision file, from the default [`RevisionTemplate`]. Each
 /// upgrade op that `warnings` names (by position) gets a `// WARNING: <code> …`
 /// line above it, so the reviewer sees what can lose data where it happens.
 /// `dialect` is the backend the ops were compared in: a SQLite rebuild's
@@ -242,6 +242,7 @@ pub fn rustfmt(source: &str, dir: &Path) -> Result<String, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::DEFAULT_TEMPLATE;
     use autogen_schema::{
         Check, Column, ColumnType, DefaultValue, ForeignKey, ForeignKeyAction, Index, StringLen, Table,
         UniqueConstraint,

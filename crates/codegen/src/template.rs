@@ -12,7 +12,7 @@ use std::fmt;
 use thiserror::Error;
 
 /// The template `autogen revision` uses unless `revision_template` names another.
-pub const DEFAULT_TEMPLATE: &str = r#"//! {{message}}
+pub(crate) const DEFAULT_TEMPLATE: &str = r#"//! {{message}}
 //!
 //! Revision ID: {{revision}}
 //! Revises: {{down_revision}}
@@ -52,7 +52,7 @@ pub enum Placeholder {
 
 impl Placeholder {
     /// Every placeholder, in the order the default template uses them.
-    pub const ALL: [Placeholder; 7] = [
+    pub(crate) const ALL: [Placeholder; 7] = [
         Self::Message,
         Self::Revision,
         Self::DownRevision,
@@ -63,7 +63,7 @@ impl Placeholder {
     ];
 
     /// The name written between the braces.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Message => "message",
             Self::Revision => "revision",
@@ -89,7 +89,7 @@ impl fmt::Display for Placeholder {
 /// A template that cannot be used.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TemplateError {
-    /// A `{{name}}` that is not one of [`Placeholder::ALL`].
+    /// A `{{name}}` that is not one of the [`Placeholder`]s.
     #[error(
         "line {line}: unknown placeholder {{{{{name}}}}}; the placeholders are {}",
         placeholder_list()
@@ -186,7 +186,7 @@ impl RevisionTemplate {
     }
 
     /// The template with each placeholder replaced by `value(placeholder)`.
-    pub fn fill(&self, value: impl Fn(Placeholder) -> String) -> String {
+    pub(crate) fn fill(&self, value: impl Fn(Placeholder) -> String) -> String {
         let mut out = Vec::new();
         for pieces in &self.lines {
             let mut line = String::new();

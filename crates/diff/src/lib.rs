@@ -360,7 +360,7 @@ fn diff_all(current: &Schema, target: &Schema, dialect: Dialect, fills: &Fills) 
 /// Tables other migration tools keep their own history in. Alembic leaves its
 /// `alembic_version` out of autogenerate the same way; autogen's own
 /// version table is left out by introspection already.
-pub const TOOL_TABLES: &[&str] = &[
+const TOOL_TABLES: &[&str] = &[
     "seaql_migrations",
     "alembic_version",
     "__diesel_schema_migrations",
@@ -379,7 +379,8 @@ pub const TOOL_TABLES: &[&str] = &[
     "__EFMigrationsHistory",
 ];
 
-/// Whether `table` is one that another migration tool keeps ([`TOOL_TABLES`]).
+/// Whether `table` is one that another migration tool keeps its history in
+/// (`seaql_migrations`, `alembic_version`, `_sqlx_migrations`…).
 pub fn is_tool_table(table: &str) -> bool {
     TOOL_TABLES.contains(&table)
 }

@@ -61,7 +61,7 @@ const CHECKS_MYSQL: &str = "SELECT tc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS n
      WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK' ORDER BY tc.TABLE_NAME, cc.CONSTRAINT_NAME";
 
 /// How many queries one introspection sends, whatever the database's size.
-pub const QUERIES: usize = 6;
+pub(crate) const QUERIES: usize = 6;
 
 pub(crate) async fn introspect<C: ConnectionTrait>(db: &C) -> Result<Schema, Error> {
     let version: String = match query(db, VERSION, vec![]).await?.first() {

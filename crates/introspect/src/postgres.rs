@@ -81,7 +81,7 @@ const ENUMS: &str =
      WHERE n.nspname = $1 GROUP BY t.typname ORDER BY t.typname";
 
 /// How many catalog queries one introspection sends, whatever the schema's size.
-pub const QUERIES: usize = 6;
+pub(crate) const QUERIES: usize = 6;
 
 pub(crate) async fn introspect<C: ConnectionTrait>(db: &C, schema_name: &str) -> Result<Schema, Error> {
     // Sent together: on a pooled connection they run side by side, and

@@ -254,7 +254,7 @@ impl Graph {
     }
 
     /// Every revision of the branch a label names: the labelled revision and its descendants.
-    pub fn branch(&self, label: &str) -> Result<BTreeSet<String>, GraphError> {
+    pub(crate) fn branch(&self, label: &str) -> Result<BTreeSet<String>, GraphError> {
         let start = self
             .labelled(label)
             .ok_or_else(|| GraphError::Unknown(format!("{label}@")))?;
@@ -276,7 +276,7 @@ impl Graph {
     }
 
     /// The revision a full id, a branch label or a unique id prefix names.
-    pub fn resolve(&self, rev: &str) -> Result<&Node, GraphError> {
+    pub(crate) fn resolve(&self, rev: &str) -> Result<&Node, GraphError> {
         if let Some(node) = self.nodes.get(rev).or_else(|| self.labelled(rev)) {
             return Ok(node);
         }
@@ -307,7 +307,7 @@ impl Graph {
 
     /// Every revision that requires one of `ids` (through children or
     /// dependencies), transitively, `ids` included.
-    pub fn dependents(&self, ids: &BTreeSet<String>) -> BTreeSet<String> {
+    pub(crate) fn dependents(&self, ids: &BTreeSet<String>) -> BTreeSet<String> {
         let mut seen = ids.clone();
         loop {
             let more: Vec<String> = self
@@ -354,7 +354,7 @@ impl Graph {
     }
 
     /// The heads of `applied`: its revisions that no other applied revision revises.
-    pub fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
+    pub(crate) fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
         applied
             .iter()
             .filter(|id| !self.nodes[*id].children.iter().any(|c| applied.contains(c)))

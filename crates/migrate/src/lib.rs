@@ -6,7 +6,8 @@
 //! - [`Graph`] links revisions by `down_revision` (a DAG: branches and merges
 //!   allowed) and resolves targets (`head`, `+1`, `-1`, `base`, a prefix) into
 //!   the revisions to run.
-//! - [`Migrator`] runs them, each revision and its [`VERSION_TABLE`] update
+//! - [`Migrator`] runs them, each revision and its
+//!   [`VERSION_TABLE`](autogen_schema::VERSION_TABLE) update
 //!   in one transaction, under a lock that serializes concurrent runs; it
 //!   keeps a checksum of each applied revision's ops, to name revisions
 //!   edited after they were applied ([`RevisionModule::checksum`]), and on
@@ -43,4 +44,3 @@ pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{Direction, Operations, Revision, RevisionModule, Versions};
 pub use script::{script, stamp_script};
-pub use version_table::VERSION_TABLE;

@@ -41,7 +41,7 @@ pub enum Direction {
 
 impl RevisionModule {
     /// Its `upgrade` or its `downgrade`.
-    pub fn function(&self, direction: Direction) -> fn(&mut Operations) {
+    pub(crate) fn function(&self, direction: Direction) -> fn(&mut Operations) {
         match direction {
             Direction::Up => self.upgrade,
             Direction::Down => self.downgrade,

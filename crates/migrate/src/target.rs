@@ -13,7 +13,8 @@ use crate::graph::{Graph, GraphError, Node};
 impl Graph {
     /// The revisions `upgrade <target>` applies, requirements first, given
     /// the heads the database is at.
-    pub fn upgrade_plan(&self, current: &[String], target: &str) -> Result<Vec<&Node>, GraphError> {
+    #[cfg(test)]
+    fn upgrade_plan(&self, current: &[String], target: &str) -> Result<Vec<&Node>, GraphError> {
         let applied = self.ancestors(current.iter().map(String::as_str));
         let goal = self.upgrade_goal(current, target)?;
         Ok(self.topological(&goal.difference(&applied).cloned().collect()))
@@ -21,7 +22,8 @@ impl Graph {
 
     /// The revisions `downgrade <target>` undoes, dependents first, given
     /// the heads the database is at.
-    pub fn downgrade_plan(&self, current: &[String], target: &str) -> Result<Vec<&Node>, GraphError> {
+    #[cfg(test)]
+    fn downgrade_plan(&self, current: &[String], target: &str) -> Result<Vec<&Node>, GraphError> {
         let applied = self.ancestors(current.iter().map(String::as_str));
         let keep = self.downgrade_goal(current, target)?;
         let mut order = self.topological(&applied.difference(&keep).cloned().collect());
@@ -30,7 +32,11 @@ impl Graph {
     }
 
     /// Every revision that is applied once `upgrade <target>` is done.
-    pub fn upgrade_goal(&self, current: &[String], target: &str) -> Result<BTreeSet<String>, GraphError> {
+    pub(crate) fn upgrade_goal(
+        &self,
+        current: &[String],
+        target: &str,
+    ) -> Result<BTreeSet<String>, GraphError> {
         let mut goal = self.ancestors(current.iter().map(String::as_str));
         match target {
             "heads" => goal.extend(self.ancestors(self.heads().into_iter().map(Node::id))),
@@ -45,7 +51,11 @@ impl Graph {
 
     /// Every revision still applied once `downgrade <target>` is done: what
     /// is applied, less the revisions after the target (and what depends on them).
-    pub fn downgrade_goal(&self, current: &[String], target: &str) -> Result<BTreeSet<String>, GraphError> {
+    pub(crate) fn downgrade_goal(
+        &self,
+        current: &[String],
+        target: &str,
+    ) -> Result<BTreeSet<String>, GraphError> {
         let applied = self.ancestors(current.iter().map(String::as_str));
         let undo = match target.strip_suffix("@base") {
             // One branch down to nothing, the others untouched.

@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use crate::graph::{is_revision_id, Graph};
 use crate::revision::Direction;
 
-pub use autogen_schema::VERSION_TABLE;
+pub(crate) use autogen_schema::VERSION_TABLE;
 
 fn quote(dialect: Dialect, name: &str) -> String {
     match dialect {

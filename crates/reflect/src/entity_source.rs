@@ -17,7 +17,7 @@ use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToTitl
 use proc_macro2::Span;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -334,7 +334,7 @@ impl EntitySource {
     }
 
     /// The table's name with its schema, as `schema.table`, if it has one.
-    pub fn qualified_table(&self) -> String {
+    pub(crate) fn qualified_table(&self) -> String {
         match &self.schema {
             Some(schema) => format!("{schema}.{}", self.table),
             None => self.table.clone(),
@@ -401,11 +401,6 @@ impl EntityFiles {
     /// The entity of `table` in `schema` (`None`: an entity without `schema_name`).
     pub fn entity(&self, schema: Option<&str>, table: &str) -> Option<&EntitySource> {
         self.entities.get(&(schema.map(str::to_owned), table.to_owned()))
-    }
-
-    /// The file that declares `table` in `schema`.
-    pub fn file_of(&self, schema: Option<&str>, table: &str) -> Option<&Path> {
-        self.entity(schema, table).map(|e| e.path.as_path())
     }
 
     /// Every entity, by schema then table.
@@ -784,6 +779,7 @@ mod tests {
     use proptest::prelude::*;
     use proptest::sample::select;
     use proptest::test_runner::contextualize_config;
+    use std::path::Path;
 
     const CLASSIC: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -952,12 +948,10 @@ pub struct Model {
             ),
         ])
         .unwrap();
-        assert_eq!(
-            files.file_of(Some("app"), "account"),
-            Some(Path::new("src/account.rs"))
-        );
-        assert_eq!(files.file_of(None, "account"), Some(Path::new("src/plain.rs")));
-        assert_eq!(files.file_of(None, "missing"), None);
+        let file_of = |schema, table| files.entity(schema, table).map(|e| e.path.as_path());
+        assert_eq!(file_of(Some("app"), "account"), Some(Path::new("src/account.rs")));
+        assert_eq!(file_of(None, "account"), Some(Path::new("src/plain.rs")));
+        assert_eq!(file_of(None, "missing"), None);
         let tables: Vec<String> = files.iter().map(EntitySource::qualified_table).collect();
         assert_eq!(tables, ["account", "app.account"]);
 

@@ -23,7 +23,7 @@ pub mod entity_source;
 mod registry;
 mod source;
 
-pub use source::{ModuleTree, SeaOrmMajor, SourceErrors, SourceFile, SourceLocation};
+pub use source::{SeaOrmMajor, SourceErrors, SourceFile, SourceLocation};
 
 use std::path::PathBuf;
 
@@ -219,13 +219,6 @@ impl Entities {
         locations
     }
 
-    /// Whether the entities were read from source.
-    pub fn read_from_source(&self) -> bool {
-        self.registered
-            .iter()
-            .any(|r| matches!(r.reading, Reading::Source(_)))
-    }
-
     /// The registered table names, in registration order.
     pub fn table_names(&self) -> impl Iterator<Item = &str> + '_ {
         self.registered.iter().map(|r| r.table.as_str())
@@ -239,7 +232,7 @@ impl Entities {
     /// The schema these entities declare, as SeaORM would create it on
     /// `dialect`, for the database schema `db_schema` (`None`: the
     /// connection's default). Entities whose `schema_name` names another
-    /// schema are left out; [`Entities::elsewhere`] lists them.
+    /// schema are left out; [`Entities::schema_and_others`] sets them aside.
     pub fn schema(&self, dialect: Dialect, db_schema: Option<&str>) -> Schema {
         self.reflect_where(dialect, |r| r.is_in(db_schema))
     }
@@ -247,7 +240,7 @@ impl Entities {
     /// The schema of the entities whose `schema_name` is `db_schema`, as
     /// SeaORM would create them there on `dialect`: one of the other schemas
     /// compared beside the default one.
-    pub fn schema_named(&self, dialect: Dialect, db_schema: &str) -> Schema {
+    fn schema_named(&self, dialect: Dialect, db_schema: &str) -> Schema {
         self.reflect_where(dialect, |r| r.schema.as_deref() == Some(db_schema))
     }
 
@@ -291,7 +284,7 @@ impl Entities {
 
     /// The entities [`Entities::schema`] leaves out for `db_schema`:
     /// autogen compares one database schema at a time.
-    pub fn elsewhere(&self, db_schema: Option<&str>) -> Vec<ElsewhereEntity> {
+    fn elsewhere(&self, db_schema: Option<&str>) -> Vec<ElsewhereEntity> {
         self.registered
             .iter()
             .filter(|r| !r.is_in(db_schema))
@@ -348,7 +341,7 @@ impl Registered {
 }
 
 /// SeaORM's name for a dialect.
-pub fn backend(dialect: Dialect) -> DbBackend {
+pub(crate) fn backend(dialect: Dialect) -> DbBackend {
     match dialect {
         Dialect::Sqlite => DbBackend::Sqlite,
         Dialect::Postgres => DbBackend::Postgres,

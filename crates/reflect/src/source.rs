@@ -35,7 +35,7 @@ use crate::entity_source::{
 use crate::EntityStatements;
 use column_type::CrateTypes;
 pub use column_type::SeaOrmMajor;
-pub use modules::ModuleTree;
+use modules::ModuleTree;
 
 /// One file of an entity crate: where it is and what it says.
 #[derive(Clone, Debug)]

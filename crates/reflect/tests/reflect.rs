@@ -257,8 +257,11 @@ fn a_table_in_another_schema_is_compared_only_in_that_schema() {
     let entities = Entities::new().entity(account::Entity).entity(remote::Entity);
     let default = entities.schema(Dialect::Postgres, None);
     assert_eq!(default.tables.keys().collect::<Vec<_>>(), ["cat_account"]);
+    // Where the dialect has no schemas of its own, the entity is set aside.
+    let (default, elsewhere) = entities.schema_and_others(Dialect::MySql, "app");
+    assert_eq!(default.tables.keys().collect::<Vec<_>>(), ["cat_account"]);
     assert_eq!(
-        entities.elsewhere(None),
+        elsewhere,
         [autogen_reflect::ElsewhereEntity {
             table: "cat_remote".into(),
             schema: "cat_remote_schema".into()
@@ -266,7 +269,8 @@ fn a_table_in_another_schema_is_compared_only_in_that_schema() {
     );
     let own = entities.schema(Dialect::Postgres, Some("cat_remote_schema"));
     assert!(own.table("cat_remote").is_some());
-    assert!(entities.elsewhere(Some("cat_remote_schema")).is_empty());
+    let (_, elsewhere) = entities.schema_and_others(Dialect::MySql, "cat_remote_schema");
+    assert!(elsewhere.is_empty());
 }
 
 #[test]

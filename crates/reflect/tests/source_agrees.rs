@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use autogen_reflect::entity_source::SourceProblem;
 use autogen_reflect::{Entities, SeaOrmMajor, SourceFile};
-use autogen_schema::{Dialect, Schema};
+use autogen_schema::Dialect;
 
 const DIALECTS: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
 
@@ -55,13 +55,10 @@ fn assert_agree(compiled: &Entities, source: &Entities, db_schema: Option<&str>)
     source_tables.sort_unstable();
     assert_eq!(source_tables, compiled_tables);
     for dialect in DIALECTS {
-        let (expected, actual): (Schema, Schema) = match db_schema {
-            None => (compiled.schema(dialect, None), source.schema(dialect, None)),
-            Some(name) => (
-                compiled.schema_named(dialect, name),
-                source.schema_named(dialect, name),
-            ),
-        };
+        let (expected, actual) = (
+            compiled.schema(dialect, db_schema),
+            source.schema(dialect, db_schema),
+        );
         for table in expected.tables.values() {
             assert_eq!(
                 actual.tables.get(&table.name),

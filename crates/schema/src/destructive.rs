@@ -35,17 +35,6 @@ pub enum DestructiveKind {
 }
 
 impl DestructiveKind {
-    /// Every kind, in code order.
-    pub const ALL: [DestructiveKind; 7] = [
-        DestructiveKind::DropTable,
-        DestructiveKind::DropColumn,
-        DestructiveKind::NarrowType,
-        DestructiveKind::NotNullWithoutFill,
-        DestructiveKind::RemoveEnumLabel,
-        DestructiveKind::DropUnique,
-        DestructiveKind::AddNotNullWithoutDefault,
-    ];
-
     /// The stable code, e.g. `AG102`.
     pub fn code(self) -> &'static str {
         match self {
@@ -56,19 +45,6 @@ impl DestructiveKind {
             DestructiveKind::RemoveEnumLabel => "AG105",
             DestructiveKind::DropUnique => "AG106",
             DestructiveKind::AddNotNullWithoutDefault => "AG107",
-        }
-    }
-
-    /// What the kind means, in a few words.
-    pub fn summary(self) -> &'static str {
-        match self {
-            DestructiveKind::DropTable => "table dropped",
-            DestructiveKind::DropColumn => "column dropped",
-            DestructiveKind::NarrowType => "column type narrowed",
-            DestructiveKind::NotNullWithoutFill => "column made NOT NULL with no value for rows holding NULL",
-            DestructiveKind::RemoveEnumLabel => "enum label removed",
-            DestructiveKind::DropUnique => "unique constraint or index dropped",
-            DestructiveKind::AddNotNullWithoutDefault => "NOT NULL column added with no default",
         }
     }
 }

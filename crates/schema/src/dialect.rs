@@ -49,7 +49,7 @@ impl fmt::Display for Dialect {
 
 impl Dialect {
     /// Whether this dialect can store `column_type` at all.
-    pub fn supports(self, column_type: &ColumnType) -> bool {
+    pub(crate) fn supports(self, column_type: &ColumnType) -> bool {
         use ColumnType::*;
         match column_type {
             Array(inner) => self == Dialect::Postgres && self.supports(inner),

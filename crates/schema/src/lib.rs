@@ -5,7 +5,7 @@
 //!   what a database holds, filled from SeaORM entities (`autogen-reflect`) or a
 //!   live database (`autogen-introspect`).
 //! - [`Op`]: one schema change. Revision files build ops; [`Op::apply`] replays
-//!   them into a schema with no database, and [`Op::invert`] computes a
+//!   them into a schema with no database, and [`invert_all`] computes a
 //!   downgrade from an upgrade plus the schema before it;
 //!   [`destructive_changes`] says which ops can lose data, with stable codes.
 //! - [`Dialect`]: how a backend stores types and defaults, so that comparisons

@@ -253,7 +253,7 @@ impl Table {
 
     /// Removes the constraint that [`Constraint::is_same`] as `constraint`;
     /// false if there is none.
-    pub fn remove_constraint(&mut self, constraint: &Constraint) -> bool {
+    pub(crate) fn remove_constraint(&mut self, constraint: &Constraint) -> bool {
         fn remove<T: Clone>(items: &mut Vec<T>, wrap: fn(T) -> Constraint, target: &Constraint) -> bool {
             match items.iter().position(|item| wrap(item.clone()).is_same(target)) {
                 Some(at) => {
@@ -315,7 +315,7 @@ impl Constraint {
 
     /// Whether `other` is this constraint: the same kind and name, or, when
     /// either has no name, the same kind saying the same thing.
-    pub fn is_same(&self, other: &Constraint) -> bool {
+    pub(crate) fn is_same(&self, other: &Constraint) -> bool {
         match (self.name(), other.name()) {
             (Some(a), Some(b)) => a == b && std::mem::discriminant(self) == std::mem::discriminant(other),
             _ => self.unnamed() == other.unnamed(),

@@ -478,7 +478,7 @@ impl Op {
     ///
     /// Dropping a table inverts to creating it and then its indexes, the way a
     /// reviewer would write it by hand.
-    pub fn invert(&self, before: &Schema) -> Result<Vec<Op>, InvertError> {
+    pub(crate) fn invert(&self, before: &Schema) -> Result<Vec<Op>, InvertError> {
         Ok(match self {
             Op::CreateTable(table) => vec![Op::DropTable {
                 name: table.name.clone(),

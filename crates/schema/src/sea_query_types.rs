@@ -9,7 +9,7 @@ use crate::model::{ColumnType, IntervalFields, StringLen};
 
 impl ColumnType {
     /// The equivalent sea-query type.
-    pub fn to_sea_query(&self) -> sea_query::ColumnType {
+    pub(crate) fn to_sea_query(&self) -> sea_query::ColumnType {
         use sea_query::ColumnType as Q;
         match self {
             ColumnType::Char(n) => Q::Char(*n),

@@ -6,7 +6,7 @@ use std::path::{Component, Path};
 
 /// The modules of the files below an entities directory.
 #[derive(Debug, Default)]
-pub struct ModuleTree {
+pub(crate) struct ModuleTree {
     /// Modules reached by `mod` declarations from the directory's root file.
     declared: BTreeSet<Vec<String>>,
     /// Whether the directory has a root file (`lib.rs`, `main.rs`,
