@@ -1,5 +1,6 @@
-//! Build-script helper for migration crates: discovers `src/versions/*.rs`
-//! so that adding a revision never means editing a list.
+//! Build-script helper for migration crates: discovers `src/versions/**/*.rs`
+//! (subdirectories too, as `revision --version-path` writes them) so that
+//! adding a revision never means editing a list.
 //!
 //! A migration crate's `build.rs` is one call, `autogen_build::versions()`
 //! in its `main`, and its `main.rs` takes the result in with `autogen::include_versions!()`,
@@ -16,7 +17,7 @@ use std::{env, fs, io};
 /// The file `autogen::include_versions!()` includes, in `OUT_DIR`.
 pub(crate) const GENERATED_FILE: &str = "autogen_versions.rs";
 
-/// Discovers `src/versions/*.rs` of the crate being built and writes the
+/// Discovers `src/versions/**/*.rs` of the crate being built and writes the
 /// module list to `OUT_DIR`. Panics (failing the build, with the reason)
 /// only if the directory cannot be read or `OUT_DIR` cannot be written.
 pub fn versions() {
