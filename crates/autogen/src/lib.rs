@@ -60,7 +60,8 @@ runtime! {
     pub use autogen_codegen::ReportLine;
     pub use autogen_diff::{ObjectKind, Options as DiffOptions};
     pub use autogen_migrate::{
-        Direction, Graph, Migrator, Node, Operations, Revision, RevisionModule, RunOptions, Step, Versions,
+        Direction, Graph, GraphError, Interrupted, MigrateError, Migrator, Node, Operations, Revision,
+        RevisionModule, RunOptions, SchemaReader, StatementState, Step, Versions,
     };
     pub use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
     pub use autogen_schema::{DestructiveChange, DestructiveKind, Dialect, Op, Schema};

@@ -352,23 +352,39 @@ impl<'a> Migrator<'a> {
         Ok(())
     }
 
-    /// Whether any revision the run will take drops a table (a recreation
-    /// drops the old one), which on SQLite needs foreign key enforcement off:
-    /// see [`drops_a_table`].
-    fn drops_tables(
+    /// Whether any revision the run will take drops a table (a rebuild drops
+    /// the old one), which on SQLite needs foreign key enforcement off: see
+    /// [`drops_a_table`]. Whether a column drop rebuilds its table only the
+    /// table says (SQLite cannot drop a UNIQUE column in place), so the run's
+    /// ops are then replayed over the schema as it is; where that cannot be
+    /// read or replayed, enforcement goes off, which is always safe.
+    async fn drops_tables(
         &self,
         direction: Direction,
         applied: BTreeSet<String>,
         goal: &BTreeSet<String>,
         tag: Option<&str>,
     ) -> bool {
-        let drops =
-            |op: &Op| drops_a_table(op) || (self.schema_reader.is_some() && portable::may_rebuild(op));
-        self.walk(direction, applied, goal).into_iter().any(|node| {
-            Operations::record(node.module.function(direction), tag)
-                .iter()
-                .any(drops)
-        })
+        let ops: Vec<Op> = self
+            .walk(direction, applied, goal)
+            .into_iter()
+            .flat_map(|node| Operations::record(node.module.function(direction), tag))
+            .collect();
+        if ops.iter().any(drops_a_table) {
+            return true;
+        }
+        let Some(reader) = &self.schema_reader else {
+            return false;
+        };
+        if !ops.iter().any(portable::may_rebuild) {
+            return false;
+        }
+        match reader(&self.db).await {
+            Ok(before) => {
+                portable::for_sqlite(&ops, &before).map_or(true, |ops| ops.iter().any(drops_a_table))
+            }
+            Err(_) => true,
+        }
     }
 
     /// `ops` as this database can run them: on SQLite, with a schema reader,
@@ -429,7 +445,9 @@ impl<'a> Migrator<'a> {
         self.create_tables().await?;
         // The pragma is ignored inside a transaction, so it is set for the run.
         let foreign_keys_off = dialect == Dialect::Sqlite
-            && self.drops_tables(direction, applied.clone(), &goal, options.tag.as_deref());
+            && self
+                .drops_tables(direction, applied.clone(), &goal, options.tag.as_deref())
+                .await;
         if foreign_keys_off {
             self.db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
         }

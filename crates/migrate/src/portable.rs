@@ -63,19 +63,14 @@ pub(crate) fn for_sqlite(ops: &[Op], before: &Schema) -> Result<Vec<Op>, ApplyEr
     Ok(out)
 }
 
-/// The table an op changes, for the ops that change one that is there.
+/// The table an op changes, for the ops [`Dialect::in_place`] may refuse.
 fn altered_table(op: &Op) -> Option<&str> {
     match op {
         Op::AddColumn { table, .. }
         | Op::DropColumn { table, .. }
         | Op::AlterColumn { table, .. }
-        | Op::RenameColumn { table, .. }
         | Op::AddConstraint { table, .. }
-        | Op::DropConstraint { table, .. }
-        | Op::AlterTableComment { table, .. }
-        | Op::DropIndex { table, .. }
-        | Op::FillNulls { table, .. } => Some(table),
-        Op::CreateIndex(index) => Some(&index.table),
+        | Op::DropConstraint { table, .. } => Some(table),
         _ => None,
     }
 }

@@ -754,6 +754,60 @@ async fn a_unique_column_is_dropped_on_sqlite_by_a_rebuild() {
     assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
 }
 
+fn create_family(op: &mut Operations) {
+    op.create_table(
+        Table::new("parent")
+            .column(Column::new("id", ColumnType::Integer))
+            .column(Column::new("note", ColumnType::Text).nullable())
+            .primary_key(["id"]),
+    );
+    op.create_table(
+        Table::new("child")
+            .column(Column::new("id", ColumnType::Integer))
+            .column(Column::new("parent_id", ColumnType::Integer))
+            .primary_key(["id"])
+            .foreign_key(
+                ForeignKey::new(["parent_id"], "parent", ["id"]).on_delete(ForeignKeyAction::Cascade),
+            ),
+    );
+    op.execute_data("INSERT INTO parent (id) VALUES (1)");
+    op.execute_data("INSERT INTO child (id, parent_id) VALUES (1, 1)");
+}
+fn drop_family(op: &mut Operations) {
+    op.drop_table("child");
+    op.drop_table("parent");
+}
+fn drop_note_and_parents(op: &mut Operations) {
+    op.drop_column("parent", "note");
+    op.execute_data("DELETE FROM parent");
+}
+
+/// A column drop SQLite runs in place leaves foreign keys enforced: the
+/// cascade the revision relies on still fires. (Turned off, the deleted
+/// parent would leave an orphan, and the run's key check would refuse it.)
+#[tokio::test]
+async fn a_plain_column_drop_on_sqlite_keeps_foreign_keys_enforced() {
+    let graph = Graph::new(&[
+        module("aaaa00000001", &[], "create family", create_family, drop_family),
+        module(
+            "bbbb00000002",
+            &["aaaa00000001"],
+            "drop note and parents",
+            drop_note_and_parents,
+            |_| {},
+        ),
+    ])
+    .unwrap();
+    let db = Backend::Sqlite.fresh().await.unwrap();
+    let m = Migrator::connect(&graph, &db.url)
+        .await
+        .unwrap()
+        .with_schema_reader(support::introspection());
+    m.upgrade("head", |_| {}).await.unwrap();
+    let left = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM child";
+    assert_eq!(rows(m.connection(), left).await, ["0"]);
+}
+
 fn create_account(op: &mut Operations) {
     op.create_table(
         Table::new("account")

@@ -334,7 +334,7 @@ impl EntitySource {
     }
 
     /// The table's name with its schema, as `schema.table`, if it has one.
-    pub(crate) fn qualified_table(&self) -> String {
+    pub fn qualified_table(&self) -> String {
         match &self.schema {
             Some(schema) => format!("{schema}.{}", self.table),
             None => self.table.clone(),

@@ -24,14 +24,6 @@ mod tag;
 #[path = "entity_source/tag_edited.rs"]
 mod tag_edited;
 
-/// The entity's table with its schema, as `schema.table`, if it has one.
-fn qualified_table(entity: &EntitySource) -> String {
-    match &entity.schema {
-        Some(schema) => format!("{schema}.{}", entity.table),
-        None => entity.table.clone(),
-    }
-}
-
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -87,7 +79,7 @@ fn every_catalog_and_blog_table_is_found_in_its_file() {
     let catalog = catalog();
     let tables: Vec<(String, &Path, EntityFormat)> = catalog
         .iter()
-        .map(|e| (qualified_table(e), e.path.as_path(), e.format))
+        .map(|e| (e.qualified_table(), e.path.as_path(), e.format))
         .collect();
     let expected = [
         ("cat_account", "classic/account.rs", EntityFormat::Classic),
@@ -130,7 +122,7 @@ fn every_catalog_and_blog_table_is_found_in_its_file() {
     let blog = EntityFiles::read(rust_files(&workspace().join("examples/blog/entity/src"))).unwrap();
     let tables: Vec<(String, &Path)> = blog
         .iter()
-        .map(|e| (qualified_table(e), e.path.as_path()))
+        .map(|e| (e.qualified_table(), e.path.as_path()))
         .collect();
     assert_eq!(
         tables,

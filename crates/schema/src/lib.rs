@@ -20,7 +20,6 @@
 mod destructive;
 mod dialect;
 mod model;
-
 mod op;
 mod rebuild;
 mod sea_query_types;

@@ -158,12 +158,20 @@ impl Dialect {
 
 impl Op {
     /// The rebuild of `from` as `to`, standing for `changes`: the rows of
-    /// every column `to` keeps from `from` are copied.
+    /// every column `to` keeps from `from` are copied. A column that one
+    /// change drops and a later one adds back is a new column, and starts empty.
     pub fn rebuild(from: &Table, to: Table, changes: Vec<Op>) -> Op {
+        let dropped: Vec<&str> = changes
+            .iter()
+            .filter_map(|op| match op {
+                Op::DropColumn { column, .. } => Some(column.as_str()),
+                _ => None,
+            })
+            .collect();
         let copy = to
             .columns
             .iter()
-            .filter(|c| from.get_column(&c.name).is_some())
+            .filter(|c| from.get_column(&c.name).is_some() && !dropped.contains(&c.name.as_str()))
             .map(|c| c.name.clone())
             .collect();
         Op::RecreateTable {
@@ -288,5 +296,19 @@ mod tests {
         };
         assert_eq!(copy, ["id", "bio"]);
         assert_eq!(changes, [drop("email")]);
+    }
+
+    #[test]
+    fn a_column_dropped_and_added_back_in_one_rebuild_starts_empty() {
+        let email = Column::new("email", ColumnType::Text).nullable();
+        let to = Table::new("user")
+            .column(Column::new("id", ColumnType::Integer))
+            .column(Column::new("bio", ColumnType::Text).nullable())
+            .column(email.clone());
+        let changes = vec![drop("email"), add(email)];
+        let Op::RecreateTable { copy, .. } = Op::rebuild(&user(), to, changes) else {
+            unreachable!()
+        };
+        assert_eq!(copy, ["id", "bio"]);
     }
 }
