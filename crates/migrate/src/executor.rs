@@ -662,34 +662,14 @@ fn dialect_of(backend: DbBackend) -> Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::revision::{Revision, RevisionModule};
-    use autogen_schema::{Column, ColumnType, Table};
+    use crate::test_history;
     use autogen_testdb::Backend;
-
-    fn create(op: &mut Operations) {
-        op.create_table(Table::new("t").column(Column::new("id", ColumnType::Integer)));
-    }
-    fn drop(op: &mut Operations) {
-        op.drop_table("t");
-    }
 
     /// While another connection holds SQLite's write lock, every path that
     /// writes gives up after the lock timeout with the same error.
     #[tokio::test]
     async fn every_locked_path_waits_out_sqlites_write_lock_alike() {
-        let graph = Graph::new(&[RevisionModule {
-            revision: Revision {
-                id: "aaaa00000001",
-                down_revision: &[],
-                branch_labels: &[],
-                depends_on: &[],
-                message: "create t",
-            },
-            upgrade: create,
-            downgrade: drop,
-            path: "x.rs",
-        }])
-        .unwrap();
+        let graph = test_history::graph();
         let db = Backend::Sqlite.fresh().await.unwrap();
         let m = Migrator::connect(&graph, db.url.as_str())
             .await
@@ -721,7 +701,7 @@ mod tests {
         }
         holder.close().await.unwrap();
 
-        assert_eq!(m.accept_checksum("aaaa").await.unwrap(), "aaaa00000001");
-        assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
+        assert_eq!(m.accept_checksum("aaaa").await.unwrap(), "aaaa");
+        assert_eq!(m.current().await.unwrap(), ["bbbb"]);
     }
 }

@@ -32,6 +32,8 @@ mod replay;
 mod revision;
 mod script;
 mod target;
+#[cfg(test)]
+mod test_history;
 mod version_table;
 
 pub use error::{Interrupted, MigrateError};

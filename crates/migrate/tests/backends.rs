@@ -787,25 +787,24 @@ fn drop_note_and_parents(op: &mut Operations) {
 /// parent would leave an orphan, and the run's key check would refuse it.)
 #[tokio::test]
 async fn a_plain_column_drop_on_sqlite_keeps_foreign_keys_enforced() {
-    let graph = Graph::new(&[
-        module("aaaa00000001", &[], "create family", create_family, drop_family),
-        module(
-            "bbbb00000002",
-            &["aaaa00000001"],
-            "drop note and parents",
-            drop_note_and_parents,
-            |_| {},
-        ),
-    ])
-    .unwrap();
+    let family = module("aaaa00000001", &[], "family", create_family, drop_family);
+    let drops = module(
+        "bbbb00000002",
+        &["aaaa00000001"],
+        "drops",
+        drop_note_and_parents,
+        |_| {},
+    );
+    let graph = Graph::new(&[family, drops]).unwrap();
     let db = Backend::Sqlite.fresh().await.unwrap();
+    let reader = support::introspection();
     let m = Migrator::connect(&graph, &db.url)
         .await
         .unwrap()
-        .with_schema_reader(support::introspection());
+        .with_schema_reader(reader);
     m.upgrade("head", |_| {}).await.unwrap();
-    let left = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM child";
-    assert_eq!(rows(m.connection(), left).await, ["0"]);
+    let children = "SELECT CAST(COUNT(*) AS TEXT) AS v FROM child";
+    assert_eq!(rows(m.connection(), children).await, ["0"], "the cascade fired");
 }
 
 fn create_account(op: &mut Operations) {
