@@ -50,28 +50,37 @@ pub fn run(project: Project) -> ExitCode {
     code
 }
 
-/// Runs `cli`'s command against `project`: one handler per command.
+/// Runs `cli`'s command against `project`.
 fn execute(project: &Project, cli: Cli, console: &Console) -> Result<ExitCode> {
     match &cli.command {
-        Command::Init(args) => return handlers::init(args, console),
-        Command::Completions(args) => return handlers::completions(args),
-        _ => {}
+        Command::Init(args) => handlers::init(args, console),
+        Command::Completions(args) => handlers::completions(args),
+        command => {
+            dispatch(project, &cli, console).or_else(|e| check_error_in_json(command, console, &e).ok_or(e))
+        }
     }
-    let config = configure(project, &cli, console)?;
-    let resolved = match resolve_entities(project, &config, &cli.command, console) {
-        Ok(resolved) => resolved,
-        // `check` cannot tell (exit 2), and says so in JSON when asked for JSON.
-        Err(e) => match &cli.command {
-            Command::Check(CheckArgs {
-                offline,
-                format: CheckFormat::Json,
-            }) if !console.quiet => {
-                println!("{:#}", check::json_error(check::Source::of(*offline), &e));
-                return Ok(ExitCode::from(2));
-            }
-            _ => return Err(e),
-        },
-    };
+}
+
+/// `check --format json` answers in JSON even when it cannot tell (exit 2),
+/// whatever stopped it: the launcher, the configuration, the entities or
+/// the comparison. `None` for any other command.
+pub(crate) fn check_error_in_json(command: &Command, console: &Console, error: &anyhow::Error) -> Option<ExitCode> {
+    match command {
+        Command::Check(CheckArgs {
+            offline,
+            format: CheckFormat::Json,
+        }) if !console.quiet => {
+            println!("{:#}", check::json_error(check::Source::of(*offline), error));
+            Some(ExitCode::from(2))
+        }
+        _ => None,
+    }
+}
+
+/// Runs a command that works on the project: one handler per command.
+fn dispatch(project: &Project, cli: &Cli, console: &Console) -> Result<ExitCode> {
+    let config = configure(project, cli, console)?;
+    let resolved = resolve_entities(project, &config, &cli.command, console)?;
     let mut cx = Context {
         project: resolved.as_ref().unwrap_or(project),
         config,

@@ -12,9 +12,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context as _, Result};
 
-use crate::check;
 use crate::cli::handlers::{completions, init};
-use crate::cli::{parse, report, usage_error, CheckArgs, CheckFormat, Command, Console, InspectArgs};
+use crate::cli::{check_error_in_json, parse, report, usage_error, Command, Console, InspectArgs};
 use crate::command;
 use crate::config::{Config, ConfigError, CONFIG_ENV, DEFAULT_CONNECT_TIMEOUT};
 use cache::LaunchCache;
@@ -35,20 +34,13 @@ pub fn launch() -> ExitCode {
         Command::Completions(args) => completions(args),
         // With a URL, inspecting needs no project: the launcher does it itself.
         Command::Inspect(args) if args.url.is_some() => inspect(args, connect_timeout, &console),
-        // A check asked for JSON answers in JSON even when the launcher
-        // itself cannot start the migration crate.
-        &Command::Check(CheckArgs {
-            offline,
-            format: CheckFormat::Json,
-        }) if !console.quiet => {
-            return forward(cli.config.as_deref(), &console).unwrap_or_else(|e| {
-                println!("{:#}", check::json_error(check::Source::of(offline), &e));
-                ExitCode::from(2)
-            })
-        }
         // The migration crate says what it used and how long it took. When
         // the launcher cannot start it, the command cannot start: exit 2.
-        _ => return report(forward(cli.config.as_deref(), &console), ExitCode::from(2)),
+        command => {
+            let forwarded = forward(cli.config.as_deref(), &console)
+                .or_else(|e| check_error_in_json(command, &console, &e).ok_or(e));
+            return report(forwarded, ExitCode::from(2));
+        }
     };
     let code = report(result, ExitCode::FAILURE);
     console.detail(format_args!("Finished in {:.2?}", started.elapsed()));

@@ -344,15 +344,11 @@ pub(super) fn check(cx: &mut Context, args: &CheckArgs) -> Result<ExitCode> {
     } else {
         cx.runtime.block_on(command::compare(cx.project, &cx.config))
     };
-    let comparison = match (compared, format) {
-        (Ok(comparison), _) => comparison,
-        // The JSON answer is JSON even when it cannot tell.
-        (Err(e), CheckFormat::Json) if !quiet => {
-            writeln!(cx.out, "{:#}", check::json_error(source, &e))?;
-            return Ok(ExitCode::from(2));
-        }
-        (Err(_), _) if quiet => return Ok(ExitCode::from(2)),
-        (Err(e), _) => return Err(e),
+    let comparison = match compared {
+        Ok(comparison) => comparison,
+        Err(_) if quiet => return Ok(ExitCode::from(2)),
+        // In JSON when asked for JSON: `cli::check_error_in_json`.
+        Err(e) => return Err(e),
     };
     let code = if comparison.upgrade.is_empty() {
         ExitCode::SUCCESS
