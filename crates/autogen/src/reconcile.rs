@@ -223,7 +223,11 @@ impl<'a> Plan<'a> {
             | Op::CreateIndex(_)
             | Op::AddConstraint { .. }
             | Op::CreateEnum { .. } => self.for_revision.push(op.describe(self.dialect()).to_string()),
-            Op::FillNulls { .. } | Op::Execute(_) | Op::ExecuteData(_) => {}
+            Op::FillNulls { .. }
+            | Op::Execute(_)
+            | Op::ExecuteData(_)
+            | Op::InsertRows { .. }
+            | Op::RunData { .. } => {}
         }
     }
 

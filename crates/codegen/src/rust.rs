@@ -56,6 +56,25 @@ pub(crate) fn op_call(op: &Op, dialect: Dialect) -> String {
         ),
         Op::Execute(sql) => format!("op.execute({sql:?});"),
         Op::ExecuteData(sql) => format!("op.execute_data({sql:?});"),
+        Op::InsertRows { table, columns, rows } => {
+            let rows: Vec<String> = rows
+                .iter()
+                .map(|row| {
+                    let values: Vec<String> = row
+                        .iter()
+                        .map(|v| format!("{}.into()", default_literal(v)))
+                        .collect();
+                    format!("[{}]", values.join(", "))
+                })
+                .collect();
+            format!(
+                "op.bulk_insert({table:?}, {}, [{}]);",
+                str_array(columns),
+                rows.join(", ")
+            )
+        }
+        // Code is not data: what the op keeps of a data step is its name.
+        Op::RunData { name, .. } => format!("// The data step `{name}` ran here: write it back by hand."),
         Op::InSchema { schema, ops } => {
             let calls: String = ops
                 .iter()

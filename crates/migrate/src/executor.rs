@@ -23,11 +23,12 @@ use std::time::Duration;
 use autogen_schema::{Dialect, Op, Schema};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
+use crate::data::{DataConnection, DataStep};
 use crate::error::{describe_heads, Interrupted, MigrateError};
 use crate::graph::{is_revision_id, Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
 use crate::lock::{self, DEFAULT_LOCK_TIMEOUT};
-use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
+use crate::plan::{actions, begin, drops_a_table, next_step, stamp_heads, RunOptions, Step};
 use crate::portable;
 use crate::revision::{Direction, Operations};
 use crate::version_table;
@@ -60,12 +61,54 @@ impl<'a> Migrator<'a> {
     pub async fn connect(graph: &'a Graph, options: impl Into<ConnectOptions>) -> Result<Self, DbErr> {
         let mut options = options.into();
         options.max_connections(1).min_connections(1).sqlx_logging(false);
-        Ok(Self {
+        Ok(Self::over(graph, Database::connect(options).await?))
+    }
+
+    /// Connects as `db` (an application's pool) does: to the same database,
+    /// with the same settings (credentials, TLS, the SQLite file), over one
+    /// connection of its own, since a run's lock and transactions need one
+    /// connection, which a pool does not promise. `db` itself is left alone.
+    pub async fn connect_like(graph: &'a Graph, db: &DatabaseConnection) -> Result<Self, DbErr> {
+        use sea_orm::sqlx::pool::PoolOptions;
+        use sea_orm::{DatabaseConnectionType as Pool, RuntimeErr};
+        fn single<DB: sea_orm::sqlx::Database>() -> PoolOptions<DB> {
+            PoolOptions::new().max_connections(1).min_connections(1)
+        }
+        let failed = |e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)));
+        let own = match &db.inner {
+            Pool::SqlxPostgresPoolConnection(_) => {
+                let options = db.get_postgres_connection_pool().connect_options();
+                let pool = single().connect_with((*options).clone()).await.map_err(failed)?;
+                sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+            }
+            Pool::SqlxMySqlPoolConnection(_) => {
+                let options = db.get_mysql_connection_pool().connect_options();
+                let pool = single().connect_with((*options).clone()).await.map_err(failed)?;
+                sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(pool)
+            }
+            Pool::SqlxSqlitePoolConnection(_) => {
+                let options = db.get_sqlite_connection_pool().connect_options();
+                let pool = single().connect_with((*options).clone()).await.map_err(failed)?;
+                sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+            }
+            _ => {
+                return Err(DbErr::Custom(
+                    "autogen runs revisions over SeaORM's SQLite, PostgreSQL and MySQL connections; \
+                     this one (a mock, a proxy or a closed connection) is none of them"
+                        .into(),
+                ))
+            }
+        };
+        Ok(Self::over(graph, own))
+    }
+
+    fn over(graph: &'a Graph, db: DatabaseConnection) -> Self {
+        Self {
             graph,
-            db: Database::connect(options).await?,
+            db,
             schema_reader: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
-        })
+        }
     }
 
     /// How long a run waits for the lock another run holds
@@ -476,12 +519,14 @@ impl<'a> Migrator<'a> {
                 return Ok(steps);
             };
             let step = Step::new(node, direction);
-            let ops = Operations::record(node.module.function(direction), options.tag.as_deref());
+            let (ops, code) =
+                Operations::record_runnable(node.module.function(direction), options.tag.as_deref());
             let ops = self.runnable(ops, &step.revision).await?;
-            let statements = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
+            let actions = actions(&ops, code, dialect).map_err(|source| MigrateError::Render {
                 revision: step.revision.clone(),
                 source,
             })?;
+            let statements: Vec<String> = actions.iter().map(|action| action.text.clone()).collect();
             let mut after = applied.clone();
             match direction {
                 Direction::Up => after.insert(step.revision.clone()),
@@ -491,11 +536,15 @@ impl<'a> Migrator<'a> {
             if journaled {
                 journal::write(&self.db, &step.revision, direction, &statements).await?;
             }
-            for (done, statement) in statements.iter().enumerate() {
+            for (done, (action, statement)) in actions.iter().zip(&statements).enumerate() {
                 if journaled {
                     journal::mark(&self.db, done + 1, StatementState::Started).await?;
                 }
-                if let Err(source) = self.db.execute_unprepared(statement).await {
+                let result = match &action.code {
+                    Some(code) => self.run_data_step(code, journaled).await,
+                    None => self.db.execute_unprepared(statement).await.map(drop),
+                };
+                if let Err(source) = result {
                     if journaled {
                         // Should the journal be out of reach too, it still says the
                         // statement started, which is true; the failure is what to report.
@@ -539,6 +588,23 @@ impl<'a> Migrator<'a> {
                 self.db.execute_unprepared("COMMIT").await?;
             }
             steps.push(step);
+        }
+    }
+
+    /// Runs a data step. Where the revision has no transaction (MySQL,
+    /// journaled), the step gets one of its own, so that it takes effect
+    /// whole or not at all: the journal then says truly whether it did.
+    async fn run_data_step(&self, code: &DataStep, journaled: bool) -> Result<(), DbErr> {
+        if !journaled {
+            return code.run(&DataConnection::new(self.db.clone())).await;
+        }
+        self.db.execute_unprepared("BEGIN").await?;
+        match code.run(&DataConnection::new(self.db.clone())).await {
+            Ok(()) => self.db.execute_unprepared("COMMIT").await.map(drop),
+            Err(error) => {
+                let _ = self.db.execute_unprepared("ROLLBACK").await;
+                Err(error)
+            }
         }
     }
 

@@ -20,6 +20,7 @@
 //! say and never decides what they should say.
 #![deny(missing_docs)]
 
+mod data;
 mod error;
 mod executor;
 mod graph;
@@ -36,6 +37,7 @@ mod target;
 mod test_history;
 mod version_table;
 
+pub use data::{DataConnection, DataFn};
 pub use error::{Interrupted, MigrateError};
 pub use executor::{Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
@@ -44,5 +46,5 @@ pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};
 pub use plan::{RunOptions, Step};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
-pub use revision::{Direction, Operations, Revision, RevisionModule, Versions};
+pub use revision::{DataStepOptions, Direction, Operations, Revision, RevisionModule, Versions};
 pub use script::{script, stamp_script};

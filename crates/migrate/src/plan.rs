@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use autogen_schema::{Dialect, Op};
 
+use crate::data::DataStep;
 use crate::graph::{Graph, GraphError, Node};
 use crate::render::{render, RenderError};
 use crate::revision::Direction;
@@ -128,4 +129,33 @@ pub(crate) fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, Re
         statements.extend(render(op, dialect)?);
     }
     Ok(statements)
+}
+
+/// One thing a revision does when it runs: a statement, or a data step's code.
+pub(crate) struct Action {
+    /// The statement, or what names the data step (in errors and MySQL's journal).
+    pub(crate) text: String,
+    /// The data step's code; `None` for a statement.
+    pub(crate) code: Option<DataStep>,
+}
+
+/// What running `ops` does in `dialect`, in order: each op's statements, and
+/// for each [`Op::RunData`] the next of `code`. A data step with no code (an
+/// op pushed as data by a tool) is what it declares for offline use, as in `--sql`.
+pub(crate) fn actions(ops: &[Op], code: Vec<DataStep>, dialect: Dialect) -> Result<Vec<Action>, RenderError> {
+    let mut code = code.into_iter();
+    let mut actions = Vec::new();
+    for op in ops {
+        if let (Op::RunData { name, .. }, Some(step)) = (op, code.as_slice().first()) {
+            actions.push(Action {
+                text: format!("data step '{name}' (code run with the connection)"),
+                code: Some(step.clone()),
+            });
+            code.next();
+            continue;
+        }
+        let statements = render(op, dialect)?;
+        actions.extend(statements.into_iter().map(|text| Action { text, code: None }));
+    }
+    Ok(actions)
 }

@@ -27,6 +27,23 @@ pub enum RenderError {
     /// A column type the backend lacks.
     #[error(transparent)]
     Type(#[from] UnsupportedType),
+    /// A data step, which is code, asked for as SQL (`--sql`) with none declared.
+    #[error(
+        "the data step '{0}' is code run with the connection and cannot be written as SQL; run it online \
+         (`upgrade` without --sql), or have the revision declare the SQL it stands for offline: \
+         `op.run_data({0}).offline_sql(\"…\")`"
+    )]
+    Offline(String),
+    /// Rows to insert that give another number of values than there are columns.
+    #[error(
+        "a row inserted into '{table}' gives another number of values than the {columns} column(s) named"
+    )]
+    RowLength {
+        /// Table name.
+        table: String,
+        /// How many columns the insert names.
+        columns: usize,
+    },
     /// An ALTER the backend cannot perform in place.
     #[error("{dialect} cannot {what}; {fix}")]
     Unsupported {
@@ -150,6 +167,11 @@ pub fn render(op: &Op, dialect: Dialect) -> Result<Vec<String>, RenderError> {
         },
         Op::FillNulls { table, column, value } => vec![fill_nulls(table, column, value, dialect)],
         Op::Execute(sql) | Op::ExecuteData(sql) => vec![sql.clone()],
+        Op::InsertRows { table, columns, rows } => insert_rows(table, columns, rows, dialect)?,
+        Op::RunData { name, offline_sql } => match offline_sql {
+            Some(sql) => vec![sql.clone()],
+            None => return Err(RenderError::Offline(name.clone())),
+        },
         Op::InSchema { schema, ops } => alter::in_schema(schema, ops, dialect)?,
     })
 }
@@ -347,6 +369,36 @@ fn fill_nulls(table: &str, column: &str, value: &DefaultValue, dialect: Dialect)
         Dialect::Postgres => update.to_string(PostgresQueryBuilder),
         Dialect::MySql => update.to_string(MysqlQueryBuilder),
     }
+}
+
+/// `INSERT INTO … VALUES …`, one statement for all the rows, the values
+/// inline (escaped by sea-query) so `--sql` shows them; nothing for no rows.
+fn insert_rows(
+    table: &str,
+    columns: &[String],
+    rows: &[Vec<DefaultValue>],
+    dialect: Dialect,
+) -> Result<Vec<String>, RenderError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut insert = sea_query::Query::insert()
+        .into_table(Alias::new(table))
+        .columns(columns.iter().map(Alias::new))
+        .to_owned();
+    for row in rows {
+        insert
+            .values(row.iter().map(default_expr))
+            .map_err(|_| RenderError::RowLength {
+                table: table.to_owned(),
+                columns: columns.len(),
+            })?;
+    }
+    Ok(vec![match dialect {
+        Dialect::Sqlite => insert.to_string(SqliteQueryBuilder),
+        Dialect::Postgres => insert.to_string(PostgresQueryBuilder),
+        Dialect::MySql => insert.to_string(MysqlQueryBuilder),
+    }])
 }
 
 fn create_index(index: &Index, dialect: Dialect) -> Result<sea_query::IndexCreateStatement, RenderError> {

@@ -2,6 +2,8 @@
 
 use autogen_schema::{Column, Constraint, DefaultValue, Index, Op, Table};
 
+use crate::data::{step_name, DataFn, DataStep};
+
 /// The `REVISION` constant of a revision file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Revision {
@@ -84,6 +86,8 @@ pub struct Versions {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Operations {
     ops: Vec<Op>,
+    /// The code of each [`Op::RunData`] in `ops`, in the same order.
+    code: Vec<DataStep>,
     tag: Option<String>,
 }
 
@@ -95,12 +99,18 @@ impl Operations {
 
     /// Records what `f` (an `upgrade` or `downgrade`) does, run with `--tag tag`.
     pub fn record(f: fn(&mut Operations), tag: Option<&str>) -> Vec<Op> {
+        Self::record_runnable(f, tag).0
+    }
+
+    /// Records what `f` does, with the code of its data steps: the nth
+    /// [`Op::RunData`] among the ops runs the nth step.
+    pub(crate) fn record_runnable(f: fn(&mut Operations), tag: Option<&str>) -> (Vec<Op>, Vec<DataStep>) {
         let mut op = Self {
-            ops: Vec::new(),
             tag: tag.map(str::to_owned),
+            ..Self::default()
         };
         f(&mut op);
-        op.ops
+        (op.ops, op.code)
     }
 
     /// Records an op as it is: for tools that compute ops (autogenerate's
@@ -276,12 +286,65 @@ impl Operations {
         self.ops.push(Op::ExecuteData(sql.to_owned()));
     }
 
+    /// Inserts `rows` into `table`, one value per column of `columns`
+    /// (Alembic's `bulk_insert`, for seed and lookup rows). Rendered by
+    /// sea-query with the values inline, so `--sql` writes it too. It has no
+    /// automatic inverse: the downgrade deletes the rows it wants gone.
+    ///
+    /// ```
+    /// # let mut op = autogen_migrate::Operations::new();
+    /// op.bulk_insert("tier", ["name", "max_posts"], [["free".into(), 10.into()], ["pro".into(), 1000.into()]]);
+    /// ```
+    pub fn bulk_insert<C, S, R, V>(&mut self, table: &str, columns: C, rows: impl IntoIterator<Item = R>)
+    where
+        C: IntoIterator<Item = S>,
+        S: Into<String>,
+        R: IntoIterator<Item = V>,
+        V: Into<DefaultValue>,
+    {
+        self.ops.push(Op::InsertRows {
+            table: table.to_owned(),
+            columns: columns.into_iter().map(Into::into).collect(),
+            rows: rows
+                .into_iter()
+                .map(|row| row.into_iter().map(Into::into).collect())
+                .collect(),
+        });
+    }
+
+    /// A data step: `step`, an `async fn step(db: &DataConnection) -> Result<(), DbErr>`,
+    /// runs at this point of the revision with the migrator's connection,
+    /// inside the revision's transaction where the backend has
+    /// transactional DDL (PostgreSQL, SQLite), so a step that fails rolls the
+    /// revision back whole. With it, a backfill can use SeaORM's query
+    /// builder or entities; entities the revision declares itself, since the
+    /// application's move on after the revision is written.
+    ///
+    /// `check --offline` and replay step over it (it changes rows only);
+    /// `verify` runs it; `--sql` cannot write code as SQL, so it refuses the
+    /// step unless the revision declares what it stands for offline with
+    /// [`DataStepOptions::offline_sql`].
+    pub fn run_data<F>(&mut self, step: F) -> DataStepOptions<'_>
+    where
+        F: for<'c> DataFn<'c> + Send + Sync + 'static,
+    {
+        self.ops.push(Op::RunData {
+            name: step_name::<F>(),
+            offline_sql: None,
+        });
+        self.code.push(DataStep::new(step));
+        let Some(Op::RunData { offline_sql, .. }) = self.ops.last_mut() else {
+            unreachable!("the data step was just recorded")
+        };
+        DataStepOptions { offline_sql }
+    }
+
     /// Records what `f` does to the tables of another database schema
     /// (PostgreSQL): they run with that schema first on the search path.
     pub fn in_schema(&mut self, schema: &str, f: impl FnOnce(&mut Operations)) {
         let mut inner = Operations {
-            ops: Vec::new(),
             tag: self.tag.clone(),
+            ..Self::default()
         };
         f(&mut inner);
         self.ops.push(Op::InSchema {
@@ -294,6 +357,19 @@ impl Operations {
     /// revision that uses it must write its own downgrade.
     pub fn execute(&mut self, sql: &str) {
         self.ops.push(Op::Execute(sql.to_owned()));
+    }
+}
+
+/// What [`Operations::run_data`] may add to the step it recorded.
+pub struct DataStepOptions<'a> {
+    offline_sql: &'a mut Option<String>,
+}
+
+impl DataStepOptions<'_> {
+    /// The SQL the step stands for when the revision is written as SQL
+    /// (`--sql`) instead of run: what a DBA gets for it.
+    pub fn offline_sql(self, sql: &str) {
+        *self.offline_sql = Some(sql.to_owned());
     }
 }
 

@@ -146,6 +146,30 @@ pub enum Op {
     /// Raw SQL that changes rows only, never the schema (a data migration):
     /// it runs, replays as nothing, and cannot be inverted.
     ExecuteData(String),
+    /// Inserts rows (Alembic's `bulk_insert`, for seed rows): rows only, so it
+    /// replays as nothing but a check that the table and columns exist, and
+    /// has no automatic inverse.
+    InsertRows {
+        /// Table name.
+        table: String,
+        /// The columns each row gives, in order.
+        columns: Vec<String>,
+        /// The rows, one value per column.
+        rows: Vec<Vec<DefaultValue>>,
+    },
+    /// A data step: code the revision runs with the connection, inside the
+    /// revision's transaction where the backend has transactional DDL. The
+    /// code itself is not data; the op stands in for it, in its place among
+    /// the revision's ops. It changes rows only, so it replays as nothing and
+    /// has no automatic inverse; offline (`--sql`) it is `offline_sql` or
+    /// cannot be written.
+    RunData {
+        /// The step's name: its function's.
+        name: String,
+        /// SQL the revision declares does the same, for `--sql`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        offline_sql: Option<String>,
+    },
     /// Ops on the tables of another database schema (a PostgreSQL schema an
     /// entity names with `schema_name`): they run with that schema first on
     /// the search path, and it is created if missing.
@@ -246,6 +270,16 @@ pub enum ApplyError {
     /// Raw SQL cannot be replayed.
     #[error("raw SQL cannot be replayed into a schema: {0}")]
     NotReplayable(String),
+    /// A row to insert gives another number of values than there are columns.
+    #[error("a row inserted into '{table}' gives {found} value(s) for {expected} column(s)")]
+    RowLength {
+        /// Table name.
+        table: String,
+        /// How many columns the insert names.
+        expected: usize,
+        /// How many values the row gives.
+        found: usize,
+    },
 }
 
 /// Why an op has no computable inverse.
@@ -254,6 +288,9 @@ pub enum InvertError {
     /// Raw SQL has no known inverse; the revision author must write one.
     #[error("raw SQL has no automatic inverse: {0}")]
     RawSql(String),
+    /// A change of rows (inserted rows, a data step) has no known inverse.
+    #[error("a change of rows has no automatic inverse: {0}")]
+    Data(String),
     /// The op drops something the prior schema does not have.
     #[error("cannot invert: {0}")]
     Apply(#[from] ApplyError),
@@ -461,7 +498,23 @@ impl Op {
                 }
             }
             Op::Execute(sql) => return Err(ApplyError::NotReplayable(sql.clone())),
-            Op::ExecuteData(_) => {}
+            Op::ExecuteData(_) | Op::RunData { .. } => {}
+            Op::InsertRows { table, columns, rows } => {
+                let found = table_mut(schema, table)?;
+                if let Some(column) = columns.iter().find(|c| found.get_column(c).is_none()) {
+                    return Err(ApplyError::NoSuchColumn {
+                        table: table.clone(),
+                        column: column.clone(),
+                    });
+                }
+                if let Some(row) = rows.iter().find(|row| row.len() != columns.len()) {
+                    return Err(ApplyError::RowLength {
+                        table: table.clone(),
+                        expected: columns.len(),
+                        found: row.len(),
+                    });
+                }
+            }
             Op::InSchema { schema: name, ops } => {
                 let inner = replay(&schema.schemas.get(name).cloned().unwrap_or_default(), ops)?;
                 if inner.is_empty() {
@@ -576,6 +629,7 @@ impl Op {
             // The rows keep the value: there was NULL, which nothing needs back.
             Op::FillNulls { .. } => Vec::new(),
             Op::Execute(sql) | Op::ExecuteData(sql) => return Err(InvertError::RawSql(sql.clone())),
+            Op::InsertRows { .. } | Op::RunData { .. } => return Err(InvertError::Data(self.to_string())),
             Op::InSchema { schema, ops } => vec![Op::InSchema {
                 schema: schema.clone(),
                 ops: invert_all(ops, &before.schemas.get(schema).cloned().unwrap_or_default())?,
@@ -687,6 +741,8 @@ impl fmt::Display for Description<'_> {
             }
             Op::Execute(sql) => write!(f, "raw SQL: {sql}"),
             Op::ExecuteData(sql) => write!(f, "raw SQL on rows: {sql}"),
+            Op::InsertRows { table, rows, .. } => write!(f, "inserted {} row(s) into '{table}'", rows.len()),
+            Op::RunData { name, .. } => write!(f, "ran the data step '{name}'"),
             Op::InSchema { schema, ops } => {
                 let lines: Vec<String> = ops.iter().map(|op| self.of(op).to_string()).collect();
                 write!(f, "in schema '{schema}': {}", lines.join("; "))
