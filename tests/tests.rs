@@ -61,3 +61,7 @@ mod markdown;
 
 /// The documentation's console examples, run, print what they show.
 mod documented;
+
+/// Migrating where production runs: the blog application's replicas migrating at start-up together,
+/// and data steps (code run with the connection) on SQLite, PostgreSQL and MariaDB.
+mod production;

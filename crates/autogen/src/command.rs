@@ -43,16 +43,20 @@ pub async fn connect<'g>(
         Migrator::connect(graph, options)
     })
     .await?;
-    let reader: autogen_migrate::SchemaReader = std::sync::Arc::new(|db| {
+    Ok(migrator
+        .with_schema_reader(introspecting_reader())
+        .with_lock_timeout(config.lock_timeout))
+}
+
+/// What the migrator reads the schema with: `autogen-introspect`.
+pub(crate) fn introspecting_reader() -> autogen_migrate::SchemaReader {
+    std::sync::Arc::new(|db| {
         Box::pin(async move {
             autogen_introspect::introspect(db)
                 .await
                 .map_err(|e| e.to_string())
         })
-    });
-    Ok(migrator
-        .with_schema_reader(reader)
-        .with_lock_timeout(config.lock_timeout))
+    })
 }
 
 /// A run that waited too long for another run's lock could not use the

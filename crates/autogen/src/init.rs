@@ -223,7 +223,9 @@ pub fn init(
     let separate = matches!(workspace, Workspace::Separate { .. });
     files.push((crate_dir.join("Cargo.toml"), cargo_toml(&name, source, separate)));
     files.push((crate_dir.join("build.rs"), BUILD_RS.to_owned()));
-    files.push((crate_dir.join("src/main.rs"), MAIN_RS.to_owned()));
+    let lib = name.replace('-', "_");
+    files.push((crate_dir.join("src/lib.rs"), lib_rs(&lib)));
+    files.push((crate_dir.join("src/main.rs"), main_rs(&lib)));
     files.push((
         crate_dir.join("src/versions/README.md"),
         VERSIONS_README.to_owned(),
@@ -1016,6 +1018,7 @@ fn cargo_toml(name: &str, source: &AutogenSource, separate: bool) -> String {
             format!("path = {:?}", repo.join("crates/autogen").display().to_string())
         }
     };
+    let lib = name.replace('-', "_");
     let workspace = if separate {
         "\n# A workspace of its own: autogen's SeaORM 2 and the application's SeaORM 1\n\
          # cannot share one Cargo.lock (their sqlx versions link different SQLites).\n[workspace]\n"
@@ -1028,6 +1031,11 @@ name = "{name}"
 version = "0.1.0"
 edition = "2021"
 publish = false
+
+# The library an application calls at start-up (`{lib}::upgrade(&db)`) and
+# src/main.rs builds on; named here so that renaming the package keeps it.
+[lib]
+name = "{lib}"
 
 # No entity crate here: autogen reads the entities from their source
 # (`entities` in autogen.toml), so they need not be compiled in.
@@ -1048,16 +1056,49 @@ fn main() {
 }
 "#;
 
-const MAIN_RS: &str = r#"//! The migration crate: autogen's env.py. Its revisions are in src/versions;
-//! the entities autogenerate compares with the database are read from the
-//! directories `entities` in autogen.toml names.
+/// src/lib.rs: the revisions, and what an application calls at start-up.
+fn lib_rs(lib: &str) -> String {
+    format!(
+        r#"//! The migration crate: its revisions are in src/versions. An application
+//! migrates at start-up with its own connection, `{lib}::upgrade(&db)`;
+//! src/main.rs is the command line (`autogen <command>` builds and runs it).
 
 autogen::include_versions!();
 
-fn main() -> std::process::ExitCode {
-    autogen::cli::run(autogen::Project::new(VERSIONS))
+/// Brings the database `db` reaches to head and returns the revisions it
+/// ran. Instances starting together apply each revision once.
+pub async fn upgrade(
+    db: &autogen::sea_orm::DatabaseConnection,
+) -> Result<Vec<autogen::Step>, autogen::MigrateError> {{
+    autogen::startup::upgrade(VERSIONS, db).await
+}}
+
+/// Whether the database is at head, and what is pending if not: for a
+/// readiness check. Runs nothing.
+pub async fn status(
+    db: &autogen::sea_orm::DatabaseConnection,
+) -> Result<autogen::startup::Status, autogen::MigrateError> {{
+    autogen::startup::status(VERSIONS, db).await
+}}
+"#
+    )
 }
-"#;
+
+/// src/main.rs: autogen's env.py, the command line over the library `lib`'s revisions.
+fn main_rs(lib: &str) -> String {
+    format!(
+        r#"//! autogen's env.py: the command line. The entities autogenerate compares
+//! with the database are read from the directories `entities` in
+//! autogen.toml names.
+
+use {lib}::VERSIONS;
+
+fn main() -> std::process::ExitCode {{
+    autogen::cli::run(autogen::Project::new(VERSIONS))
+}}
+"#
+    )
+}
 
 fn new_workspace_manifest(member: &str) -> String {
     format!("[workspace]\nresolver = \"2\"\nmembers = [\"entity\", \"{member}\"]\n")

@@ -7,7 +7,9 @@
 //! - [`prelude`]: everything a revision file uses (`use autogen::prelude::*;`).
 //! - [`Project`] and [`cli::run`]: a migration crate's `main` registers its
 //!   entities and hands over the command line.
-//! - [`command`]: every command as a function, to migrate from application code.
+//! - [`startup`]: an application's own connection brought to head at
+//!   start-up, and where it stands, for readiness checks.
+//! - [`command`]: every command as a function, for tools.
 //! - [`entities`]: where the compared entities come from: their source,
 //!   read without a build, or the ones the migration crate registers.
 //! - [`compare`]: the autogenerate step alone (a connection and entities in,
@@ -54,14 +56,16 @@ runtime! {
     mod listing;
     pub mod reconcile;
     pub mod scope;
+    pub mod startup;
     pub mod verify;
     // The types the public functions take and return, so that a program
     // needs only this crate.
     pub use autogen_codegen::ReportLine;
     pub use autogen_diff::{ObjectKind, Options as DiffOptions};
     pub use autogen_migrate::{
-        Direction, Graph, GraphError, Interrupted, MigrateError, Migrator, Node, Operations, Revision,
-        RevisionModule, RunOptions, SchemaReader, StatementState, Step, Versions,
+        DataConnection, DataFn, DataStepOptions, Direction, Graph, GraphError, Interrupted, MigrateError,
+        Migrator, Node, Operations, Revision, RevisionModule, RunOptions, SchemaReader, StatementState, Step,
+        Versions,
     };
     pub use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
     pub use autogen_schema::{DestructiveChange, DestructiveKind, Dialect, Op, Schema};
@@ -78,11 +82,12 @@ mod programmatic_md {}
 /// What a revision file needs: `use autogen::prelude::*;`.
 #[cfg(feature = "runtime")]
 pub mod prelude {
-    pub use autogen_migrate::{Operations, Revision};
+    pub use autogen_migrate::{DataConnection, Operations, Revision};
     pub use autogen_schema::{
         Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction, Index,
         IntervalFields, PrimaryKey, StringLen, Table, UniqueConstraint,
     };
+    pub use sea_orm::DbErr;
 }
 
 /// A migration crate's revisions and the entities they should produce.

@@ -1,8 +1,8 @@
-//! The blog's migration crate: autogen's env.py. Its revisions are in
-//! src/versions; the entities autogenerate compares with the database are
-//! read from entity/src (`entities` in autogen.toml).
+//! The blog's command line: autogen's env.py. The revisions are the
+//! library's (src/lib.rs); the entities autogenerate compares with the
+//! database are read from entity/src (`entities` in autogen.toml).
 
-autogen::include_versions!();
+use blog_migration::VERSIONS;
 
 fn project() -> autogen::Project {
     // The entities are read from entity/src, as autogen.toml's `entities` says.
