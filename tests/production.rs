@@ -119,3 +119,195 @@ async fn postgres_replicas_migrate_at_start_up_once() {
 async fn mariadb_replicas_migrate_at_start_up_once() {
     replicas_migrate_at_start_up_once(Backend::MySql).await;
 }
+
+/// The revision that adds `person.full_name`: a nullable column, filled from
+/// the other two through SeaORM by an entity the revision declares itself,
+/// then made NOT NULL. With `FAIL_FILL` set, the fill fails after its first row.
+const FILL_FULL_NAME: &str = r#"use autogen::prelude::*;
+
+pub const REVISION: Revision = Revision {
+    id: "bbbbbbbbbbbb",
+    down_revision: &["aaaaaaaaaaaa"],
+    branch_labels: &[],
+    depends_on: &[],
+    message: "fill full name",
+};
+
+/// `person` as this revision finds it: the application's entity moves on, this does not.
+mod person {
+    use autogen::sea_orm;
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub first_name: String,
+        pub last_name: String,
+        pub full_name: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+async fn fill_full_name(db: &DataConnection) -> Result<(), DbErr> {
+    use autogen::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set};
+    let people = person::Entity::find().order_by_asc(person::Column::Id).all(db).await?;
+    for (filled, row) in people.into_iter().enumerate() {
+        if filled == 1 && std::env::var_os("FAIL_FILL").is_some() {
+            return Err(DbErr::Custom("the fill failed half way".into()));
+        }
+        let full_name = format!("{} {}", row.first_name, row.last_name);
+        let mut row = row.into_active_model();
+        row.full_name = Set(Some(full_name));
+        row.update(db).await?;
+    }
+    Ok(())
+}
+
+fn full_name() -> Column {
+    Column::new("full_name", ColumnType::String(StringLen::None))
+}
+
+pub fn upgrade(op: &mut Operations) {
+    op.add_column("person", full_name().nullable());
+    op.run_data(fill_full_name);
+    op.alter_column("person", full_name().nullable(), full_name());
+}
+
+pub fn downgrade(op: &mut Operations) {
+    op.drop_column("person", "full_name");
+}
+"#;
+
+/// The rows of `person`, `first_name`, `full_name` (or `-` where NULL), by id.
+async fn people(url: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect(url).await.unwrap();
+    let backend = db.get_database_backend();
+    let has_full_name = crate::util::introspect(url)
+        .await
+        .table("person")
+        .is_some_and(|t| t.get_column("full_name").is_some());
+    let sql = if has_full_name {
+        "SELECT first_name, full_name FROM person ORDER BY id"
+    } else {
+        "SELECT first_name, NULL AS full_name FROM person ORDER BY id"
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    db.close().await.unwrap();
+    rows.iter()
+        .map(|row| {
+            let first: String = row.try_get("", "first_name").unwrap();
+            let full: Option<String> = row.try_get("", "full_name").unwrap();
+            format!("{first}: {}", full.as_deref().unwrap_or("-"))
+        })
+        .collect()
+}
+
+/// A revision that adds a nullable column, fills it through SeaORM from
+/// the rows seed rows put there (`op.bulk_insert`), and makes it NOT NULL:
+/// it runs, `check` online and offline agree with the entities, `verify`
+/// runs it, `--sql` writes the seed rows and refuses the data step by name.
+/// A fill that fails half way rolls the whole revision back where DDL is
+/// transactional, and on MariaDB leaves the journal's account, the fill's
+/// own rows undone.
+async fn data_steps_on(backend: Backend) {
+    use crate::util::{assert_success, introspect, stderr, stdout, Scratch};
+    let Some(db) = backend.fresh().await else { return };
+    let p = Scratch::reading_entities(&[("person", "person_v1.rs")]);
+    let vars = [("DATABASE_URL", db.url.as_str())];
+    let run = |args: &[&str]| p.autogen_with_env(args, &vars);
+    assert_success(&run(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "create person",
+        "--rev-id",
+        "aaaaaaaaaaaa",
+    ]));
+    p.edit("migration/src/versions/aaaaaaaaaaaa_create_person.rs", |s| {
+        s.replacen(
+            "\n}\n\npub fn downgrade",
+            "\n    op.bulk_insert(\"person\", [\"first_name\", \"last_name\"], \
+             [[\"Ada\", \"Lovelace\"], [\"Alan\", \"Turing\"], [\"Flann\", \"O'Brien\"]]);\n}\n\npub fn downgrade",
+            1,
+        )
+    });
+    let seeds = run(&["upgrade", "base:aaaaaaaaaaaa", "--sql"]);
+    assert_success(&seeds);
+    assert!(stdout(&seeds).contains("INSERT INTO"), "{}", stdout(&seeds));
+    assert_success(&run(&["upgrade", "head"]));
+    assert_eq!(people(&db.url).await, ["Ada: -", "Alan: -", "Flann: -"]);
+
+    p.set_entities(&[("person", "person_v2.rs")]);
+    p.write("migration/src/versions/bbbbbbbbbbbb_fill_full_name.rs", FILL_FULL_NAME);
+    let before = introspect(&db.url).await;
+    let failed = p.autogen_with_env(&["upgrade", "head"], &[vars[0], ("FAIL_FILL", "1")]);
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let message = stderr(&failed);
+    assert!(message.contains("data step 'fill_full_name'"), "{message}");
+    assert!(message.contains("the fill failed half way"), "{message}");
+    if backend == Backend::MySql {
+        // The ADD COLUMN committed; the fill, in a transaction of its own, did not.
+        assert!(message.contains("these statements of the revision took effect"), "{message}");
+        assert_eq!(people(&db.url).await, ["Ada: -", "Alan: -", "Flann: -"]);
+        let current = run(&["current"]);
+        assert_eq!(current.status.code(), Some(1));
+        let account = stderr(&current);
+        assert!(
+            account.contains("2. data step 'fill_full_name' (code run with the connection)"),
+            "{account}"
+        );
+        assert!(account.contains("did not run:\n    3. ALTER TABLE `person` MODIFY"), "{account}");
+        // Repaired by going back: the column dropped by hand, the revision before recorded.
+        use sea_orm::ConnectionTrait as _;
+        let conn = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
+        conn.execute_unprepared("ALTER TABLE person DROP COLUMN full_name").await.unwrap();
+        conn.close().await.unwrap();
+        assert_success(&run(&["stamp", "aaaaaaaaaaaa"]));
+    } else {
+        assert!(message.contains("failed and was rolled back, so the database is still at aaaaaaaaaaaa"), "{message}");
+        assert_eq!(introspect(&db.url).await, before, "nothing of the revision is left");
+        assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa\n");
+    }
+
+    let upgraded = run(&["upgrade", "head"]);
+    assert_success(&upgraded);
+    assert_eq!(
+        people(&db.url).await,
+        ["Ada: Ada Lovelace", "Alan: Alan Turing", "Flann: Flann O'Brien"]
+    );
+    assert_success(&p.check_both(&vars));
+    let verified = run(&["verify"]);
+    assert_success(&verified);
+    assert!(stderr(&verified).contains("Verified upgrade aaaaaaaaaaaa -> bbbbbbbbbbbb, fill full name"));
+
+    let offline = run(&["upgrade", "base:head", "--sql"]);
+    assert_eq!(offline.status.code(), Some(1), "{}", stdout(&offline));
+    let message = stderr(&offline);
+    assert!(
+        message.contains("the data step 'fill_full_name' is code run with the connection and cannot be written as SQL"),
+        "{message}"
+    );
+    assert!(message.contains(".offline_sql("), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_data_steps() {
+    data_steps_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_data_steps() {
+    data_steps_on(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_data_steps() {
+    data_steps_on(Backend::MySql).await;
+}

@@ -84,7 +84,7 @@ impl Scratch {
         let package = scratch.package();
         let suffix = package.trim_start_matches("migration_");
         scratch.edit("migration/Cargo.toml", |s| {
-            s.replace("name = \"migration\"", &format!("name = \"{package}\""))
+            s.replacen("name = \"migration\"", &format!("name = \"{package}\""), 1)
         });
         scratch.write(
             "Cargo.toml",
