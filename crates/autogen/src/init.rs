@@ -1159,7 +1159,7 @@ mod tests {
             Template::Default,
         )
         .unwrap();
-        assert_eq!(done.written.len(), 5);
+        assert_eq!(done.written.len(), 6);
         let again = init(dir.path(), Some(Path::new("other")), &source, Template::Default).unwrap_err();
         assert!(again
             .to_string()
