@@ -198,7 +198,10 @@ async fn people(url: &str) -> Vec<String> {
     } else {
         "SELECT first_name, NULL AS full_name FROM person ORDER BY id"
     };
-    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap();
     db.close().await.unwrap();
     rows.iter()
         .map(|row| {
@@ -245,7 +248,10 @@ async fn data_steps_on(backend: Backend) {
     assert_eq!(people(&db.url).await, ["Ada: -", "Alan: -", "Flann: -"]);
 
     p.set_entities(&[("person", "person_v2.rs")]);
-    p.write("migration/src/versions/bbbbbbbbbbbb_fill_full_name.rs", FILL_FULL_NAME);
+    p.write(
+        "migration/src/versions/bbbbbbbbbbbb_fill_full_name.rs",
+        FILL_FULL_NAME,
+    );
     let before = introspect(&db.url).await;
     let failed = p.autogen_with_env(&["upgrade", "head"], &[vars[0], ("FAIL_FILL", "1")]);
     assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
@@ -254,7 +260,10 @@ async fn data_steps_on(backend: Backend) {
     assert!(message.contains("the fill failed half way"), "{message}");
     if backend == Backend::MySql {
         // The ADD COLUMN committed; the fill, in a transaction of its own, did not.
-        assert!(message.contains("these statements of the revision took effect"), "{message}");
+        assert!(
+            message.contains("these statements of the revision took effect"),
+            "{message}"
+        );
         assert_eq!(people(&db.url).await, ["Ada: -", "Alan: -", "Flann: -"]);
         let current = run(&["current"]);
         assert_eq!(current.status.code(), Some(1));
@@ -263,16 +272,28 @@ async fn data_steps_on(backend: Backend) {
             account.contains("2. data step 'fill_full_name' (code run with the connection)"),
             "{account}"
         );
-        assert!(account.contains("did not run:\n    3. ALTER TABLE `person` MODIFY"), "{account}");
+        assert!(
+            account.contains("did not run:\n    3. ALTER TABLE `person` MODIFY"),
+            "{account}"
+        );
         // Repaired by going back: the column dropped by hand, the revision before recorded.
         use sea_orm::ConnectionTrait as _;
         let conn = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
-        conn.execute_unprepared("ALTER TABLE person DROP COLUMN full_name").await.unwrap();
+        conn.execute_unprepared("ALTER TABLE person DROP COLUMN full_name")
+            .await
+            .unwrap();
         conn.close().await.unwrap();
         assert_success(&run(&["stamp", "aaaaaaaaaaaa"]));
     } else {
-        assert!(message.contains("failed and was rolled back, so the database is still at aaaaaaaaaaaa"), "{message}");
-        assert_eq!(introspect(&db.url).await, before, "nothing of the revision is left");
+        assert!(
+            message.contains("failed and was rolled back, so the database is still at aaaaaaaaaaaa"),
+            "{message}"
+        );
+        assert_eq!(
+            introspect(&db.url).await,
+            before,
+            "nothing of the revision is left"
+        );
         assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa\n");
     }
 
@@ -291,7 +312,9 @@ async fn data_steps_on(backend: Backend) {
     assert_eq!(offline.status.code(), Some(1), "{}", stdout(&offline));
     let message = stderr(&offline);
     assert!(
-        message.contains("the data step 'fill_full_name' is code run with the connection and cannot be written as SQL"),
+        message.contains(
+            "the data step 'fill_full_name' is code run with the connection and cannot be written as SQL"
+        ),
         "{message}"
     );
     assert!(message.contains(".offline_sql("), "{message}");

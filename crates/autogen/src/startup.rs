@@ -107,3 +107,76 @@ impl fmt::Display for Status {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use autogen_migrate::{Operations, Revision, RevisionModule};
+    use autogen_schema::{Column, ColumnType, Table};
+    use autogen_testdb::Backend;
+
+    use super::*;
+
+    fn create(op: &mut Operations) {
+        op.create_table(Table::new("t").column(Column::new("id", ColumnType::Integer)));
+    }
+    fn drop(op: &mut Operations) {
+        op.drop_table("t");
+    }
+    fn nothing(_: &mut Operations) {}
+
+    const fn module(id: &'static str, down_revision: &'static [&'static str]) -> RevisionModule {
+        RevisionModule {
+            revision: Revision {
+                id,
+                down_revision,
+                branch_labels: &[],
+                depends_on: &[],
+                message: id,
+            },
+            upgrade: if down_revision.is_empty() { create } else { nothing },
+            downgrade: if down_revision.is_empty() { drop } else { nothing },
+            path: "x.rs",
+        }
+    }
+
+    const OLD: Versions = Versions {
+        dir: "src/versions",
+        revisions: &[module("aaaa", &[])],
+    };
+    const NEW: Versions = Versions {
+        dir: "src/versions",
+        revisions: &[module("aaaa", &[]), module("bbbb", &["aaaa"])],
+    };
+
+    /// Over an application's pool: what is pending, then nothing once
+    /// upgraded; and to a build older than the database, the revisions it
+    /// lacks, never an error (a rolling deploy's old replicas ask too).
+    #[tokio::test]
+    async fn status_says_what_is_pending_and_what_this_build_lacks() {
+        let db = Backend::Sqlite.fresh().await.unwrap();
+        let pool = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
+
+        let before = status(NEW, &pool).await.unwrap();
+        assert!(!before.is_at_head());
+        assert_eq!(before.to_string(), "2 revision(s) pending: aaaa, bbbb");
+
+        let ran = upgrade(NEW, &pool).await.unwrap();
+        assert_eq!(ran.len(), 2);
+        assert!(upgrade(NEW, &pool).await.unwrap().is_empty(), "nothing is left to run");
+        let after = status(NEW, &pool).await.unwrap();
+        assert!(after.is_at_head());
+        assert_eq!(after.to_string(), "at head (bbbb)");
+
+        let old = status(OLD, &pool).await.unwrap();
+        assert!(!old.is_at_head());
+        assert_eq!(old.unknown, ["bbbb"]);
+        assert_eq!(
+            old.to_string(),
+            "the database is at bbbb, which this build does not have: a later release migrated it"
+        );
+        assert!(matches!(
+            upgrade(OLD, &pool).await,
+            Err(MigrateError::UnknownApplied(id)) if id == "bbbb"
+        ));
+    }
+}

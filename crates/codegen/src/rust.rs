@@ -284,3 +284,34 @@ fn str_array(items: &[String]) -> String {
 pub(crate) fn str_slice(items: &[String]) -> String {
     format!("&{}", str_array(items))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pushed rows are written back as the call that records them; a data
+    /// step, whose code is not data, as a note where it ran.
+    #[test]
+    fn rows_are_written_as_a_bulk_insert_and_a_data_step_as_a_note() {
+        let rows = Op::InsertRows {
+            table: "tier".into(),
+            columns: vec!["name".into(), "max_posts".into()],
+            rows: vec![
+                vec!["free".into(), 10.into()],
+                vec!["pro".into(), DefaultValue::Null],
+            ],
+        };
+        assert_eq!(
+            op_call(&rows, Dialect::Postgres),
+            r#"op.bulk_insert("tier", ["name", "max_posts"], [["free".into(), 10.into()], ["pro".into(), DefaultValue::Null.into()]]);"#
+        );
+        let step = Op::RunData {
+            name: "fill".into(),
+            offline_sql: None,
+        };
+        assert_eq!(
+            op_call(&step, Dialect::Postgres),
+            "// The data step `fill` ran here: write it back by hand."
+        );
+    }
+}

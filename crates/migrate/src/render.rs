@@ -481,6 +481,63 @@ mod tests {
             .index(Index::new("idx-post-views", "post", ["views"]))
     }
 
+    /// Seed rows are one INSERT with the values inline, quoted as each
+    /// backend quotes a string; no rows, no statement.
+    #[test]
+    fn inserted_rows_are_one_statement_with_their_values_escaped() {
+        let insert = |rows: Vec<Vec<DefaultValue>>| Op::InsertRows {
+            table: "person".into(),
+            columns: vec!["name".into(), "age".into(), "note".into()],
+            rows,
+        };
+        let rows = vec![
+            vec!["O'Brien".into(), 42.into(), DefaultValue::Null],
+            vec!["back\\slash".into(), 7.into(), true.into()],
+        ];
+        check(
+            insert(rows.clone()),
+            Dialect::Postgres,
+            r#"INSERT INTO "person" ("name", "age", "note") VALUES (E'O\'Brien', 42, NULL), (E'back\\slash', 7, TRUE)"#,
+        );
+        check(
+            insert(rows.clone()),
+            Dialect::Sqlite,
+            r#"INSERT INTO "person" ("name", "age", "note") VALUES ('O''Brien', 42, NULL), ('back\slash', 7, TRUE)"#,
+        );
+        check(
+            insert(rows),
+            Dialect::MySql,
+            r#"INSERT INTO `person` (`name`, `age`, `note`) VALUES ('O\'Brien', 42, NULL), ('back\\slash', 7, TRUE)"#,
+        );
+        check(insert(Vec::new()), Dialect::Sqlite, "");
+        check(
+            insert(vec![vec!["x".into()]]),
+            Dialect::Sqlite,
+            "error: a row inserted into 'person' gives another number of values than the 3 column(s) named",
+        );
+    }
+
+    /// A data step is code: offline it is the SQL it declares, or an error naming it.
+    #[test]
+    fn a_data_step_is_written_as_its_offline_sql_or_refused() {
+        let step = |offline_sql: Option<&str>| Op::RunData {
+            name: "fill_full_name".into(),
+            offline_sql: offline_sql.map(str::to_owned),
+        };
+        check(
+            step(Some("UPDATE person SET full_name = name")),
+            Dialect::Postgres,
+            "UPDATE person SET full_name = name",
+        );
+        check(
+            step(None),
+            Dialect::MySql,
+            "error: the data step 'fill_full_name' is code run with the connection and cannot be written as SQL; \
+             run it online (`upgrade` without --sql), or have the revision declare the SQL it stands for offline: \
+             `op.run_data(fill_full_name).offline_sql(\"…\")`",
+        );
+    }
+
     #[test]
     fn create_table_renders_per_dialect() {
         check(

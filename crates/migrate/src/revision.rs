@@ -417,6 +417,59 @@ mod tests {
         );
     }
 
+    async fn fill(db: &crate::DataConnection) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::ConnectionTrait as _;
+        db.execute_unprepared("UPDATE person SET full_name = name")
+            .await?;
+        Ok(())
+    }
+
+    /// A data step is recorded in its place, by its function's name, with
+    /// its code beside the ops; seed rows are recorded as data.
+    #[test]
+    fn data_steps_and_seed_rows_are_recorded_in_order() {
+        fn upgrade(op: &mut Operations) {
+            op.bulk_insert("person", ["name"], [["Ada"], ["Alan"]]);
+            op.run_data(fill);
+            op.run_data(fill)
+                .offline_sql("UPDATE person SET full_name = name");
+        }
+        let (ops, code) = Operations::record_runnable(upgrade, None);
+        assert_eq!(
+            ops,
+            [
+                Op::InsertRows {
+                    table: "person".into(),
+                    columns: vec!["name".into()],
+                    rows: vec![vec!["Ada".into()], vec!["Alan".into()]],
+                },
+                Op::RunData {
+                    name: "fill".into(),
+                    offline_sql: None,
+                },
+                Op::RunData {
+                    name: "fill".into(),
+                    offline_sql: Some("UPDATE person SET full_name = name".into()),
+                },
+            ]
+        );
+        assert_eq!(code.len(), 2);
+        let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
+        let texts: Vec<(&str, bool)> = actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.code.is_some()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                (r#"INSERT INTO "person" ("name") VALUES ('Ada'), ('Alan')"#, false),
+                ("data step 'fill' (code run with the connection)", true),
+                ("data step 'fill' (code run with the connection)", true),
+            ],
+            "online, a step runs its code even where it declares SQL"
+        );
+    }
+
     /// A tool's computed ops, pushed as they are, are what the revision records.
     #[test]
     fn pushed_ops_are_recorded_in_order() {

@@ -1062,4 +1062,42 @@ mod tests {
         ));
         assert!(matches!(op.invert(&Schema::new()), Err(InvertError::RawSql(_))));
     }
+
+    /// Rows and data steps change no schema: they replay as nothing, but
+    /// for seed rows that name what is not there, and have no inverse.
+    #[test]
+    fn data_replays_as_nothing_and_has_no_inverse() {
+        let mut schema = Schema::new();
+        schema.insert(Table::new("tier").column(Column::new("name", ColumnType::Text)));
+        let before = schema.clone();
+        let rows = |columns: &[&str], row: Vec<DefaultValue>| Op::InsertRows {
+            table: "tier".into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: vec![row],
+        };
+        let step = Op::RunData {
+            name: "fill".into(),
+            offline_sql: None,
+        };
+        for op in [rows(&["name"], vec!["free".into()]), step] {
+            op.apply(&mut schema).unwrap();
+            assert_eq!(schema, before);
+            assert!(matches!(op.invert(&before), Err(InvertError::Data(_))), "{op}");
+        }
+        assert_eq!(
+            rows(&["nam"], vec!["free".into()]).apply(&mut schema),
+            Err(ApplyError::NoSuchColumn {
+                table: "tier".into(),
+                column: "nam".into()
+            })
+        );
+        assert_eq!(
+            rows(&["name"], vec!["free".into(), 1.into()]).apply(&mut schema),
+            Err(ApplyError::RowLength {
+                table: "tier".into(),
+                expected: 1,
+                found: 2
+            })
+        );
+    }
 }
