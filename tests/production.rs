@@ -237,7 +237,8 @@ async fn data_steps_on(backend: Backend) {
         s.replacen(
             "\n}\n\npub fn downgrade",
             "\n    op.bulk_insert(\"person\", [\"first_name\", \"last_name\"], \
-             [[\"Ada\", \"Lovelace\"], [\"Alan\", \"Turing\"], [\"Flann\", \"O'Brien\"]]);\n}\n\npub fn downgrade",
+             [[\"Ada\".into(), \"Lovelace\".into()], [\"Alan\".into(), \"Turing\".into()], \
+             [\"Flann\".into(), \"O'Brien\".into()]]);\n}\n\npub fn downgrade",
             1,
         )
     });

@@ -6,7 +6,8 @@
 //! recorded; [`RunOptions::single_transaction`] puts the whole run in one
 //! transaction instead. MySQL commits DDL as it runs, so there each statement
 //! commits on its own, written down first in the journal (`journal.rs`), and
-//! only the version-table update is a transaction. Concurrent runs are
+//! only the version-table update and each data step (`data.rs`) are
+//! transactions. Concurrent runs are
 //! serialized: PostgreSQL takes an advisory lock, MySQL `GET_LOCK`, SQLite a
 //! write transaction (`BEGIN IMMEDIATE`) per revision; and since every step
 //! re-reads the version table inside its transaction, a run that waited

@@ -295,20 +295,16 @@ impl Operations {
     /// # let mut op = autogen_migrate::Operations::new();
     /// op.bulk_insert("tier", ["name", "max_posts"], [["free".into(), 10.into()], ["pro".into(), 1000.into()]]);
     /// ```
-    pub fn bulk_insert<C, S, R, V>(&mut self, table: &str, columns: C, rows: impl IntoIterator<Item = R>)
+    pub fn bulk_insert<C, S, R>(&mut self, table: &str, columns: C, rows: impl IntoIterator<Item = R>)
     where
         C: IntoIterator<Item = S>,
         S: Into<String>,
-        R: IntoIterator<Item = V>,
-        V: Into<DefaultValue>,
+        R: IntoIterator<Item = DefaultValue>,
     {
         self.ops.push(Op::InsertRows {
             table: table.to_owned(),
             columns: columns.into_iter().map(Into::into).collect(),
-            rows: rows
-                .into_iter()
-                .map(|row| row.into_iter().map(Into::into).collect())
-                .collect(),
+            rows: rows.into_iter().map(|row| row.into_iter().collect()).collect(),
         });
     }
 
@@ -429,7 +425,7 @@ mod tests {
     #[test]
     fn data_steps_and_seed_rows_are_recorded_in_order() {
         fn upgrade(op: &mut Operations) {
-            op.bulk_insert("person", ["name"], [["Ada"], ["Alan"]]);
+            op.bulk_insert("person", ["name"], [["Ada".into()], ["Alan".into()]]);
             op.run_data(fill);
             op.run_data(fill)
                 .offline_sql("UPDATE person SET full_name = name");
