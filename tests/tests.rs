@@ -65,3 +65,6 @@ mod documented;
 /// Migrating where production runs: the blog application's replicas migrating at start-up together,
 /// and data steps (code run with the connection) on SQLite, PostgreSQL and MariaDB.
 mod production;
+
+/// `fresh`, sea-orm-cli's `migrate fresh`: a development database rebuilt from the history, a remote one refused.
+mod fresh;

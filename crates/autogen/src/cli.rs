@@ -24,7 +24,7 @@ use crate::database::Unavailable;
 use crate::Project;
 pub use args::{
     CheckArgs, CheckFormat, Cli, Command, CompletionsArgs, DowngradeArgs, InitArgs, InspectArgs, ReconcileArgs,
-    RevisionArg, RunArgs, StampArgs, UpgradeArgs, VerifyArgs,
+    FreshArgs, RevisionArg, RunArgs, StampArgs, UpgradeArgs, VerifyArgs,
 };
 use console::{styled, ERROR_STYLE};
 
@@ -94,6 +94,7 @@ fn dispatch(project: &Project, cli: &Cli, console: &Console) -> Result<ExitCode>
         Command::Revision(options) => handlers::revision(cx, options),
         Command::Upgrade(args) => handlers::upgrade(cx, args),
         Command::Downgrade(args) => handlers::downgrade(cx, args),
+        Command::Fresh(args) => handlers::fresh(cx, args),
         Command::Current => handlers::current(cx),
         Command::History(options) => handlers::history(cx, options),
         Command::Heads => handlers::heads(cx),

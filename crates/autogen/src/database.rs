@@ -106,6 +106,31 @@ impl DatabaseUrl {
         (!name.is_empty()).then_some(name)
     }
 
+    /// The host of a server URL that is not this machine: `None` for
+    /// SQLite, a Unix socket, `localhost`, `127.x.x.x` or `::1`.
+    pub fn remote_host(&self) -> Option<&str> {
+        if sqlite_parts(&self.url).is_some() {
+            return None;
+        }
+        let (_, rest) = self.url.split_once("://")?;
+        let (address, query) = rest.split_once('?').unwrap_or((rest, ""));
+        // `?host=/run/postgresql` connects through a socket, whatever the address says.
+        if query.split('&').any(|kv| kv.starts_with("host=/") || kv.starts_with("socket=")) {
+            return None;
+        }
+        let address = address.split_once('/').map_or(address, |(address, _)| address);
+        let host_and_port = address.rsplit_once('@').map_or(address, |(_, host)| host);
+        let host = match host_and_port.strip_prefix('[') {
+            Some(bracketed) => bracketed.split_once(']').map_or(bracketed, |(host, _)| host),
+            None => host_and_port.split(':').next().unwrap_or_default(),
+        };
+        let local = host.is_empty()
+            || host.eq_ignore_ascii_case("localhost")
+            || host == "::1"
+            || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+        (!local).then_some(host)
+    }
+
     /// The file a SQLite URL opens; `None` for a database in memory or on a server.
     fn sqlite_file(&self) -> Option<PathBuf> {
         let (path, query) = sqlite_parts(&self.url)?;
@@ -460,6 +485,29 @@ fn password(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `fresh` takes for this machine: SQLite, sockets and loopback
+    /// addresses; anything else is named, password never.
+    #[test]
+    fn remote_hosts_are_told_from_this_machine() {
+        for (url, remote) in [
+            ("sqlite://app.db?mode=rwc", None),
+            ("sqlite::memory:", None),
+            ("postgres://me:s3cret@localhost:5432/app", None),
+            ("postgres://me@127.0.0.1/app", None),
+            ("postgres://me@127.1.2.3/app", None),
+            ("postgres://me@[::1]:5432/app", None),
+            ("postgres:///app?host=/run/postgresql", None),
+            ("mysql://me:pw@LOCALHOST/app", None),
+            ("mysql://me:pw@localhost/app?socket=/run/mysqld/mysqld.sock", None),
+            ("postgres://me:s3cret@db.example.com:5432/app", Some("db.example.com")),
+            ("mysql://me:p@ss/word@10.0.0.7/app", Some("10.0.0.7")),
+            ("postgres://me@[2001:db8::1]:5432/app", Some("2001:db8::1")),
+        ] {
+            let url = DatabaseUrl::new(url, UrlOrigin::Program);
+            assert_eq!(url.remote_host(), remote, "{url}");
+        }
+    }
 
     #[test]
     fn passwords_are_redacted() {

@@ -49,6 +49,7 @@ runtime! {
     pub mod config;
     pub mod database;
     pub mod entities;
+    pub mod fresh;
     pub mod hooks;
     mod init;
     mod inspect;

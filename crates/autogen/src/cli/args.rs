@@ -77,6 +77,13 @@ pub enum Command {
         ("Print the SQL from head to base instead of running it", "autogen downgrade head:base --sql"),
     ]))]
     Downgrade(DowngradeArgs),
+    /// Drop every table of a development database, then apply every revision (sea-orm-cli's
+    /// `migrate fresh`). Refuses a database that is not on this machine.
+    #[command(after_help = examples(&[
+        ("Rebuild the development database from the history", "autogen fresh"),
+        ("The same on a server elsewhere that you know is disposable", "autogen fresh --allow-remote"),
+    ]))]
+    Fresh(FreshArgs),
     /// Show the revision(s) the database is at (--verbose: in full).
     #[command(after_help = examples(&[
         ("The revision ids the database is at", "autogen current"),
@@ -202,6 +209,15 @@ pub struct DowngradeArgs {
     /// How to run.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// `autogen fresh`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct FreshArgs {
+    /// Drop the tables even though the database is not on this machine
+    /// (its host is not localhost, a loopback address or a socket).
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 /// The revision `show` and `edit` name.

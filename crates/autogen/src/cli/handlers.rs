@@ -11,7 +11,7 @@ use tokio::runtime::Runtime;
 use autogen_migrate::Direction;
 
 use super::args::{
-    CheckArgs, CheckFormat, CompletionsArgs, DowngradeArgs, InitArgs, InspectArgs, ReconcileArgs, RevisionArg,
+    CheckArgs, CheckFormat, CompletionsArgs, DowngradeArgs, FreshArgs, InitArgs, InspectArgs, ReconcileArgs, RevisionArg,
     RunArgs, StampArgs, UpgradeArgs, VerifyArgs,
 };
 use super::console::{color_stdout, Console};
@@ -206,6 +206,25 @@ pub(super) fn upgrade(cx: &mut Context, args: &UpgradeArgs) -> Result<ExitCode> 
 
 pub(super) fn downgrade(cx: &mut Context, args: &DowngradeArgs) -> Result<ExitCode> {
     migrate(cx, Direction::Down, &args.target, &args.run)
+}
+
+/// Every table dropped, named, then every revision applied as `upgrade heads` does.
+pub(super) fn fresh(cx: &mut Context, args: &FreshArgs) -> Result<ExitCode> {
+    let dropped = cx
+        .runtime
+        .block_on(crate::fresh::drop_everything(&cx.config, args.allow_remote))?;
+    for table in &dropped.tables {
+        cx.console.progress(format_args!("Dropped table '{table}'"));
+    }
+    for name in &dropped.enums {
+        cx.console.progress(format_args!("Dropped enum type '{name}'"));
+    }
+    let run = RunArgs {
+        sql: false,
+        single_transaction: false,
+        tag: None,
+    };
+    migrate(cx, Direction::Up, "heads", &run)
 }
 
 /// From how many revisions a run numbers its steps and says how long it
