@@ -118,8 +118,9 @@ impl DatabaseUrl {
         if query.split('&').any(|kv| kv.starts_with("host=/") || kv.starts_with("socket=")) {
             return None;
         }
-        let address = address.split_once('/').map_or(address, |(address, _)| address);
-        let host_and_port = address.rsplit_once('@').map_or(address, |(_, host)| host);
+        // The last `@` ends the user's part, even if the password holds an `@` or `/`.
+        let host_and_path = address.rsplit_once('@').map_or(address, |(_, host)| host);
+        let host_and_port = host_and_path.split_once('/').map_or(host_and_path, |(host, _)| host);
         let host = match host_and_port.strip_prefix('[') {
             Some(bracketed) => bracketed.split_once(']').map_or(bracketed, |(host, _)| host),
             None => host_and_port.split(':').next().unwrap_or_default(),
