@@ -17,33 +17,49 @@ use anyhow::{bail, Result};
 use autogen_schema::{replay, Dialect};
 use serde_json::{json, Value};
 
-use crate::compare::{compare_schemas, Comparison};
+use crate::compare::{compare_schemas, compare_with_schema, Comparison};
 use crate::config::Config;
 use crate::Project;
 
-/// What the entities were compared with.
+/// What was compared with what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// The live database, at head.
+    /// The live database, at head, with the entities.
     Database,
-    /// The revision history, replayed with no database.
+    /// The revision history, replayed with no database, with the entities.
     Revisions,
+    /// The live database, at head, with the revision history replayed: a
+    /// migration binary on its own, with no entity sources at hand. CI's
+    /// `check` holds the entities and the history equal, so this asks
+    /// whether the database is what the release it ships with expects.
+    DatabaseWithRevisions,
 }
 
 impl Source {
-    /// What `check` compares with: the revisions with `--offline`, else the database.
-    pub fn of(offline: bool) -> Self {
-        if offline {
-            Source::Revisions
-        } else {
-            Source::Database
+    /// What `check` compares: the revisions with the entities with
+    /// `--offline`; else the database with the entities, or, with no
+    /// entities at hand (`standalone`), with the revisions.
+    pub fn of(offline: bool, standalone: bool) -> Self {
+        match (offline, standalone) {
+            (true, _) => Source::Revisions,
+            (false, false) => Source::Database,
+            (false, true) => Source::DatabaseWithRevisions,
         }
     }
 
+    /// The side compared.
     fn label(self) -> &'static str {
         match self {
-            Source::Database => "database",
+            Source::Database | Source::DatabaseWithRevisions => "database",
             Source::Revisions => "revisions",
+        }
+    }
+
+    /// The side it is compared with.
+    fn target_label(self) -> &'static str {
+        match self {
+            Source::Database | Source::Revisions => "entities",
+            Source::DatabaseWithRevisions => "revisions",
         }
     }
 }
@@ -51,8 +67,44 @@ impl Source {
 /// The entities compared with the revision history replayed into the model
 /// for the configured backend, with no database.
 pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison> {
-    let graph = crate::command::graph(project)?;
     let dialect = config.database_url.dialect()?;
+    compare_schemas(
+        replayed_history(project)?,
+        &project.entities,
+        dialect,
+        &offline_schema_name(config, dialect),
+        &config.compare_options(project.compare.clone()),
+    )
+}
+
+/// The database (at every head) compared with the revision history
+/// replayed: `check` in a migration binary with no entity sources at hand
+/// ([`Source::DatabaseWithRevisions`]).
+pub async fn compare_with_revisions(project: &Project, config: &Config) -> Result<Comparison> {
+    let history = replayed_history(project)?;
+    let graph = crate::command::graph(project)?;
+    let migrator = crate::command::connect(&graph, config, crate::database::Access::Read).await?;
+    crate::command::refuse_behind_heads(&migrator, &graph).await?;
+    let db = migrator.connection();
+    let dialect = autogen_introspect::dialect(db);
+    let schema = match &config.schema {
+        Some(schema) => schema.clone(),
+        None => autogen_introspect::default_schema(db).await?,
+    };
+    let current = autogen_introspect::introspect_schemas(db, &schema, history.schemas.keys().map(String::as_str)).await?;
+    compare_with_schema(
+        current,
+        history,
+        dialect,
+        &schema,
+        &config.compare_options(project.compare.clone()),
+    )
+}
+
+/// The schema the revision history builds, base to heads; raw SQL the
+/// model cannot follow makes it unknown, naming the revision.
+fn replayed_history(project: &Project) -> Result<autogen_schema::Schema> {
+    let graph = crate::command::graph(project)?;
     let replayed = autogen_migrate::replay_history(&graph, |_, _| {})?;
     if !replayed.unreplayable.is_empty() {
         let revisions: Vec<String> = replayed
@@ -67,13 +119,7 @@ pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison>
             revisions.join(", ")
         );
     }
-    compare_schemas(
-        replayed.schema,
-        &project.entities,
-        dialect,
-        &offline_schema_name(config, dialect),
-        &config.compare_options(project.compare.clone()),
-    )
+    Ok(replayed.schema)
 }
 
 /// The schema an offline comparison stands for, by the name an entity's
@@ -109,7 +155,7 @@ pub fn schema_diff(comparison: &Comparison, source: Source, color: bool) -> Stri
         .context_radius(3)
         .header(
             &format!("{} ({})", source.label(), comparison.dialect),
-            "entities",
+            source.target_label(),
         )
         .to_string();
     if !color {
@@ -163,6 +209,7 @@ fn source_json(at: Option<&autogen_reflect::SourceLocation>) -> Value {
 ///   "version": 1,
 ///   "status": "clean" | "changes" | "unknown",
 ///   "source": "database" | "revisions",
+///   "target": "entities" | "revisions",  // revisions: a migration binary with no entity sources
 ///   "dialect": "SQLite" | "PostgreSQL" | "MySQL",
 ///   "schema": "public",
 ///   "changes": [{"description": "added column 'user.bio'", "op": {…the op as data…},
@@ -208,6 +255,7 @@ pub fn json_report(comparison: &Comparison, source: Source) -> Value {
         "version": 1,
         "status": if comparison.upgrade.is_empty() { "clean" } else { "changes" },
         "source": source.label(),
+        "target": source.target_label(),
         "dialect": comparison.dialect.to_string(),
         "schema": comparison.schema,
         "changes": changes,

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::Parser as _;
 
 use crate::check;
@@ -70,7 +70,7 @@ pub(crate) fn check_error_in_json(command: &Command, console: &Console, error: &
             offline,
             format: CheckFormat::Json,
         }) if !console.quiet => {
-            println!("{:#}", check::json_error(check::Source::of(*offline), error));
+            println!("{:#}", check::json_error(check::Source::of(*offline, false), error));
             Some(ExitCode::from(2))
         }
         _ => None,
@@ -80,6 +80,9 @@ pub(crate) fn check_error_in_json(command: &Command, console: &Console, error: &
 /// Runs a command that works on the project: one handler per command.
 fn dispatch(project: &Project, cli: &Cli, console: &Console) -> Result<ExitCode> {
     let config = configure(project, cli, console)?;
+    if config.standalone {
+        refuse_without_sources(project, &cli.command)?;
+    }
     let resolved = resolve_entities(project, &config, &cli.command, console)?;
     let mut cx = Context {
         project: resolved.as_ref().unwrap_or(project),
@@ -116,7 +119,13 @@ fn dispatch(project: &Project, cli: &Cli, console: &Console) -> Result<ExitCode>
 fn configure(project: &Project, cli: &Cli, console: &Console) -> Result<Config> {
     // Without a launcher, the autogen.toml beside the migration crate is the one meant.
     let crate_dir = Path::new(project.versions.dir).ancestors().nth(2);
-    let mut config = Config::discover(cli.config.as_deref(), crate_dir)?;
+    let mut config = match Config::discover(cli.config.as_deref(), crate_dir) {
+        // A binary shipped on its own (a release image): no project around it.
+        Err(ConfigError::NotFound(searched)) => {
+            Config::from_environment(crate_dir.unwrap_or(Path::new(".")), &searched)?
+        }
+        found => found?,
+    };
     if let Some(seconds) = cli.connect_timeout {
         config.connect_timeout = Duration::from_secs(seconds);
     }
@@ -136,6 +145,29 @@ fn configure(project: &Project, cli: &Cli, console: &Console) -> Result<Config> 
     Ok(config)
 }
 
+/// Where there is no autogen.toml, the commands that write the project's
+/// files or read its entity sources cannot run: one line says so. `check`
+/// then compares the database with the history (or with the entities the
+/// binary registers), which needs no sources.
+fn refuse_without_sources(project: &Project, command: &Command) -> Result<()> {
+    let needs_sources = match command {
+        Command::Revision(_) => Some("revision"),
+        Command::Merge(_) => Some("merge"),
+        Command::Baseline(_) => Some("baseline"),
+        Command::Reconcile(_) => Some("reconcile"),
+        Command::Edit(_) => Some("edit"),
+        Command::Check(CheckArgs { offline: true, .. }) if project.entities.is_empty() => Some("check --offline"),
+        _ => None,
+    };
+    if let Some(name) = needs_sources {
+        bail!(
+            "`{name}` needs the project's sources (autogen.toml, the revision files and the entities), and this \
+             migration binary runs without them; run it in the project, with `autogen {name}`"
+        );
+    }
+    Ok(())
+}
+
 /// The project with the entities autogen.toml names, for the commands that
 /// compare with them; `None` for the others: an entity that cannot be read
 /// must not stop an upgrade.
@@ -149,7 +181,8 @@ fn resolve_entities(
         command,
         Command::Revision(RevisionOptions { autogenerate: true, .. }) | Command::Check(_) | Command::Reconcile(_)
     );
-    if !compares_entities {
+    // On its own, a binary compares with the history or the entities it registers.
+    if !compares_entities || config.standalone {
         return Ok(None);
     }
     let (resolved, left_out) = crate::entities::resolve(project, config)?;

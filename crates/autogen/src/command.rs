@@ -894,15 +894,9 @@ pub async fn compare(project: &Project, config: &Config) -> Result<Comparison> {
     autogenerate(project, config, &graph, Access::Read, config.compare_options(project.compare.clone())).await
 }
 
-/// The database (at every head) compared with the entities.
-async fn autogenerate(
-    project: &Project,
-    config: &Config,
-    graph: &Graph,
-    access: Access,
-    compare: autogen_diff::Options,
-) -> Result<Comparison> {
-    let migrator = connect(graph, config, access).await?;
+/// Fails unless the database is at every head of `graph`: a comparison of
+/// a database behind would report the pending revisions as changes.
+pub(crate) async fn refuse_behind_heads(migrator: &Migrator<'_>, graph: &Graph) -> Result<()> {
     let mut at = migrator.current().await?;
     let mut expected: Vec<String> = graph.heads().into_iter().map(|n| n.id().to_owned()).collect();
     at.sort();
@@ -915,6 +909,19 @@ async fn autogenerate(
             describe(&expected)
         );
     }
+    Ok(())
+}
+
+/// The database (at every head) compared with the entities.
+async fn autogenerate(
+    project: &Project,
+    config: &Config,
+    graph: &Graph,
+    access: Access,
+    compare: autogen_diff::Options,
+) -> Result<Comparison> {
+    let migrator = connect(graph, config, access).await?;
+    refuse_behind_heads(&migrator, graph).await?;
     let options = CompareOptions {
         schema: config.schema.clone(),
         tables: compare,

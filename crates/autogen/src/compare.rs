@@ -187,15 +187,31 @@ pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOpt
 /// entities name is compared with `current.schemas` (missing: empty), and its
 /// ops are wrapped in [`Op::InSchema`]; elsewhere such entities are set aside.
 pub fn compare_schemas(
-    mut current: Schema,
+    current: Schema,
     entities: &Entities,
     dialect: Dialect,
     schema: &str,
     tables: &autogen_diff::Options,
 ) -> Result<Comparison> {
     refuse_no_entities(entities)?;
+    let (target, set_aside) = entities.schema_and_others(dialect, schema);
+    Ok(Comparison {
+        set_aside,
+        locations: entities.locations(),
+        ..compare_with_schema(current, target, dialect, schema, tables)?
+    })
+}
+
+/// `current` compared with `target`, a schema in hand rather than entities
+/// (the history replayed, for a migration binary with no entity sources).
+pub fn compare_with_schema(
+    mut current: Schema,
+    mut target: Schema,
+    dialect: Dialect,
+    schema: &str,
+    tables: &autogen_diff::Options,
+) -> Result<Comparison> {
     dialect.retain_what_it_holds(&mut current);
-    let (mut target, set_aside) = entities.schema_and_others(dialect, schema);
     let upgrade = autogen_diff::diff_in_schemas(&current, &target, dialect, tables);
     let downgrade = invert_all(&upgrade, &current).context("cannot compute the downgrade")?;
     let destructive = destructive_changes(&upgrade, &current, dialect);
@@ -209,8 +225,8 @@ pub fn compare_schemas(
         upgrade,
         downgrade,
         destructive,
-        set_aside,
-        locations: entities.locations(),
+        set_aside: Vec::new(),
+        locations: Default::default(),
     })
 }
 

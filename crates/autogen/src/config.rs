@@ -40,6 +40,13 @@ pub const FILE_NAME: &str = "autogen.toml";
 /// which configuration file it found.
 pub const CONFIG_ENV: &str = "AUTOGEN_CONFIG";
 
+/// The variable the database URL is read from where there is no autogen.toml.
+pub const URL_ENV: &str = "DATABASE_URL";
+
+/// The variable the PostgreSQL schema compared is read from where there is
+/// no autogen.toml (autogen.toml's `schema`).
+pub const SCHEMA_ENV: &str = "AUTOGEN_SCHEMA";
+
 /// How long a connection may take unless configured.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -88,6 +95,10 @@ pub struct Config {
     pub compare: CompareSettings,
     /// `[declare]`: indexes and CHECKs the entities cannot express.
     pub declare: Declarations,
+    /// No autogen.toml was found: the settings come from the environment
+    /// and the flags, and the project's sources are not at hand (a
+    /// migration binary shipped on its own). [`Config::from_environment`].
+    pub standalone: bool,
 }
 
 /// How autogen reads the entities it compares ([`crate::entities`]).
@@ -105,7 +116,11 @@ pub enum EntityReading {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// None in the directory or its parents.
-    #[error("no {FILE_NAME} in {} or any parent directory; run `autogen init` to create one", .0.display())]
+    #[error(
+        "no {FILE_NAME} in {} or any parent directory; run `autogen init` to create one (a migration \
+         binary run on its own, with no project around it, takes the database from {URL_ENV} instead)",
+        .0.display()
+    )]
     NotFound(PathBuf),
     /// The working directory to search from is unreadable.
     #[error("cannot read the working directory")]
@@ -216,7 +231,22 @@ impl Config {
             entity_reading: None,
             compare: CompareSettings::default(),
             declare: Declarations::default(),
+            standalone: false,
         }
+    }
+
+    /// The settings of a migration binary run where there is no autogen.toml
+    /// (a release image, a Kubernetes Job): the database from `DATABASE_URL`,
+    /// the PostgreSQL schema compared from `AUTOGEN_SCHEMA`, timeouts from
+    /// the flags, everything else at its default. `searched` is where
+    /// autogen.toml was looked for, for the error when `DATABASE_URL` is unset.
+    pub fn from_environment(script_location: impl Into<PathBuf>, searched: &Path) -> Result<Self, ConfigError> {
+        let variable = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
+        let url = variable(URL_ENV).ok_or_else(|| ConfigError::NotFound(searched.to_owned()))?;
+        let mut config = Self::new(script_location, DatabaseUrl::new(url, UrlOrigin::Environment(URL_ENV)));
+        config.schema = variable(SCHEMA_ENV);
+        config.standalone = true;
+        Ok(config)
     }
 
     /// Reads and checks the file at `path`.
@@ -289,6 +319,7 @@ impl Config {
             entity_reading: file.autogen.entity_reading,
             compare: file.compare,
             declare: file.declare,
+            standalone: false,
         })
     }
 

@@ -39,6 +39,9 @@ pub enum UrlOrigin {
     },
     /// The program that uses autogen as a library built it.
     Program,
+    /// An environment variable, read with no autogen.toml (a migration
+    /// binary run on its own).
+    Environment(&'static str),
 }
 
 /// How one `${NAME}` in autogen.toml's `database_url` was substituted.
@@ -176,6 +179,7 @@ impl fmt::Display for UrlOrigin {
         match self {
             UrlOrigin::Option(name) => write!(f, "the {name} option"),
             UrlOrigin::Program => f.write_str("the program"),
+            UrlOrigin::Environment(name) => write!(f, "the environment variable {name}"),
             UrlOrigin::Config { path, variables } => {
                 write!(f, "database_url in {}", path.display())?;
                 let read: Vec<String> = variables
@@ -289,7 +293,7 @@ pub enum Unavailable {
 
 fn no_file(path: &std::path::Path, origin: &UrlOrigin) -> String {
     let fix = match origin {
-        UrlOrigin::Option(_) | UrlOrigin::Program => "check the path",
+        UrlOrigin::Option(_) | UrlOrigin::Program | UrlOrigin::Environment(_) => "check the path",
         UrlOrigin::Config { .. } => {
             "point the URL at an existing database, or run `autogen upgrade head` to create one there"
         }

@@ -357,11 +357,14 @@ pub(super) fn check(cx: &mut Context, args: &CheckArgs) -> Result<ExitCode> {
     if !quiet {
         warn_about_unregistered(cx);
     }
-    let source = check::Source::of(offline);
-    let compared = if offline {
-        check::compare_offline(cx.project, &cx.config)
-    } else {
-        cx.runtime.block_on(command::compare(cx.project, &cx.config))
+    let standalone = cx.config.standalone && cx.project.entities.is_empty();
+    let source = check::Source::of(offline, standalone);
+    let compared = match source {
+        check::Source::Revisions => check::compare_offline(cx.project, &cx.config),
+        check::Source::Database => cx.runtime.block_on(command::compare(cx.project, &cx.config)),
+        check::Source::DatabaseWithRevisions => cx
+            .runtime
+            .block_on(check::compare_with_revisions(cx.project, &cx.config)),
     };
     let comparison = match compared {
         Ok(comparison) => comparison,
