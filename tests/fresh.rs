@@ -1,80 +1,67 @@
-use autogen_testdb::Backend;
+use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, Database};
 
 use crate::util::{assert_success, introspect, stderr, stdout, Scratch};
 
-/// sea-orm-cli's `migrate fresh` on a development database: a table no
-/// revision made and the rows of one that a revision did are gone, autogen's
-/// own tables too, and the history runs again from base.
-async fn fresh_rebuilds_the_database_from_the_history(backend: Backend) {
-    let Some(db) = backend.fresh().await else { return };
-    let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
-    let vars = [("DATABASE_URL", db.url.as_str())];
-    let run = |args: &[&str]| p.autogen_with_env(args, &vars);
-    assert_success(&run(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]));
-    assert_success(&run(&["upgrade", "head"]));
-    let built = introspect(&db.url).await;
-    let conn = Database::connect(db.url.as_str()).await.unwrap();
-    conn.execute_unprepared("CREATE TABLE scratch_note (id integer PRIMARY KEY)")
-        .await
-        .unwrap();
-    conn.execute_unprepared("INSERT INTO scratch_note (id) VALUES (1)")
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+// sea-orm-cli's `migrate fresh` on a development database: a table no
+// revision made and the rows of one that a revision did are gone, autogen's
+// own tables too, and the history runs again from base.
+test_each_backend!(
+    fresh_rebuilds_the_database_from_the_history,
+    |db: TestDb, backend: Backend| {
+        let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
+        let vars = [("DATABASE_URL", db.url.as_str())];
+        let run = |args: &[&str]| p.autogen_with_env(args, &vars);
+        assert_success(&run(&[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "create user",
+            "--rev-id",
+            "aaaaaaaaaaaa",
+        ]));
+        assert_success(&run(&["upgrade", "head"]));
+        let built = introspect(&db.url).await;
+        let conn = Database::connect(db.url.as_str()).await.unwrap();
+        conn.execute_unprepared("CREATE TABLE scratch_note (id integer PRIMARY KEY)")
+            .await
+            .unwrap();
+        conn.execute_unprepared("INSERT INTO scratch_note (id) VALUES (1)")
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
 
-    let fresh = run(&["fresh"]);
-    assert_success(&fresh);
-    let said = stderr(&fresh);
-    let mut dropped: Vec<&str> = said
-        .lines()
-        .filter_map(|line| line.strip_prefix("Dropped table "))
-        .collect();
-    dropped.sort_unstable();
-    let mut expected = vec![
-        "'autogen_revisions'",
-        "'autogen_version'",
-        "'scratch_note'",
-        "'user'",
-    ];
-    if backend == Backend::MySql {
-        expected.insert(0, "'autogen_journal'");
+        let fresh = run(&["fresh"]);
+        assert_success(&fresh);
+        let said = stderr(&fresh);
+        let mut dropped: Vec<&str> = said
+            .lines()
+            .filter_map(|line| line.strip_prefix("Dropped table "))
+            .collect();
+        dropped.sort_unstable();
+        let mut expected = vec![
+            "'autogen_revisions'",
+            "'autogen_version'",
+            "'scratch_note'",
+            "'user'",
+        ];
+        if backend == Backend::MySql {
+            expected.insert(0, "'autogen_journal'");
+        }
+        assert_eq!(dropped, expected, "{}", stderr(&fresh));
+        assert!(
+            stderr(&fresh).ends_with("Running upgrade <base> -> aaaaaaaaaaaa, create user\n"),
+            "{}",
+            stderr(&fresh)
+        );
+        assert_eq!(
+            introspect(&db.url).await,
+            built,
+            "only the history's tables, anew"
+        );
+        assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa (head)\n");
     }
-    assert_eq!(dropped, expected, "{}", stderr(&fresh));
-    assert!(
-        stderr(&fresh).ends_with("Running upgrade <base> -> aaaaaaaaaaaa, create user\n"),
-        "{}",
-        stderr(&fresh)
-    );
-    assert_eq!(
-        introspect(&db.url).await,
-        built,
-        "only the history's tables, anew"
-    );
-    assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa (head)\n");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sqlite_fresh_rebuilds_the_database_from_the_history() {
-    fresh_rebuilds_the_database_from_the_history(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn postgres_fresh_rebuilds_the_database_from_the_history() {
-    fresh_rebuilds_the_database_from_the_history(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn mariadb_fresh_rebuilds_the_database_from_the_history() {
-    fresh_rebuilds_the_database_from_the_history(Backend::MySql).await;
-}
+);
 
 /// A database on another host is refused before anything connects, named
 /// without its password, with the way to insist.

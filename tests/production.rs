@@ -3,7 +3,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use autogen_testdb::Backend;
+use autogen_testdb::{test_each_backend, Backend};
 
 use crate::util::repo;
 
@@ -212,16 +212,15 @@ async fn people(url: &str) -> Vec<String> {
         .collect()
 }
 
-/// A revision that adds a nullable column, fills it through SeaORM from
-/// the rows seed rows put there (`op.bulk_insert`), and makes it NOT NULL:
-/// it runs, `check` online and offline agree with the entities, `verify`
-/// runs it, `--sql` writes the seed rows and refuses the data step by name.
-/// A fill that fails half way rolls the whole revision back where DDL is
-/// transactional, and on MariaDB leaves the journal's account, the fill's
-/// own rows undone.
-async fn data_steps_on(backend: Backend) {
+// A revision that adds a nullable column, fills it through SeaORM from
+// the rows seed rows put there (`op.bulk_insert`), and makes it NOT NULL:
+// it runs, `check` online and offline agree with the entities, `verify`
+// runs it, `--sql` writes the seed rows and refuses the data step by name.
+// A fill that fails half way rolls the whole revision back where DDL is
+// transactional, and on MariaDB leaves the journal's account, the fill's
+// own rows undone.
+test_each_backend!(data_steps, |db: TestDb, backend: Backend| {
     use crate::util::{assert_success, introspect, stderr, stdout, Scratch};
-    let Some(db) = backend.fresh().await else { return };
     let p = Scratch::reading_entities(&[("person", "person_v1.rs")]);
     let vars = [("DATABASE_URL", db.url.as_str())];
     let run = |args: &[&str]| p.autogen_with_env(args, &vars);
@@ -319,22 +318,7 @@ async fn data_steps_on(backend: Backend) {
         "{message}"
     );
     assert!(message.contains(".offline_sql("), "{message}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sqlite_data_steps() {
-    data_steps_on(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn postgres_data_steps() {
-    data_steps_on(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn mariadb_data_steps() {
-    data_steps_on(Backend::MySql).await;
-}
+});
 
 /// Runs the migration binary `binary` alone in `dir`, with no environment
 /// but `vars`: no autogen.toml, no sources, no cargo on a PATH.
