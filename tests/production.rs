@@ -413,6 +413,13 @@ async fn a_shipped_migration_binary_runs_with_only_database_url() {
         "error: `revision` needs the project's sources (autogen.toml, the revision files and the entities), \
          and this migration binary runs without them; run it in the project, with `autogen revision`\n"
     );
+    let fresh = run(&["fresh"]);
+    assert_eq!(fresh.status.code(), Some(1));
+    assert!(
+        stderr(&fresh).contains("so it does not run `fresh`"),
+        "{}",
+        stderr(&fresh)
+    );
     let unset = run_alone(&binary, shipped.path(), &["current"], &[]);
     assert_eq!(unset.status.code(), Some(2), "{}", stderr(&unset));
     assert!(

@@ -69,7 +69,7 @@ impl Source {
 pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison> {
     let dialect = config.database_url.dialect()?;
     compare_schemas(
-        replayed_history(project)?,
+        replayed_history(&crate::command::graph(project)?)?,
         &project.entities,
         dialect,
         &offline_schema_name(config, dialect),
@@ -81,12 +81,14 @@ pub fn compare_offline(project: &Project, config: &Config) -> Result<Comparison>
 /// replayed: `check` in a migration binary with no entity sources at hand
 /// ([`Source::DatabaseWithRevisions`]).
 pub async fn compare_with_revisions(project: &Project, config: &Config) -> Result<Comparison> {
-    let history = replayed_history(project)?;
     let graph = crate::command::graph(project)?;
+    let mut history = replayed_history(&graph)?;
     let migrator = crate::command::connect(&graph, config, crate::database::Access::Read).await?;
     crate::command::refuse_behind_heads(&migrator, &graph).await?;
     let db = migrator.connection();
     let dialect = autogen_introspect::dialect(db);
+    // A portable history keeps enum types and schemas a backend without them does not.
+    dialect.retain_what_it_holds(&mut history);
     let schema = match &config.schema {
         Some(schema) => schema.clone(),
         None => autogen_introspect::default_schema(db).await?,
@@ -103,9 +105,8 @@ pub async fn compare_with_revisions(project: &Project, config: &Config) -> Resul
 
 /// The schema the revision history builds, base to heads; raw SQL the
 /// model cannot follow makes it unknown, naming the revision.
-fn replayed_history(project: &Project) -> Result<autogen_schema::Schema> {
-    let graph = crate::command::graph(project)?;
-    let replayed = autogen_migrate::replay_history(&graph, |_, _| {})?;
+fn replayed_history(graph: &autogen_migrate::Graph) -> Result<autogen_schema::Schema> {
+    let replayed = autogen_migrate::replay_history(graph, |_, _| {})?;
     if !replayed.unreplayable.is_empty() {
         let revisions: Vec<String> = replayed
             .unreplayable

@@ -159,6 +159,13 @@ fn refuse_without_sources(project: &Project, command: &Command) -> Result<()> {
         Command::Check(CheckArgs { offline: true, .. }) if project.entities.is_empty() => Some("check --offline"),
         _ => None,
     };
+    if let Command::Fresh(_) = command {
+        // A release image's localhost may be a proxy to production.
+        bail!(
+            "`fresh` drops every table, which is for a development database, in a project: this migration \
+             binary runs on its own (no autogen.toml), so it does not run `fresh`"
+        );
+    }
     if let Some(name) = needs_sources {
         bail!(
             "`{name}` needs the project's sources (autogen.toml, the revision files and the entities), and this \

@@ -116,12 +116,15 @@ pub enum EntityReading {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// None in the directory or its parents.
+    #[error("no {FILE_NAME} in {} or any parent directory; run `autogen init` to create one", .0.display())]
+    NotFound(PathBuf),
+    /// A migration binary with no autogen.toml around it, and no `DATABASE_URL`.
     #[error(
-        "no {FILE_NAME} in {} or any parent directory; run `autogen init` to create one (a migration \
-         binary run on its own, with no project around it, takes the database from {URL_ENV} instead)",
+        "no {FILE_NAME} in {} or any parent directory, and {URL_ENV} is not set: a migration binary run on \
+         its own takes the database from {URL_ENV}; in a project, run `autogen init` to create {FILE_NAME}",
         .0.display()
     )]
-    NotFound(PathBuf),
+    NoUrl(PathBuf),
     /// The working directory to search from is unreadable.
     #[error("cannot read the working directory")]
     WorkingDirectory(#[source] std::io::Error),
@@ -242,7 +245,7 @@ impl Config {
     /// autogen.toml was looked for, for the error when `DATABASE_URL` is unset.
     pub fn from_environment(script_location: impl Into<PathBuf>, searched: &Path) -> Result<Self, ConfigError> {
         let variable = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
-        let url = variable(URL_ENV).ok_or_else(|| ConfigError::NotFound(searched.to_owned()))?;
+        let url = variable(URL_ENV).ok_or_else(|| ConfigError::NoUrl(searched.to_owned()))?;
         let mut config = Self::new(script_location, DatabaseUrl::new(url, UrlOrigin::Environment(URL_ENV)));
         config.schema = variable(SCHEMA_ENV);
         config.standalone = true;

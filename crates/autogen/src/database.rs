@@ -109,29 +109,38 @@ impl DatabaseUrl {
         (!name.is_empty()).then_some(name)
     }
 
-    /// The host of a server URL that is not this machine: `None` for
-    /// SQLite, a Unix socket, `localhost`, `127.x.x.x` or `::1`.
-    pub fn remote_host(&self) -> Option<&str> {
-        if sqlite_parts(&self.url).is_some() {
-            return None;
-        }
-        let (_, rest) = self.url.split_once("://")?;
-        let (address, query) = rest.split_once('?').unwrap_or((rest, ""));
-        // `?host=/run/postgresql` connects through a socket, whatever the address says.
-        if query.split('&').any(|kv| kv.starts_with("host=/") || kv.starts_with("socket=")) {
-            return None;
-        }
-        // The last `@` ends the user's part, even if the password holds an `@` or `/`.
-        let host_and_path = address.rsplit_once('@').map_or(address, |(_, host)| host);
-        let host_and_port = host_and_path.split_once('/').map_or(host_and_path, |(host, _)| host);
-        let host = match host_and_port.strip_prefix('[') {
-            Some(bracketed) => bracketed.split_once(']').map_or(bracketed, |(host, _)| host),
-            None => host_and_port.split(':').next().unwrap_or_default(),
+    /// The host of a server URL that is not this machine, read as the
+    /// driver reads it (`?host=` included): `None` for SQLite, a Unix
+    /// socket, `localhost` or a loopback address, and for a URL the driver
+    /// cannot read, which connecting then refuses, saying why.
+    pub fn remote_host(&self) -> Option<String> {
+        let host = match self.dialect().ok()? {
+            Dialect::Sqlite => return None,
+            Dialect::Postgres => {
+                let options: sqlx::postgres::PgConnectOptions = self.url.parse().ok()?;
+                if options.get_socket().is_some() {
+                    return None;
+                }
+                options.get_host().to_owned()
+            }
+            // sqlx reads mysql:// only; mariadb:// is the same URL to it.
+            Dialect::MySql => {
+                let url = self.url.replacen("mariadb://", "mysql://", 1);
+                let options: sqlx::mysql::MySqlConnectOptions = url.parse().ok()?;
+                if options.get_socket().is_some() {
+                    return None;
+                }
+                options.get_host().to_owned()
+            }
         };
-        let local = host.is_empty()
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        // A path is a Unix socket (PostgreSQL's `host=/run/postgresql`).
+        let local = host.starts_with('/')
             || host.eq_ignore_ascii_case("localhost")
-            || host == "::1"
-            || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+            || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| match ip {
+                std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+                ip => ip.is_loopback(),
+            });
         (!local).then_some(host)
     }
 
@@ -502,15 +511,18 @@ mod tests {
             ("postgres://me@127.0.0.1/app", None),
             ("postgres://me@127.1.2.3/app", None),
             ("postgres://me@[::1]:5432/app", None),
+            ("postgres://me@[::ffff:127.0.0.1]:5432/app", None),
             ("postgres:///app?host=/run/postgresql", None),
+            ("postgres://me@%2Frun%2Fpostgresql/app", None),
             ("mysql://me:pw@LOCALHOST/app", None),
-            ("mysql://me:pw@localhost/app?socket=/run/mysqld/mysqld.sock", None),
+            ("mariadb://me:pw@localhost/app?socket=/run/mysqld/mysqld.sock", None),
             ("postgres://me:s3cret@db.example.com:5432/app", Some("db.example.com")),
-            ("mysql://me:p@ss/word@10.0.0.7/app", Some("10.0.0.7")),
+            ("postgres:///app?host=db.prod.internal", Some("db.prod.internal")),
+            ("mysql://me:p%40ss@10.0.0.7/app", Some("10.0.0.7")),
             ("postgres://me@[2001:db8::1]:5432/app", Some("2001:db8::1")),
         ] {
             let url = DatabaseUrl::new(url, UrlOrigin::Program);
-            assert_eq!(url.remote_host(), remote, "{url}");
+            assert_eq!(url.remote_host().as_deref(), remote, "{url}");
         }
     }
 

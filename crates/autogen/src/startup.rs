@@ -27,12 +27,21 @@ use crate::command::introspecting_reader;
 /// closed after: a run needs one connection for its lock and transactions.
 /// Replicas starting together are safe: each takes the migration lock in
 /// turn, and each revision is applied once; the others find nothing left to do.
+///
+/// A database a later release migrated (revisions this build lacks: a
+/// rolling deploy, or the application rolled back alone) is left as it is,
+/// and this returns no steps, so that the older release still starts;
+/// [`status`] says so.
 pub async fn upgrade(versions: Versions, db: &DatabaseConnection) -> Result<Vec<Step>, MigrateError> {
     let graph = Graph::new(versions.revisions)?;
     let migrator = Migrator::connect_like(&graph, db)
         .await?
         .with_schema_reader(introspecting_reader());
-    let steps = migrator.upgrade("heads", |_| {}).await;
+    let steps = match migrator.recorded_versions().await {
+        Ok(recorded) if recorded.iter().any(|id| graph.get(id).is_none()) => Ok(Vec::new()),
+        Ok(_) => migrator.upgrade("heads", |_| {}).await,
+        Err(error) => Err(error),
+    };
     let _ = migrator.connection().clone().close().await;
     steps
 }
@@ -86,6 +95,13 @@ impl Status {
     /// Whether the database is exactly at this build's heads.
     pub fn is_at_head(&self) -> bool {
         self.pending.is_empty() && self.unknown.is_empty()
+    }
+
+    /// Whether this build can serve: nothing it needs is pending. A
+    /// database a later release migrated is ready too, as far as the
+    /// history can tell: in a rolling deploy the older replicas serve on.
+    pub fn is_ready(&self) -> bool {
+        self.pending.is_empty()
     }
 }
 
@@ -157,14 +173,14 @@ mod tests {
         let pool = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
 
         let before = status(NEW, &pool).await.unwrap();
-        assert!(!before.is_at_head());
+        assert!(!before.is_at_head() && !before.is_ready());
         assert_eq!(before.to_string(), "2 revision(s) pending: aaaa, bbbb");
 
         let ran = upgrade(NEW, &pool).await.unwrap();
         assert_eq!(ran.len(), 2);
         assert!(upgrade(NEW, &pool).await.unwrap().is_empty(), "nothing is left to run");
         let after = status(NEW, &pool).await.unwrap();
-        assert!(after.is_at_head());
+        assert!(after.is_at_head() && after.is_ready());
         assert_eq!(after.to_string(), "at head (bbbb)");
 
         let old = status(OLD, &pool).await.unwrap();
@@ -174,9 +190,33 @@ mod tests {
             old.to_string(),
             "the database is at bbbb, which this build does not have: a later release migrated it"
         );
-        assert!(matches!(
-            upgrade(OLD, &pool).await,
-            Err(MigrateError::UnknownApplied(id)) if id == "bbbb"
-        ));
+        assert!(old.is_ready(), "an older replica serves on");
+        assert!(upgrade(OLD, &pool).await.unwrap().is_empty(), "and starts");
+    }
+
+    /// An application whose pool searches another schema migrates that
+    /// schema, version table and all, as its own queries read it.
+    #[tokio::test]
+    async fn the_pools_search_path_is_where_revisions_run() {
+        use sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
+        let Some(db) = Backend::Postgres.fresh().await else { return };
+        let setup = Database::connect(db.url.as_str()).await.unwrap();
+        setup.execute_unprepared("CREATE SCHEMA app").await.unwrap();
+        let mut options = ConnectOptions::new(db.url.as_str());
+        options.set_schema_search_path("app");
+        let pool = Database::connect(options).await.unwrap();
+
+        assert_eq!(upgrade(NEW, &pool).await.unwrap().len(), 2);
+        let tables = setup
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT table_schema || '.' || table_name AS name FROM information_schema.tables \
+                 WHERE table_schema IN ('app', 'public') ORDER BY 1",
+            ))
+            .await
+            .unwrap();
+        let names: Vec<String> = tables.iter().map(|row| row.try_get("", "name").unwrap()).collect();
+        assert_eq!(names, ["app.autogen_revisions", "app.autogen_version", "app.t"]);
+        assert!(status(NEW, &pool).await.unwrap().is_at_head());
     }
 }

@@ -103,7 +103,8 @@ impl fmt::Debug for DataStep {
     }
 }
 
-/// Recorded steps are equal when they are the same code.
+/// Recorded steps are equal when they are the same recording (one
+/// `run_data` call): code cannot be compared.
 impl PartialEq for DataStep {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.run, &other.run)
@@ -114,5 +115,9 @@ impl PartialEq for DataStep {
 /// the module path, which moves with the crate.
 pub(crate) fn step_name<F>() -> String {
     let path = std::any::type_name::<F>();
+    // `a::fill::<b::Row>`: the generics are not part of its name.
+    let path = path
+        .split_once('<')
+        .map_or(path, |(path, _)| path.trim_end_matches("::"));
     path.rsplit("::").next().unwrap_or(path).to_owned()
 }

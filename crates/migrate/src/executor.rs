@@ -66,9 +66,11 @@ impl<'a> Migrator<'a> {
     }
 
     /// Connects as `db` (an application's pool) does: to the same database,
-    /// with the same settings (credentials, TLS, the SQLite file), over one
-    /// connection of its own, since a run's lock and transactions need one
-    /// connection, which a pool does not promise. `db` itself is left alone.
+    /// with the same settings (credentials, TLS, the SQLite file, and on
+    /// PostgreSQL the schema search path), over one connection of its own,
+    /// since a run's lock and transactions need one connection, which a pool
+    /// does not promise. `db` itself is left alone. Hooks the application
+    /// runs as its connections open (`after_connect`) are not run.
     pub async fn connect_like(graph: &'a Graph, db: &DatabaseConnection) -> Result<Self, DbErr> {
         use sea_orm::sqlx::pool::PoolOptions;
         use sea_orm::{DatabaseConnectionType as Pool, RuntimeErr};
@@ -80,7 +82,23 @@ impl<'a> Migrator<'a> {
             Pool::SqlxPostgresPoolConnection(_) => {
                 let options = db.get_postgres_connection_pool().connect_options();
                 let pool = single().connect_with((*options).clone()).await.map_err(failed)?;
-                sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+                let own = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+                // SeaORM sets a pool's schema search path as each connection opens,
+                // which the options do not carry: the new connection takes the pool's.
+                let path = sea_orm::Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT current_setting('search_path') AS search_path",
+                );
+                if let Some(row) = db.query_one_raw(path).await? {
+                    let path: String = row.try_get("", "search_path")?;
+                    own.execute_raw(sea_orm::Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "SELECT set_config('search_path', $1, false)",
+                        [path.into()],
+                    ))
+                    .await?;
+                }
+                own
             }
             Pool::SqlxMySqlPoolConnection(_) => {
                 let options = db.get_mysql_connection_pool().connect_options();

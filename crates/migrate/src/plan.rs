@@ -139,20 +139,35 @@ pub(crate) struct Action {
     pub(crate) code: Option<DataStep>,
 }
 
-/// What running `ops` does in `dialect`, in order: each op's statements, and
-/// for each [`Op::RunData`] the next of `code`. A data step with no code (an
-/// op pushed as data by a tool) is what it declares for offline use, as in `--sql`.
-pub(crate) fn actions(ops: &[Op], code: Vec<DataStep>, dialect: Dialect) -> Result<Vec<Action>, RenderError> {
+/// What running `ops` does in `dialect`, in order: each op's statements,
+/// and for each [`Op::RunData`] its entry of `code` (one per such op, in
+/// order). A data step with no code (an op pushed as data by a tool) is
+/// what it declares for offline use, as in `--sql`.
+pub(crate) fn actions(
+    ops: &[Op],
+    code: Vec<Option<DataStep>>,
+    dialect: Dialect,
+) -> Result<Vec<Action>, RenderError> {
     let mut code = code.into_iter();
     let mut actions = Vec::new();
     for op in ops {
-        if let (Op::RunData { name, .. }, Some(step)) = (op, code.as_slice().first()) {
-            actions.push(Action {
-                text: format!("data step '{name}' (code run with the connection)"),
-                code: Some(step.clone()),
-            });
-            code.next();
-            continue;
+        match op {
+            Op::RunData { name, .. } => {
+                if let Some(step) = code.next().flatten() {
+                    actions.push(Action {
+                        text: format!("data step '{name}' (code run with the connection)"),
+                        code: Some(step),
+                    });
+                    continue;
+                }
+            }
+            Op::InSchema { ops, .. } => {
+                if let Some(Op::RunData { name, .. }) = ops.iter().find(|op| matches!(op, Op::RunData { .. }))
+                {
+                    return Err(RenderError::DataStepInSchema(name.clone()));
+                }
+            }
+            _ => {}
         }
         let statements = render(op, dialect)?;
         actions.extend(statements.into_iter().map(|text| Action { text, code: None }));

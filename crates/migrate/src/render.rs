@@ -34,6 +34,12 @@ pub enum RenderError {
          `op.run_data({0}).offline_sql(\"…\")`"
     )]
     Offline(String),
+    /// A data step recorded inside `op.in_schema(…)`, which runs no code.
+    #[error(
+        "the data step '{0}' is recorded inside `op.in_schema(…)`, where no code runs; record it outside, \
+         and name the schema in its queries"
+    )]
+    DataStepInSchema(String),
     /// Rows to insert that give another number of values than there are columns.
     #[error(
         "a row inserted into '{table}' gives another number of values than the {columns} column(s) named"

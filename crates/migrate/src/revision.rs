@@ -86,8 +86,9 @@ pub struct Versions {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Operations {
     ops: Vec<Op>,
-    /// The code of each [`Op::RunData`] in `ops`, in the same order.
-    code: Vec<DataStep>,
+    /// One entry per [`Op::RunData`] in `ops`, in the same order: its code,
+    /// or `None` for one pushed as data ([`Operations::push`]), which has none.
+    code: Vec<Option<DataStep>>,
     tag: Option<String>,
 }
 
@@ -104,7 +105,10 @@ impl Operations {
 
     /// Records what `f` does, with the code of its data steps: the nth
     /// [`Op::RunData`] among the ops runs the nth step.
-    pub(crate) fn record_runnable(f: fn(&mut Operations), tag: Option<&str>) -> (Vec<Op>, Vec<DataStep>) {
+    pub(crate) fn record_runnable(
+        f: fn(&mut Operations),
+        tag: Option<&str>,
+    ) -> (Vec<Op>, Vec<Option<DataStep>>) {
         let mut op = Self {
             tag: tag.map(str::to_owned),
             ..Self::default()
@@ -116,6 +120,9 @@ impl Operations {
     /// Records an op as it is: for tools that compute ops (autogenerate's
     /// output, a plan read from JSON) rather than spell them out.
     pub fn push(&mut self, op: Op) {
+        if matches!(op, Op::RunData { .. }) {
+            self.code.push(None);
+        }
         self.ops.push(op);
     }
 
@@ -319,7 +326,9 @@ impl Operations {
     /// `check --offline` and replay step over it (it changes rows only);
     /// `verify` runs it; `--sql` cannot write code as SQL, so it refuses the
     /// step unless the revision declares what it stands for offline with
-    /// [`DataStepOptions::offline_sql`].
+    /// [`DataStepOptions::offline_sql`]. A step recorded inside
+    /// [`Operations::in_schema`] is refused when the revision runs: record it
+    /// outside, and name the schema in its queries.
     pub fn run_data<F>(&mut self, step: F) -> DataStepOptions<'_>
     where
         F: for<'c> DataFn<'c> + Send + Sync + 'static,
@@ -328,7 +337,7 @@ impl Operations {
             name: step_name::<F>(),
             offline_sql: None,
         });
-        self.code.push(DataStep::new(step));
+        self.code.push(Some(DataStep::new(step)));
         let Some(Op::RunData { offline_sql, .. }) = self.ops.last_mut() else {
             unreachable!("the data step was just recorded")
         };
@@ -342,6 +351,7 @@ impl Operations {
             tag: self.tag.clone(),
             ..Self::default()
         };
+        // Inner data steps keep no code: running, they are refused (`plan::actions`).
         f(&mut inner);
         self.ops.push(Op::InSchema {
             schema: schema.to_owned(),
@@ -449,7 +459,7 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(code.len(), 2);
+        assert!(code.len() == 2 && code.iter().all(Option::is_some));
         let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
         let texts: Vec<(&str, bool)> = actions
             .iter()
@@ -463,6 +473,49 @@ mod tests {
                 ("data step 'fill' (code run with the connection)", true),
             ],
             "online, a step runs its code even where it declares SQL"
+        );
+    }
+
+    /// A data step pushed as data has no code and takes none from the step
+    /// recorded after it; one inside `in_schema` is refused when it runs.
+    #[test]
+    fn only_recorded_data_steps_run_code() {
+        fn upgrade(op: &mut Operations) {
+            op.push(Op::RunData {
+                name: "pushed".into(),
+                offline_sql: Some("UPDATE person SET x = 1".into()),
+            });
+            op.run_data(fill);
+        }
+        let (ops, code) = Operations::record_runnable(upgrade, None);
+        let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
+        let texts: Vec<(&str, bool)> = actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.code.is_some()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("UPDATE person SET x = 1", false),
+                ("data step 'fill' (code run with the connection)", true)
+            ]
+        );
+
+        fn nested(op: &mut Operations) {
+            op.in_schema("audit", |op| {
+                op.run_data(fill);
+            });
+        }
+        let (ops, code) = Operations::record_runnable(nested, None);
+        assert_eq!(
+            crate::plan::actions(&ops, code, autogen_schema::Dialect::Postgres)
+                .err()
+                .map(|e| e.to_string()),
+            Some(
+                "the data step 'fill' is recorded inside `op.in_schema(…)`, where no code runs; record it \
+                 outside, and name the schema in its queries"
+                    .to_owned()
+            )
         );
     }
 

@@ -359,6 +359,11 @@ pub(super) fn check(cx: &mut Context, args: &CheckArgs) -> Result<ExitCode> {
     }
     let standalone = cx.config.standalone && cx.project.entities.is_empty();
     let source = check::Source::of(offline, standalone);
+    if source == check::Source::DatabaseWithRevisions {
+        cx.console.progress(
+            "No autogen.toml and no entity sources: comparing the database with the schema the revisions build",
+        );
+    }
     let compared = match source {
         check::Source::Revisions => check::compare_offline(cx.project, &cx.config),
         check::Source::Database => cx.runtime.block_on(command::compare(cx.project, &cx.config)),
