@@ -519,7 +519,7 @@ mod tests {
             ("postgres://me:s3cret@db.example.com:5432/app", Some("db.example.com")),
             ("postgres:///app?host=db.prod.internal", Some("db.prod.internal")),
             ("mysql://me:p%40ss@10.0.0.7/app", Some("10.0.0.7")),
-            ("postgres://me@[2001:db8::1]:5432/app", Some("2001:db8::1")),
+            ("postgres://me@[2001:db8::1]:5432/app", Some("[2001:db8::1]")),
         ] {
             let url = DatabaseUrl::new(url, UrlOrigin::Program);
             assert_eq!(url.remote_host().as_deref(), remote, "{url}");
