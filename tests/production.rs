@@ -337,99 +337,109 @@ fn run_alone(
         .unwrap()
 }
 
-/// A project's migration binary, copied alone into an empty directory with
-/// the project gone, runs the production commands with only DATABASE_URL:
-/// it applies the history, reports where the database is, checks it
-/// against the history it carries (and names drift), prints the SQL; what
-/// needs the project's sources says so in one line.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_shipped_migration_binary_runs_with_only_database_url() {
-    use crate::util::{assert_success, stderr, stdout, Scratch};
-    let Some(db) = Backend::Postgres.fresh().await else {
-        return;
-    };
-    let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
-    assert_success(&p.autogen(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]));
-    // The launcher built the binary; build it again for the revision just written.
-    assert_success(&p.autogen(&["history"]));
-    let built = repo().join("target/e2e/debug").join(p.package());
-    let shipped = tempfile::tempdir().unwrap();
-    let binary = shipped.path().join("migrate");
-    std::fs::copy(&built, &binary).unwrap();
-    std::fs::remove_dir_all(p.path("")).unwrap();
+// A project's migration binary, copied alone into an empty directory with
+// the project gone, runs the production commands with only DATABASE_URL:
+// it applies the history, reports where the database is, checks it
+// against the history it carries (and names drift), prints the SQL; what
+// needs the project's sources says so in one line.
+test_each_backend!(
+    a_shipped_migration_binary_runs_with_only_database_url,
+    |db: TestDb, backend: Backend| {
+        use crate::util::{assert_success, stderr, stdout, Scratch};
+        let (quote, dialect) = match backend {
+            Backend::Sqlite => ('"', "SQLite"),
+            Backend::Postgres => ('"', "PostgreSQL"),
+            Backend::MySql => ('`', "MySQL"),
+        };
+        let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
+        assert_success(&p.autogen(&[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "create user",
+            "--rev-id",
+            "aaaaaaaaaaaa",
+        ]));
+        // The launcher built the binary; build it again for the revision just written.
+        assert_success(&p.autogen(&["history"]));
+        let built = repo().join("target/e2e/debug").join(p.package());
+        let shipped = tempfile::tempdir().unwrap();
+        let binary = shipped.path().join("migrate");
+        std::fs::copy(&built, &binary).unwrap();
+        std::fs::remove_dir_all(p.path("")).unwrap();
 
-    let vars = [("DATABASE_URL", db.url.as_str())];
-    let run = |args: &[&str]| run_alone(&binary, shipped.path(), args, &vars);
-    let upgraded = run(&["upgrade", "head"]);
-    assert_success(&upgraded);
-    assert_eq!(
-        stderr(&upgraded),
-        "Running upgrade <base> -> aaaaaaaaaaaa, create user\n"
-    );
-    assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa (head)\n");
-    assert_eq!(
-        stdout(&run(&["history"])),
-        "<base> -> aaaaaaaaaaaa (head), create user\n"
-    );
-    let clean = run(&["check"]);
-    assert_success(&clean);
-    assert_eq!(stdout(&clean), "No new upgrade operations detected.\n");
-    let sql = run(&["upgrade", "base:head", "--sql"]);
-    assert_success(&sql);
-    assert!(stdout(&sql).contains("CREATE TABLE \"user\""), "{}", stdout(&sql));
+        let vars = [("DATABASE_URL", db.url.as_str())];
+        let run = |args: &[&str]| run_alone(&binary, shipped.path(), args, &vars);
+        let upgraded = run(&["upgrade", "head"]);
+        assert_success(&upgraded);
+        assert_eq!(
+            stderr(&upgraded),
+            "Running upgrade <base> -> aaaaaaaaaaaa, create user\n"
+        );
+        assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa (head)\n");
+        assert_eq!(
+            stdout(&run(&["history"])),
+            "<base> -> aaaaaaaaaaaa (head), create user\n"
+        );
+        let clean = run(&["check"]);
+        assert_success(&clean);
+        assert_eq!(stdout(&clean), "No new upgrade operations detected.\n");
+        let sql = run(&["upgrade", "base:head", "--sql"]);
+        assert_success(&sql);
+        assert!(
+            stdout(&sql).contains(&format!("CREATE TABLE {quote}user{quote}")),
+            "{}",
+            stdout(&sql)
+        );
 
-    // A column added by hand is drift: the history does not have it.
-    use sea_orm::ConnectionTrait as _;
-    let conn = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
-    conn.execute_unprepared("ALTER TABLE \"user\" ADD COLUMN nickname text")
+        // A column added by hand is drift: the history does not have it.
+        use sea_orm::ConnectionTrait as _;
+        let conn = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
+        conn.execute_unprepared(&format!(
+            "ALTER TABLE {quote}user{quote} ADD COLUMN nickname text"
+        ))
         .await
         .unwrap();
-    conn.close().await.unwrap();
-    let drift = run(&["check"]);
-    assert_eq!(drift.status.code(), Some(1), "{}", stderr(&drift));
-    assert!(
-        stdout(&drift)
-            .starts_with("New upgrade operations detected:\n  Detected removed column 'user.nickname'\n"),
-        "{}",
-        stdout(&drift)
-    );
-    assert!(
-        stdout(&drift).contains("--- database (PostgreSQL)\n+++ revisions\n"),
-        "{}",
-        stdout(&drift)
-    );
+        conn.close().await.unwrap();
+        let drift = run(&["check"]);
+        assert_eq!(drift.status.code(), Some(1), "{}", stderr(&drift));
+        assert!(
+            stdout(&drift)
+                .starts_with("New upgrade operations detected:\n  Detected removed column 'user.nickname'\n"),
+            "{}",
+            stdout(&drift)
+        );
+        assert!(
+            stdout(&drift).contains(&format!("--- database ({dialect})\n+++ revisions\n")),
+            "{}",
+            stdout(&drift)
+        );
 
-    let refused = run(&["revision", "--autogenerate", "-m", "x"]);
-    assert_eq!(refused.status.code(), Some(1));
-    assert_eq!(
+        let refused = run(&["revision", "--autogenerate", "-m", "x"]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert_eq!(
         stderr(&refused),
         "error: `revision` needs the project's sources (autogen.toml, the revision files and the entities), \
          and this migration binary runs without them; run it in the project, with `autogen revision`\n"
     );
-    let fresh = run(&["fresh"]);
-    assert_eq!(fresh.status.code(), Some(1));
-    assert!(
-        stderr(&fresh).contains("so it does not run `fresh`"),
-        "{}",
-        stderr(&fresh)
-    );
-    let unset = run_alone(&binary, shipped.path(), &["current"], &[]);
-    assert_eq!(unset.status.code(), Some(2), "{}", stderr(&unset));
-    assert!(
-        stderr(&unset).contains("takes the database from DATABASE_URL"),
-        "{}",
-        stderr(&unset)
-    );
-    assert_eq!(
-        std::fs::read_dir(shipped.path()).unwrap().count(),
-        1,
-        "it wrote nothing beside itself"
-    );
-}
+        let fresh = run(&["fresh"]);
+        assert_eq!(fresh.status.code(), Some(1));
+        assert!(
+            stderr(&fresh).contains("so it does not run `fresh`"),
+            "{}",
+            stderr(&fresh)
+        );
+        let unset = run_alone(&binary, shipped.path(), &["current"], &[]);
+        assert_eq!(unset.status.code(), Some(2), "{}", stderr(&unset));
+        assert!(
+            stderr(&unset).contains("takes the database from DATABASE_URL"),
+            "{}",
+            stderr(&unset)
+        );
+        assert_eq!(
+            std::fs::read_dir(shipped.path()).unwrap().count(),
+            1,
+            "it wrote nothing beside itself"
+        );
+    }
+);
