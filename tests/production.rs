@@ -415,6 +415,15 @@ test_each_backend!(
             stdout(&drift)
         );
 
+        // What deploy.md says it runs besides: verify, downgrade and stamp.
+        let verified = run(&["verify"]);
+        assert_success(&verified);
+        assert!(stderr(&verified).contains("Verified downgrade aaaaaaaaaaaa -> <base>, create user"));
+        assert_success(&run(&["downgrade", "base"]));
+        assert_eq!(stdout(&run(&["current"])), "");
+        assert_success(&run(&["stamp", "head"]));
+        assert_eq!(stdout(&run(&["current"])), "aaaaaaaaaaaa (head)\n");
+
         let refused = run(&["revision", "--autogenerate", "-m", "x"]);
         assert_eq!(refused.status.code(), Some(1));
         assert_eq!(
