@@ -13,7 +13,8 @@ use autogen_schema::{
 };
 use sea_query::{
     Alias, ColumnDef, ConditionalStatement, Expr, ExprTrait, ForeignKey, ForeignKeyAction as SeaAction,
-    MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder, SqliteQueryBuilder, Table as SeaTable,
+    MysqlQueryBuilder, PostgresQueryBuilder, QueryStatementWriter, SchemaStatementBuilder, SqliteQueryBuilder,
+    Table as SeaTable,
 };
 use thiserror::Error;
 
@@ -206,11 +207,7 @@ fn recreate_table(table: &Table, copy: &[String], dialect: Dialect) -> Result<Ve
         .select_from(select)
         .expect("the same columns are selected as inserted")
         .to_owned();
-    let insert = match dialect {
-        Dialect::Sqlite => insert.to_string(SqliteQueryBuilder),
-        Dialect::Postgres => insert.to_string(PostgresQueryBuilder),
-        Dialect::MySql => insert.to_string(MysqlQueryBuilder),
-    };
+    let insert = build_query(&insert, dialect);
     let mut sql = vec![build(&create_table(&new, dialect)?, dialect)];
     if !copy.is_empty() {
         sql.push(insert);
@@ -235,6 +232,15 @@ fn recreate_table(table: &Table, copy: &[String], dialect: Dialect) -> Result<Ve
 }
 
 fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
+        Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
+        Dialect::MySql => statement.to_string(MysqlQueryBuilder),
+    }
+}
+
+/// [`build`] for a query (INSERT, UPDATE), its values inline.
+fn build_query(statement: &impl QueryStatementWriter, dialect: Dialect) -> String {
     match dialect {
         Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
         Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
@@ -370,11 +376,7 @@ fn fill_nulls(table: &str, column: &str, value: &DefaultValue, dialect: Dialect)
         .value(Alias::new(column), default_expr(value))
         .and_where(Expr::col(Alias::new(column)).is_null())
         .to_owned();
-    match dialect {
-        Dialect::Sqlite => update.to_string(SqliteQueryBuilder),
-        Dialect::Postgres => update.to_string(PostgresQueryBuilder),
-        Dialect::MySql => update.to_string(MysqlQueryBuilder),
-    }
+    build_query(&update, dialect)
 }
 
 /// `INSERT INTO … VALUES …`, one statement for all the rows, the values
@@ -400,11 +402,7 @@ fn insert_rows(
                 columns: columns.len(),
             })?;
     }
-    Ok(vec![match dialect {
-        Dialect::Sqlite => insert.to_string(SqliteQueryBuilder),
-        Dialect::Postgres => insert.to_string(PostgresQueryBuilder),
-        Dialect::MySql => insert.to_string(MysqlQueryBuilder),
-    }])
+    Ok(vec![build_query(&insert, dialect)])
 }
 
 fn create_index(index: &Index, dialect: Dialect) -> Result<sea_query::IndexCreateStatement, RenderError> {
