@@ -545,7 +545,6 @@ impl<'a> Migrator<'a> {
                 revision: step.revision.clone(),
                 source,
             })?;
-            let statements: Vec<String> = actions.iter().map(|action| action.text.clone()).collect();
             let mut after = applied.clone();
             match direction {
                 Direction::Up => after.insert(step.revision.clone()),
@@ -553,15 +552,16 @@ impl<'a> Migrator<'a> {
             };
             report(&step);
             if journaled {
-                journal::write(&self.db, &step.revision, direction, &statements).await?;
+                let texts: Vec<&str> = actions.iter().map(|action| action.text.as_str()).collect();
+                journal::write(&self.db, &step.revision, direction, &texts).await?;
             }
-            for (done, (action, statement)) in actions.iter().zip(&statements).enumerate() {
+            for (done, action) in actions.iter().enumerate() {
                 if journaled {
                     journal::mark(&self.db, done + 1, StatementState::Started).await?;
                 }
                 let result = match &action.code {
                     Some(code) => self.run_data_step(code, journaled).await,
-                    None => self.db.execute_unprepared(statement).await.map(drop),
+                    None => self.db.execute_unprepared(&action.text).await.map(drop),
                 };
                 if let Err(source) = result {
                     if journaled {
@@ -577,10 +577,10 @@ impl<'a> Migrator<'a> {
                     return Err(MigrateError::Statement {
                         revision: step.revision,
                         at: describe_heads(at),
-                        statement: statement.clone(),
+                        statement: action.text.clone(),
                         source: Box::new(source),
                         committed: match dialect {
-                            Dialect::MySql => statements[..done].to_vec(),
+                            Dialect::MySql => actions[..done].iter().map(|a| a.text.clone()).collect(),
                             Dialect::Sqlite | Dialect::Postgres => Vec::new(),
                         },
                     });
@@ -614,11 +614,12 @@ impl<'a> Migrator<'a> {
     /// journaled), the step gets one of its own, so that it takes effect
     /// whole or not at all: the journal then says truly whether it did.
     async fn run_data_step(&self, code: &DataStep, journaled: bool) -> Result<(), DbErr> {
+        let connection = DataConnection::new(self.db.clone());
         if !journaled {
-            return code.run(&DataConnection::new(self.db.clone())).await;
+            return code.run(&connection).await;
         }
         self.db.execute_unprepared("BEGIN").await?;
-        match code.run(&DataConnection::new(self.db.clone())).await {
+        match code.run(&connection).await {
             Ok(()) => self.db.execute_unprepared("COMMIT").await.map(drop),
             Err(error) => {
                 let _ = self.db.execute_unprepared("ROLLBACK").await;

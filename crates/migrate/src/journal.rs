@@ -61,7 +61,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
     db: &C,
     revision: &str,
     direction: Direction,
-    statements: &[String],
+    statements: &[&str],
 ) -> Result<(), DbErr> {
     db.execute_unprepared(&clear_sql()).await?;
     if statements.is_empty() {
@@ -74,7 +74,7 @@ pub(crate) async fn write<C: ConnectionTrait>(
             (index as i32 + 1).into(),
             revision.into(),
             direction_name(direction).into(),
-            sql.as_str().into(),
+            (*sql).into(),
             StatementState::Pending.as_str().into(),
         ]);
     }
