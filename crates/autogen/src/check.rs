@@ -89,10 +89,7 @@ pub async fn compare_with_revisions(project: &Project, config: &Config) -> Resul
     let dialect = autogen_introspect::dialect(db);
     // A portable history keeps enum types and schemas a backend without them does not.
     dialect.retain_what_it_holds(&mut history);
-    let schema = match &config.schema {
-        Some(schema) => schema.clone(),
-        None => autogen_introspect::default_schema(db).await?,
-    };
+    let schema = crate::compare::compared_schema(db, config.schema.as_deref()).await?;
     let current = autogen_introspect::introspect_schemas(db, &schema, history.schemas.keys().map(String::as_str)).await?;
     compare_with_schema(
         current,

@@ -151,28 +151,23 @@ fn configure(project: &Project, cli: &Cli, console: &Console) -> Result<Config> 
 /// binary registers), which needs no sources.
 fn refuse_without_sources(project: &Project, command: &Command) -> Result<()> {
     let needs_sources = match command {
-        Command::Revision(_) => Some("revision"),
-        Command::Merge(_) => Some("merge"),
-        Command::Baseline(_) => Some("baseline"),
-        Command::Reconcile(_) => Some("reconcile"),
-        Command::Edit(_) => Some("edit"),
-        Command::Check(CheckArgs { offline: true, .. }) if project.entities.is_empty() => Some("check --offline"),
-        _ => None,
-    };
-    if let Command::Fresh(_) = command {
+        Command::Revision(_) => "revision",
+        Command::Merge(_) => "merge",
+        Command::Baseline(_) => "baseline",
+        Command::Reconcile(_) => "reconcile",
+        Command::Edit(_) => "edit",
+        Command::Check(CheckArgs { offline: true, .. }) if project.entities.is_empty() => "check --offline",
         // A release image's localhost may be a proxy to production.
-        bail!(
+        Command::Fresh(_) => bail!(
             "`fresh` drops every table, which is for a development database, in a project: this migration \
              binary runs on its own (no autogen.toml), so it does not run `fresh`"
-        );
-    }
-    if let Some(name) = needs_sources {
-        bail!(
-            "`{name}` needs the project's sources (autogen.toml, the revision files and the entities), and this \
-             migration binary runs without them; run it in the project, with `autogen {name}`"
-        );
-    }
-    Ok(())
+        ),
+        _ => return Ok(()),
+    };
+    bail!(
+        "`{needs_sources}` needs the project's sources (autogen.toml, the revision files and the entities), and \
+         this migration binary runs without them; run it in the project, with `autogen {needs_sources}`"
+    )
 }
 
 /// The project with the entities autogen.toml names, for the commands that

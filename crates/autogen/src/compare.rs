@@ -110,6 +110,15 @@ fn subject(op: &Op) -> Option<(&str, Option<&str>)> {
     })
 }
 
+/// The schema a comparison reads: the one configured, else the
+/// connection's default (PostgreSQL's `current_schema()`).
+pub(crate) async fn compared_schema<C: ConnectionTrait>(db: &C, configured: Option<&str>) -> Result<String> {
+    Ok(match configured {
+        Some(schema) => schema.to_owned(),
+        None => autogen_introspect::default_schema(db).await?,
+    })
+}
+
 /// Compares the database `db` is connected to with `entities`.
 ///
 /// Fails, before anything could run, when no entity is registered (every
@@ -122,10 +131,7 @@ pub async fn compare_database<C: ConnectionTrait>(
 ) -> Result<Comparison> {
     refuse_no_entities(entities)?;
     let dialect = autogen_introspect::dialect(db);
-    let schema = match &options.schema {
-        Some(schema) => schema.clone(),
-        None => autogen_introspect::default_schema(db).await?,
-    };
+    let schema = compared_schema(db, options.schema.as_deref()).await?;
     let current = autogen_introspect::introspect_schemas(db, &schema, entities.schema_names()).await?;
     let comparison = compare_schemas(current, entities, dialect, &schema, &options.tables)?;
     for (in_schema, ops) in created_tables(&comparison.upgrade, &schema) {
@@ -145,10 +151,7 @@ pub async fn compare_database<C: ConnectionTrait>(
 /// options leave out are not part of it: they belong to someone else.
 pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOptions) -> Result<Comparison> {
     let dialect = autogen_introspect::dialect(db);
-    let schema = match &options.schema {
-        Some(schema) => schema.clone(),
-        None => autogen_introspect::default_schema(db).await?,
-    };
+    let schema = compared_schema(db, options.schema.as_deref()).await?;
     let read = autogen_introspect::Options {
         schema: Some(schema.clone()),
         ..Default::default()

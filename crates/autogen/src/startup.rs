@@ -38,7 +38,7 @@ pub async fn upgrade(versions: Versions, db: &DatabaseConnection) -> Result<Vec<
         .await?
         .with_schema_reader(introspecting_reader());
     let steps = match migrator.recorded_versions().await {
-        Ok(recorded) if recorded.iter().any(|id| graph.get(id).is_none()) => Ok(Vec::new()),
+        Ok(recorded) if !lacked(&graph, &recorded).is_empty() => Ok(Vec::new()),
         Ok(_) => migrator.upgrade("heads", |_| {}).await,
         Err(error) => Err(error),
     };
@@ -58,11 +58,7 @@ pub async fn status(versions: Versions, db: &DatabaseConnection) -> Result<Statu
 
 async fn read_status(graph: &Graph, migrator: &Migrator<'_>) -> Result<Status, MigrateError> {
     let recorded = migrator.recorded_versions().await?;
-    let unknown: Vec<String> = recorded
-        .iter()
-        .filter(|id| graph.get(id).is_none())
-        .cloned()
-        .collect();
+    let unknown = lacked(graph, &recorded);
     if !unknown.is_empty() {
         // A later release migrated it (a rolling deploy): nothing is pending for this one.
         return Ok(Status {
@@ -76,6 +72,11 @@ async fn read_status(graph: &Graph, migrator: &Migrator<'_>) -> Result<Status, M
         pending: migrator.plan(Direction::Up, "heads").await?,
         unknown,
     })
+}
+
+/// The recorded revisions `graph` does not have: a later release's.
+fn lacked(graph: &Graph, recorded: &[String]) -> Vec<String> {
+    recorded.iter().filter(|id| graph.get(id).is_none()).cloned().collect()
 }
 
 /// What [`status`] found.

@@ -13,8 +13,8 @@ use autogen_schema::{
 };
 use sea_query::{
     Alias, ColumnDef, ConditionalStatement, Expr, ExprTrait, ForeignKey, ForeignKeyAction as SeaAction,
-    MysqlQueryBuilder, PostgresQueryBuilder, QueryStatementWriter, SchemaStatementBuilder, SqliteQueryBuilder,
-    Table as SeaTable,
+    MysqlQueryBuilder, PostgresQueryBuilder, QueryStatementWriter, SchemaStatementBuilder,
+    SqliteQueryBuilder, Table as SeaTable,
 };
 use thiserror::Error;
 

@@ -423,6 +423,14 @@ mod tests {
         );
     }
 
+    /// Each action's text, and whether it runs code.
+    fn shown(actions: &[crate::plan::Action]) -> Vec<(&str, bool)> {
+        actions
+            .iter()
+            .map(|a| (a.text.as_str(), a.code.is_some()))
+            .collect()
+    }
+
     async fn fill(db: &crate::DataConnection) -> Result<(), sea_orm::DbErr> {
         use sea_orm::ConnectionTrait as _;
         db.execute_unprepared("UPDATE person SET full_name = name")
@@ -461,10 +469,7 @@ mod tests {
         );
         assert!(code.len() == 2 && code.iter().all(Option::is_some));
         let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
-        let texts: Vec<(&str, bool)> = actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.code.is_some()))
-            .collect();
+        let texts = shown(&actions);
         assert_eq!(
             texts,
             [
@@ -489,10 +494,7 @@ mod tests {
         }
         let (ops, code) = Operations::record_runnable(upgrade, None);
         let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
-        let texts: Vec<(&str, bool)> = actions
-            .iter()
-            .map(|a| (a.text.as_str(), a.code.is_some()))
-            .collect();
+        let texts = shown(&actions);
         assert_eq!(
             texts,
             [

@@ -319,7 +319,7 @@ fn examples(examples: &[(&str, &str)]) -> clap::builder::StyledStr {
 }
 
 /// Options shared by `upgrade` and `downgrade`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct RunArgs {
     /// Print the SQL script for the configured database instead of running it (no connection).
     #[arg(long)]

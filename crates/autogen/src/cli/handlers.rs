@@ -219,12 +219,7 @@ pub(super) fn fresh(cx: &mut Context, args: &FreshArgs) -> Result<ExitCode> {
     for name in &dropped.enums {
         cx.console.progress(format_args!("Dropped enum type '{name}'"));
     }
-    let run = RunArgs {
-        sql: false,
-        single_transaction: false,
-        tag: None,
-    };
-    migrate(cx, Direction::Up, "heads", &run)
+    migrate(cx, Direction::Up, "heads", &RunArgs::default())
 }
 
 /// From how many revisions a run numbers its steps and says how long it
