@@ -1,7 +1,7 @@
 use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, Database};
 
-use crate::util::{assert_success, introspect, stderr, stdout, Scratch};
+use crate::util::{assert_success, introspect, stderr, stdout, Scratch, CREATE_USER};
 
 // sea-orm-cli's `migrate fresh` on a development database: a table no
 // revision made and the rows of one that a revision did are gone, autogen's
@@ -12,14 +12,7 @@ test_each_backend!(
         let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
         let vars = [("DATABASE_URL", db.url.as_str())];
         let run = |args: &[&str]| p.autogen_with_env(args, &vars);
-        assert_success(&run(&[
-            "revision",
-            "--autogenerate",
-            "-m",
-            "create user",
-            "--rev-id",
-            "aaaaaaaaaaaa",
-        ]));
+        assert_success(&run(CREATE_USER));
         assert_success(&run(&["upgrade", "head"]));
         let built = introspect(&db.url).await;
         let conn = Database::connect(db.url.as_str()).await.unwrap();

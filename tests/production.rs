@@ -345,21 +345,14 @@ fn run_alone(
 test_each_backend!(
     a_shipped_migration_binary_runs_with_only_database_url,
     |db: TestDb, backend: Backend| {
-        use crate::util::{assert_success, stderr, stdout, Scratch};
+        use crate::util::{assert_success, stderr, stdout, Scratch, CREATE_USER};
         let (quote, dialect) = match backend {
             Backend::Sqlite => ('"', "SQLite"),
             Backend::Postgres => ('"', "PostgreSQL"),
             Backend::MySql => ('`', "MySQL"),
         };
         let p = Scratch::reading_entities(&[("user", "user_v1.rs")]);
-        assert_success(&p.autogen(&[
-            "revision",
-            "--autogenerate",
-            "-m",
-            "create user",
-            "--rev-id",
-            "aaaaaaaaaaaa",
-        ]));
+        assert_success(&p.autogen(CREATE_USER));
         // The launcher built the binary; build it again for the revision just written.
         assert_success(&p.autogen(&["history"]));
         let built = repo().join("target/e2e/debug").join(p.package());
