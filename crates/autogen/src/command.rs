@@ -45,7 +45,8 @@ pub async fn connect<'g>(
     .await?;
     Ok(migrator
         .with_schema_reader(introspecting_reader())
-        .with_lock_timeout(config.lock_timeout))
+        .with_lock_timeout(config.lock_timeout)
+        .with_lock_wait(config.online.lock_wait.clone()))
 }
 
 /// What the migrator reads the schema with: `autogen-introspect`.

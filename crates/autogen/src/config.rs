@@ -19,7 +19,8 @@
 //! directories out, and `entity_reading = "compiled"` compares the entities
 //! the migration crate registers instead (the default when it registers any).
 //! `[compare]` and `[declare]` say what autogenerate manages beyond the
-//! entities ([`crate::scope`]).
+//! entities ([`crate::scope`]). `[online]` says how revisions treat tables
+//! that are live while they run ([`OnlineSettings`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -95,10 +96,86 @@ pub struct Config {
     pub compare: CompareSettings,
     /// `[declare]`: indexes and CHECKs the entities cannot express.
     pub declare: Declarations,
+    /// `[online]`: lock-safe DDL for tables that are live while revisions run.
+    pub online: OnlineSettings,
     /// No autogen.toml was found: the settings come from the environment
     /// and the flags, and the project's sources are not at hand (a
     /// migration binary shipped on its own). [`Config::from_environment`].
     pub standalone: bool,
+}
+
+/// `[online]`: how revisions treat tables that are in use while they run.
+///
+/// ```toml
+/// [online]
+/// lock_safe = true          # revisions autogen writes call op.lock_safe()
+/// lock_timeout_ms = 2000    # how long one DDL statement waits for its lock
+/// retries = 10              # how often a step that gave up waiting runs again
+/// statement_timeout_ms = 0  # the longest one statement may run (0: no limit)
+/// allow = ["AG208"]         # lock risks autogenerate writes without stopping
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OnlineSettings {
+    /// Revisions autogen writes run lock-safe: it writes `op.lock_safe()`
+    /// first in each function (`--lock-safe`/`--no-lock-safe` for one revision).
+    pub lock_safe: bool,
+    /// How lock-safe revisions wait for their locks.
+    pub lock_wait: autogen_migrate::LockWait,
+    /// Lock risks (`AG2xx`) that neither stop autogenerate in lock-safe mode
+    /// nor show in its report, `check`'s or the revision's `// WARNING:` lines.
+    pub allow: Vec<autogen_schema::LockKind>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnlineSection {
+    #[serde(default)]
+    lock_safe: bool,
+    #[serde(default)]
+    lock_timeout_ms: Option<u64>,
+    #[serde(default)]
+    retries: Option<u32>,
+    #[serde(default)]
+    statement_timeout_ms: Option<u64>,
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+impl OnlineSection {
+    fn settings(self, value_error: impl Fn(&'static str, String) -> ConfigError) -> Result<OnlineSettings, ConfigError> {
+        let defaults = autogen_migrate::LockWait::default();
+        if self.lock_timeout_ms == Some(0) {
+            return Err(value_error(
+                "lock_timeout_ms",
+                "is 0, which PostgreSQL reads as no timeout; give the milliseconds a statement may wait, e.g. 2000"
+                    .to_owned(),
+            ));
+        }
+        let allow = self
+            .allow
+            .iter()
+            .map(|code| {
+                autogen_schema::LockKind::from_code(code).ok_or_else(|| {
+                    value_error(
+                        "allow",
+                        format!("names {code:?}, which is not a lock risk code (AG201 to AG211)"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(OnlineSettings {
+            lock_safe: self.lock_safe,
+            lock_wait: autogen_migrate::LockWait {
+                timeout: self.lock_timeout_ms.map_or(defaults.timeout, Duration::from_millis),
+                retries: self.retries.unwrap_or(defaults.retries),
+                statement_timeout: self
+                    .statement_timeout_ms
+                    .filter(|ms| *ms > 0)
+                    .map(Duration::from_millis),
+            },
+            allow,
+        })
+    }
 }
 
 /// How autogen reads the entities it compares ([`crate::entities`]).
@@ -184,6 +261,8 @@ struct File {
     compare: CompareSettings,
     #[serde(default)]
     declare: Declarations,
+    #[serde(default)]
+    online: OnlineSection,
 }
 
 #[derive(Deserialize)]
@@ -234,6 +313,7 @@ impl Config {
             entity_reading: None,
             compare: CompareSettings::default(),
             declare: Declarations::default(),
+            online: OnlineSettings::default(),
             standalone: false,
         }
     }
@@ -300,6 +380,7 @@ impl Config {
             path: path.to_owned(),
             variables,
         };
+        let online = file.online.settings(value_error)?;
         Ok(Self {
             path: path.to_owned(),
             script_location: dir.join(&file.autogen.script_location),
@@ -322,6 +403,7 @@ impl Config {
             entity_reading: file.autogen.entity_reading,
             compare: file.compare,
             declare: file.declare,
+            online,
             standalone: false,
         })
     }

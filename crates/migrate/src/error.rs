@@ -72,6 +72,31 @@ pub enum MigrateError {
     /// runs, after some of its statements took effect.
     #[error("{0}")]
     Interrupted(Box<Interrupted>),
+    /// A lock-safe revision's run stopped between its steps on PostgreSQL,
+    /// each of which committed on its own.
+    #[error("{0}")]
+    Unfinished(Box<Unfinished>),
+    /// A step of a lock-safe revision failed on PostgreSQL; the steps before
+    /// it committed, and the next run in the same direction skips them.
+    #[error(
+        "{unfinished}\n  failing statement (in step {}): {statement}\n  error: {source}",
+        unfinished.done + 1
+    )]
+    StepFailed {
+        /// Where the revision got.
+        unfinished: Box<Unfinished>,
+        /// The failing SQL.
+        statement: String,
+        /// The database's error.
+        source: Box<DbErr>,
+    },
+    /// A lock-safe revision was to run inside one transaction over the whole
+    /// run, which its steps cannot share.
+    #[error(
+        "revision {0} runs lock-safe, in steps that each commit (and index builds outside any \
+         transaction), so it cannot run inside one transaction; run without --single-transaction"
+    )]
+    LockSafeInOneTransaction(String),
     /// A checksum was to be accepted for a revision that is not applied.
     #[error("revision {0} is not applied to this database, so there is no checksum of it to accept")]
     NotApplied(String),
@@ -185,6 +210,60 @@ impl std::fmt::Display for Interrupted {
             stamp_hint(&self.recorded),
             stamp_hint(&self.finished),
         )
+    }
+}
+
+/// A lock-safe revision a run stopped inside of on PostgreSQL, between
+/// steps that each committed: the next run in the same direction skips what
+/// committed and completes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfinished {
+    /// The revision.
+    pub revision: String,
+    /// Its message.
+    pub message: String,
+    /// Whether it was being applied or undone.
+    pub direction: Direction,
+    /// How many of its steps committed.
+    pub done: usize,
+    /// How many steps it has.
+    pub steps: usize,
+    /// The heads the version table holds.
+    pub recorded: Vec<String>,
+    /// Whether the revision's steps are still those the run began with; if
+    /// not, its file was edited since, and it cannot be completed as it is.
+    pub same_steps: bool,
+}
+
+impl std::fmt::Display for Unfinished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = match self.direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        write!(
+            f,
+            "revision {} ({}) did not finish its lock-safe {verb}: {} of its {} steps committed, \
+             while the version table still says {}.",
+            self.revision,
+            self.message,
+            self.done,
+            self.steps,
+            describe_heads(&self.recorded),
+        )?;
+        if self.same_steps {
+            write!(
+                f,
+                "\nRun `autogen {verb}` towards it again: it skips the steps that committed and runs the rest."
+            )
+        } else {
+            write!(
+                f,
+                "\nIts file changed since the run began, so its steps are not the ones that ran: restore the \
+                 file as it was and run `autogen {verb}` again, or finish the change by hand and record it \
+                 with `autogen stamp`."
+            )
+        }
     }
 }
 

@@ -21,15 +21,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use autogen_schema::{Dialect, Op, Schema};
+use autogen_schema::{Dialect, Op, Schema, JOURNAL_TABLE};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::data::{DataConnection, DataStep};
-use crate::error::{describe_heads, Interrupted, MigrateError};
+use crate::error::{describe_heads, Interrupted, MigrateError, Unfinished};
 use crate::graph::{is_revision_id, Graph, GraphError, Node};
 use crate::journal::{self, StatementState};
 use crate::lock::{self, DEFAULT_LOCK_TIMEOUT};
-use crate::plan::{actions, begin, drops_a_table, next_step, stamp_heads, RunOptions, Step};
+use crate::plan::{
+    begin, drops_a_table, is_staged, next_step, stages, stamp_heads, Action, LockWait, RunOptions, Stage,
+    Step,
+};
 use crate::portable;
 use crate::revision::{Direction, Operations};
 use crate::version_table;
@@ -54,6 +57,7 @@ pub struct Migrator<'a> {
     db: DatabaseConnection,
     schema_reader: Option<SchemaReader>,
     lock_timeout: Duration,
+    lock_wait: LockWait,
 }
 
 impl<'a> Migrator<'a> {
@@ -127,7 +131,16 @@ impl<'a> Migrator<'a> {
             db,
             schema_reader: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock_wait: LockWait::default(),
         }
+    }
+
+    /// How lock-safe revisions wait for their locks in [`Migrator::upgrade`]
+    /// and [`Migrator::downgrade`] ([`LockWait::default`] unless set; a run
+    /// through [`Migrator::migrate`] takes it from its [`RunOptions`]).
+    pub fn with_lock_wait(mut self, lock_wait: LockWait) -> Self {
+        self.lock_wait = lock_wait;
+        self
     }
 
     /// How long a run waits for the lock another run holds
@@ -159,12 +172,61 @@ impl<'a> Migrator<'a> {
     /// A database that was never migrated has none. On MySQL, a run that
     /// stopped inside a revision is [`MigrateError::Interrupted`]: the
     /// database is between the version table's revisions and the next.
+    /// On PostgreSQL, a lock-safe revision a run stopped between steps of is
+    /// [`MigrateError::Unfinished`]: the next run completes it.
     pub async fn current(&self) -> Result<Vec<String>, MigrateError> {
+        let (heads, unfinished) = self.heads_and_unfinished().await?;
+        if let Some(unfinished) = unfinished {
+            // A run in progress keeps a journal too; it holds the lock.
+            if !lock::held_elsewhere_on_postgres(&self.db).await? {
+                return Err(MigrateError::Unfinished(Box::new(unfinished)));
+            }
+        }
+        Ok(heads)
+    }
+
+    /// The recorded heads, and the lock-safe revision a stopped run left
+    /// unfinished, if any, which a run holding the lock completes.
+    async fn heads_and_unfinished(&self) -> Result<(Vec<String>, Option<Unfinished>), MigrateError> {
         let heads = self.recorded().await?;
         if let Some(interrupted) = self.interrupted(&heads).await? {
             return Err(MigrateError::Interrupted(Box::new(interrupted)));
         }
-        Ok(heads)
+        let unfinished = self.unfinished(&heads).await?;
+        Ok((heads, unfinished))
+    }
+
+    /// What the journal says of a lock-safe revision a run stopped between
+    /// the steps of (PostgreSQL only; `None` when no step of it committed).
+    async fn unfinished(&self, heads: &[String]) -> Result<Option<Unfinished>, MigrateError> {
+        if self.dialect() != Dialect::Postgres {
+            return Ok(None);
+        }
+        let Some(journal) = journal::read(&self.db, Dialect::Postgres).await? else {
+            return Ok(None);
+        };
+        let node = self
+            .graph
+            .get(&journal.revision)
+            .ok_or_else(|| MigrateError::UnknownApplied(journal.revision.clone()))?;
+        let recorded = Operations::record_runnable(node.module.function(journal.direction), None);
+        let now = stages(&recorded.ops, recorded.code, Dialect::Postgres, recorded.mode)
+            .map(|stages| stages.iter().map(stage_text).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let then: Vec<&String> = journal.statements.iter().map(|(text, _)| text).collect();
+        Ok(Some(Unfinished {
+            revision: journal.revision,
+            message: node.message().to_owned(),
+            direction: journal.direction,
+            done: journal
+                .statements
+                .iter()
+                .take_while(|(_, state)| *state == StatementState::Done)
+                .count(),
+            steps: journal.statements.len(),
+            recorded: heads.to_vec(),
+            same_steps: now.iter().eq(then),
+        }))
     }
 
     /// The heads the version table records, each declared by a revision file.
@@ -182,7 +244,7 @@ impl<'a> Migrator<'a> {
         if self.dialect() != Dialect::MySql {
             return Ok(None);
         }
-        let Some(journal) = journal::read(&self.db).await? else {
+        let Some(journal) = journal::read(&self.db, Dialect::MySql).await? else {
             return Ok(None);
         };
         // A run in progress keeps a journal too; it holds the lock.
@@ -273,15 +335,22 @@ impl<'a> Migrator<'a> {
             self.db.execute_unprepared(&statement).await?;
         }
         if dialect == Dialect::MySql {
-            self.db.execute_unprepared(&journal::create_sql()).await?;
+            self.db.execute_unprepared(&journal::create_sql(dialect)).await?;
         }
         Ok(())
     }
 
     /// Applies what `target` needs, one transaction per revision, reporting each step before it runs.
     pub async fn upgrade(&self, target: &str, report: impl FnMut(&Step)) -> Result<Vec<Step>, MigrateError> {
-        self.migrate(Direction::Up, target, RunOptions::default(), report)
+        self.migrate(Direction::Up, target, self.default_options(), report)
             .await
+    }
+
+    fn default_options(&self) -> RunOptions {
+        RunOptions {
+            lock_wait: self.lock_wait.clone(),
+            ..RunOptions::default()
+        }
     }
 
     /// Undoes what `target` needs, one transaction per revision, reporting each step before it runs.
@@ -290,7 +359,7 @@ impl<'a> Migrator<'a> {
         target: &str,
         report: impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
-        self.migrate(Direction::Down, target, RunOptions::default(), report)
+        self.migrate(Direction::Down, target, self.default_options(), report)
             .await
     }
 
@@ -496,12 +565,15 @@ impl<'a> Migrator<'a> {
         report: &mut impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
         let dialect = self.dialect();
-        let current = self.current().await?;
+        let (current, _) = self.heads_and_unfinished().await?;
         // The target is resolved once, against where the database was when the
         // run began, so that `+1` means one step even if another run moved it.
         let goal = goal(&current)?;
         let applied = self.graph.ancestors(current.iter().map(String::as_str));
         if self.next(direction, &applied, &goal).is_none() {
+            if let (_, Some(unfinished)) = self.heads_and_unfinished().await? {
+                return Err(MigrateError::Unfinished(Box::new(unfinished)));
+            }
             return Ok(Vec::new());
         }
         self.create_tables().await?;
@@ -525,9 +597,12 @@ impl<'a> Migrator<'a> {
             if !options.single_transaction && !journaled {
                 self.db.execute_unprepared(begin(dialect)).await?;
             }
-            let heads = self.current().await?;
+            let (heads, unfinished) = self.heads_and_unfinished().await?;
             let applied = self.graph.ancestors(heads.iter().map(String::as_str));
             let Some(node) = self.next(direction, &applied, &goal) else {
+                if let Some(unfinished) = unfinished {
+                    return Err(MigrateError::Unfinished(Box::new(unfinished)));
+                }
                 if let (true, Some(last)) = (foreign_keys_off, steps.last()) {
                     // One transaction for the run: checked once, before it commits.
                     self.check_foreign_keys(&last.revision).await?;
@@ -537,38 +612,59 @@ impl<'a> Migrator<'a> {
                 }
                 return Ok(steps);
             };
+            // Only the revision a stopped run left unfinished can run next, the same way.
+            let resumed = match unfinished {
+                Some(u) if u.revision == node.id() && u.direction == direction && u.same_steps => u.done,
+                Some(u) => return Err(MigrateError::Unfinished(Box::new(u))),
+                None => 0,
+            };
             let step = Step::new(node, direction);
-            let (ops, code) =
+            let recorded =
                 Operations::record_runnable(node.module.function(direction), options.tag.as_deref());
-            let ops = self.runnable(ops, &step.revision).await?;
-            let actions = actions(&ops, code, dialect).map_err(|source| MigrateError::Render {
-                revision: step.revision.clone(),
-                source,
-            })?;
+            let mode = recorded.mode;
+            let ops = self.runnable(recorded.ops, &step.revision).await?;
+            let stages =
+                stages(&ops, recorded.code, dialect, mode).map_err(|source| MigrateError::Render {
+                    revision: step.revision.clone(),
+                    source,
+                })?;
             let mut after = applied.clone();
             match direction {
                 Direction::Up => after.insert(step.revision.clone()),
                 Direction::Down => after.remove(&step.revision),
             };
             report(&step);
-            if journaled {
-                let texts: Vec<&str> = actions.iter().map(|action| action.text.as_str()).collect();
-                journal::write(&self.db, &step.revision, direction, &texts).await?;
-            }
-            for (done, action) in actions.iter().enumerate() {
-                if journaled {
-                    journal::mark(&self.db, done + 1, StatementState::Started).await?;
+            if is_staged(dialect, mode) {
+                if options.single_transaction {
+                    return Err(MigrateError::LockSafeInOneTransaction(step.revision));
                 }
-                let result = match &action.code {
-                    Some(code) => self.run_data_step(code, journaled).await,
-                    None => self.db.execute_unprepared(&action.text).await.map(drop),
-                };
-                if let Err(source) = result {
-                    if journaled {
-                        // Should the journal be out of reach too, it still says the
-                        // statement started, which is true; the failure is what to report.
-                        let _ = self.journal_failure(done).await;
+                // Each stage has its own transaction; the one that read the heads ends.
+                self.db.execute_unprepared("COMMIT").await?;
+                self.run_stages(&step, &heads, &stages, resumed, &options.lock_wait)
+                    .await?;
+                self.db.execute_unprepared(begin(dialect)).await?;
+            } else {
+                let actions: Vec<&Action> = stages.iter().flat_map(|stage| &stage.actions).collect();
+                let lock_safe = mode == autogen_schema::DdlMode::LockSafe;
+                if lock_safe {
+                    for sql in options.lock_wait.set(dialect, !journaled) {
+                        self.db.execute_unprepared(&sql).await?;
                     }
+                }
+                let result = self
+                    .run_actions(
+                        &step,
+                        &actions,
+                        journaled,
+                        lock_safe.then_some(&options.lock_wait),
+                    )
+                    .await;
+                if lock_safe && journaled {
+                    for sql in LockWait::reset(dialect) {
+                        self.db.execute_unprepared(&sql).await?;
+                    }
+                }
+                if let Err((done, source)) = result {
                     let at = if options.single_transaction {
                         &started_at
                     } else {
@@ -577,7 +673,7 @@ impl<'a> Migrator<'a> {
                     return Err(MigrateError::Statement {
                         revision: step.revision,
                         at: describe_heads(at),
-                        statement: action.text.clone(),
+                        statement: actions[done].text.clone(),
                         source: Box::new(source),
                         committed: match dialect {
                             Dialect::MySql => actions[..done].iter().map(|a| a.text.clone()).collect(),
@@ -585,9 +681,9 @@ impl<'a> Migrator<'a> {
                         },
                     });
                 }
-            }
-            if journaled {
-                self.db.execute_unprepared(begin(dialect)).await?;
+                if journaled {
+                    self.db.execute_unprepared(begin(dialect)).await?;
+                }
             }
             for statement in version_table::write_sql(dialect, &self.graph.heads_of(&after)) {
                 self.db.execute_unprepared(&statement).await?;
@@ -597,8 +693,8 @@ impl<'a> Migrator<'a> {
             for statement in version_table::record_sql(dialect, direction, &step.revision, &checksum, tag) {
                 self.db.execute_unprepared(&statement).await?;
             }
-            if journaled {
-                self.db.execute_unprepared(&journal::clear_sql()).await?;
+            if journaled || is_staged(dialect, mode) {
+                self.db.execute_unprepared(&journal::clear_sql(dialect)).await?;
             }
             if !options.single_transaction {
                 if foreign_keys_off {
@@ -608,6 +704,194 @@ impl<'a> Migrator<'a> {
             }
             steps.push(step);
         }
+    }
+
+    /// Runs a revision's actions in order, on MySQL each journaled first.
+    /// With `lock_wait` (a lock-safe revision), a statement that gave up
+    /// waiting for its lock did nothing, and runs again after a pause, as
+    /// many times as it allows. The failure, with the index of the action
+    /// that failed.
+    async fn run_actions(
+        &self,
+        step: &Step,
+        actions: &[&Action],
+        journaled: bool,
+        lock_wait: Option<&LockWait>,
+    ) -> Result<(), (usize, DbErr)> {
+        let dialect = self.dialect();
+        if journaled {
+            let texts: Vec<&str> = actions.iter().map(|action| action.text.as_str()).collect();
+            journal::write(&self.db, dialect, &step.revision, step.direction, &texts)
+                .await
+                .map_err(|e| (0, e))?;
+        }
+        for (done, action) in actions.iter().enumerate() {
+            if journaled {
+                journal::mark(&self.db, dialect, done + 1, StatementState::Started)
+                    .await
+                    .map_err(|e| (done, e))?;
+            }
+            let mut attempt = 0;
+            let result = loop {
+                let result = match &action.code {
+                    Some(code) => self.run_data_step(code, journaled).await,
+                    None => self.db.execute_unprepared(&action.text).await.map(drop),
+                };
+                match (result, lock_wait) {
+                    (Err(error), Some(wait))
+                        if lock::is_lock_wait_timeout(&error) && attempt < wait.retries =>
+                    {
+                        tokio::time::sleep(wait.pause(attempt)).await;
+                        attempt += 1;
+                    }
+                    (result, _) => break result,
+                }
+            };
+            if let Err(source) = result {
+                if journaled {
+                    // Should the journal be out of reach too, it still says the
+                    // statement started, which is true; the failure is what to report.
+                    let _ = self.journal_failure(done).await;
+                }
+                return Err((done, source));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a lock-safe revision's stages on PostgreSQL from stage `from`
+    /// (those before it committed in a run that stopped), each committed
+    /// with its journal row, so that a run stopped between them is completed
+    /// by the next. A stage that gave up waiting for a lock is rolled back
+    /// and run again after a pause, as many times as `lock_wait` allows.
+    async fn run_stages(
+        &self,
+        step: &Step,
+        heads: &[String],
+        stages: &[Stage],
+        from: usize,
+        lock_wait: &LockWait,
+    ) -> Result<(), MigrateError> {
+        let dialect = Dialect::Postgres;
+        if from == 0 {
+            self.db.execute_unprepared(&journal::create_sql(dialect)).await?;
+            let texts: Vec<String> = stages.iter().map(stage_text).collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            journal::write(&self.db, dialect, &step.revision, step.direction, &texts).await?;
+        }
+        for (at, stage) in stages.iter().enumerate().skip(from) {
+            let mut attempt = 0;
+            loop {
+                let Err((statement, error)) = self.run_stage(stage, at + 1, lock_wait).await else {
+                    break;
+                };
+                let _ = self.db.execute_unprepared("ROLLBACK").await;
+                if !stage.transactional {
+                    for sql in LockWait::reset(dialect) {
+                        let _ = self.db.execute_unprepared(&sql).await;
+                    }
+                }
+                if lock::is_lock_wait_timeout(&error) && attempt < lock_wait.retries {
+                    tokio::time::sleep(lock_wait.pause(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                let node = self
+                    .graph
+                    .get(&step.revision)
+                    .expect("a running revision is in the graph");
+                return Err(MigrateError::StepFailed {
+                    unfinished: Box::new(Unfinished {
+                        revision: step.revision.clone(),
+                        message: node.message().to_owned(),
+                        direction: step.direction,
+                        done: at,
+                        steps: stages.len(),
+                        recorded: heads.to_vec(),
+                        same_steps: true,
+                    }),
+                    statement,
+                    source: Box::new(error),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// One stage, numbered `number` in the journal: in a transaction with
+    /// its lock timeouts `SET LOCAL`, or alone with them set around it (a
+    /// concurrent index build, after dropping one a failed build left
+    /// INVALID). The failure, with the statement that failed.
+    async fn run_stage(
+        &self,
+        stage: &Stage,
+        number: usize,
+        lock_wait: &LockWait,
+    ) -> Result<(), (String, DbErr)> {
+        let dialect = Dialect::Postgres;
+        if stage.transactional {
+            self.exec(begin(dialect)).await?;
+        } else if let Some(index) = &stage.builds_index {
+            self.drop_invalid_index(index).await?;
+        }
+        for sql in lock_wait.set(dialect, stage.transactional) {
+            self.exec(&sql).await?;
+        }
+        for action in &stage.actions {
+            match &action.code {
+                Some(code) => code
+                    .run(&DataConnection::new(self.db.clone()))
+                    .await
+                    .map_err(|e| (action.text.clone(), e))?,
+                None => self.exec(&action.text).await?,
+            }
+        }
+        if !stage.transactional {
+            for sql in LockWait::reset(dialect) {
+                self.exec(&sql).await?;
+            }
+        }
+        journal::mark(&self.db, dialect, number, StatementState::Done)
+            .await
+            .map_err(|e| ("(the journal's record of the step)".to_owned(), e))?;
+        if stage.transactional {
+            self.exec("COMMIT").await?;
+        }
+        Ok(())
+    }
+
+    /// Drops `index` if a failed or killed concurrent build left it INVALID:
+    /// useless to queries, it is still updated by every write, and `IF NOT
+    /// EXISTS` would keep it.
+    async fn drop_invalid_index(&self, index: &str) -> Result<(), (String, DbErr)> {
+        let query = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT i.indisvalid AND c.relname = $1 AND n.nspname = current_schema()",
+            [index.into()],
+        );
+        let found = self
+            .db
+            .query_one_raw(query)
+            .await
+            .map_err(|e| (format!("(looking for an INVALID index '{index}')"), e))?;
+        if let Some(row) = found {
+            let name: String = row
+                .try_get("", "name")
+                .map_err(|e| (format!("(looking for an INVALID index '{index}')"), e))?;
+            self.exec(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn exec(&self, sql: &str) -> Result<(), (String, DbErr)> {
+        self.db
+            .execute_unprepared(sql)
+            .await
+            .map(drop)
+            .map_err(|e| (sql.to_owned(), e))
     }
 
     /// Runs a data step. Where the revision has no transaction (MySQL,
@@ -633,9 +917,11 @@ impl<'a> Migrator<'a> {
     /// revision can simply run again; otherwise the journal keeps the failure.
     async fn journal_failure(&self, index: usize) -> Result<(), MigrateError> {
         if index == 0 {
-            self.db.execute_unprepared(&journal::clear_sql()).await?;
+            self.db
+                .execute_unprepared(&journal::clear_sql(Dialect::MySql))
+                .await?;
         } else {
-            journal::mark(&self.db, index + 1, StatementState::Failed).await?;
+            journal::mark(&self.db, Dialect::MySql, index + 1, StatementState::Failed).await?;
         }
         Ok(())
     }
@@ -689,8 +975,8 @@ impl<'a> Migrator<'a> {
         for statement in version_table::stamp_sql(self.graph, dialect, &heads) {
             self.db.execute_unprepared(&statement).await?;
         }
-        if dialect == Dialect::MySql {
-            self.db.execute_unprepared(&journal::clear_sql()).await?;
+        if dialect != Dialect::Sqlite && version_table::exists(&self.db, JOURNAL_TABLE).await? {
+            self.db.execute_unprepared(&journal::clear_sql(dialect)).await?;
         }
         self.db.execute_unprepared("COMMIT").await?;
         Ok(heads)
@@ -733,6 +1019,13 @@ impl<'a> Migrator<'a> {
     ) -> Option<&'a Node> {
         next_step(self.graph, direction, applied, goal)
     }
+}
+
+/// A stage as the journal keeps it: its statements, so that the next run
+/// knows whether the revision is still the one that ran.
+fn stage_text(stage: &Stage) -> String {
+    let texts: Vec<&str> = stage.actions.iter().map(|action| action.text.as_str()).collect();
+    texts.join(";\n")
 }
 
 /// The dialect a SeaORM backend speaks.

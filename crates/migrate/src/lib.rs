@@ -12,7 +12,10 @@
 //!   keeps a checksum of each applied revision's ops, to name revisions
 //!   edited after they were applied ([`RevisionModule::checksum`]), and on
 //!   MySQL a journal of each revision's statements, to say exactly what a
-//!   run that stopped half way left behind ([`Interrupted`]);
+//!   run that stopped half way left behind ([`Interrupted`]); a lock-safe
+//!   revision (`op.lock_safe()`) runs on PostgreSQL in steps that each
+//!   commit, journaled so that the next run completes one that stopped
+//!   between them ([`Unfinished`]);
 //!   [`script`] prints the same run as SQL without connecting (`--sql`);
 //!   [`render`] turns ops into SQL per dialect.
 //!
@@ -38,12 +41,12 @@ mod test_history;
 mod version_table;
 
 pub use data::{DataConnection, DataFn};
-pub use error::{Interrupted, MigrateError};
+pub use error::{Interrupted, MigrateError, Unfinished};
 pub use executor::{Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
 pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};
-pub use plan::{RunOptions, Step};
+pub use plan::{LockWait, RunOptions, Step};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{DataStepOptions, Direction, Operations, Revision, RevisionModule, Versions};

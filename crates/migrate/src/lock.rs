@@ -85,6 +85,35 @@ pub(crate) async fn held_elsewhere_on_mysql(db: &DatabaseConnection) -> Result<b
     Ok(answer::<i64>(db, sql, "other").await? == Some(1))
 }
 
+/// Whether another session holds PostgreSQL's lock: a run is going there.
+/// A bigint advisory key shows in `pg_locks` as its high and low halves.
+pub(crate) async fn held_elsewhere_on_postgres(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let (high, low) = (POSTGRES_LOCK_KEY >> 32, POSTGRES_LOCK_KEY & 0xffff_ffff);
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND pid <> pg_backend_pid() AND classid::bigint = {high} AND objid::bigint = {low} \
+         AND objsubid = 1) AS other"
+    );
+    Ok(answer::<bool>(db, sql, "other").await? == Some(true))
+}
+
+/// Whether a statement gave up waiting for a lock on what it changes
+/// (PostgreSQL's `lock_timeout`, SQLSTATE 55P03; MySQL's `lock_wait_timeout`,
+/// error 1205): it did nothing, and may be run again.
+pub(crate) fn is_lock_wait_timeout(error: &DbErr) -> bool {
+    const MYSQL_LOCK_WAIT_TIMEOUT: u16 = 1205;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = error else {
+        return false;
+    };
+    let Some(e) = e.as_database_error() else {
+        return false;
+    };
+    if let Some(mysql) = e.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+        return mysql.number() == MYSQL_LOCK_WAIT_TIMEOUT;
+    }
+    e.code().as_deref() == Some("55P03")
+}
+
 /// The `column` of the one row `sql` returns.
 async fn answer<T: sea_orm::TryGetable>(
     db: &DatabaseConnection,

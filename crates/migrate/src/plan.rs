@@ -3,12 +3,13 @@
 //! The executor runs such a plan against a database; `script` prints it.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
-use autogen_schema::{Dialect, Op};
+use autogen_schema::{DdlMode, Dialect, Op};
 
 use crate::data::DataStep;
 use crate::graph::{Graph, GraphError, Node};
-use crate::render::{render, RenderError};
+use crate::render::{online, render, RenderError};
 use crate::revision::Direction;
 
 /// One revision run, reported as Alembic reports it:
@@ -64,6 +65,8 @@ pub struct RunOptions {
     pub single_transaction: bool,
     /// A value revisions can read with `op.tag()` (Alembic's `--tag`).
     pub tag: Option<String>,
+    /// How lock-safe revisions wait for their locks.
+    pub lock_wait: LockWait,
 }
 
 /// The next revision to run from `applied` towards `goal`: the first pending
@@ -122,55 +125,223 @@ pub(crate) fn begin(dialect: Dialect) -> &'static str {
     }
 }
 
-/// The statements `ops` render to in `dialect`, in order.
-pub(crate) fn render_all(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, RenderError> {
-    let mut statements = Vec::new();
-    for op in ops {
-        statements.extend(render(op, dialect)?);
-    }
-    Ok(statements)
+/// Whether a revision in `mode` runs in stages on `dialect`, each committed
+/// on its own and the run's progress kept, rather than as one transaction.
+pub(crate) fn is_staged(dialect: Dialect, mode: DdlMode) -> bool {
+    dialect == Dialect::Postgres && mode == DdlMode::LockSafe
 }
 
 /// One thing a revision does when it runs: a statement, or a data step's code.
 pub(crate) struct Action {
-    /// The statement, or what names the data step (in errors and MySQL's journal).
+    /// The statement, or what names the data step (in errors and the journal).
     pub(crate) text: String,
     /// The data step's code; `None` for a statement.
     pub(crate) code: Option<DataStep>,
+    /// The position of the op it comes from among the revision's ops.
+    pub(crate) op: usize,
 }
 
-/// What running `ops` does in `dialect`, in order: each op's statements,
-/// and for each [`Op::RunData`] its entry of `code` (one per such op, in
-/// order). A data step with no code (an op pushed as data by a tool) is
-/// what it declares for offline use, as in `--sql`.
-pub(crate) fn actions(
+/// A part of a revision that runs as a unit: in a transaction of its own,
+/// or, for a statement PostgreSQL cannot run in one (`CONCURRENTLY`), alone.
+/// A plain revision is one transactional stage.
+pub(crate) struct Stage {
+    pub(crate) transactional: bool,
+    pub(crate) actions: Vec<Action>,
+    /// The index the stage builds concurrently: one a failed or killed build
+    /// left INVALID goes first.
+    pub(crate) builds_index: Option<String>,
+}
+
+impl Stage {
+    fn transaction(actions: Vec<Action>) -> Self {
+        Self {
+            transactional: true,
+            actions,
+            builds_index: None,
+        }
+    }
+}
+
+/// How long a lock-safe revision's DDL waits for its lock, and how often it
+/// tries again after giving up. A statement waiting for its lock blocks every
+/// later query on the table behind it, so it waits briefly and gives way,
+/// rather than queue the application behind a long transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockWait {
+    /// How long one statement waits for its lock (PostgreSQL's
+    /// `lock_timeout`; MariaDB's `lock_wait_timeout`, in whole seconds).
+    pub timeout: Duration,
+    /// How many times a step that timed out waiting is run again, after a
+    /// growing pause, before the run fails.
+    pub retries: u32,
+    /// The longest one statement may run (PostgreSQL's `statement_timeout`);
+    /// `None` lets it run as long as it takes, as an index build on a big
+    /// table needs.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for LockWait {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(2),
+            retries: 10,
+            statement_timeout: None,
+        }
+    }
+}
+
+impl LockWait {
+    /// The pause before retry `attempt` (from 0): doubling from a quarter of
+    /// a second up to eight, so that a long transaction has time to end.
+    pub(crate) fn pause(&self, attempt: u32) -> Duration {
+        Duration::from_millis(250 * 2u64.pow(attempt.min(5)))
+    }
+
+    /// The statements that bound a stage's waits: `SET LOCAL` inside a
+    /// transaction, `SET` (and [`LockWait::reset`] after) outside one.
+    pub(crate) fn set(&self, dialect: Dialect, local: bool) -> Vec<String> {
+        match dialect {
+            Dialect::Postgres => {
+                let scope = if local { "SET LOCAL" } else { "SET" };
+                let statement = self.statement_timeout.map_or(0, |t| t.as_millis());
+                vec![
+                    format!("{scope} lock_timeout = '{}ms'", self.timeout.as_millis()),
+                    format!("{scope} statement_timeout = '{statement}ms'"),
+                ]
+            }
+            Dialect::MySql => vec![format!(
+                "SET SESSION lock_wait_timeout = {}",
+                self.timeout.as_secs_f64().ceil().max(1.0)
+            )],
+            Dialect::Sqlite => Vec::new(),
+        }
+    }
+
+    /// What undoes [`LockWait::set`] outside a transaction.
+    pub(crate) fn reset(dialect: Dialect) -> Vec<String> {
+        match dialect {
+            Dialect::Postgres => vec!["RESET lock_timeout".into(), "RESET statement_timeout".into()],
+            Dialect::MySql => vec!["SET SESSION lock_wait_timeout = DEFAULT".into()],
+            Dialect::Sqlite => Vec::new(),
+        }
+    }
+}
+
+/// What running `ops` does in `dialect` and `mode`, in stages: each op's
+/// statements, and for each [`Op::RunData`] its entry of `code` (one per
+/// such op, in order). A data step with no code (an op pushed as data by a
+/// tool) is what it declares for offline use, as in `--sql`.
+///
+/// A plain revision, and any on SQLite or MariaDB, is one stage (on MariaDB,
+/// lock-safe, each `ALTER` names its algorithm). A lock-safe one on
+/// PostgreSQL runs in order: transactions of the changes that take brief
+/// locks, each concurrent index build alone between them, then one
+/// transaction of every `VALIDATE CONSTRAINT`, then one of what needed them
+/// (`SET NOT NULL`).
+pub(crate) fn stages(
     ops: &[Op],
     code: Vec<Option<DataStep>>,
     dialect: Dialect,
-) -> Result<Vec<Action>, RenderError> {
+    mode: DdlMode,
+) -> Result<Vec<Stage>, RenderError> {
     let mut code = code.into_iter();
-    let mut actions = Vec::new();
-    for op in ops {
-        match op {
-            Op::RunData { name, .. } => {
-                if let Some(step) = code.next().flatten() {
-                    actions.push(Action {
-                        text: format!("data step '{name}' (code run with the connection)"),
-                        code: Some(step),
-                    });
-                    continue;
-                }
+    let lock_safe = mode == DdlMode::LockSafe;
+    if !(lock_safe && dialect == Dialect::Postgres) {
+        let mut actions = Vec::new();
+        for (at, op) in ops.iter().enumerate() {
+            let mut op_actions = actions_of(at, op, &mut code, dialect)?;
+            if lock_safe && dialect == Dialect::MySql && op_actions.iter().all(|a| a.code.is_none()) {
+                let texts = op_actions.into_iter().map(|a| a.text).collect();
+                op_actions = statements(at, online::mariadb(op, texts));
             }
-            Op::InSchema { ops, .. } => {
-                if let Some(Op::RunData { name, .. }) = ops.iter().find(|op| matches!(op, Op::RunData { .. }))
-                {
-                    return Err(RenderError::DataStepInSchema(name.clone()));
-                }
-            }
-            _ => {}
+            actions.extend(op_actions);
         }
-        let statements = render(op, dialect)?;
-        actions.extend(statements.into_iter().map(|text| Action { text, code: None }));
+        return Ok(vec![Stage::transaction(actions)]);
     }
-    Ok(actions)
+    let mut stages = Vec::new();
+    let mut current = Vec::new();
+    let (mut validate, mut last) = (Vec::new(), Vec::new());
+    let mut new_tables = BTreeSet::new();
+    for (at, op) in ops.iter().enumerate() {
+        let new_table = op_table(op).is_some_and(|t| new_tables.contains(t));
+        if let Op::CreateTable(table) = op {
+            new_tables.insert(table.name.clone());
+        }
+        let Some(form) = online::postgres(op, new_table)? else {
+            current.extend(actions_of(at, op, &mut code, dialect)?);
+            continue;
+        };
+        current.extend(statements(at, form.now));
+        if !form.alone.is_empty() {
+            if !current.is_empty() {
+                stages.push(Stage::transaction(std::mem::take(&mut current)));
+            }
+            for alone in form.alone {
+                stages.push(Stage {
+                    transactional: false,
+                    actions: statements(at, vec![alone.sql]),
+                    builds_index: alone.builds,
+                });
+            }
+        }
+        current.extend(statements(at, form.then));
+        validate.extend(statements(at, form.validate));
+        last.extend(statements(at, form.last));
+    }
+    for actions in [current, validate, last] {
+        if !actions.is_empty() {
+            stages.push(Stage::transaction(actions));
+        }
+    }
+    Ok(stages)
+}
+
+/// Statements of op `at` as actions.
+fn statements(at: usize, texts: Vec<String>) -> Vec<Action> {
+    texts
+        .into_iter()
+        .map(|text| Action {
+            text,
+            code: None,
+            op: at,
+        })
+        .collect()
+}
+
+/// The table an op acts on, to tell whether the revision created it.
+fn op_table(op: &Op) -> Option<&str> {
+    match op {
+        Op::CreateIndex(index) => Some(&index.table),
+        Op::AddConstraint { table, .. } | Op::AlterColumn { table, .. } | Op::DropIndex { table, .. } => {
+            Some(table)
+        }
+        _ => None,
+    }
+}
+
+/// What op `at` does when it runs: its statements, or its data step's code.
+fn actions_of(
+    at: usize,
+    op: &Op,
+    code: &mut impl Iterator<Item = Option<DataStep>>,
+    dialect: Dialect,
+) -> Result<Vec<Action>, RenderError> {
+    match op {
+        Op::RunData { name, .. } => {
+            if let Some(step) = code.next().flatten() {
+                return Ok(vec![Action {
+                    text: format!("data step '{name}' (code run with the connection)"),
+                    code: Some(step),
+                    op: at,
+                }]);
+            }
+        }
+        Op::InSchema { ops, .. } => {
+            if let Some(Op::RunData { name, .. }) = ops.iter().find(|op| matches!(op, Op::RunData { .. })) {
+                return Err(RenderError::DataStepInSchema(name.clone()));
+            }
+        }
+        _ => {}
+    }
+    Ok(statements(at, render(op, dialect)?))
 }

@@ -19,6 +19,8 @@ use sea_query::{
 use thiserror::Error;
 
 mod alter;
+pub(crate) use alter::ident;
+pub(crate) mod online;
 
 pub(crate) use alter::literal;
 

@@ -1,6 +1,6 @@
 //! What a revision file declares, and what the build script collects.
 
-use autogen_schema::{Column, Constraint, DefaultValue, Index, Op, Table};
+use autogen_schema::{Column, Constraint, DdlMode, DefaultValue, Index, Op, Table};
 
 use crate::data::{step_name, DataFn, DataStep};
 
@@ -58,14 +58,29 @@ impl RevisionModule {
     /// revision or editing its comments changes nothing it does, so it must
     /// not read as modified. JSON leaves out unset optional fields, so a
     /// later autogen that adds one to the model keeps old checksums.
+    ///
+    /// A function that runs lock-safe (`op.lock_safe()`) adds its mode, since
+    /// it runs differently; one that does not keeps the checksum it had before
+    /// modes existed.
     pub fn checksum(&self, tag: Option<&str>) -> String {
         use sha2::Digest as _;
-        let ops = (
-            Operations::record(self.upgrade, tag),
-            Operations::record(self.downgrade, tag),
-        );
-        let json = serde_json::to_vec(&ops).expect("ops are plain data and always serialize");
+        let recorded = |f| {
+            let recorded = Operations::record_runnable(f, tag);
+            let mode = (recorded.mode != DdlMode::Plain).then_some(recorded.mode);
+            (recorded.ops, mode)
+        };
+        let ((up, up_mode), (down, down_mode)) = (recorded(self.upgrade), recorded(self.downgrade));
+        let json = match (up_mode, down_mode) {
+            (None, None) => serde_json::to_vec(&(up, down)),
+            modes => serde_json::to_vec(&(up, down, modes)),
+        };
+        let json = json.expect("ops are plain data and always serialize");
         format!("{:x}", sha2::Sha256::digest(json))
+    }
+
+    /// How its `upgrade` or `downgrade` runs its DDL.
+    pub fn ddl_mode(&self, direction: Direction) -> DdlMode {
+        Operations::record_runnable(self.function(direction), None).mode
     }
 }
 
@@ -90,6 +105,15 @@ pub struct Operations {
     /// or `None` for one pushed as data ([`Operations::push`]), which has none.
     code: Vec<Option<DataStep>>,
     tag: Option<String>,
+    mode: DdlMode,
+}
+
+/// What a revision function recorded, as a run needs it.
+pub(crate) struct Recorded {
+    pub(crate) ops: Vec<Op>,
+    /// The code of each [`Op::RunData`] among `ops`, in order.
+    pub(crate) code: Vec<Option<DataStep>>,
+    pub(crate) mode: DdlMode,
 }
 
 impl Operations {
@@ -100,21 +124,39 @@ impl Operations {
 
     /// Records what `f` (an `upgrade` or `downgrade`) does, run with `--tag tag`.
     pub fn record(f: fn(&mut Operations), tag: Option<&str>) -> Vec<Op> {
-        Self::record_runnable(f, tag).0
+        Self::record_runnable(f, tag).ops
     }
 
     /// Records what `f` does, with the code of its data steps: the nth
     /// [`Op::RunData`] among the ops runs the nth step.
-    pub(crate) fn record_runnable(
-        f: fn(&mut Operations),
-        tag: Option<&str>,
-    ) -> (Vec<Op>, Vec<Option<DataStep>>) {
+    pub(crate) fn record_runnable(f: fn(&mut Operations), tag: Option<&str>) -> Recorded {
         let mut op = Self {
             tag: tag.map(str::to_owned),
             ..Self::default()
         };
         f(&mut op);
-        (op.ops, op.code)
+        Recorded {
+            ops: op.ops,
+            code: op.code,
+            mode: op.mode,
+        }
+    }
+
+    /// Runs this function's DDL lock-safe: on PostgreSQL, indexes built and
+    /// dropped `CONCURRENTLY` outside the transaction, foreign keys and
+    /// CHECKs added `NOT VALID` and validated in a later step, UNIQUE through
+    /// a concurrently built index, NOT NULL through a validated CHECK; on
+    /// MariaDB, each `ALTER` with `ALGORITHM=INPLACE, LOCK=NONE`, failing
+    /// rather than copying the table. Every step runs under a lock timeout
+    /// and is retried when it runs out. Called first in the function, as
+    /// `autogen revision` writes it when `[online] lock_safe` is set.
+    pub fn lock_safe(&mut self) {
+        self.mode = DdlMode::LockSafe;
+    }
+
+    /// How this function runs its DDL.
+    pub fn ddl_mode(&self) -> DdlMode {
+        self.mode
     }
 
     /// Records an op as it is: for tools that compute ops (autogenerate's
@@ -424,9 +466,10 @@ mod tests {
     }
 
     /// Each action's text, and whether it runs code.
-    fn shown(actions: &[crate::plan::Action]) -> Vec<(&str, bool)> {
-        actions
+    fn shown(stages: &[crate::plan::Stage]) -> Vec<(&str, bool)> {
+        stages
             .iter()
+            .flat_map(|stage| &stage.actions)
             .map(|a| (a.text.as_str(), a.code.is_some()))
             .collect()
     }
@@ -448,7 +491,7 @@ mod tests {
             op.run_data(fill)
                 .offline_sql("UPDATE person SET full_name = name");
         }
-        let (ops, code) = Operations::record_runnable(upgrade, None);
+        let Recorded { ops, code, .. } = Operations::record_runnable(upgrade, None);
         assert_eq!(
             ops,
             [
@@ -468,7 +511,8 @@ mod tests {
             ]
         );
         assert!(code.len() == 2 && code.iter().all(Option::is_some));
-        let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
+        let actions =
+            crate::plan::stages(&ops, code, autogen_schema::Dialect::Sqlite, DdlMode::Plain).unwrap();
         let texts = shown(&actions);
         assert_eq!(
             texts,
@@ -492,8 +536,9 @@ mod tests {
             });
             op.run_data(fill);
         }
-        let (ops, code) = Operations::record_runnable(upgrade, None);
-        let actions = crate::plan::actions(&ops, code, autogen_schema::Dialect::Sqlite).unwrap();
+        let Recorded { ops, code, .. } = Operations::record_runnable(upgrade, None);
+        let actions =
+            crate::plan::stages(&ops, code, autogen_schema::Dialect::Sqlite, DdlMode::Plain).unwrap();
         let texts = shown(&actions);
         assert_eq!(
             texts,
@@ -508,9 +553,9 @@ mod tests {
                 op.run_data(fill);
             });
         }
-        let (ops, code) = Operations::record_runnable(nested, None);
+        let Recorded { ops, code, .. } = Operations::record_runnable(nested, None);
         assert_eq!(
-            crate::plan::actions(&ops, code, autogen_schema::Dialect::Postgres)
+            crate::plan::stages(&ops, code, autogen_schema::Dialect::Postgres, DdlMode::Plain)
                 .err()
                 .map(|e| e.to_string()),
             Some(

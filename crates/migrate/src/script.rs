@@ -1,11 +1,16 @@
 //! Offline mode (`--sql`): the SQL a run would execute, printed as a script
 //! for a DBA to review or apply, without connecting to any database.
 
-use autogen_schema::Dialect;
+use autogen_schema::{lock_risks, DdlMode, Dialect, LockRisk, Schema};
 
 use crate::error::MigrateError;
 use crate::graph::{Graph, GraphError};
-use crate::plan::{begin, drops_a_table, next_step, render_all, stamp_heads, RunOptions, Step};
+use crate::plan::{
+    begin, drops_a_table, is_staged, next_step, stages, stamp_heads, Action, LockWait, RunOptions, Stage,
+    Step,
+};
+use crate::render::ident;
+use crate::replay::replay_revision;
 use crate::revision::{Direction, Operations};
 use crate::version_table;
 
@@ -53,22 +58,95 @@ pub fn script(
         out.push('\n');
     }
     let mut applied = graph.ancestors(start.iter().map(String::as_str));
+    // The schema each revision runs on, for the lock risks its ops carry.
+    let mut schema = Schema::default();
+    for node in graph.topological(&applied) {
+        let _ = replay_revision(node, &mut schema);
+    }
     while let Some(node) = next_step(graph, direction, &applied, &goal) {
         let step = Step::new(node, direction);
         out.push_str(&format!("-- {step}\n\n"));
-        if !options.single_transaction {
-            out.push_str(&statement(begin(dialect)));
-            out.push('\n');
+        let recorded = Operations::record_runnable(node.module.function(direction), options.tag.as_deref());
+        let ops = recorded.ops;
+        let rendered =
+            stages(&ops, Vec::new(), dialect, recorded.mode).map_err(|source| MigrateError::Render {
+                revision: step.revision.clone(),
+                source,
+            })?;
+        let risks = lock_risks(&ops, &schema, dialect, recorded.mode);
+        for op in &ops {
+            let _ = op.apply(&mut schema);
         }
-        let ops = Operations::record(node.module.function(direction), options.tag.as_deref());
-        let rendered = render_all(&ops, dialect).map_err(|source| MigrateError::Render {
-            revision: step.revision.clone(),
-            source,
-        })?;
         drops_tables |= ops.iter().any(drops_a_table);
-        for sql in rendered {
-            out.push_str(&statement(&sql));
-            out.push('\n');
+        let staged = is_staged(dialect, recorded.mode);
+        if staged && options.single_transaction {
+            return Err(MigrateError::LockSafeInOneTransaction(step.revision));
+        }
+        let lock_safe = recorded.mode == DdlMode::LockSafe;
+        let write_actions = |out: &mut String, actions: &[Action]| {
+            let mut last_op = None;
+            for action in actions {
+                if last_op != Some(action.op) {
+                    last_op = Some(action.op);
+                    out.push_str(&op_comment(action.op, &risks));
+                }
+                out.push_str(&statement(&action.text));
+                out.push('\n');
+            }
+        };
+        if staged {
+            out.push_str(&stages_comment(&rendered));
+            let count = rendered.len();
+            for (number, stage) in rendered.iter().enumerate() {
+                let number = number + 1;
+                if stage.transactional {
+                    out.push_str(&format!("-- step {number} of {count}\n"));
+                    out.push_str(&statement(begin(dialect)));
+                    for sql in options.lock_wait.set(dialect, true) {
+                        out.push_str(&statement(&sql));
+                    }
+                    out.push('\n');
+                    write_actions(&mut out, &stage.actions);
+                    out.push_str(&statement("COMMIT"));
+                } else {
+                    out.push_str(&format!("-- step {number} of {count}, outside a transaction\n"));
+                    if let Some(index) = &stage.builds_index {
+                        out.push_str(&format!(
+                            "-- Run again after a failed or killed build, drop the INVALID index it left first:\n\
+                             -- DROP INDEX CONCURRENTLY IF EXISTS {};\n",
+                            ident(dialect, index)
+                        ));
+                    }
+                    for sql in options.lock_wait.set(dialect, false) {
+                        out.push_str(&statement(&sql));
+                    }
+                    write_actions(&mut out, &stage.actions);
+                    for sql in LockWait::reset(dialect) {
+                        out.push_str(&statement(&sql));
+                    }
+                }
+                out.push('\n');
+            }
+            out.push_str("-- the revision is recorded once every step has run\n");
+            out.push_str(&statement(begin(dialect)));
+        } else {
+            if !options.single_transaction {
+                out.push_str(&statement(begin(dialect)));
+                out.push('\n');
+            }
+            if lock_safe {
+                for sql in options.lock_wait.set(dialect, true) {
+                    out.push_str(&statement(&sql));
+                }
+            }
+            for stage in &rendered {
+                write_actions(&mut out, &stage.actions);
+            }
+            if lock_safe {
+                for sql in LockWait::reset(dialect) {
+                    out.push_str(&statement(&sql));
+                }
+            }
         }
         match direction {
             Direction::Up => applied.insert(step.revision.clone()),
@@ -87,7 +165,7 @@ pub fn script(
             out.push_str(&statement(&sql));
         }
         out.push('\n');
-        if !options.single_transaction {
+        if staged || !options.single_transaction {
             out.push_str(&statement("COMMIT"));
             out.push('\n');
         }
@@ -125,6 +203,43 @@ fn statement(sql: &str) -> String {
     format!("{};\n", sql.trim_end_matches(';'))
 }
 
+/// `-- op 2`, with a line per lock risk the op carries, so that a reader
+/// (or a linter's finding, by line) knows which op a statement makes.
+fn op_comment(op: usize, risks: &[LockRisk]) -> String {
+    let mut comment = String::new();
+    let number = op + 1;
+    let mut any = false;
+    for risk in risks.iter().filter(|risk| risk.op == op) {
+        comment.push_str(&format!("-- op {number}: {risk}\n"));
+        any = true;
+    }
+    if !any {
+        comment.push_str(&format!("-- op {number}\n"));
+    }
+    comment
+}
+
+/// What a staged revision's reader must know before running it.
+fn stages_comment(stages: &[Stage]) -> String {
+    let alone: Vec<String> = stages
+        .iter()
+        .enumerate()
+        .filter(|(_, stage)| !stage.transactional)
+        .map(|(at, _)| (at + 1).to_string())
+        .collect();
+    let outside = match alone.as_slice() {
+        [] => String::new(),
+        [one] => format!("; step {one} runs outside a transaction"),
+        many => format!("; steps {} run outside a transaction", many.join(", ")),
+    };
+    format!(
+        "-- Lock-safe: {} steps{outside}. Each commits on its own: run this script in \
+         autocommit mode (not as one transaction). `autogen upgrade` completes a run \
+         stopped between steps.\n\n",
+        stages.len()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +266,7 @@ CREATE TABLE IF NOT EXISTS "autogen_revisions" ("revision" varchar(32) NOT NULL,
 
 BEGIN IMMEDIATE;
 
+-- op 1
 CREATE TABLE "t" ( "id" integer NOT NULL );
 
 DELETE FROM "autogen_version";
@@ -164,6 +280,7 @@ COMMIT;
 
 BEGIN IMMEDIATE;
 
+-- op 1
 ALTER TABLE "t" ADD COLUMN "x" text;
 
 DELETE FROM "autogen_version";
@@ -244,5 +361,58 @@ COMMIT;
              INSERT INTO \"autogen_version\" (\"version_num\") VALUES ('bbbb');\n"
         ));
         assert!(!sql.contains("CREATE TABLE \"t\""));
+    }
+
+    /// A lock-safe revision prints as the steps it runs in, each with what
+    /// bounds its lock waits, and each op with the lock risks it carries.
+    #[test]
+    fn a_lock_safe_revision_prints_its_steps() {
+        let graph = crate::test_history::lock_safe_graph();
+        let postgres = script(
+            &graph,
+            Dialect::Postgres,
+            Direction::Up,
+            "aaaa:head",
+            RunOptions::default(),
+        )
+        .unwrap();
+        insta_like(&postgres, "lock_safe_postgres.sql");
+        let mariadb = script(
+            &graph,
+            Dialect::MySql,
+            Direction::Up,
+            "aaaa:head",
+            RunOptions::default(),
+        )
+        .unwrap();
+        insta_like(&mariadb, "lock_safe_mariadb.sql");
+        let one = RunOptions {
+            single_transaction: true,
+            ..RunOptions::default()
+        };
+        let refused = script(&graph, Dialect::Postgres, Direction::Up, "aaaa:head", one).unwrap_err();
+        assert!(
+            refused.to_string().contains("run without --single-transaction"),
+            "{refused}"
+        );
+    }
+
+    /// Compares `text` with the file `name` under `src/snapshots`, or writes
+    /// it there when `AUTOGEN_BLESS` is set.
+    fn insta_like(text: &str, name: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/snapshots")
+            .join(name);
+        if std::env::var_os("AUTOGEN_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            text,
+            expected,
+            "{} differs; AUTOGEN_BLESS=1 rewrites it",
+            path.display()
+        );
     }
 }

@@ -7,7 +7,8 @@
 //! - [`Op`]: one schema change. Revision files build ops; [`Op::apply`] replays
 //!   them into a schema with no database, and [`invert_all`] computes a
 //!   downgrade from an upgrade plus the schema before it;
-//!   [`destructive_changes`] says which ops can lose data, with stable codes.
+//!   [`destructive_changes`] says which ops can lose data, and [`lock_risks`]
+//!   which take long locks on a live table, each with stable codes.
 //! - [`Dialect`]: how a backend stores types and defaults, so that comparisons
 //!   happen in the terms of one backend rather than of Rust enums, and what
 //!   its `ALTER TABLE` changes in place ([`Dialect::in_place`]; the rest is
@@ -19,6 +20,7 @@
 
 mod destructive;
 mod dialect;
+mod locking;
 mod model;
 mod op;
 mod rebuild;
@@ -27,6 +29,7 @@ mod sql_words;
 
 pub use destructive::{destructive_changes, DestructiveChange, DestructiveKind};
 pub use dialect::{strip_parens, Dialect, UnsupportedType};
+pub use locking::{lock_risks, runs_lock_safe, DdlMode, LockKind, LockRisk};
 pub use model::{
     split_rename_hint, Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction,
     Index, IndexPart, IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,

@@ -333,10 +333,12 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    pub(super) fn options(&self) -> RunOptions {
+    /// The run's options, lock-safe revisions waiting for locks as `config` says.
+    pub(super) fn options(&self, config: &crate::config::Config) -> RunOptions {
         RunOptions {
             single_transaction: self.single_transaction,
             tag: self.tag.clone(),
+            lock_wait: config.online.lock_wait.clone(),
         }
     }
 }

@@ -238,7 +238,7 @@ fn migrate(cx: &Context, direction: Direction, target: &str, run: &RunArgs) -> R
     if run.sql {
         print!(
             "{}",
-            command::migrate_sql(project, config, direction, target, run.options())?
+            command::migrate_sql(project, config, direction, target, run.options(config))?
         );
     } else {
         let started = std::time::Instant::now();
@@ -257,8 +257,8 @@ fn migrate(cx: &Context, direction: Direction, target: &str, run: &RunArgs) -> R
         };
         let steps = runtime.block_on(async {
             match direction {
-                Direction::Up => command::upgrade(project, config, target, run.options(), report).await,
-                Direction::Down => command::downgrade(project, config, target, run.options(), report).await,
+                Direction::Up => command::upgrade(project, config, target, run.options(config), report).await,
+                Direction::Down => command::downgrade(project, config, target, run.options(config), report).await,
             }
         })?;
         if many {

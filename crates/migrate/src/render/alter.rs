@@ -51,7 +51,11 @@ pub(super) fn alter_column(
     }
 }
 
-fn alter_postgres_column(table: &str, from: &Column, to: &Column) -> Result<Vec<String>, RenderError> {
+pub(super) fn alter_postgres_column(
+    table: &str,
+    from: &Column,
+    to: &Column,
+) -> Result<Vec<String>, RenderError> {
     let dialect = Dialect::Postgres;
     let quoted = ident(dialect, table);
     let column = ident(dialect, &to.name);
@@ -190,7 +194,7 @@ pub(super) fn drop_constraint(table: &str, constraint: &Constraint, dialect: Dia
 }
 
 /// The constraint's own name, else its [`implicit_name`].
-fn constraint_name(table: &str, constraint: &Constraint, dialect: Dialect) -> Option<String> {
+pub(super) fn constraint_name(table: &str, constraint: &Constraint, dialect: Dialect) -> Option<String> {
     constraint
         .name()
         .map(str::to_owned)
@@ -426,7 +430,7 @@ pub(super) fn in_schema(
 }
 
 /// An identifier quoted for `dialect`.
-fn ident(dialect: Dialect, name: &str) -> String {
+pub(crate) fn ident(dialect: Dialect, name: &str) -> String {
     let name = super::escaped_name(name, dialect);
     match dialect {
         Dialect::MySql => format!("`{name}`"),

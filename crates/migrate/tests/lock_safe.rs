@@ -1,0 +1,283 @@
+//! Lock-safe revisions (`op.lock_safe()`) against real PostgreSQL and
+//! MariaDB servers: the change they make is the plain revision's, made in
+//! steps that keep writes going; a step stopped half way is completed by
+//! the next run; a step waiting behind a long transaction gives way and
+//! tries again.
+
+use std::time::Duration;
+
+use autogen_migrate::{Graph, LockWait, MigrateError, Migrator, Operations, Revision, RevisionModule};
+use autogen_schema::{Check, Column, ColumnType, ForeignKey, Index, StringLen, Table};
+use autogen_testdb::Backend;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+fn email(nullable: bool, unique: bool) -> Column {
+    Column {
+        nullable,
+        unique,
+        ..Column::new("email", ColumnType::String(StringLen::N(80)))
+    }
+}
+
+fn create(op: &mut Operations) {
+    op.create_table(
+        Table::new("account")
+            .column(Column::new("id", ColumnType::Integer))
+            .primary_key(["id"]),
+    );
+    op.create_table(
+        Table::new("t")
+            .column(Column::new("id", ColumnType::Integer))
+            .column(Column::new("account_id", ColumnType::Integer))
+            .column(email(true, false))
+            .column(Column::new("n", ColumnType::Integer))
+            .primary_key(["id"]),
+    );
+}
+fn drop(op: &mut Operations) {
+    op.drop_table("t");
+    op.drop_table("account");
+}
+fn change(op: &mut Operations) {
+    op.lock_safe();
+    op.create_index(Index::new("t_n_idx", "t", ["n"]));
+    op.alter_column("t", email(true, false), email(false, true));
+    op.add_constraint("t", ForeignKey::new(["account_id"], "account", ["id"]));
+    op.add_constraint("t", Check::new("n >= 0"));
+}
+fn undo(op: &mut Operations) {
+    op.lock_safe();
+    op.drop_constraint("t", Check::new("n >= 0"));
+    op.drop_constraint("t", ForeignKey::new(["account_id"], "account", ["id"]));
+    op.alter_column("t", email(false, true), email(true, false));
+    op.drop_index("t", "t_n_idx");
+}
+
+fn module(
+    id: &'static str,
+    down: &'static [&'static str],
+    upgrade: fn(&mut Operations),
+    downgrade: fn(&mut Operations),
+) -> RevisionModule {
+    RevisionModule {
+        revision: Revision {
+            id,
+            down_revision: down,
+            branch_labels: &[],
+            depends_on: &[],
+            message: "live change",
+        },
+        upgrade,
+        downgrade,
+        path: "src/versions/test.rs",
+    }
+}
+
+fn graph() -> Graph {
+    Graph::new(&[
+        module("aaaa00000001", &[], create, drop),
+        module("cccc00000002", &["aaaa00000001"], change, undo),
+    ])
+    .unwrap()
+}
+
+/// The first revision applied and `t` holding rows, one with `n` as given.
+async fn seeded(m: &Migrator<'_>, last_n: i32) {
+    m.upgrade("aaaa00000001", |_| {}).await.unwrap();
+    let db = m.connection();
+    db.execute_unprepared("INSERT INTO account (id) VALUES (1), (2)")
+        .await
+        .unwrap();
+    for id in 1..=200 {
+        let n = if id == 200 { last_n } else { id };
+        db.execute_unprepared(&format!(
+            "INSERT INTO t (id, account_id, email, n) VALUES ({id}, {}, 'u{id}@example.com', {n})",
+            id % 2 + 1
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+/// Each constraint of `t` with whether it is validated, and each index with
+/// whether it is valid.
+async fn postgres_state(db: &DatabaseConnection) -> Vec<String> {
+    let mut state = strings(
+        db,
+        "SELECT conname || ':' || contype::text || ':' || convalidated FROM pg_constraint \
+         WHERE conrelid = 't'::regclass ORDER BY conname",
+    )
+    .await;
+    state.extend(
+        strings(
+            db,
+            "SELECT c.relname || ':' || i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             WHERE i.indrelid = 't'::regclass ORDER BY c.relname",
+        )
+        .await,
+    );
+    state.extend(
+        strings(
+            db,
+            "SELECT attname || ':' || attnotnull FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'email'",
+        )
+        .await,
+    );
+    state
+}
+
+const CHANGED: [&str; 8] = [
+    "t_account_id_fkey:f:true",
+    "t_email_key:u:true",
+    "t_n_check:c:true",
+    "t_pkey:p:true",
+    "t_email_key:true",
+    "t_n_idx:true",
+    "t_pkey:true",
+    "email:true",
+];
+
+#[tokio::test]
+async fn postgres_makes_the_change_in_steps_and_undoes_it() {
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let g = graph();
+    let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+    seeded(&m, 7).await;
+    m.upgrade("head", |_| {}).await.unwrap();
+    let db = m.connection();
+    assert_eq!(postgres_state(db).await, CHANGED);
+    assert!(strings(db, "SELECT revision FROM autogen_journal")
+        .await
+        .is_empty());
+    assert_eq!(m.current().await.unwrap(), ["cccc00000002"]);
+
+    m.downgrade("-1", |_| {}).await.unwrap();
+    assert_eq!(
+        postgres_state(db).await,
+        ["t_pkey:p:true", "t_pkey:true", "email:false"]
+    );
+    m.upgrade("head", |_| {}).await.unwrap();
+    assert_eq!(postgres_state(db).await, CHANGED);
+}
+
+/// A VALIDATE that finds a bad row fails its step; the steps before it
+/// committed and stay. The next run refuses to go the other way, and once
+/// the row is fixed, completes the revision from that step.
+#[tokio::test]
+async fn postgres_completes_a_revision_stopped_between_steps() {
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let g = graph();
+    let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+    seeded(&m, -1).await;
+    let failed = m.upgrade("head", |_| {}).await.unwrap_err();
+    let MigrateError::StepFailed {
+        unfinished,
+        statement,
+        ..
+    } = &failed
+    else {
+        panic!("{failed}");
+    };
+    assert_eq!((unfinished.done, unfinished.steps), (4, 6), "{failed}");
+    assert!(statement.contains("VALIDATE CONSTRAINT"), "{failed}");
+    let db = m.connection();
+    assert!(
+        postgres_state(db).await.contains(&"t_n_check:c:false".to_owned()),
+        "the CHECK stays, not validated, guarding new rows"
+    );
+
+    let unfinished = m.current().await.unwrap_err();
+    assert!(
+        unfinished
+            .to_string()
+            .contains("4 of its 6 steps committed, while the version table still says aaaa00000001"),
+        "{unfinished}"
+    );
+    let refused = m.downgrade("base", |_| {}).await.unwrap_err();
+    assert!(matches!(refused, MigrateError::Unfinished(_)), "{refused}");
+
+    db.execute_unprepared("UPDATE t SET n = 0 WHERE n < 0")
+        .await
+        .unwrap();
+    let steps = m.upgrade("head", |_| {}).await.unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(postgres_state(db).await, CHANGED);
+    assert_eq!(m.current().await.unwrap(), ["cccc00000002"]);
+}
+
+/// A transaction that holds `t` makes each step wait; a step waits at most
+/// the lock timeout, gives way (so writes queued behind it go on), and runs
+/// again once the transaction ends. With no retries left, the run fails,
+/// naming the lock timeout, and leaves no INVALID index behind.
+async fn steps_give_way_to_a_long_transaction(backend: Backend, hold: &str) {
+    let Some(test_db) = backend.fresh().await else {
+        return;
+    };
+    let g = graph();
+    let quick = LockWait {
+        timeout: Duration::from_millis(200),
+        retries: 0,
+        statement_timeout: None,
+    };
+    let m = Migrator::connect(&g, &test_db.url)
+        .await
+        .unwrap()
+        .with_lock_wait(quick.clone());
+    seeded(&m, 7).await;
+    // One connection, so that the transaction is the pool's only one.
+    let mut options = sea_orm::ConnectOptions::new(test_db.url.as_str());
+    options.max_connections(1);
+    let reader = Database::connect(options).await.unwrap();
+    reader.execute_unprepared("BEGIN").await.unwrap();
+    reader.execute_unprepared(hold).await.unwrap();
+
+    let failed = m.upgrade("head", |_| {}).await.unwrap_err().to_string();
+    // PostgreSQL's words, then MariaDB's.
+    assert!(
+        failed.contains("canceling statement due to lock timeout")
+            || failed.contains("1205 (HY000): Lock wait timeout"),
+        "{failed}"
+    );
+    assert_eq!(m.recorded_versions().await.unwrap(), ["aaaa00000001"]);
+
+    let patient = Migrator::connect(&g, &test_db.url)
+        .await
+        .unwrap()
+        .with_lock_wait(LockWait { retries: 30, ..quick });
+    let run = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        reader.execute_unprepared("COMMIT").await.unwrap();
+    });
+    // On PostgreSQL the failed run's first step left nothing behind to
+    // resume, or an INVALID index the retry drops; either way it starts over.
+    let done = patient.upgrade("head", |_| {}).await;
+    run.await.unwrap();
+    done.unwrap();
+    assert_eq!(patient.current().await.unwrap(), ["cccc00000002"]);
+    if backend == Backend::Postgres {
+        assert_eq!(postgres_state(patient.connection()).await, CHANGED);
+    }
+}
+
+#[tokio::test]
+async fn postgres_steps_give_way_to_a_long_transaction() {
+    steps_give_way_to_a_long_transaction(Backend::Postgres, "SELECT count(*) FROM t").await;
+}
+
+#[tokio::test]
+async fn mariadb_steps_give_way_to_a_long_transaction() {
+    steps_give_way_to_a_long_transaction(Backend::MySql, "SELECT count(*) FROM t").await;
+}
