@@ -50,7 +50,14 @@ async fn revisions_rendered_from_random_changes_compile_and_run() {
             message: format!("random change {n} for {dialect}"),
             create_date: "2024-01-02 03:04:05".into(),
         };
-        let source = render_revision(&header, &upgrade, &downgrade, &[], dialect);
+        let source = render_revision(
+            &header,
+            &upgrade,
+            &downgrade,
+            &[],
+            dialect,
+            &autogen_codegen::RunMode::Plain,
+        );
         p.write(&format!("migration/src/versions/{id}_random.rs"), &source);
         parent = Some(id);
         before = after.clone();

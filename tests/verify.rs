@@ -154,8 +154,14 @@ async fn revisions_written_for_names_that_need_quoting_compile_and_round_trip() 
             create_date: "2024-01-02 03:04:05".to_owned(),
         };
         let downgrade = invert_all(&revision.upgrade, &schema).unwrap();
-        let source =
-            autogen_codegen::render_revision(&header, &revision.upgrade, &downgrade, &[], Dialect::Sqlite);
+        let source = autogen_codegen::render_revision(
+            &header,
+            &revision.upgrade,
+            &downgrade,
+            &[],
+            Dialect::Sqlite,
+            &autogen_codegen::RunMode::Plain,
+        );
         let source = autogen_codegen::rustfmt(&source, &p.path("migration")).unwrap();
         let file = autogen_codegen::file_name(&header.id, revision.message);
         p.write(&format!("migration/src/versions/{file}"), &source);

@@ -214,13 +214,16 @@ fn source_json(at: Option<&autogen_reflect::SourceLocation>) -> Value {
 ///                "source": {"path": "entity/src/user.rs", "line": 12}}],  // entities read from source
 ///                // (an op in another schema: "sources", one per op it holds, null where none)
 ///   "destructive": [{"code": "AG102", "change": 0, "detail": "drops column 'user.bio' and its values"}],
+///   "locking": [{"code": "AG201", "change": 1, "detail": "builds index 'ix' on 'post' while writes to it wait"}],
 ///   "schema_diff": "--- database (PostgreSQL)\n+++ entities\n…",
 ///   "error": "…"  // only with status "unknown"
 /// }
 /// ```
 ///
-/// `destructive[].change` is the index into `changes`. Fields are only ever
-/// added within a version.
+/// `destructive[].change` and `locking[].change` are indexes into `changes`.
+/// `locking` lists the lock risks (`AG2xx`) of the changes run as `[online]`
+/// says (plain or lock-safe), less those `[online] allow` and `--allow`
+/// accept. Fields are only ever added within a version.
 pub fn json_report(comparison: &Comparison, source: Source) -> Value {
     let changes: Vec<Value> = comparison
         .upgrade
@@ -249,6 +252,11 @@ pub fn json_report(comparison: &Comparison, source: Source) -> Value {
         .iter()
         .map(|d| json!({ "code": d.kind.code(), "change": d.op, "detail": d.detail }))
         .collect();
+    let locking: Vec<Value> = comparison
+        .lock_risks()
+        .iter()
+        .map(|risk| json!({ "code": risk.kind.code(), "change": risk.op, "detail": risk.detail }))
+        .collect();
     json!({
         "version": 1,
         "status": if comparison.upgrade.is_empty() { "clean" } else { "changes" },
@@ -258,6 +266,7 @@ pub fn json_report(comparison: &Comparison, source: Source) -> Value {
         "schema": comparison.schema,
         "changes": changes,
         "destructive": destructive,
+        "locking": locking,
         "schema_diff": schema_diff(comparison, source, false),
     })
 }
@@ -306,6 +315,7 @@ mod tests {
             destructive,
             set_aside: Vec::new(),
             locations: Default::default(),
+            lock_policy: Default::default(),
         }
     }
 
@@ -315,6 +325,7 @@ mod tests {
             text_report(&comparison(), Source::Revisions, false),
             "New upgrade operations detected:
   Detected added column 'user.karma'
+    WARNING AG210 alters 'user' with no lock timeout: waiting behind a long transaction, it queues every later query on the table
   Detected removed column 'user.bio'
     WARNING AG102 drops column 'user.bio' and its values
 
@@ -368,6 +379,16 @@ mod tests {
         assert_eq!(report["changes"][1]["op"]["DropColumn"]["column"], "bio");
         assert_eq!(report["destructive"][0]["code"], "AG102");
         assert_eq!(report["destructive"][0]["change"], 1);
+        assert_eq!(report["locking"][0]["code"], "AG210");
+        assert_eq!(report["locking"][0]["change"], 0);
+        let allowed = Comparison {
+            lock_policy: crate::compare::LockPolicy {
+                allow: vec![autogen_schema::LockKind::NoLockTimeout],
+                ..Default::default()
+            },
+            ..comparison()
+        };
+        assert_eq!(json_report(&allowed, Source::Database)["locking"], json!([]));
         assert!(report["schema_diff"]
             .as_str()
             .unwrap()

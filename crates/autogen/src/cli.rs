@@ -69,6 +69,7 @@ pub(crate) fn check_error_in_json(command: &Command, console: &Console, error: &
         Command::Check(CheckArgs {
             offline,
             format: CheckFormat::Json,
+            ..
         }) if !console.quiet => {
             println!("{:#}", check::json_error(check::Source::of(*offline, false), error));
             Some(ExitCode::from(2))

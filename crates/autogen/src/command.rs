@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context as _, Result};
-use autogen_codegen::{RevisionHeader, RevisionTemplate};
+use autogen_codegen::{RevisionHeader, RevisionTemplate, RunMode};
 use autogen_migrate::{Direction, Graph, MigrateError, Migrator, Node, RunOptions, Step};
 use autogen_schema::{DefaultValue, DestructiveKind, Dialect, Op};
 
-use crate::compare::{compare_database, compare_with_empty, CompareOptions, Comparison};
+use crate::compare::{compare_database, compare_with_empty, CompareOptions, Comparison, LockPolicy};
 use crate::config::Config;
 use crate::database::{self, Access, DatabaseUrl, Unavailable};
 use crate::listing;
@@ -412,6 +412,42 @@ pub struct RevisionOptions {
     /// TRUE, CURRENT_TIMESTAMP). Repeatable.
     #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE", requires = "autogenerate")]
     pub fills: Vec<Fill>,
+    /// Write a lock-safe revision (`op.lock_safe()`), whatever `[online]
+    /// lock_safe` says: on PostgreSQL and MariaDB its changes keep writes
+    /// going where they can, and autogenerate refuses those that cannot
+    /// unless allowed.
+    #[arg(long, conflicts_with = "no_lock_safe")]
+    pub lock_safe: bool,
+    /// Write a plain revision, whatever `[online] lock_safe` says.
+    #[arg(long)]
+    pub no_lock_safe: bool,
+    /// Let autogenerate write a change carrying this lock risk (AG201 to
+    /// AG211) without a warning, or in lock-safe mode without refusing.
+    /// Repeatable; adds to `[online] allow`.
+    #[arg(long = "allow", value_name = "CODE", value_parser = lock_code)]
+    pub allow: Vec<autogen_schema::LockKind>,
+}
+
+/// A lock risk's code, as `--allow` takes it.
+pub(crate) fn lock_code(code: &str) -> Result<autogen_schema::LockKind, String> {
+    autogen_schema::LockKind::from_code(code)
+        .ok_or_else(|| format!("{code:?} is not a lock risk code; they run from AG201 to AG211"))
+}
+
+impl RevisionOptions {
+    /// How the revision runs and what it may carry: `[online]`, with this
+    /// run's flags over it.
+    pub fn lock_policy(&self, config: &Config) -> LockPolicy {
+        let mut policy = LockPolicy::of(config);
+        if self.lock_safe {
+            policy.mode = autogen_schema::DdlMode::LockSafe;
+        }
+        if self.no_lock_safe {
+            policy.mode = autogen_schema::DdlMode::Plain;
+        }
+        policy.allow.extend(self.allow.iter().copied());
+        policy
+    }
 }
 
 /// A one-off value for a column's existing rows, given as
@@ -517,7 +553,8 @@ pub async fn revision(
         let compare = options.fills.iter().fold(config.compare_options(project.compare.clone()), |compare, fill| {
             compare.fill(&fill.table, &fill.column, fill.value.clone())
         });
-        let comparison = autogenerate(project, config, &graph, Access::Write, compare).await?;
+        let mut comparison = autogenerate(project, config, &graph, Access::Write, compare).await?;
+        comparison.lock_policy = options.lock_policy(config);
         refuse_unused_fills(&options.fills, &comparison)?;
         if let Some(reason) = refusal(project, config, options, &comparison) {
             return Err(Refused { comparison, reason }.into());
@@ -816,9 +853,17 @@ fn write_revision(
         message: options.message.clone(),
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
+    let lock_safe = options.lock_policy(config).mode == autogen_schema::DdlMode::LockSafe;
     let source = match comparison {
-        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.destructive, c.dialect),
-        None => template.render_empty(&header),
+        Some(c) => {
+            let mode = match lock_safe {
+                true => RunMode::LockSafe(autogen_migrate::lock_safe_note(&c.upgrade, c.dialect)),
+                false => RunMode::Plain,
+            };
+            template.render(&header, &c.upgrade, &c.downgrade, &c.warnings(), c.dialect, &mode)
+        }
+        None if lock_safe => template.render_empty(&header, &RunMode::LockSafe(Vec::new())),
+        None => template.render_empty(&header, &RunMode::Plain),
     };
     let versions = Path::new(project.versions.dir);
     let dir = match &options.version_path {
@@ -964,7 +1009,13 @@ fn refusal(
             return Some(reason);
         }
     }
-    let allowed = options.allow_destructive || config.allow_destructive || options.dry_run;
+    if options.dry_run {
+        return None;
+    }
+    if let Some(reason) = lock_refusal(comparison) {
+        return Some(reason);
+    }
+    let allowed = options.allow_destructive || config.allow_destructive;
     if allowed || comparison.destructive.is_empty() {
         return None;
     }
@@ -989,6 +1040,32 @@ fn refusal(
          review them (--dry-run shows the revision), then pass --allow-destructive \
          (or set `allow_destructive = true` in autogen.toml) to write it{fill}; no file was written",
         changes.join("\n")
+    ))
+}
+
+/// Why a lock-safe revision may not be written as found, if it may not: a
+/// change with no lock-safe form would hold its table all the same, which
+/// is what choosing lock-safe DDL says not to do unless told.
+pub(crate) fn lock_refusal(comparison: &Comparison) -> Option<String> {
+    if comparison.lock_policy.mode != autogen_schema::DdlMode::LockSafe {
+        return None;
+    }
+    let risks = comparison.lock_risks();
+    if risks.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = risks.iter().map(|risk| format!("  {risk}")).collect();
+    let mut codes: Vec<&str> = risks.iter().map(|risk| risk.kind.code()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let flags: Vec<String> = codes.iter().map(|code| format!("--allow {code}")).collect();
+    Some(format!(
+        "autogenerate found changes that hold their table even lock-safe:\n{}\n\
+         docs/online.md shows how to make such a change by hand without a long lock (a new column \
+         and a backfill); to write it as it is, pass {} (or list the codes in `allow` under [online] \
+         in autogen.toml), or write a plain revision with --no-lock-safe; no file was written",
+        lines.join("\n"),
+        flags.join(" ")
     ))
 }
 

@@ -25,7 +25,9 @@
 
 use anyhow::{bail, Context as _, Result};
 use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
-use autogen_schema::{destructive_changes, invert_all, DestructiveChange, Dialect, Op, Schema};
+use autogen_schema::{
+    destructive_changes, invert_all, lock_risks, DdlMode, DestructiveChange, Dialect, LockKind, LockRisk, Op, Schema,
+};
 use sea_orm::ConnectionTrait;
 
 /// What to compare.
@@ -37,6 +39,32 @@ pub struct CompareOptions {
     pub schema: Option<String>,
     /// Which tables take part (Alembic's `include_name`).
     pub tables: autogen_diff::Options,
+}
+
+/// How the revision a comparison becomes runs its DDL, and which lock
+/// risks (`AG2xx`) the project accepts without a word: `[online]` in
+/// autogen.toml, and for one revision `--lock-safe`, `--no-lock-safe` and
+/// `--allow`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockPolicy {
+    /// Plain or lock-safe.
+    pub mode: DdlMode,
+    /// Lock risks neither reported nor refused.
+    pub allow: Vec<LockKind>,
+}
+
+impl LockPolicy {
+    /// The project's policy, from `[online]`.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            mode: if config.online.lock_safe {
+                DdlMode::LockSafe
+            } else {
+                DdlMode::Plain
+            },
+            allow: config.online.allow.clone(),
+        }
+    }
 }
 
 /// What autogenerate compared and what it found.
@@ -63,6 +91,9 @@ pub struct Comparison {
     /// Where the compared entities and their columns are declared (entities
     /// read from source only).
     pub locations: SourceLocations,
+    /// How the upgrade would run, for the lock risks it carries
+    /// ([`Comparison::lock_risks`]); plain, allowing nothing, unless set.
+    pub lock_policy: LockPolicy,
 }
 
 impl Comparison {
@@ -80,10 +111,30 @@ impl Comparison {
         }
     }
 
+    /// The lock risks the upgrade carries on a live database, run as
+    /// [`Comparison::lock_policy`] says, less those it allows.
+    pub fn lock_risks(&self) -> Vec<LockRisk> {
+        let policy = &self.lock_policy;
+        lock_risks(&self.upgrade, &self.current, self.dialect, policy.mode)
+            .into_iter()
+            .filter(|risk| !policy.allow.contains(&risk.kind))
+            .collect()
+    }
+
+    /// What a reviewer is warned of, op by op: what can lose data, then
+    /// what can hold a table.
+    pub fn warnings(&self) -> Vec<autogen_codegen::Warning> {
+        use autogen_codegen::Warning;
+        let mut warnings: Vec<Warning> = self.destructive.iter().cloned().map(Warning::Destructive).collect();
+        warnings.extend(self.lock_risks().into_iter().map(Warning::Lock));
+        warnings.sort_by_key(Warning::op);
+        warnings
+    }
+
     /// Each line of the "Detected …" report, naming the entity source of the
-    /// changes that have one.
+    /// changes that have one, with its warnings under it.
     pub fn report(&self) -> Vec<autogen_codegen::ReportLine> {
-        autogen_codegen::report(&self.upgrade, &self.destructive, self.dialect, &|op, schema| {
+        autogen_codegen::report(&self.upgrade, &self.warnings(), self.dialect, &|op, schema| {
             self.source_of(op, schema).map(ToString::to_string)
         })
     }
@@ -181,6 +232,7 @@ pub async fn compare_with_empty<C: ConnectionTrait>(db: &C, options: &CompareOpt
         destructive,
         set_aside: Vec::new(),
         locations: SourceLocations::default(),
+        lock_policy: LockPolicy::default(),
     })
 }
 
@@ -230,6 +282,7 @@ pub fn compare_with_schema(
         destructive,
         set_aside: Vec::new(),
         locations: Default::default(),
+        lock_policy: LockPolicy::default(),
     })
 }
 
@@ -352,6 +405,7 @@ pub(crate) fn compared(current: &Schema, target: &Schema, dialect: Dialect) -> C
         destructive: Vec::new(),
         set_aside: Vec::new(),
         locations: SourceLocations::default(),
+        lock_policy: LockPolicy::default(),
     }
 }
 

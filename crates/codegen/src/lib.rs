@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use autogen_schema::{DestructiveChange, Dialect, Op};
+use autogen_schema::{DestructiveChange, Dialect, LockRisk, Op};
 use thiserror::Error;
 
 /// What the header and the `REVISION` constant of a revision say.
@@ -40,19 +40,61 @@ pub struct RevisionHeader {
     pub create_date: String,
 }
 
+/// What a reviewer is warned of, above the op it is about: a change that
+/// can lose data (`AG1xx`) or take a long lock on a live table (`AG2xx`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// A destructive change.
+    Destructive(DestructiveChange),
+    /// A lock risk.
+    Lock(LockRisk),
+}
+
+impl Warning {
+    /// The position of the op it is about.
+    pub fn op(&self) -> usize {
+        match self {
+            Warning::Destructive(change) => change.op,
+            Warning::Lock(risk) => risk.op,
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    /// `AG102 drops column 'user.bio' and its values`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::Destructive(change) => change.fmt(f),
+            Warning::Lock(risk) => risk.fmt(f),
+        }
+    }
+}
+
+/// How a revision file's functions run their DDL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RunMode {
+    /// As written.
+    #[default]
+    Plain,
+    /// Lock-safe: each function starts with `op.lock_safe();`, the upgrade's
+    /// under these comment lines (what that means for this revision).
+    LockSafe(Vec<String>),
+}
+
 /// The source text of a revision file, from the default [`RevisionTemplate`]. Each
 /// upgrade op that `warnings` names (by position) gets a `// WARNING: <code> …`
-/// line above it, so the reviewer sees what can lose data where it happens.
-/// `dialect` is the backend the ops were compared in: a SQLite rebuild's
-/// comment lists only the changes that are real in its terms.
+/// line above it, so the reviewer sees what can lose data or hold a table
+/// where it happens. `dialect` is the backend the ops were compared in: a
+/// SQLite rebuild's comment lists only the changes that are real in its terms.
 pub fn render_revision(
     header: &RevisionHeader,
     upgrade: &[Op],
     downgrade: &[Op],
-    warnings: &[DestructiveChange],
+    warnings: &[Warning],
     dialect: Dialect,
+    mode: &RunMode,
 ) -> String {
-    RevisionTemplate::default().render(header, upgrade, downgrade, warnings, dialect)
+    RevisionTemplate::default().render(header, upgrade, downgrade, warnings, dialect, mode)
 }
 
 impl RevisionTemplate {
@@ -63,19 +105,22 @@ impl RevisionTemplate {
         header: &RevisionHeader,
         upgrade: &[Op],
         downgrade: &[Op],
-        warnings: &[DestructiveChange],
+        warnings: &[Warning],
         dialect: Dialect,
+        mode: &RunMode,
     ) -> String {
+        let (up, down) = preambles(mode);
         self.render_calls(
             header,
-            op_calls(upgrade, warnings, dialect),
-            op_calls(downgrade, &[], dialect),
+            up + &op_calls(upgrade, warnings, dialect),
+            down + &op_calls(downgrade, &[], dialect),
         )
     }
 
     /// A revision with no ops, for its author to fill in by hand.
-    pub fn render_empty(&self, header: &RevisionHeader) -> String {
-        self.render_calls(header, String::new(), String::new())
+    pub fn render_empty(&self, header: &RevisionHeader, mode: &RunMode) -> String {
+        let (up, down) = preambles(mode);
+        self.render_calls(header, up.trim_end().to_owned(), down.trim_end().to_owned())
     }
 
     /// The file, given its upgrade and downgrade op calls.
@@ -107,14 +152,27 @@ fn revision_constant(header: &RevisionHeader) -> String {
     )
 }
 
-/// One op call per line, each destructive one after its warning.
-fn op_calls(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> String {
+/// What the upgrade and the downgrade start with in `mode`.
+fn preambles(mode: &RunMode) -> (String, String) {
+    match mode {
+        RunMode::Plain => (String::new(), String::new()),
+        RunMode::LockSafe(note) => {
+            let mut up: String = note.iter().map(|line| format!("// {line}\n")).collect();
+            up.push_str("op.lock_safe();\n");
+            (up, "op.lock_safe();\n".to_owned())
+        }
+    }
+}
+
+/// One op call per line, each one that can lose data or hold a table after
+/// its warnings.
+fn op_calls(ops: &[Op], warnings: &[Warning], dialect: Dialect) -> String {
     let mut lines = Vec::new();
     for (at, op) in ops.iter().enumerate() {
         lines.extend(
             warnings
                 .iter()
-                .filter(|w| w.op == at)
+                .filter(|w| w.op() == at)
                 .map(|w| format!("// WARNING: {w}")),
         );
         lines.push(rust::op_call(op, dialect));
@@ -127,9 +185,9 @@ fn op_calls(ops: &[Op], warnings: &[DestructiveChange], dialect: Dialect) -> Str
 pub enum ReportLine {
     /// What autogenerate found: `Detected added table 'post' (src/post.rs:3)`.
     Detected(String),
-    /// A destructive change, under the op it is about:
-    /// `  WARNING AG102 drops column 'user.bio' and its values`.
-    Warning(DestructiveChange),
+    /// A change that can lose data or hold a table, under the op it is
+    /// about: `  WARNING AG102 drops column 'user.bio' and its values`.
+    Warning(Warning),
 }
 
 impl std::fmt::Display for ReportLine {
@@ -143,12 +201,12 @@ impl std::fmt::Display for ReportLine {
 
 /// Alembic's report of what autogenerate found, one line per op
 /// (`Detected added table 'post'`) described in the terms of `dialect`, the
-/// backend compared, each destructive change on a line under its op. `locate`
+/// backend compared, each warning on a line under its op. `locate`
 /// names where an op's table or column is declared, given the schema of the
 /// `Op::InSchema` it is in, for the line to end with (`(src/user.rs:12)`).
 pub fn report(
     ops: &[Op],
-    warnings: &[DestructiveChange],
+    warnings: &[Warning],
     dialect: Dialect,
     locate: &dyn Fn(&Op, Option<&str>) -> Option<String>,
 ) -> Vec<ReportLine> {
@@ -171,7 +229,7 @@ pub fn report(
         lines.extend(
             warnings
                 .iter()
-                .filter(|w| w.op == at)
+                .filter(|w| w.op() == at)
                 .map(|w| ReportLine::Warning(w.clone())),
         );
     }
@@ -367,7 +425,14 @@ pub fn downgrade(op: &mut Operations) {
     fn a_revision_reads_as_a_reviewer_expects() {
         let dir = tmp_dir();
         let text = rustfmt(
-            &render_revision(&header(), &upgrade(), &downgrade(), &[], Dialect::Postgres),
+            &render_revision(
+                &header(),
+                &upgrade(),
+                &downgrade(),
+                &[],
+                Dialect::Postgres,
+                &RunMode::Plain,
+            ),
             dir.path(),
         )
         .unwrap();
@@ -393,8 +458,18 @@ pub fn downgrade(op: &mut Operations) {
         let mut before = autogen_schema::Schema::new();
         before.insert(Table::new("user").column(Column::new("bio", ColumnType::Text).nullable()));
         let warnings =
-            autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres);
-        let text = template.render(&header(), &upgrade, &[], &warnings, Dialect::Postgres);
+            autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres)
+                .into_iter()
+                .map(Warning::Destructive)
+                .collect::<Vec<_>>();
+        let text = template.render(
+            &header(),
+            &upgrade,
+            &[],
+            &warnings,
+            Dialect::Postgres,
+            &RunMode::Plain,
+        );
         assert_eq!(
             text,
             r#"// add post (3f2a9c1b7d4e after 1a2b3c4d5e6f, 2026-11-23 12:00:00 UTC)
@@ -483,7 +558,14 @@ pub fn downgrade(op: &mut Operations) {
     fn alterations_read_as_a_reviewer_expects() {
         let dir = tmp_dir();
         let text = rustfmt(
-            &render_revision(&header(), &alterations(), &[], &[], Dialect::Postgres),
+            &render_revision(
+                &header(),
+                &alterations(),
+                &[],
+                &[],
+                Dialect::Postgres,
+                &RunMode::Plain,
+            ),
             dir.path(),
         )
         .unwrap();
@@ -535,7 +617,7 @@ pub fn downgrade(op: &mut Operations) {
             }],
         };
         let text = rustfmt(
-            &render_revision(&header(), &[recreate], &[], &[], Dialect::Sqlite),
+            &render_revision(&header(), &[recreate], &[], &[], Dialect::Sqlite, &RunMode::Plain),
             dir.path(),
         )
         .unwrap();
@@ -585,7 +667,7 @@ pub fn downgrade(op: &mut Operations) {
               altered column 'post.views': default Int(0) -> Int(1)"]
         );
         let text = rustfmt(
-            &render_revision(&header(), &[rebuild], &[], &[], Dialect::Sqlite),
+            &render_revision(&header(), &[rebuild], &[], &[], Dialect::Sqlite, &RunMode::Plain),
             dir.path(),
         )
         .unwrap();
@@ -637,9 +719,19 @@ pub fn downgrade(op: &mut Operations) {
             },
         ];
         let warnings =
-            autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres);
+            autogen_schema::destructive_changes(&upgrade, &before, autogen_schema::Dialect::Postgres)
+                .into_iter()
+                .map(Warning::Destructive)
+                .collect::<Vec<_>>();
         let text = rustfmt(
-            &render_revision(&header(), &upgrade, &[], &warnings, Dialect::Postgres),
+            &render_revision(
+                &header(),
+                &upgrade,
+                &[],
+                &warnings,
+                Dialect::Postgres,
+                &RunMode::Plain,
+            ),
             dir.path(),
         )
         .unwrap();
@@ -667,7 +759,7 @@ pub fn downgrade(op: &mut Operations) {
             }],
         }];
         let text = rustfmt(
-            &render_revision(&header(), &upgrade, &[], &[], Dialect::Postgres),
+            &render_revision(&header(), &upgrade, &[], &[], Dialect::Postgres, &RunMode::Plain),
             dir.path(),
         )
         .unwrap();
@@ -693,12 +785,26 @@ pub fn downgrade(op: &mut Operations) {
     fn rendering_is_deterministic_and_rustfmt_clean() {
         let dir = tmp_dir();
         let a = rustfmt(
-            &render_revision(&header(), &upgrade(), &downgrade(), &[], Dialect::Postgres),
+            &render_revision(
+                &header(),
+                &upgrade(),
+                &downgrade(),
+                &[],
+                Dialect::Postgres,
+                &RunMode::Plain,
+            ),
             dir.path(),
         )
         .unwrap();
         let b = rustfmt(
-            &render_revision(&header(), &upgrade(), &downgrade(), &[], Dialect::Postgres),
+            &render_revision(
+                &header(),
+                &upgrade(),
+                &downgrade(),
+                &[],
+                Dialect::Postgres,
+                &RunMode::Plain,
+            ),
             dir.path(),
         )
         .unwrap();
@@ -753,6 +859,50 @@ pub fn downgrade(op: &mut Operations) {
         }
     }
 
+    /// A lock-safe revision says so first in each function, the upgrade
+    /// under what that means for it; lock risks are warned of like losses.
+    #[test]
+    fn a_lock_safe_revision_starts_each_function_with_op_lock_safe() {
+        let index = Op::CreateIndex(Index::new("idx-user-bio", "user", ["bio"]));
+        let mut before = autogen_schema::Schema::new();
+        before.insert(Table::new("user").column(Column::new("bio", ColumnType::Text)));
+        let risks = autogen_schema::lock_risks(
+            std::slice::from_ref(&index),
+            &before,
+            Dialect::Postgres,
+            autogen_schema::DdlMode::Plain,
+        );
+        let warnings: Vec<Warning> = risks.into_iter().map(Warning::Lock).collect();
+        let mode = RunMode::LockSafe(vec!["Runs lock-safe.".into()]);
+        let drop = Op::DropIndex {
+            table: "user".into(),
+            name: "idx-user-bio".into(),
+        };
+        let text = render_revision(&header(), &[index], &[drop], &warnings, Dialect::Postgres, &mode);
+        let body = &text[text.find("pub fn upgrade").unwrap()..];
+        assert_eq!(
+            body,
+            r#"pub fn upgrade(op: &mut Operations) {
+    // Runs lock-safe.
+    op.lock_safe();
+    // WARNING: AG201 builds index 'idx-user-bio' on 'user' while writes to it wait
+    // WARNING: AG210 alters 'user' with no lock timeout: waiting behind a long transaction, it queues every later query on the table
+    op.create_index(Index::new("idx-user-bio", "user", ["bio"]));
+}
+
+pub fn downgrade(op: &mut Operations) {
+    op.lock_safe();
+    op.drop_index("user", "idx-user-bio");
+}
+"#
+        );
+        let empty = RevisionTemplate::default().render_empty(&header(), &RunMode::LockSafe(Vec::new()));
+        assert!(
+            empty.contains("pub fn upgrade(op: &mut Operations) {\n    op.lock_safe();\n}"),
+            "{empty}"
+        );
+    }
+
     #[test]
     fn report_and_file_name() {
         assert_eq!(
@@ -766,11 +916,14 @@ pub fn downgrade(op: &mut Operations) {
             ]
         );
         let dropped = [Op::DropTable { name: "post".into() }];
-        let warnings = autogen_schema::destructive_changes(
+        let warnings: Vec<Warning> = autogen_schema::destructive_changes(
             &dropped,
             &autogen_schema::Schema::new(),
             autogen_schema::Dialect::Sqlite,
-        );
+        )
+        .into_iter()
+        .map(Warning::Destructive)
+        .collect();
         let lines = report(&dropped, &warnings, Dialect::Sqlite, &|_, _| None);
         assert_eq!(lines[1], ReportLine::Warning(warnings[0].clone()));
         assert_eq!(

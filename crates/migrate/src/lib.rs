@@ -46,7 +46,7 @@ pub use executor::{Migrator, SchemaReader};
 pub use graph::{is_revision_id, Graph, GraphError, Node};
 pub use journal::StatementState;
 pub use lock::{DEFAULT_LOCK_TIMEOUT, MYSQL_LOCK_NAME, POSTGRES_LOCK_KEY};
-pub use plan::{LockWait, RunOptions, Step};
+pub use plan::{lock_safe_note, LockWait, RunOptions, Step};
 pub use render::{render, RenderError};
 pub use replay::{replay_history, replay_revision, ReplayError, Replayed, Unreplayable};
 pub use revision::{DataStepOptions, Direction, Operations, Revision, RevisionModule, Versions};

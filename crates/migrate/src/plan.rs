@@ -296,6 +296,50 @@ pub(crate) fn stages(
     Ok(stages)
 }
 
+/// What running `ops` lock-safe means on `dialect`, as lines for the
+/// comment above a revision's `op.lock_safe()`: on PostgreSQL, the steps it
+/// runs in and which of them run outside a transaction.
+pub fn lock_safe_note(ops: &[Op], dialect: Dialect) -> Vec<String> {
+    let steps = match dialect {
+        Dialect::Postgres => stages(ops, Vec::new(), dialect, DdlMode::LockSafe).ok(),
+        Dialect::MySql | Dialect::Sqlite => None,
+    };
+    match (dialect, steps) {
+        (Dialect::Postgres, Some(stages)) => {
+            let alone: Vec<String> = stages
+                .iter()
+                .enumerate()
+                .filter(|(_, stage)| !stage.transactional)
+                .map(|(at, _)| (at + 1).to_string())
+                .collect();
+            let outside = match alone.as_slice() {
+                [] => String::new(),
+                [one] => format!("; step {one} runs outside any transaction (CONCURRENTLY)"),
+                many => format!(
+                    "; steps {} run outside any transaction (CONCURRENTLY)",
+                    many.join(", ")
+                ),
+            };
+            vec![
+                format!(
+                    "Lock-safe: on PostgreSQL this runs in {} step(s), each committed on its own{outside}.",
+                    stages.len()
+                ),
+                "A run stopped between steps is completed by the next `autogen upgrade`.".to_owned(),
+            ]
+        }
+        (Dialect::MySql, _) => vec![
+            "Lock-safe: on MariaDB and MySQL each ALTER names ALGORITHM=INPLACE, LOCK=NONE, so the server"
+                .to_owned(),
+            "makes the change while writes go on, or refuses at once rather than copy the table.".to_owned(),
+        ],
+        _ => vec![
+            "Lock-safe: changes how this runs on PostgreSQL and MariaDB; SQLite runs it as written."
+                .to_owned(),
+        ],
+    }
+}
+
 /// Statements of op `at` as actions.
 fn statements(at: usize, texts: Vec<String>) -> Vec<Action> {
     texts

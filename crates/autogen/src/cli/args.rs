@@ -257,6 +257,10 @@ pub struct CheckArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+    /// Leave this lock risk (AG201 to AG211) out of the report. Repeatable;
+    /// adds to `[online] allow`.
+    #[arg(long = "allow", value_name = "CODE", value_parser = crate::command::lock_code)]
+    pub allow: Vec<autogen_schema::LockKind>,
 }
 
 /// `autogen verify`'s arguments.

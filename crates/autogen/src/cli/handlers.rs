@@ -175,19 +175,18 @@ pub(super) fn revision(cx: &mut Context, options: &RevisionOptions) -> Result<Ex
     if let Some(warning) = &outcome.format_warning {
         console.warn(format_args!("the revision is shown unformatted: {warning}"));
     }
-    let refused = outcome
-        .comparison
-        .as_ref()
-        .is_some_and(|c| !c.destructive.is_empty())
-        && !(options.allow_destructive || cx.config.allow_destructive);
+    let refused = outcome.comparison.as_ref().is_some_and(|c| {
+        (!c.destructive.is_empty() && !(options.allow_destructive || cx.config.allow_destructive))
+            || command::lock_refusal(c).is_some()
+    });
     match (&outcome.path, &outcome.preview) {
         (Some(_), _) => report_written(&outcome, console, &mut cx.out)?,
         (None, Some(preview)) => {
             write!(cx.out, "{preview}")?;
             if refused {
                 console.progress(
-                    "note: without --dry-run this revision would be refused until \
-                     --allow-destructive is given",
+                    "note: without --dry-run this revision would be refused until the changes \
+                     warned of are allowed (--allow-destructive, --allow CODE)",
                 );
             }
         }
@@ -347,7 +346,7 @@ pub(super) fn edit(cx: &mut Context, arg: &RevisionArg) -> Result<ExitCode> {
 /// `check`: 0 if the entities and the database agree, 1 with the
 /// differences if not; 2, in JSON when asked for JSON, if it cannot tell.
 pub(super) fn check(cx: &mut Context, args: &CheckArgs) -> Result<ExitCode> {
-    let CheckArgs { offline, format } = *args;
+    let CheckArgs { offline, format, .. } = *args;
     let quiet = cx.console.quiet;
     if !quiet {
         warn_about_unregistered(cx);
@@ -366,12 +365,14 @@ pub(super) fn check(cx: &mut Context, args: &CheckArgs) -> Result<ExitCode> {
             .runtime
             .block_on(check::compare_with_revisions(cx.project, &cx.config)),
     };
-    let comparison = match compared {
+    let mut comparison = match compared {
         Ok(comparison) => comparison,
         Err(_) if quiet => return Ok(ExitCode::from(2)),
         // In JSON when asked for JSON: `cli::check_error_in_json`.
         Err(e) => return Err(e),
     };
+    comparison.lock_policy = crate::compare::LockPolicy::of(&cx.config);
+    comparison.lock_policy.allow.extend(args.allow.iter().copied());
     let code = if comparison.upgrade.is_empty() {
         ExitCode::SUCCESS
     } else {
