@@ -176,7 +176,7 @@ pub(super) fn revision(cx: &mut Context, options: &RevisionOptions) -> Result<Ex
         console.warn(format_args!("the revision is shown unformatted: {warning}"));
     }
     let refused = outcome.comparison.as_ref().is_some_and(|c| {
-        (!c.destructive.is_empty() && !(options.allow_destructive || cx.config.allow_destructive))
+        !(c.destructive.is_empty() || options.allow_destructive || cx.config.allow_destructive)
             || command::lock_refusal(c).is_some()
     });
     match (&outcome.path, &outcome.preview) {
