@@ -138,3 +138,90 @@ async fn mariadb_names_the_statements_a_killed_revision_ran() {
     assert_success(&run(&["downgrade", "-1"]));
     assert_success(&run(&["upgrade", "head"]));
 }
+
+/// A lock-safe revision runs on PostgreSQL in steps that each commit: the
+/// concurrent index build alone, then a transaction adding the CHECK
+/// `NOT VALID` (with a statement kept busy while a table `stall_here`
+/// exists), then its validation. `kill -9` during the second step leaves
+/// the first committed and the second rolled back; `current` says so, and
+/// the next `upgrade head` skips the first step and completes the revision.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_completes_a_lock_safe_revision_killed_between_steps() {
+    let Some(db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
+    for file in [
+        "aaaaaaaaaaaa_create_user.rs",
+        "bbbbbbbbbbbb_add_post.rs",
+        "dddddddddddd_lock_safe.rs",
+    ] {
+        let source = std::fs::read_to_string(repo().join("fixtures/revisions").join(file)).unwrap();
+        p.write(&format!("migration/src/versions/{file}"), &source);
+    }
+    let database = ("DATABASE_URL", db.url.as_str());
+    let run = |args: &[&str]| p.autogen_with_env(args, &[database]);
+    assert_success(&run(&["upgrade", "bbbbbbbbbbbb"]));
+    let server = Database::connect(&db.url).await.unwrap();
+    server
+        .execute_unprepared(
+            "CREATE TABLE stall_here (); INSERT INTO \"user\" (email) VALUES ('a@example.com')",
+        )
+        .await
+        .unwrap();
+
+    let mut killed = p.spawn_autogen(&["upgrade", "head"], &[database]);
+    killed.wait_for_line("Running upgrade bbbbbbbbbbbb -> dddddddddddd, index karma, check it");
+    wait_until_slow(Backend::Postgres, &db.url).await;
+    killed.kill_all();
+
+    // Until the server notices the client is gone, the lock says a run is going.
+    let mut current = run(&["current"]);
+    for _ in 0..100 {
+        if current.status.code() == Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        current = run(&["current"]);
+    }
+    assert_eq!(
+        stderr(&current),
+        "error: revision dddddddddddd (index karma, check it) did not finish its lock-safe upgrade: 1 of its 3 \
+         steps committed, while the version table still says bbbbbbbbbbbb.\n\
+         Run `autogen upgrade` towards it again: it skips the steps that committed and runs the rest.\n"
+    );
+    let state = |sql: &'static str| {
+        let server = &server;
+        async move {
+            let row = server
+                .query_one_raw(Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0).unwrap()
+        }
+    };
+    let index_and_check =
+        "SELECT coalesce((SELECT string_agg(c.relname || ':' || i.indisvalid, ',') FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-user-karma'), 'no index') || ' ' || \
+         coalesce((SELECT string_agg(conname || ':' || convalidated, ',') FROM pg_constraint \
+         WHERE conname = 'user_karma_check'), 'no check')";
+    assert_eq!(state(index_and_check).await, "idx-user-karma:true no check");
+
+    server.execute_unprepared("DROP TABLE stall_here").await.unwrap();
+    let again = run(&["upgrade", "head"]);
+    assert_success(&again);
+    assert_eq!(
+        stderr(&again),
+        "Running upgrade bbbbbbbbbbbb -> dddddddddddd, index karma, check it\n"
+    );
+    assert_eq!(stdout(&run(&["current"])), "dddddddddddd (head)\n");
+    assert_eq!(
+        state(index_and_check).await,
+        "idx-user-karma:true user_karma_check:true"
+    );
+    assert_eq!(state("SELECT count(*)::text FROM autogen_journal").await, "0");
+    // And back, lock-safe too.
+    assert_success(&run(&["downgrade", "-1"]));
+    assert_eq!(state(index_and_check).await, "no index no check");
+}

@@ -121,7 +121,9 @@ async fn adopt_seaorm_1_on(backend: Backend) {
     assert_success(&revision);
     assert_eq!(
         stderr(&revision),
-        "Detected added column 'user.bio' (entity/src/user.rs:15)\n"
+        "Detected added column 'user.bio' (entity/src/user.rs:15)\n  \
+         WARNING AG210 alters 'user' with no lock timeout: waiting behind a long transaction, \
+         it queues every later query on the table\n"
     );
     assert_success(&autogen(&["upgrade", "head"]));
     for check in [&["check"][..], &["check", "--offline"][..]] {

@@ -38,6 +38,9 @@ mod generated;
 /// A run killed inside a revision, and the run after it, on SQLite, PostgreSQL and MariaDB.
 mod killed;
 
+/// squawk, the PostgreSQL migration linter, on generated revisions, plain and lock-safe.
+mod online;
+
 /// Applied revisions whose files are edited since, on SQLite.
 mod edited;
 

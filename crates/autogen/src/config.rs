@@ -749,6 +749,38 @@ mod tests {
     }
 
     #[test]
+    fn online_says_how_revisions_treat_live_tables() {
+        let head = "[autogen]\nscript_location = \"migration\"\ndatabase_url = \"sqlite://app.db\"\n";
+        let (_dir, config) = load_text(&format!(
+            "{head}\n[online]\nlock_safe = true\nlock_timeout_ms = 500\nretries = 3\nstatement_timeout_ms = 60000\nallow = [\"AG208\", \"ag207\"]\n"
+        ));
+        let online = config.unwrap().online;
+        assert!(online.lock_safe);
+        assert_eq!(
+            online.lock_wait,
+            autogen_migrate::LockWait {
+                timeout: Duration::from_millis(500),
+                retries: 3,
+                statement_timeout: Some(Duration::from_secs(60)),
+            }
+        );
+        assert_eq!(
+            online.allow,
+            [autogen_schema::LockKind::TypeChangeLock, autogen_schema::LockKind::TypeRewrite]
+        );
+        let (_dir, plain) = load_text(head);
+        assert_eq!(plain.unwrap().online, OnlineSettings::default());
+        for (section, says) in [
+            ("allow = [\"AG101\"]", "allow names \"AG101\", which is not a lock risk code (AG201 to AG211)"),
+            ("lock_timeout_ms = 0", "lock_timeout_ms is 0, which PostgreSQL reads as no timeout"),
+        ] {
+            let (_dir, refused) = load_text(&format!("{head}\n[online]\n{section}\n"));
+            let message = refused.unwrap_err().to_string();
+            assert!(message.contains(says), "{message}");
+        }
+    }
+
+    #[test]
     fn compare_and_declare_say_what_is_managed_beyond_the_entities() {
         let (_dir, config) = load_text(
             r#"

@@ -61,15 +61,15 @@ runtime! {
     pub mod verify;
     // The types the public functions take and return, so that a program
     // needs only this crate.
-    pub use autogen_codegen::ReportLine;
+    pub use autogen_codegen::{ReportLine, Warning};
     pub use autogen_diff::{ObjectKind, Options as DiffOptions};
     pub use autogen_migrate::{
-        DataConnection, DataFn, DataStepOptions, Direction, Graph, GraphError, Interrupted, MigrateError,
-        Migrator, Node, Operations, Revision, RevisionModule, RunOptions, SchemaReader, StatementState, Step,
-        Versions,
+        DataConnection, DataFn, DataStepOptions, Direction, Graph, GraphError, Interrupted, LockWait,
+        MigrateError, Migrator, Node, Operations, Revision, RevisionModule, RunOptions, SchemaReader,
+        StatementState, Step, Unfinished, Versions,
     };
     pub use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
-    pub use autogen_schema::{DestructiveChange, DestructiveKind, Dialect, Op, Schema};
+    pub use autogen_schema::{DdlMode, DestructiveChange, DestructiveKind, Dialect, LockKind, LockRisk, Op, Schema};
     /// The SeaORM autogen connects with, for the connections
     /// [`compare::compare_database`] takes.
     pub use sea_orm;

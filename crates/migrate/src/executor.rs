@@ -377,8 +377,10 @@ impl<'a> Migrator<'a> {
 
     /// The steps [`Migrator::migrate`] would take from where the database
     /// is now, running nothing (another run may take some first).
+    /// A lock-safe revision left unfinished is among them when the run would
+    /// complete it; whether it may is the run's to say.
     pub async fn plan(&self, direction: Direction, target: &str) -> Result<Vec<Step>, MigrateError> {
-        let current = self.current().await?;
+        let (current, _) = self.heads_and_unfinished().await?;
         let goal = self.goal(direction, &current, target)?;
         let applied = self.graph.ancestors(current.iter().map(String::as_str));
         Ok(self

@@ -235,9 +235,9 @@ impl LockWait {
 /// A plain revision, and any on SQLite or MariaDB, is one stage (on MariaDB,
 /// lock-safe, each `ALTER` names its algorithm). A lock-safe one on
 /// PostgreSQL runs in order: transactions of the changes that take brief
-/// locks, each concurrent index build alone between them, then one
-/// transaction of every `VALIDATE CONSTRAINT`, then one of what needed them
-/// (`SET NOT NULL`).
+/// locks, each concurrent index build and each data step alone between
+/// them, then one transaction of every `VALIDATE CONSTRAINT`, then one of
+/// what needed them (`SET NOT NULL`).
 pub(crate) fn stages(
     ops: &[Op],
     code: Vec<Option<DataStep>>,
@@ -266,6 +266,24 @@ pub(crate) fn stages(
         let new_table = op_table(op).is_some_and(|t| new_tables.contains(t));
         if let Op::CreateTable(table) = op {
             new_tables.insert(table.name.clone());
+        }
+        if let Op::RunData { .. } = op {
+            let actions = actions_of(at, op, &mut code, dialect)?;
+            if actions.iter().any(|action| action.code.is_some()) {
+                // Alone, so that each statement it runs commits on its own: a
+                // batched backfill holds each batch's rows only while it runs.
+                if !current.is_empty() {
+                    stages.push(Stage::transaction(std::mem::take(&mut current)));
+                }
+                stages.push(Stage {
+                    transactional: false,
+                    actions,
+                    builds_index: None,
+                });
+            } else {
+                current.extend(actions);
+            }
+            continue;
         }
         let Some(form) = online::postgres(op, new_table)? else {
             current.extend(actions_of(at, op, &mut code, dialect)?);

@@ -281,3 +281,83 @@ async fn postgres_steps_give_way_to_a_long_transaction() {
 async fn mariadb_steps_give_way_to_a_long_transaction() {
     steps_give_way_to_a_long_transaction(Backend::MySql, "SELECT count(*) FROM t").await;
 }
+
+async fn build_concurrently(db: &autogen_migrate::DataConnection) -> Result<(), sea_orm::DbErr> {
+    // Refused inside a transaction block: it runs only if the step has none.
+    db.execute_unprepared("CREATE INDEX CONCURRENTLY t_account_idx ON t (account_id)")
+        .await?;
+    db.execute_unprepared("UPDATE t SET n = n + 1").await?;
+    Ok(())
+}
+fn backfill(op: &mut Operations) {
+    op.lock_safe();
+    op.run_data(build_concurrently);
+}
+fn no_backfill(op: &mut Operations) {
+    op.lock_safe();
+    op.drop_index("t", "t_account_idx");
+}
+
+/// A lock-safe revision's data step runs on PostgreSQL outside any
+/// transaction, so each statement it runs commits on its own (a batched
+/// backfill holds each batch's rows only while it runs).
+#[tokio::test]
+async fn postgres_runs_a_lock_safe_data_step_outside_any_transaction() {
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let g = Graph::new(&[
+        module("aaaa00000001", &[], create, drop),
+        module("eeee00000002", &["aaaa00000001"], backfill, no_backfill),
+    ])
+    .unwrap();
+    let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+    seeded(&m, 7).await;
+    m.upgrade("head", |_| {}).await.unwrap();
+    let db = m.connection();
+    assert!(postgres_state(db)
+        .await
+        .contains(&"t_account_idx:true".to_owned()));
+    assert_eq!(strings(db, "SELECT n::text FROM t WHERE id = 200").await, ["8"]);
+    m.downgrade("base", |_| {}).await.unwrap();
+}
+
+fn drop_key(op: &mut Operations) {
+    op.lock_safe();
+    op.drop_constraint("account", autogen_schema::PrimaryKey::new(["id"]));
+}
+fn add_key(op: &mut Operations) {
+    op.lock_safe();
+    op.add_constraint("account", autogen_schema::PrimaryKey::new(["id"]));
+}
+
+/// On MariaDB a lock-safe change the server could only make by copying the
+/// table (here, dropping a primary key with none to replace it) fails at
+/// once, before changing anything, instead of copying it while writes wait.
+#[tokio::test]
+async fn mariadb_refuses_at_once_what_only_a_table_copy_could_do() {
+    let Some(test_db) = Backend::MySql.fresh().await else {
+        return;
+    };
+    let g = Graph::new(&[
+        module("aaaa00000001", &[], create, drop),
+        module("ffff00000002", &["aaaa00000001"], drop_key, add_key),
+    ])
+    .unwrap();
+    let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+    seeded(&m, 7).await;
+    let failed = m.upgrade("head", |_| {}).await.unwrap_err().to_string();
+    assert!(
+        failed.contains("ALTER TABLE `account` DROP PRIMARY KEY, ALGORITHM=INPLACE, LOCK=NONE")
+            && failed.contains("Try ALGORITHM=COPY"),
+        "{failed}"
+    );
+    assert_eq!(m.current().await.unwrap(), ["aaaa00000001"]);
+    let keys = strings(
+        m.connection(),
+        "SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'account'",
+    )
+    .await;
+    assert_eq!(keys, ["PRIMARY"]);
+}
