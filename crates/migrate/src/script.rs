@@ -1,7 +1,7 @@
 //! Offline mode (`--sql`): the SQL a run would execute, printed as a script
 //! for a DBA to review or apply, without connecting to any database.
 
-use autogen_schema::{lock_risks, DdlMode, Dialect, LockRisk, Schema};
+use autogen_schema::{destructive_changes, lock_risks, DdlMode, Dialect, Schema};
 
 use crate::error::MigrateError;
 use crate::graph::{Graph, GraphError};
@@ -73,7 +73,16 @@ pub fn script(
                 revision: step.revision.clone(),
                 source,
             })?;
-        let risks = lock_risks(&ops, &schema, dialect, recorded.mode);
+        // What can lose data, then what can hold a table, each by its op.
+        let warnings: Vec<(usize, String)> = destructive_changes(&ops, &schema, dialect)
+            .iter()
+            .map(|change| (change.op, change.to_string()))
+            .chain(
+                lock_risks(&ops, &schema, dialect, recorded.mode)
+                    .iter()
+                    .map(|risk| (risk.op, risk.to_string())),
+            )
+            .collect();
         for op in &ops {
             let _ = op.apply(&mut schema);
         }
@@ -88,7 +97,7 @@ pub fn script(
             for action in actions {
                 if last_op != Some(action.op) {
                     last_op = Some(action.op);
-                    out.push_str(&op_comment(action.op, &risks));
+                    out.push_str(&op_comment(action.op, &warnings));
                 }
                 out.push_str(&statement(&action.text));
                 out.push('\n');
@@ -203,14 +212,15 @@ fn statement(sql: &str) -> String {
     format!("{};\n", sql.trim_end_matches(';'))
 }
 
-/// `-- op 2`, with a line per lock risk the op carries, so that a reader
-/// (or a linter's finding, by line) knows which op a statement makes.
-fn op_comment(op: usize, risks: &[LockRisk]) -> String {
+/// `-- op 2`, with a line per code the op carries (`AG1xx`, `AG2xx`), so
+/// that a reader (or a linter's finding, by line) knows which op a
+/// statement makes and what it risks.
+fn op_comment(op: usize, warnings: &[(usize, String)]) -> String {
     let mut comment = String::new();
     let number = op + 1;
     let mut any = false;
-    for risk in risks.iter().filter(|risk| risk.op == op) {
-        comment.push_str(&format!("-- op {number}: {risk}\n"));
+    for (_, warning) in warnings.iter().filter(|(at, _)| *at == op) {
+        comment.push_str(&format!("-- op {number}: {warning}\n"));
         any = true;
     }
     if !any {

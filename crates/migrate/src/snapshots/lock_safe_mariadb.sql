@@ -11,7 +11,7 @@ SET SESSION lock_wait_timeout = 2;
 -- op 1
 CREATE INDEX `t_n_idx` ON `t` (`n`) ALGORITHM=INPLACE LOCK=NONE;
 
--- op 2
+-- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 ALTER TABLE `t` MODIFY COLUMN `email` varchar(80) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE;
 
 ALTER TABLE `t` ADD UNIQUE (`email`), ALGORITHM=INPLACE, LOCK=NONE;

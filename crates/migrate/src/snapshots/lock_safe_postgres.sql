@@ -23,7 +23,7 @@ BEGIN;
 SET LOCAL lock_timeout = '2000ms';
 SET LOCAL statement_timeout = '0ms';
 
--- op 2
+-- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 ALTER TABLE "t" ADD CONSTRAINT "t_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;
 
 COMMIT;
@@ -33,7 +33,7 @@ COMMIT;
 -- DROP INDEX CONCURRENTLY IF EXISTS "t_email_key";
 SET lock_timeout = '2000ms';
 SET statement_timeout = '0ms';
--- op 2
+-- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "t_email_key" ON "t" ("email");
 
 RESET lock_timeout;
@@ -44,7 +44,7 @@ BEGIN;
 SET LOCAL lock_timeout = '2000ms';
 SET LOCAL statement_timeout = '0ms';
 
--- op 2
+-- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 ALTER TABLE "t" ADD CONSTRAINT "t_email_key" UNIQUE USING INDEX "t_email_key";
 
 -- op 3
@@ -60,7 +60,7 @@ BEGIN;
 SET LOCAL lock_timeout = '2000ms';
 SET LOCAL statement_timeout = '0ms';
 
--- op 2
+-- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 ALTER TABLE "t" VALIDATE CONSTRAINT "t_email_not_null";
 
 -- op 3
@@ -76,7 +76,7 @@ BEGIN;
 SET LOCAL lock_timeout = '2000ms';
 SET LOCAL statement_timeout = '0ms';
 
--- op 2
+-- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 ALTER TABLE "t" ALTER COLUMN "email" SET NOT NULL;
 
 ALTER TABLE "t" DROP CONSTRAINT "t_email_not_null";
