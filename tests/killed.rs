@@ -140,11 +140,12 @@ async fn mariadb_names_the_statements_a_killed_revision_ran() {
 }
 
 /// A lock-safe revision runs on PostgreSQL in steps that each commit: the
-/// concurrent index build alone, then a transaction adding the CHECK
-/// `NOT VALID` (with a statement kept busy while a table `stall_here`
-/// exists), then its validation. `kill -9` during the second step leaves
-/// the first committed and the second rolled back; `current` says so, and
-/// the next `upgrade head` skips the first step and completes the revision.
+/// concurrent index build alone, a transaction adding the CHECK `NOT VALID`,
+/// its validation (before the raw SQL after it), then a transaction with a
+/// statement kept busy while a table `stall_here` exists. `kill -9` during
+/// that last step leaves the first three committed and the last rolled
+/// back; `current` says so, and the next `upgrade head` skips the three and
+/// completes the revision.
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_completes_a_lock_safe_revision_killed_between_steps() {
     let Some(db) = Backend::Postgres.fresh().await else {
@@ -186,7 +187,7 @@ async fn postgres_completes_a_lock_safe_revision_killed_between_steps() {
     }
     assert_eq!(
         stderr(&current),
-        "error: revision dddddddddddd (index karma, check it) did not finish its lock-safe upgrade: 1 of its 3 \
+        "error: revision dddddddddddd (index karma, check it) did not finish its lock-safe upgrade: 3 of its 4 \
          steps committed, while the version table still says bbbbbbbbbbbb.\n\
          Run `autogen upgrade` towards it again: it skips the steps that committed and runs the rest.\n"
     );
@@ -206,7 +207,14 @@ async fn postgres_completes_a_lock_safe_revision_killed_between_steps() {
          JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx-user-karma'), 'no index') || ' ' || \
          coalesce((SELECT string_agg(conname || ':' || convalidated, ',') FROM pg_constraint \
          WHERE conname = 'user_karma_check'), 'no check')";
-    assert_eq!(state(index_and_check).await, "idx-user-karma:true no check");
+    assert_eq!(
+        state(index_and_check).await,
+        "idx-user-karma:true user_karma_check:true"
+    );
+    assert_eq!(
+        state("SELECT string_agg(state, ',' ORDER BY statement_number) FROM autogen_journal").await,
+        "done,done,done,pending"
+    );
 
     server.execute_unprepared("DROP TABLE stall_here").await.unwrap();
     let again = run(&["upgrade", "head"]);

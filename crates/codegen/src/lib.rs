@@ -860,39 +860,52 @@ pub fn downgrade(op: &mut Operations) {
     }
 
     /// A lock-safe revision says so first in each function, the upgrade
-    /// under what that means for it; lock risks are warned of like losses.
+    /// under what that means for it; what stays risky even so is warned of
+    /// like a loss.
     #[test]
     fn a_lock_safe_revision_starts_each_function_with_op_lock_safe() {
-        let index = Op::CreateIndex(Index::new("idx-user-bio", "user", ["bio"]));
+        let karma = |column_type| Column::new("karma", column_type);
+        let widen = Op::AlterColumn {
+            table: "user".into(),
+            from: karma(ColumnType::Integer),
+            to: karma(ColumnType::BigInteger),
+        };
+        let narrow = Op::AlterColumn {
+            table: "user".into(),
+            from: karma(ColumnType::BigInteger),
+            to: karma(ColumnType::Integer),
+        };
         let mut before = autogen_schema::Schema::new();
-        before.insert(Table::new("user").column(Column::new("bio", ColumnType::Text)));
+        before.insert(Table::new("user").column(karma(ColumnType::Integer)));
         let risks = autogen_schema::lock_risks(
-            std::slice::from_ref(&index),
+            std::slice::from_ref(&widen),
             &before,
             Dialect::Postgres,
-            autogen_schema::DdlMode::Plain,
+            autogen_schema::DdlMode::LockSafe,
         );
         let warnings: Vec<Warning> = risks.into_iter().map(Warning::Lock).collect();
         let mode = RunMode::LockSafe(vec!["Runs lock-safe.".into()]);
-        let drop = Op::DropIndex {
-            table: "user".into(),
-            name: "idx-user-bio".into(),
-        };
-        let text = render_revision(&header(), &[index], &[drop], &warnings, Dialect::Postgres, &mode);
+        let text = render_revision(
+            &header(),
+            &[widen],
+            &[narrow],
+            &warnings,
+            Dialect::Postgres,
+            &mode,
+        );
         let body = &text[text.find("pub fn upgrade").unwrap()..];
         assert_eq!(
             body,
             r#"pub fn upgrade(op: &mut Operations) {
     // Runs lock-safe.
     op.lock_safe();
-    // WARNING: AG201 builds index 'idx-user-bio' on 'user' while writes to it wait
-    // WARNING: AG210 alters 'user' with no lock timeout: waiting behind a long transaction, it queues every later query on the table
-    op.create_index(Index::new("idx-user-bio", "user", ["bio"]));
+    // WARNING: AG207 changes the type of 'user.karma', rewriting every row while reads and writes wait
+    op.alter_column("user", Column::new("karma", ColumnType::Integer), Column::new("karma", ColumnType::BigInteger));
 }
 
 pub fn downgrade(op: &mut Operations) {
     op.lock_safe();
-    op.drop_index("user", "idx-user-bio");
+    op.alter_column("user", Column::new("karma", ColumnType::BigInteger), Column::new("karma", ColumnType::Integer));
 }
 "#
         );

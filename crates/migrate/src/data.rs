@@ -5,7 +5,8 @@
 //! [`Op::RunData`](autogen_schema::Op::RunData) standing in its place among
 //! the ops, with the code kept beside them, and runs when the migrator
 //! reaches it: on the migrator's own connection, inside the revision's
-//! transaction where the backend has transactional DDL.
+//! transaction where the backend has transactional DDL; in a lock-safe
+//! revision on PostgreSQL, outside any, each statement committing on its own.
 
 use std::fmt;
 use std::future::Future;
@@ -18,7 +19,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult,
 /// `find`/`insert`/`update`, and raw statements all take it. It is the
 /// migrator's connection, inside the revision's transaction (PostgreSQL,
 /// SQLite), so it offers no `begin`: committing there would commit the
-/// revision half done.
+/// revision half done. (In a lock-safe revision on PostgreSQL it runs
+/// outside any transaction: each statement commits on its own.)
 pub struct DataConnection {
     db: DatabaseConnection,
 }

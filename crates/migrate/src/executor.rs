@@ -175,7 +175,7 @@ impl<'a> Migrator<'a> {
     /// On PostgreSQL, a lock-safe revision a run stopped between steps of is
     /// [`MigrateError::Unfinished`]: the next run completes it.
     pub async fn current(&self) -> Result<Vec<String>, MigrateError> {
-        let (heads, unfinished) = self.heads_and_unfinished().await?;
+        let (heads, unfinished) = self.heads_and_unfinished(None).await?;
         if let Some(unfinished) = unfinished {
             // A run in progress keeps a journal too; it holds the lock.
             if !lock::held_elsewhere_on_postgres(&self.db).await? {
@@ -186,19 +186,27 @@ impl<'a> Migrator<'a> {
     }
 
     /// The recorded heads, and the lock-safe revision a stopped run left
-    /// unfinished, if any, which a run holding the lock completes.
-    async fn heads_and_unfinished(&self) -> Result<(Vec<String>, Option<Unfinished>), MigrateError> {
+    /// unfinished, if any, which a run holding the lock completes; its steps
+    /// are compared with those the revision has when run with `tag`.
+    async fn heads_and_unfinished(
+        &self,
+        tag: Option<&str>,
+    ) -> Result<(Vec<String>, Option<Unfinished>), MigrateError> {
         let heads = self.recorded().await?;
         if let Some(interrupted) = self.interrupted(&heads).await? {
             return Err(MigrateError::Interrupted(Box::new(interrupted)));
         }
-        let unfinished = self.unfinished(&heads).await?;
+        let unfinished = self.unfinished(&heads, tag).await?;
         Ok((heads, unfinished))
     }
 
     /// What the journal says of a lock-safe revision a run stopped between
     /// the steps of (PostgreSQL only; `None` when no step of it committed).
-    async fn unfinished(&self, heads: &[String]) -> Result<Option<Unfinished>, MigrateError> {
+    async fn unfinished(
+        &self,
+        heads: &[String],
+        tag: Option<&str>,
+    ) -> Result<Option<Unfinished>, MigrateError> {
         if self.dialect() != Dialect::Postgres {
             return Ok(None);
         }
@@ -209,7 +217,7 @@ impl<'a> Migrator<'a> {
             .graph
             .get(&journal.revision)
             .ok_or_else(|| MigrateError::UnknownApplied(journal.revision.clone()))?;
-        let recorded = Operations::record_runnable(node.module.function(journal.direction), None);
+        let recorded = Operations::record_runnable(node.module.function(journal.direction), tag);
         let now = stages(&recorded.ops, recorded.code, Dialect::Postgres, recorded.mode)
             .map(|stages| stages.iter().map(stage_text).collect::<Vec<_>>())
             .unwrap_or_default();
@@ -380,7 +388,7 @@ impl<'a> Migrator<'a> {
     /// A lock-safe revision left unfinished is among them when the run would
     /// complete it; whether it may is the run's to say.
     pub async fn plan(&self, direction: Direction, target: &str) -> Result<Vec<Step>, MigrateError> {
-        let (current, _) = self.heads_and_unfinished().await?;
+        let (current, _) = self.heads_and_unfinished(None).await?;
         let goal = self.goal(direction, &current, target)?;
         let applied = self.graph.ancestors(current.iter().map(String::as_str));
         Ok(self
@@ -567,16 +575,27 @@ impl<'a> Migrator<'a> {
         report: &mut impl FnMut(&Step),
     ) -> Result<Vec<Step>, MigrateError> {
         let dialect = self.dialect();
-        let (current, _) = self.heads_and_unfinished().await?;
+        let tag = options.tag.as_deref();
+        let (current, unfinished) = self.heads_and_unfinished(tag).await?;
         // The target is resolved once, against where the database was when the
         // run began, so that `+1` means one step even if another run moved it.
         let goal = goal(&current)?;
         let applied = self.graph.ancestors(current.iter().map(String::as_str));
         if self.next(direction, &applied, &goal).is_none() {
-            if let (_, Some(unfinished)) = self.heads_and_unfinished().await? {
+            if let Some(unfinished) = unfinished {
                 return Err(MigrateError::Unfinished(Box::new(unfinished)));
             }
             return Ok(Vec::new());
+        }
+        if options.single_transaction {
+            // Refused before anything runs, not when the revision is reached.
+            if let Some(node) = self
+                .walk(direction, applied.clone(), &goal)
+                .into_iter()
+                .find(|node| is_staged(dialect, node.module.ddl_mode(direction)))
+            {
+                return Err(MigrateError::LockSafeInOneTransaction(node.id().to_owned()));
+            }
         }
         self.create_tables().await?;
         // The pragma is ignored inside a transaction, so it is set for the run.
@@ -599,7 +618,7 @@ impl<'a> Migrator<'a> {
             if !options.single_transaction && !journaled {
                 self.db.execute_unprepared(begin(dialect)).await?;
             }
-            let (heads, unfinished) = self.heads_and_unfinished().await?;
+            let (heads, unfinished) = self.heads_and_unfinished(tag).await?;
             let applied = self.graph.ancestors(heads.iter().map(String::as_str));
             let Some(node) = self.next(direction, &applied, &goal) else {
                 if let Some(unfinished) = unfinished {
@@ -637,9 +656,6 @@ impl<'a> Migrator<'a> {
             };
             report(&step);
             if is_staged(dialect, mode) {
-                if options.single_transaction {
-                    return Err(MigrateError::LockSafeInOneTransaction(step.revision));
-                }
                 // Each stage has its own transaction; the one that read the heads ends.
                 self.db.execute_unprepared("COMMIT").await?;
                 self.run_stages(&step, &heads, &stages, resumed, &options.lock_wait)
@@ -647,23 +663,20 @@ impl<'a> Migrator<'a> {
                 self.db.execute_unprepared(begin(dialect)).await?;
             } else {
                 let actions: Vec<&Action> = stages.iter().flat_map(|stage| &stage.actions).collect();
-                let lock_safe = mode == autogen_schema::DdlMode::LockSafe;
-                if lock_safe {
-                    for sql in options.lock_wait.set(dialect, !journaled) {
-                        self.db.execute_unprepared(&sql).await?;
-                    }
+                // Lock-safe, unstaged: MariaDB's (SQLite has no lock waits to bound).
+                let lock_wait =
+                    (mode == autogen_schema::DdlMode::LockSafe && journaled).then_some(&options.lock_wait);
+                if let Some(wait) = lock_wait {
+                    self.db.execute_unprepared(&wait.mysql_set()).await?;
                 }
-                let result = self
-                    .run_actions(
-                        &step,
-                        &actions,
-                        journaled,
-                        lock_safe.then_some(&options.lock_wait),
-                    )
-                    .await;
-                if lock_safe && journaled {
+                let result = self.run_actions(&step, &actions, journaled, lock_wait).await;
+                if lock_wait.is_some() {
                     for sql in LockWait::reset(dialect) {
-                        self.db.execute_unprepared(&sql).await?;
+                        let reset = self.db.execute_unprepared(&sql).await;
+                        // A failure is what to report, not the reset after it.
+                        if result.is_ok() {
+                            reset?;
+                        }
                     }
                 }
                 if let Err((done, source)) = result {
@@ -690,7 +703,6 @@ impl<'a> Migrator<'a> {
             for statement in version_table::write_sql(dialect, &self.graph.heads_of(&after)) {
                 self.db.execute_unprepared(&statement).await?;
             }
-            let tag = options.tag.as_deref();
             let checksum = node.module.checksum(tag);
             for statement in version_table::record_sql(dialect, direction, &step.revision, &checksum, tag) {
                 self.db.execute_unprepared(&statement).await?;
@@ -793,10 +805,17 @@ impl<'a> Migrator<'a> {
                         let _ = self.db.execute_unprepared(&sql).await;
                     }
                 }
-                if lock::is_lock_wait_timeout(&error) && attempt < lock_wait.retries {
+                // A data step may have committed part of its work: it is not
+                // run again unasked.
+                if lock::is_lock_wait_timeout(&error) && attempt < lock_wait.retries && !stage.runs_code() {
                     tokio::time::sleep(lock_wait.pause(attempt)).await;
                     attempt += 1;
                     continue;
+                }
+                if let Some(index) = &stage.builds_index {
+                    // A failed build leaves its index INVALID, yet kept up by
+                    // every write (and a unique one refusing duplicates): it goes now.
+                    let _ = self.drop_invalid_index(index).await;
                 }
                 let node = self
                     .graph
@@ -833,11 +852,12 @@ impl<'a> Migrator<'a> {
         let dialect = Dialect::Postgres;
         if stage.transactional {
             self.exec(begin(dialect)).await?;
-        } else if let Some(index) = &stage.builds_index {
-            self.drop_invalid_index(index).await?;
         }
-        for sql in lock_wait.set(dialect, stage.transactional) {
+        for sql in stage.postgres_timeouts(lock_wait) {
             self.exec(&sql).await?;
+        }
+        if let Some(index) = &stage.builds_index {
+            self.drop_invalid_index(index).await?;
         }
         for action in &stage.actions {
             match &action.code {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use autogen_schema::{DdlMode, Dialect, Op};
+use autogen_schema::{changed_table, DdlMode, Dialect, Op};
 
 use crate::data::DataStep;
 use crate::graph::{Graph, GraphError, Node};
@@ -147,6 +147,10 @@ pub(crate) struct Action {
 pub(crate) struct Stage {
     pub(crate) transactional: bool,
     pub(crate) actions: Vec<Action>,
+    /// A `CONCURRENTLY` statement, which blocks no reads or writes while it
+    /// waits for older transactions (only other schema changes): it waits
+    /// as long as it must, since giving up would throw a build away.
+    pub(crate) concurrent: bool,
     /// The index the stage builds concurrently: one a failed or killed build
     /// left INVALID goes first.
     pub(crate) builds_index: Option<String>,
@@ -157,9 +161,41 @@ impl Stage {
         Self {
             transactional: true,
             actions,
+            concurrent: false,
             builds_index: None,
         }
     }
+
+    /// Whether it runs code (a data step), which may not be safe to run twice.
+    pub(crate) fn runs_code(&self) -> bool {
+        self.actions.iter().any(|action| action.code.is_some())
+    }
+
+    /// What bounds its waits on PostgreSQL, set as it starts (`SET LOCAL`
+    /// in its transaction; `SET`, and [`LockWait::reset`] after, outside one).
+    pub(crate) fn postgres_timeouts(&self, wait: &LockWait) -> Vec<String> {
+        let scope = if self.transactional { "SET LOCAL" } else { "SET" };
+        let lock = if self.concurrent {
+            Duration::ZERO
+        } else {
+            wait.timeout
+        };
+        let statement = wait.statement_timeout.unwrap_or_default();
+        vec![
+            format!("{scope} lock_timeout = '{}ms'", lock.as_millis()),
+            format!("{scope} statement_timeout = '{}ms'", statement.as_millis()),
+        ]
+    }
+}
+
+/// The numbers (from 1) of the stages that run outside any transaction.
+pub(crate) fn outside_a_transaction(stages: &[Stage]) -> Vec<String> {
+    stages
+        .iter()
+        .enumerate()
+        .filter(|(_, stage)| !stage.transactional)
+        .map(|(at, _)| (at + 1).to_string())
+        .collect()
 }
 
 /// How long a lock-safe revision's DDL waits for its lock, and how often it
@@ -197,27 +233,17 @@ impl LockWait {
         Duration::from_millis(250 * 2u64.pow(attempt.min(5)))
     }
 
-    /// The statements that bound a stage's waits: `SET LOCAL` inside a
-    /// transaction, `SET` (and [`LockWait::reset`] after) outside one.
-    pub(crate) fn set(&self, dialect: Dialect, local: bool) -> Vec<String> {
-        match dialect {
-            Dialect::Postgres => {
-                let scope = if local { "SET LOCAL" } else { "SET" };
-                let statement = self.statement_timeout.map_or(0, |t| t.as_millis());
-                vec![
-                    format!("{scope} lock_timeout = '{}ms'", self.timeout.as_millis()),
-                    format!("{scope} statement_timeout = '{statement}ms'"),
-                ]
-            }
-            Dialect::MySql => vec![format!(
-                "SET SESSION lock_wait_timeout = {}",
-                self.timeout.as_secs_f64().ceil().max(1.0)
-            )],
-            Dialect::Sqlite => Vec::new(),
-        }
+    /// What bounds a lock-safe revision's lock waits on MySQL, for its
+    /// session ([`LockWait::reset`] after): whole seconds only there.
+    pub(crate) fn mysql_set(&self) -> String {
+        format!(
+            "SET SESSION lock_wait_timeout = {}",
+            self.timeout.as_secs_f64().ceil().max(1.0)
+        )
     }
 
-    /// What undoes [`LockWait::set`] outside a transaction.
+    /// What undoes [`Stage::postgres_timeouts`] outside a transaction, or
+    /// [`LockWait::mysql_set`].
     pub(crate) fn reset(dialect: Dialect) -> Vec<String> {
         match dialect {
             Dialect::Postgres => vec!["RESET lock_timeout".into(), "RESET statement_timeout".into()],
@@ -263,9 +289,22 @@ pub(crate) fn stages(
     let (mut validate, mut last) = (Vec::new(), Vec::new());
     let mut new_tables = BTreeSet::new();
     for (at, op) in ops.iter().enumerate() {
-        let new_table = op_table(op).is_some_and(|t| new_tables.contains(t));
+        let new_table = changed_table(op).is_some_and(|t| new_tables.contains(t));
         if let Op::CreateTable(table) = op {
             new_tables.insert(table.name.clone());
+        }
+        if renames_or_drops(op) && !(validate.is_empty() && last.is_empty()) {
+            // What is deferred names tables, columns and constraints as they
+            // are now: it runs before they change.
+            for actions in [
+                std::mem::take(&mut current),
+                std::mem::take(&mut validate),
+                std::mem::take(&mut last),
+            ] {
+                if !actions.is_empty() {
+                    stages.push(Stage::transaction(actions));
+                }
+            }
         }
         if let Op::RunData { .. } = op {
             let actions = actions_of(at, op, &mut code, dialect)?;
@@ -278,6 +317,7 @@ pub(crate) fn stages(
                 stages.push(Stage {
                     transactional: false,
                     actions,
+                    concurrent: false,
                     builds_index: None,
                 });
             } else {
@@ -298,6 +338,7 @@ pub(crate) fn stages(
                 stages.push(Stage {
                     transactional: false,
                     actions: statements(at, vec![alone.sql]),
+                    concurrent: true,
                     builds_index: alone.builds,
                 });
             }
@@ -324,19 +365,10 @@ pub fn lock_safe_note(ops: &[Op], dialect: Dialect) -> Vec<String> {
     };
     match (dialect, steps) {
         (Dialect::Postgres, Some(stages)) => {
-            let alone: Vec<String> = stages
-                .iter()
-                .enumerate()
-                .filter(|(_, stage)| !stage.transactional)
-                .map(|(at, _)| (at + 1).to_string())
-                .collect();
-            let outside = match alone.as_slice() {
+            let outside = match outside_a_transaction(&stages).as_slice() {
                 [] => String::new(),
-                [one] => format!("; step {one} runs outside any transaction (CONCURRENTLY)"),
-                many => format!(
-                    "; steps {} run outside any transaction (CONCURRENTLY)",
-                    many.join(", ")
-                ),
+                [one] => format!("; step {one} runs outside any transaction"),
+                many => format!("; steps {} run outside any transaction", many.join(", ")),
             };
             vec![
                 format!(
@@ -370,15 +402,19 @@ fn statements(at: usize, texts: Vec<String>) -> Vec<Action> {
         .collect()
 }
 
-/// The table an op acts on, to tell whether the revision created it.
-fn op_table(op: &Op) -> Option<&str> {
-    match op {
-        Op::CreateIndex(index) => Some(&index.table),
-        Op::AddConstraint { table, .. } | Op::AlterColumn { table, .. } | Op::DropIndex { table, .. } => {
-            Some(table)
-        }
-        _ => None,
-    }
+/// Whether `op` renames or drops something, or may (raw SQL): statements
+/// deferred until after the validations must run before it.
+fn renames_or_drops(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::RenameColumn { .. }
+            | Op::DropColumn { .. }
+            | Op::DropTable { .. }
+            | Op::DropConstraint { .. }
+            | Op::RecreateTable { .. }
+            | Op::Execute(_)
+            | Op::InSchema { .. }
+    )
 }
 
 /// What op `at` does when it runs: its statements, or its data step's code.
@@ -406,4 +442,89 @@ fn actions_of(
         _ => {}
     }
     Ok(statements(at, render(op, dialect)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use autogen_schema::{Column, ColumnType, PrimaryKey, StringLen};
+
+    /// Each stage as `tx:` or `alone:` and its statements.
+    fn shown(ops: &[Op], dialect: Dialect) -> Vec<String> {
+        stages(ops, Vec::new(), dialect, DdlMode::LockSafe)
+            .unwrap()
+            .iter()
+            .map(|stage| {
+                let texts: Vec<&str> = stage.actions.iter().map(|a| a.text.as_str()).collect();
+                let kind = if stage.transactional { "tx" } else { "alone" };
+                format!("{kind}: {}", texts.join("; "))
+            })
+            .collect()
+    }
+
+    fn email(nullable: bool, length: u32) -> Column {
+        Column {
+            nullable,
+            ..Column::new("email", ColumnType::String(StringLen::N(length)))
+        }
+    }
+
+    /// A type change has no lock-safe form, but the NOT NULL beside it
+    /// keeps its own; a primary key is taken over only once its columns are
+    /// NOT NULL; and what is deferred runs before a later rename.
+    #[test]
+    fn each_part_of_a_change_takes_the_lock_safe_form_it_has() {
+        let ops = vec![
+            Op::AlterColumn {
+                table: "t".into(),
+                from: email(true, 20),
+                to: email(false, 80),
+            },
+            Op::AddConstraint {
+                table: "t".into(),
+                constraint: PrimaryKey::new(["email"]).into(),
+            },
+            Op::RenameColumn {
+                table: "t".into(),
+                from: "email".into(),
+                to: "mail".into(),
+            },
+        ];
+        assert_eq!(
+            shown(&ops, Dialect::Postgres),
+            [
+                "tx: ALTER TABLE \"t\" ALTER COLUMN \"email\" TYPE varchar(80) USING \"email\"::varchar(80); \
+                 ALTER TABLE \"t\" ADD CONSTRAINT \"t_email_not_null\" CHECK (\"email\" IS NOT NULL) NOT VALID",
+                "alone: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_pkey\" ON \"t\" (\"email\")",
+                "tx: ALTER TABLE \"t\" VALIDATE CONSTRAINT \"t_email_not_null\"",
+                "tx: ALTER TABLE \"t\" ALTER COLUMN \"email\" SET NOT NULL; \
+                 ALTER TABLE \"t\" DROP CONSTRAINT \"t_email_not_null\"; \
+                 ALTER TABLE \"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY USING INDEX \"t_pkey\"",
+                "tx: ALTER TABLE \"t\" RENAME COLUMN \"email\" TO \"mail\"",
+            ]
+        );
+    }
+
+    /// A UNIQUE column added is added plain, then made unique through an
+    /// index built concurrently; on MariaDB, raw SQL is left as written.
+    #[test]
+    fn a_unique_column_added_and_raw_sql() {
+        let add = Op::AddColumn {
+            table: "t".into(),
+            column: Column::new("code", ColumnType::Integer).nullable().unique(),
+        };
+        assert_eq!(
+            shown(std::slice::from_ref(&add), Dialect::Postgres),
+            [
+                "tx: ALTER TABLE \"t\" ADD COLUMN \"code\" integer",
+                "alone: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"t_code_key\" ON \"t\" (\"code\")",
+                "tx: ALTER TABLE \"t\" ADD CONSTRAINT \"t_code_key\" UNIQUE USING INDEX \"t_code_key\"",
+            ]
+        );
+        let raw = Op::Execute("ALTER TABLE t ADD COLUMN x int, ALGORITHM=INSTANT".into());
+        assert_eq!(
+            shown(&[raw], Dialect::MySql),
+            ["tx: ALTER TABLE t ADD COLUMN x int, ALGORITHM=INSTANT"]
+        );
+    }
 }

@@ -79,7 +79,7 @@ impl RevisionModule {
     }
 
     /// How its `upgrade` or `downgrade` runs its DDL.
-    pub fn ddl_mode(&self, direction: Direction) -> DdlMode {
+    pub(crate) fn ddl_mode(&self, direction: Direction) -> DdlMode {
         Operations::record_runnable(self.function(direction), None).mode
     }
 }
@@ -152,11 +152,6 @@ impl Operations {
     /// `autogen revision` writes it when `[online] lock_safe` is set.
     pub fn lock_safe(&mut self) {
         self.mode = DdlMode::LockSafe;
-    }
-
-    /// How this function runs its DDL.
-    pub fn ddl_mode(&self) -> DdlMode {
-        self.mode
     }
 
     /// Records an op as it is: for tools that compute ops (autogenerate's
@@ -361,7 +356,9 @@ impl Operations {
     /// runs at this point of the revision with the migrator's connection,
     /// inside the revision's transaction where the backend has
     /// transactional DDL (PostgreSQL, SQLite), so a step that fails rolls the
-    /// revision back whole. With it, a backfill can use SeaORM's query
+    /// revision back whole; in a lock-safe revision on PostgreSQL, on its own
+    /// outside any transaction, so that a batched backfill commits batch by
+    /// batch (and is run again from its start if the run stops in it). With it, a backfill can use SeaORM's query
     /// builder or entities; entities the revision declares itself, since the
     /// application's move on after the revision is written.
     ///
@@ -393,7 +390,7 @@ impl Operations {
             tag: self.tag.clone(),
             ..Self::default()
         };
-        // Inner data steps keep no code: running, they are refused (`plan::actions`).
+        // Inner data steps keep no code: running, they are refused (`plan::stages`).
         f(&mut inner);
         self.ops.push(Op::InSchema {
             schema: schema.to_owned(),

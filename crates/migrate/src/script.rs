@@ -6,8 +6,8 @@ use autogen_schema::{destructive_changes, lock_risks, DdlMode, Dialect, Schema};
 use crate::error::MigrateError;
 use crate::graph::{Graph, GraphError};
 use crate::plan::{
-    begin, drops_a_table, is_staged, next_step, stages, stamp_heads, Action, LockWait, RunOptions, Stage,
-    Step,
+    begin, drops_a_table, is_staged, next_step, outside_a_transaction, stages, stamp_heads, Action, LockWait,
+    RunOptions, Stage, Step,
 };
 use crate::render::ident;
 use crate::replay::replay_revision;
@@ -111,7 +111,7 @@ pub fn script(
                 if stage.transactional {
                     out.push_str(&format!("-- step {number} of {count}\n"));
                     out.push_str(&statement(begin(dialect)));
-                    for sql in options.lock_wait.set(dialect, true) {
+                    for sql in stage.postgres_timeouts(&options.lock_wait) {
                         out.push_str(&statement(&sql));
                     }
                     out.push('\n');
@@ -119,6 +119,11 @@ pub fn script(
                     out.push_str(&statement("COMMIT"));
                 } else {
                     out.push_str(&format!("-- step {number} of {count}, outside a transaction\n"));
+                    if stage.concurrent {
+                        out.push_str(
+                            "-- No lock timeout: waiting for older transactions, it blocks no reads or writes.\n",
+                        );
+                    }
                     if let Some(index) = &stage.builds_index {
                         out.push_str(&format!(
                             "-- Run again after a failed or killed build, drop the INVALID index it left first:\n\
@@ -126,7 +131,7 @@ pub fn script(
                             ident(dialect, index)
                         ));
                     }
-                    for sql in options.lock_wait.set(dialect, false) {
+                    for sql in stage.postgres_timeouts(&options.lock_wait) {
                         out.push_str(&statement(&sql));
                     }
                     write_actions(&mut out, &stage.actions);
@@ -143,15 +148,16 @@ pub fn script(
                 out.push_str(&statement(begin(dialect)));
                 out.push('\n');
             }
-            if lock_safe {
-                for sql in options.lock_wait.set(dialect, true) {
-                    out.push_str(&statement(&sql));
-                }
+            // Lock-safe, unstaged: MariaDB's (SQLite has no lock waits to bound).
+            let bounded = lock_safe && dialect == Dialect::MySql;
+            if bounded {
+                out.push_str(&statement(&options.lock_wait.mysql_set()));
+                out.push('\n');
             }
             for stage in &rendered {
                 write_actions(&mut out, &stage.actions);
             }
-            if lock_safe {
+            if bounded {
                 for sql in LockWait::reset(dialect) {
                     out.push_str(&statement(&sql));
                 }
@@ -231,21 +237,15 @@ fn op_comment(op: usize, warnings: &[(usize, String)]) -> String {
 
 /// What a staged revision's reader must know before running it.
 fn stages_comment(stages: &[Stage]) -> String {
-    let alone: Vec<String> = stages
-        .iter()
-        .enumerate()
-        .filter(|(_, stage)| !stage.transactional)
-        .map(|(at, _)| (at + 1).to_string())
-        .collect();
-    let outside = match alone.as_slice() {
+    let outside = match outside_a_transaction(stages).as_slice() {
         [] => String::new(),
         [one] => format!("; step {one} runs outside a transaction"),
         many => format!("; steps {} run outside a transaction", many.join(", ")),
     };
     format!(
         "-- Lock-safe: {} steps{outside}. Each commits on its own: run this script in \
-         autocommit mode (not as one transaction). `autogen upgrade` completes a run \
-         stopped between steps.\n\n",
+         autocommit mode (not as one transaction). A run of it that stops between steps \
+         goes on from the step that failed, by hand.\n\n",
         stages.len()
     )
 }

@@ -40,22 +40,16 @@ pub(crate) fn create_sql(dialect: Dialect) -> [String; 2] {
         Dialect::MySql => " DEFAULT CHARSET = utf8mb4",
         Dialect::Sqlite | Dialect::Postgres => "",
     };
-    // PostgreSQL stores `text` as it stores `varchar(n)`, without the length
-    // check that linters (squawk) warn of; MySQL cannot index `text` whole.
-    let (id, checksum) = match dialect {
-        Dialect::Postgres => ("text", "text"),
-        Dialect::MySql | Dialect::Sqlite => ("varchar(32)", "char(64)"),
-    };
     [
         format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} {id} NOT NULL, CONSTRAINT {} PRIMARY KEY ({}))",
+            "CREATE TABLE IF NOT EXISTS {} ({} varchar(32) NOT NULL, CONSTRAINT {} PRIMARY KEY ({}))",
             q(VERSION_TABLE),
             q("version_num"),
             q(&format!("{VERSION_TABLE}_pkc")),
             q("version_num"),
         ),
         format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} {id} NOT NULL, {} {checksum} NOT NULL, \
+            "CREATE TABLE IF NOT EXISTS {} ({} varchar(32) NOT NULL, {} char(64) NOT NULL, \
              {} text, {} {timestamp} NOT NULL, CONSTRAINT {} PRIMARY KEY ({})){charset}",
             q(REVISIONS_TABLE),
             q("revision"),

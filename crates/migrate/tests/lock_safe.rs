@@ -218,15 +218,30 @@ async fn postgres_completes_a_revision_stopped_between_steps() {
     assert_eq!(m.current().await.unwrap(), ["cccc00000002"]);
 }
 
-/// A transaction that holds `t` makes each step wait; a step waits at most
-/// the lock timeout, gives way (so writes queued behind it go on), and runs
-/// again once the transaction ends. With no retries left, the run fails,
-/// naming the lock timeout, and leaves no INVALID index behind.
-async fn steps_give_way_to_a_long_transaction(backend: Backend, hold: &str) {
+fn constrain(op: &mut Operations) {
+    op.lock_safe();
+    op.add_constraint("t", ForeignKey::new(["account_id"], "account", ["id"]));
+    op.add_constraint("t", Check::new("n >= 0"));
+}
+fn unconstrain(op: &mut Operations) {
+    op.lock_safe();
+    op.drop_constraint("t", Check::new("n >= 0"));
+    op.drop_constraint("t", ForeignKey::new(["account_id"], "account", ["id"]));
+}
+
+/// A transaction that reads `t` makes each step that must lock it wait; a
+/// step waits at most the lock timeout, gives way (so writes queued behind
+/// it go on), and runs again once the transaction ends. With no retries
+/// left, the run fails, naming the lock timeout, and records nothing.
+async fn steps_give_way_to_a_long_transaction(backend: Backend) {
     let Some(test_db) = backend.fresh().await else {
         return;
     };
-    let g = graph();
+    let g = Graph::new(&[
+        module("aaaa00000001", &[], create, drop),
+        module("dddd00000002", &["aaaa00000001"], constrain, unconstrain),
+    ])
+    .unwrap();
     let quick = LockWait {
         timeout: Duration::from_millis(200),
         retries: 0,
@@ -242,7 +257,7 @@ async fn steps_give_way_to_a_long_transaction(backend: Backend, hold: &str) {
     options.max_connections(1);
     let reader = Database::connect(options).await.unwrap();
     reader.execute_unprepared("BEGIN").await.unwrap();
-    reader.execute_unprepared(hold).await.unwrap();
+    reader.execute_unprepared("SELECT count(*) FROM t").await.unwrap();
 
     let failed = m.upgrade("head", |_| {}).await.unwrap_err().to_string();
     // PostgreSQL's words, then MariaDB's.
@@ -257,29 +272,24 @@ async fn steps_give_way_to_a_long_transaction(backend: Backend, hold: &str) {
         .await
         .unwrap()
         .with_lock_wait(LockWait { retries: 30, ..quick });
-    let run = tokio::spawn(async move {
+    let reader_ends = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         reader.execute_unprepared("COMMIT").await.unwrap();
     });
-    // On PostgreSQL the failed run's first step left nothing behind to
-    // resume, or an INVALID index the retry drops; either way it starts over.
     let done = patient.upgrade("head", |_| {}).await;
-    run.await.unwrap();
+    reader_ends.await.unwrap();
     done.unwrap();
-    assert_eq!(patient.current().await.unwrap(), ["cccc00000002"]);
-    if backend == Backend::Postgres {
-        assert_eq!(postgres_state(patient.connection()).await, CHANGED);
-    }
+    assert_eq!(patient.current().await.unwrap(), ["dddd00000002"]);
 }
 
 #[tokio::test]
 async fn postgres_steps_give_way_to_a_long_transaction() {
-    steps_give_way_to_a_long_transaction(Backend::Postgres, "SELECT count(*) FROM t").await;
+    steps_give_way_to_a_long_transaction(Backend::Postgres).await;
 }
 
 #[tokio::test]
 async fn mariadb_steps_give_way_to_a_long_transaction() {
-    steps_give_way_to_a_long_transaction(Backend::MySql, "SELECT count(*) FROM t").await;
+    steps_give_way_to_a_long_transaction(Backend::MySql).await;
 }
 
 async fn build_concurrently(db: &autogen_migrate::DataConnection) -> Result<(), sea_orm::DbErr> {
@@ -360,4 +370,43 @@ async fn mariadb_refuses_at_once_what_only_a_table_copy_could_do() {
     )
     .await;
     assert_eq!(keys, ["PRIMARY"]);
+}
+
+/// A concurrent UNIQUE build that finds duplicates fails its step; the
+/// INVALID index it left (which would refuse duplicate writes while helping
+/// no query) is dropped at once. Once the rows are fixed, the next run
+/// builds it and completes the revision.
+#[tokio::test]
+async fn postgres_drops_the_invalid_index_a_failed_build_leaves() {
+    let Some(test_db) = Backend::Postgres.fresh().await else {
+        return;
+    };
+    let g = graph();
+    let m = Migrator::connect(&g, &test_db.url).await.unwrap();
+    seeded(&m, 7).await;
+    let db = m.connection();
+    db.execute_unprepared("UPDATE t SET email = 'u1@example.com' WHERE id = 2")
+        .await
+        .unwrap();
+    let failed = m.upgrade("head", |_| {}).await.unwrap_err();
+    let MigrateError::StepFailed { statement, .. } = &failed else {
+        panic!("{failed}");
+    };
+    assert!(
+        statement.starts_with("CREATE UNIQUE INDEX CONCURRENTLY"),
+        "{failed}"
+    );
+    assert!(
+        !postgres_state(db)
+            .await
+            .iter()
+            .any(|entry| entry.starts_with("t_email_key")),
+        "{:?}",
+        postgres_state(db).await
+    );
+    db.execute_unprepared("UPDATE t SET email = 'u2@example.com' WHERE id = 2")
+        .await
+        .unwrap();
+    m.upgrade("head", |_| {}).await.unwrap();
+    assert_eq!(postgres_state(db).await, CHANGED);
 }

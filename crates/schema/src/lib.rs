@@ -29,7 +29,7 @@ mod sql_words;
 
 pub use destructive::{destructive_changes, DestructiveChange, DestructiveKind};
 pub use dialect::{strip_parens, Dialect, UnsupportedType};
-pub use locking::{lock_risks, runs_lock_safe, DdlMode, LockKind, LockRisk};
+pub use locking::{changed_table, lock_risks, runs_lock_safe, DdlMode, LockKind, LockRisk};
 pub use model::{
     split_rename_hint, Check, Column, ColumnType, Constraint, DefaultValue, ForeignKey, ForeignKeyAction,
     Index, IndexPart, IntervalFields, PrimaryKey, Schema, StringLen, Table, UniqueConstraint,

@@ -139,14 +139,33 @@ pub fn lock_risks(ops: &[Op], before: &Schema, dialect: Dialect, mode: DdlMode) 
     let mut touched: Vec<String> = Vec::new();
     let mut first_touch = None;
     for (at, op) in ops.iter().enumerate() {
-        let table = op_table(op).filter(|t| schema.table(t).is_some() && !created.contains(*t));
+        if let Op::InSchema { schema: name, ops } = op {
+            // Another schema's ops run as written even lock-safe (only the
+            // compared schema's get lock-safe forms): what they risk stays.
+            let inner = schema.schemas.get(name).cloned().unwrap_or_default();
+            for risk in lock_risks(ops, &inner, dialect, DdlMode::Plain) {
+                if mode == DdlMode::Plain || risk.kind != LockKind::NoLockTimeout {
+                    let detail = format!("{} (in schema '{name}')", risk.detail);
+                    found.push(LockRisk {
+                        kind: risk.kind,
+                        op: at,
+                        detail,
+                    });
+                }
+            }
+        }
+        let table = changed_table(op).filter(|t| schema.table(t).is_some() && !created.contains(*t));
         if let Some(table) = table {
             first_touch.get_or_insert(at);
             if !touched.iter().any(|t| t == table) {
                 touched.push(table.to_owned());
             }
+            // An op that cannot take its lock-safe form whole runs as written
+            // (but a column change, whose NOT NULL and UNIQUE take theirs alone).
+            let as_written = mode == DdlMode::Plain
+                || (!matches!(op, Op::AlterColumn { .. }) && !runs_lock_safe(op, dialect));
             for (kind, detail) in op_risks(op, dialect) {
-                if mode == DdlMode::Plain || !has_lock_safe_form(kind, dialect) {
+                if as_written || !has_lock_safe_form(kind, dialect) {
                     found.push(LockRisk { kind, op: at, detail });
                 }
             }
@@ -199,8 +218,9 @@ fn has_lock_safe_form(kind: LockKind, dialect: Dialect) -> bool {
     }
 }
 
-/// The existing table an op changes, if it changes one in place.
-fn op_table(op: &Op) -> Option<&str> {
+/// The table an op changes in place, if it changes one: a risk only if the
+/// table existed before the ops began.
+pub fn changed_table(op: &Op) -> Option<&str> {
     match op {
         Op::AddColumn { table, .. }
         | Op::DropColumn { table, .. }
@@ -319,61 +339,89 @@ fn column_risks(table: &str, from: &Column, to: &Column, dialect: Dialect) -> Ve
 }
 
 fn added_column_risks(table: &str, column: &Column, dialect: Dialect) -> Vec<(LockKind, String)> {
+    let postgres = dialect == Dialect::Postgres;
+    let mut found = Vec::new();
     let volatile = match dialect {
         Dialect::Postgres => column.auto_increment || column.server_default().is_some_and(is_volatile),
         // MariaDB adds a column in place unless it counts.
         _ => column.auto_increment,
     };
-    if !volatile {
-        return Vec::new();
+    if volatile {
+        found.push((
+            LockKind::VolatileDefault,
+            format!(
+                "adds '{table}.{}' with a value computed per row, writing every row while reads and writes wait",
+                column.name
+            ),
+        ));
     }
-    vec![(
-        LockKind::VolatileDefault,
-        format!(
-            "adds '{table}.{}' with a value computed per row, writing every row while reads and writes wait",
-            column.name
-        ),
-    )]
+    if column.unique && postgres {
+        found.push((
+            LockKind::UniqueUnderLock,
+            format!(
+                "adds UNIQUE column '{table}.{}', building its index while reads and writes wait",
+                column.name
+            ),
+        ));
+    }
+    found
 }
 
 /// Whether a default is computed per row, so adding a column with it writes
-/// every row. Function calls other than the stable ones PostgreSQL evaluates
-/// once per statement count as volatile: guessing wrong that way costs a
-/// warning, the other way a table rewrite at peak hours.
+/// every row: it calls one of PostgreSQL's volatile functions that defaults
+/// use. (A volatile function of the user's own is not known here.)
 fn is_volatile(default: &DefaultValue) -> bool {
+    const VOLATILE: [&str; 8] = [
+        "gen_random_uuid",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "random",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+    ];
     let DefaultValue::Expr(expr) = default else {
         return false;
     };
     let lower = expr.to_ascii_lowercase();
-    let Some(open) = lower.find('(') else {
-        return false;
-    };
-    let function = lower[..open].trim().rsplit('.').next().unwrap_or_default();
-    const STABLE: [&str; 6] = [
-        "now",
-        "current_timestamp",
-        "transaction_timestamp",
-        "statement_timestamp",
-        "localtimestamp",
-        "current_date",
-    ];
-    !STABLE.contains(&function)
+    // Each name right before a `(` is a call.
+    lower.match_indices('(').any(|(open, _)| {
+        let before = lower[..open].trim_end();
+        let name: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        VOLATILE.contains(&name.as_str())
+    })
 }
 
 /// Whether changing a column from `from` to `to` rewrites every row: all
 /// but a longer (or unbounded) string, a string to text, and a wider
 /// decimal with the same scale, which PostgreSQL changes in the catalog
-/// only, and MariaDB in place.
+/// only, and MariaDB in place, so long as the length keeps its size there.
 fn rewrites(from: &ColumnType, to: &ColumnType, dialect: Dialect) -> bool {
     use ColumnType as T;
+    // MariaDB stores a VARCHAR's length in one byte up to 255 bytes, two
+    // past it; in utf8mb4 (four bytes a character) that is past 63 characters.
+    const MYSQL_ONE_BYTE_LENGTH: u32 = 63;
     let longer = |a: &StringLen, b: &StringLen| match (a, b) {
-        (StringLen::N(a), StringLen::N(b)) => b >= a,
+        (StringLen::N(a), StringLen::N(b)) => {
+            b >= a
+                && (dialect == Dialect::Postgres
+                    || (*a > MYSQL_ONE_BYTE_LENGTH) == (*b > MYSQL_ONE_BYTE_LENGTH))
+        }
         (_, StringLen::None | StringLen::Max) => dialect == Dialect::Postgres,
         _ => false,
     };
     let no_rewrite = match (from, to) {
         (T::String(a), T::String(b)) => longer(a, b),
-        (T::String(_) | T::Char(_), T::Text) => dialect == Dialect::Postgres,
+        // A char's padding is trimmed on the way: rewritten.
+        (T::String(_), T::Text) => dialect == Dialect::Postgres,
         (T::Decimal(Some((p1, s1))), T::Decimal(Some((p2, s2)))) => s1 == s2 && p2 >= p1,
         (T::Decimal(Some(_)), T::Decimal(None)) => dialect == Dialect::Postgres,
         _ => false,
@@ -466,15 +514,74 @@ mod tests {
         );
         // MariaDB builds and drops indexes and sets NOT NULL in place already;
         // it has no online way to add a foreign key.
+        // varchar(20) to varchar(80) there needs a second length byte: a copy.
         assert_eq!(
             codes(&ops, Dialect::MySql, DdlMode::Plain),
-            [("AG210", 0), ("AG207", 2), ("AG204", 4)]
+            [("AG210", 0), ("AG207", 2), ("AG207", 3), ("AG204", 4)]
         );
         assert_eq!(
             codes(&ops, Dialect::MySql, DdlMode::LockSafe),
-            [("AG207", 2), ("AG204", 4)]
+            [("AG207", 2), ("AG207", 3), ("AG204", 4)]
         );
         assert!(codes(&ops, Dialect::Sqlite, DdlMode::Plain).is_empty());
+    }
+
+    #[test]
+    fn defaults_computed_per_row_and_lengths_that_change_size_are_told_apart() {
+        let expr = |sql: &str| DefaultValue::Expr(sql.into());
+        for volatile in [
+            "gen_random_uuid()",
+            "public.uuid_generate_v4()",
+            "nextval('s'::regclass)",
+            "(random() * 10)",
+        ] {
+            assert!(is_volatile(&expr(volatile)), "{volatile}");
+        }
+        for stable in [
+            "now()",
+            "(1 + 2)",
+            "timezone('utc', now())",
+            "CURRENT_TIMESTAMP",
+            "'x'::text",
+        ] {
+            assert!(!is_volatile(&expr(stable)), "{stable}");
+        }
+        let varchar = |n| ColumnType::String(StringLen::N(n));
+        assert!(!rewrites(&varchar(20), &varchar(60), Dialect::MySql));
+        assert!(rewrites(&varchar(20), &varchar(80), Dialect::MySql));
+        assert!(!rewrites(&varchar(20), &varchar(80), Dialect::Postgres));
+        assert!(rewrites(
+            &ColumnType::Char(Some(4)),
+            &ColumnType::Text,
+            Dialect::Postgres
+        ));
+    }
+
+    #[test]
+    fn another_schemas_ops_and_unique_columns_added_carry_their_risks() {
+        let mut before = user();
+        before.schemas.insert("audit".into(), user());
+        let ops = vec![
+            Op::InSchema {
+                schema: "audit".into(),
+                ops: vec![Op::CreateIndex(Index::new("ix", "user", ["age"]))],
+            },
+            Op::AddColumn {
+                table: "user".into(),
+                column: Column::new("handle", ColumnType::Text).nullable().unique(),
+            },
+        ];
+        let found = |mode| -> Vec<String> {
+            lock_risks(&ops, &before, Dialect::Postgres, mode)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(
+            found(DdlMode::LockSafe),
+            ["AG201 builds index 'ix' on 'user' while writes to it wait (in schema 'audit')"]
+        );
+        assert_eq!(found(DdlMode::Plain).len(), 4, "{:?}", found(DdlMode::Plain));
     }
 
     #[test]

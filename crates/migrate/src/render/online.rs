@@ -47,11 +47,29 @@ pub(crate) struct Alone {
 /// (`AG207`–`AG209`, `AG211` stay). `new_table` says whether the op's table
 /// was created earlier in the same revision: empty, and held by nobody else.
 pub(crate) fn postgres(op: &Op, new_table: bool) -> Result<Option<LockSafeForm>, RenderError> {
-    if new_table || !runs_lock_safe(op, Dialect::Postgres) {
+    if new_table {
         return Ok(None);
     }
     let dialect = Dialect::Postgres;
     let form = match op {
+        // A column change may carry a risk with no lock-safe form (a type
+        // change) beside NOT NULL or UNIQUE: those still take theirs.
+        Op::AlterColumn { table, from, to } => alter_column(table, from, to)?,
+        _ if !runs_lock_safe(op, dialect) => return Ok(None),
+        Op::AddColumn { table, column } if column.unique => {
+            let plain = Op::AddColumn {
+                table: table.clone(),
+                column: Column {
+                    unique: false,
+                    ..column.clone()
+                },
+            };
+            let unique = unique_column(table, &column.name)?;
+            LockSafeForm {
+                now: super::render(&plain, dialect)?,
+                ..unique
+            }
+        }
         Op::CreateIndex(index) => LockSafeForm {
             alone: vec![build_concurrently(index)?],
             ..LockSafeForm::default()
@@ -81,7 +99,6 @@ pub(crate) fn postgres(op: &Op, new_table: bool) -> Result<Option<LockSafeForm>,
                 }
             }
         },
-        Op::AlterColumn { table, from, to } => alter_column(table, from, to)?,
         _ => return Ok(None),
     };
     Ok(Some(form))
@@ -121,18 +138,17 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Result<LockSafeForm,
         ));
     }
     if adds_unique {
-        let unique = autogen_schema::UniqueConstraint::new([to.name.as_str()]);
-        let name = format!("{table}_{}_key", to.name);
-        let through = unique_through_index(
-            table,
-            &unique.name(&name).into(),
-            std::slice::from_ref(&to.name),
-            "UNIQUE",
-        )?;
+        let through = unique_column(table, &to.name)?;
         form.alone = through.alone;
         form.then = through.then;
     }
     Ok(form)
+}
+
+/// UNIQUE on one column, named as PostgreSQL names a column's own.
+fn unique_column(table: &str, column: &str) -> Result<LockSafeForm, RenderError> {
+    let unique = autogen_schema::UniqueConstraint::new([column]).name(format!("{table}_{column}_key"));
+    unique_through_index(table, &unique.into(), &[column.to_owned()], "UNIQUE")
 }
 
 /// A UNIQUE constraint or primary key whose index is built concurrently
@@ -147,13 +163,24 @@ fn unique_through_index(
     let name = constraint_name(table, constraint, dialect).expect("PostgreSQL names every constraint");
     let index = Index::new(&name, table, columns.iter().map(String::as_str)).unique();
     let named = ident(dialect, &name);
-    Ok(LockSafeForm {
-        alone: vec![build_concurrently(&index)?],
-        then: vec![format!(
-            "ALTER TABLE {} ADD CONSTRAINT {named} {kind} USING INDEX {named}",
-            ident(dialect, table)
-        )],
-        ..LockSafeForm::default()
+    let attach = format!(
+        "ALTER TABLE {} ADD CONSTRAINT {named} {kind} USING INDEX {named}",
+        ident(dialect, table)
+    );
+    let index = build_concurrently(&index)?;
+    Ok(match kind {
+        // A primary key needs its columns NOT NULL, which lock-safe forms set
+        // last; before that, it would set them itself, scanning under lock.
+        "PRIMARY KEY" => LockSafeForm {
+            alone: vec![index],
+            last: vec![attach],
+            ..LockSafeForm::default()
+        },
+        _ => LockSafeForm {
+            alone: vec![index],
+            then: vec![attach],
+            ..LockSafeForm::default()
+        },
     })
 }
 
@@ -190,7 +217,20 @@ fn validate(table: &str, constraint: &str) -> String {
 /// writes wait. An op with no online form (`AG204`, `AG205`, `AG207`,
 /// `AG209`) keeps its statements: its code says what it costs.
 pub(crate) fn mariadb(op: &Op, statements: Vec<String>) -> Vec<String> {
-    if !runs_lock_safe(op, Dialect::MySql) {
+    // Only what autogen writes itself: raw SQL and data run as given.
+    let rendered_alter = matches!(
+        op,
+        Op::AddColumn { .. }
+            | Op::DropColumn { .. }
+            | Op::AlterColumn { .. }
+            | Op::RenameColumn { .. }
+            | Op::AddConstraint { .. }
+            | Op::DropConstraint { .. }
+            | Op::AlterTableComment { .. }
+            | Op::CreateIndex(_)
+            | Op::DropIndex { .. }
+    );
+    if !rendered_alter || !runs_lock_safe(op, Dialect::MySql) {
         return statements;
     }
     if let Op::DropIndex { table, name } = op {

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS `autogen_revisions` (`revision` varchar(32) NOT NULL,
 BEGIN;
 
 SET SESSION lock_wait_timeout = 2;
+
 -- op 1
 CREATE INDEX `t_n_idx` ON `t` (`n`) ALGORITHM=INPLACE LOCK=NONE;
 

@@ -1,16 +1,17 @@
 -- autogen upgrade aaaa:head, rendered for PostgreSQL without connecting
 
-CREATE TABLE IF NOT EXISTS "autogen_version" ("version_num" text NOT NULL, CONSTRAINT "autogen_version_pkc" PRIMARY KEY ("version_num"));
-CREATE TABLE IF NOT EXISTS "autogen_revisions" ("revision" text NOT NULL, "checksum" text NOT NULL, "tag" text, "applied_at" timestamp with time zone NOT NULL, CONSTRAINT "autogen_revisions_pkc" PRIMARY KEY ("revision"));
+CREATE TABLE IF NOT EXISTS "autogen_version" ("version_num" varchar(32) NOT NULL, CONSTRAINT "autogen_version_pkc" PRIMARY KEY ("version_num"));
+CREATE TABLE IF NOT EXISTS "autogen_revisions" ("revision" varchar(32) NOT NULL, "checksum" char(64) NOT NULL, "tag" text, "applied_at" timestamp with time zone NOT NULL, CONSTRAINT "autogen_revisions_pkc" PRIMARY KEY ("revision"));
 
 -- Running upgrade aaaa -> cccc, change t live
 
--- Lock-safe: 6 steps; steps 1, 3 run outside a transaction. Each commits on its own: run this script in autocommit mode (not as one transaction). `autogen upgrade` completes a run stopped between steps.
+-- Lock-safe: 6 steps; steps 1, 3 run outside a transaction. Each commits on its own: run this script in autocommit mode (not as one transaction). A run of it that stops between steps goes on from the step that failed, by hand.
 
 -- step 1 of 6, outside a transaction
+-- No lock timeout: waiting for older transactions, it blocks no reads or writes.
 -- Run again after a failed or killed build, drop the INVALID index it left first:
 -- DROP INDEX CONCURRENTLY IF EXISTS "t_n_idx";
-SET lock_timeout = '2000ms';
+SET lock_timeout = '0ms';
 SET statement_timeout = '0ms';
 -- op 1
 CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_n_idx" ON "t" ("n");
@@ -29,9 +30,10 @@ ALTER TABLE "t" ADD CONSTRAINT "t_email_not_null" CHECK ("email" IS NOT NULL) NO
 COMMIT;
 
 -- step 3 of 6, outside a transaction
+-- No lock timeout: waiting for older transactions, it blocks no reads or writes.
 -- Run again after a failed or killed build, drop the INVALID index it left first:
 -- DROP INDEX CONCURRENTLY IF EXISTS "t_email_key";
-SET lock_timeout = '2000ms';
+SET lock_timeout = '0ms';
 SET statement_timeout = '0ms';
 -- op 2: AG104 makes column 't.email' NOT NULL; rows holding NULL make it fail
 CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "t_email_key" ON "t" ("email");
