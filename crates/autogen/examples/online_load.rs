@@ -24,55 +24,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use autogen::prelude::*;
-use autogen::{Graph, Migrator, RevisionModule, Schema};
+use autogen::{Dialect, Graph, Migrator, RevisionModule, Schema};
+use autogen_migrate::LockWait;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
 };
 use serde_json::json;
-
-// TODO(lock-safe API): stand-ins for `Operations::lock_safe`,
-// `autogen_migrate::LockWait` and `Migrator::with_lock_wait` until they land
-// on main; remove this module (and its `use`) after rebasing onto them.
-mod pending_api {
-    use std::time::Duration;
-
-    #[derive(Clone, Copy, Debug)]
-    #[allow(dead_code)]
-    pub struct LockWait {
-        pub timeout: Duration,
-        pub retries: u32,
-        pub statement_timeout: Option<Duration>,
-    }
-
-    impl Default for LockWait {
-        fn default() -> Self {
-            Self {
-                timeout: Duration::from_secs(2),
-                retries: 10,
-                statement_timeout: None,
-            }
-        }
-    }
-
-    pub trait LockSafe {
-        fn lock_safe(&mut self);
-    }
-
-    impl LockSafe for autogen::Operations {
-        fn lock_safe(&mut self) {}
-    }
-
-    pub trait WithLockWait {
-        fn with_lock_wait(self, wait: LockWait) -> Self;
-    }
-
-    impl WithLockWait for autogen::Migrator<'_> {
-        fn with_lock_wait(self, _wait: LockWait) -> Self {
-            self
-        }
-    }
-}
-use pending_api::{LockSafe as _, LockWait, WithLockWait as _};
 
 const TABLE: &str = "bench_t";
 const WARM_UP: Duration = Duration::from_secs(2);
@@ -84,9 +41,9 @@ const CONTROL_RUNS: usize = 3;
 /// transaction (and its lock on the table) for `READER_SLEEP`.
 const READER_LEAD: Duration = Duration::from_millis(500);
 const READER_SLEEP_S: u32 = 10;
-/// Lock-safe runs wait this long for a lock before giving up and retrying.
+/// Lock-safe runs wait this long for a lock before giving up and retrying
+/// (after a pause that doubles from 250 ms), as many times as `LockWait`'s default.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(1);
-const LOCK_RETRIES: u32 = 30;
 /// Latency histogram: 1 ms buckets up to a minute, then one for the rest.
 const BUCKETS: usize = 60_001;
 
@@ -125,10 +82,21 @@ impl Change {
         }
     }
 
-    /// Whether the change has a lock-safe form: a column's type change
-    /// rewrites the table under an exclusive lock whatever is asked.
-    fn has_lock_safe_form(self) -> bool {
-        self != Change::IntToBigint
+    /// Why lock-safe mode has no form of the change on `backend`, and runs
+    /// it as written: `None` when it has one (as `autogen_schema::runs_lock_safe` says).
+    fn no_lock_safe_form(self, backend: Backend) -> Option<&'static str> {
+        let ops = Operations::record(upgrade_fn(self, true), None);
+        if ops
+            .iter()
+            .all(|op| autogen_schema::runs_lock_safe(op, backend.dialect()))
+        {
+            return None;
+        }
+        Some(match self {
+            Change::IntToBigint => "the type change rewrites every row under an exclusive lock",
+            Change::ForeignKey | Change::Check => "MariaDB has no in-place form: it copies the table",
+            _ => "no lock-safe form",
+        })
     }
 
     /// The ops of the revision, on the base table as `base_sql` makes it.
@@ -195,8 +163,8 @@ fn upgrade<const CHANGE: usize, const LOCK_SAFE: bool>(op: &mut Operations) {
     CHANGES[CHANGE].record(op);
 }
 
-/// The one-revision graph making `change`.
-fn graph(change: Change, lock_safe: bool) -> Graph {
+/// The upgrade function making `change`.
+fn upgrade_fn(change: Change, lock_safe: bool) -> fn(&mut Operations) {
     let index = CHANGES
         .iter()
         .position(|c| *c == change)
@@ -210,6 +178,11 @@ fn graph(change: Change, lock_safe: bool) -> Graph {
             }
         };
     }
+    pick!(0 1 2 3 4 5 6)
+}
+
+/// The one-revision graph making `change`.
+fn graph(change: Change, lock_safe: bool) -> Graph {
     let module = RevisionModule {
         revision: Revision {
             id: "0e11e0ad0001",
@@ -218,7 +191,7 @@ fn graph(change: Change, lock_safe: bool) -> Graph {
             depends_on: &[],
             message: "online change",
         },
-        upgrade: pick!(0 1 2 3 4 5 6),
+        upgrade: upgrade_fn(change, lock_safe),
         downgrade: |_| {},
         path: "",
     };
@@ -244,6 +217,13 @@ impl Backend {
         match self {
             Backend::Postgres => "postgres",
             Backend::MySql => "mysql",
+        }
+    }
+
+    fn dialect(self) -> Dialect {
+        match self {
+            Backend::Postgres => Dialect::Postgres,
+            Backend::MySql => Dialect::MySql,
         }
     }
 
@@ -470,6 +450,7 @@ async fn writer(
     db: DatabaseConnection,
     number: usize,
     rows: u64,
+    pace: Option<Duration>,
     measure_from: Instant,
     stop: Arc<AtomicBool>,
 ) -> Seen {
@@ -488,7 +469,13 @@ async fn writer(
     };
     let mut last_done: Option<Instant> = None;
     let mut counter: u64 = 0;
+    let mut next = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if let Some(pace) = pace {
+            // The next slot; slots missed while a statement waited are skipped, not made up.
+            next = (next + pace).max(Instant::now());
+            tokio::time::sleep_until(next.into()).await;
+        }
         counter += 1;
         let statement = if counter & 1 == 1 {
             let r = random.next();
@@ -565,18 +552,25 @@ struct Outcome {
     error: Option<String>,
 }
 
+/// The writers: how many, and how often each writes (`None`: as fast as it can).
+#[derive(Clone, Copy)]
+struct Load {
+    writers: usize,
+    pace: Option<Duration>,
+}
+
 async fn one_run(
     backend: Backend,
     server: &str,
     admin: &DatabaseConnection,
     rows: u64,
-    writers: usize,
+    load: Load,
     work: Work,
 ) -> Outcome {
     reset_run_database(backend, admin, rows).await;
     let url = database_url(server, RUN_DATABASE);
     let mut connections = Vec::new();
-    for _ in 0..writers {
+    for _ in 0..load.writers {
         connections.push(connect(&url).await);
     }
     let graph = match work {
@@ -591,8 +585,7 @@ async fn one_run(
             Some(if lock_safe {
                 migrator.with_lock_wait(LockWait {
                     timeout: LOCK_TIMEOUT,
-                    retries: LOCK_RETRIES,
-                    statement_timeout: None,
+                    ..LockWait::default()
                 })
             } else {
                 migrator
@@ -613,7 +606,17 @@ async fn one_run(
     let tasks: Vec<_> = connections
         .into_iter()
         .enumerate()
-        .map(|(number, db)| tokio::spawn(writer(backend, db, number, rows, measure_from, stop.clone())))
+        .map(|(number, db)| {
+            tokio::spawn(writer(
+                backend,
+                db,
+                number,
+                rows,
+                load.pace,
+                measure_from,
+                stop.clone(),
+            ))
+        })
         .collect();
     tokio::time::sleep_until(measure_from.into()).await;
 
@@ -666,23 +669,29 @@ async fn one_run(
 
 #[tokio::main]
 async fn main() {
-    let usage = "usage: online_load <server URL> <rows> [--writers N] [--only change,…]";
+    let usage = "usage: online_load <server URL> <rows> [--writers N] [--rate statements/s per writer] [--only change,…]";
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [server, rows, options @ ..] = args.as_slice() else {
         panic!("{usage}");
     };
     let rows: u64 = rows.parse().expect("rows is a number");
     let mut writers = 8;
+    let mut rate = 0u32;
     let mut only: Option<Vec<String>> = None;
     let mut options = options.iter();
     while let Some(option) = options.next() {
         let value = options.next().unwrap_or_else(|| panic!("{usage}"));
         match option.as_str() {
             "--writers" => writers = value.parse().expect("--writers is a number"),
+            "--rate" => rate = value.parse().expect("--rate is a number"),
             "--only" => only = Some(value.split(',').map(str::to_owned).collect()),
             _ => panic!("{usage}"),
         }
     }
+    let load = Load {
+        writers,
+        pace: (rate > 0).then(|| Duration::from_secs(1) / rate),
+    };
     let backend = Backend::of(server);
     let admin = connect(server).await;
     build_base(backend, &admin, server, rows).await;
@@ -693,6 +702,7 @@ async fn main() {
             "backend": backend.name(),
             "rows": rows,
             "writers": writers,
+            "rate_per_writer": (rate > 0).then_some(rate),
             "change": change.map(Change::name),
             "mode": mode,
             "ddl_seconds": outcome.seconds,
@@ -707,13 +717,13 @@ async fn main() {
             "made": outcome.made,
             "error": outcome.error,
             "lock_timeout_ms": (mode == "lock-safe").then_some(LOCK_TIMEOUT.as_millis() as u64),
-            "lock_retries": (mode == "lock-safe").then_some(LOCK_RETRIES),
+            "lock_retries": (mode == "lock-safe").then_some(LockWait::default().retries),
         });
         println!("{line}");
     };
 
     for _ in 0..CONTROL_RUNS {
-        let outcome = one_run(backend, server, &admin, rows, writers, Work::Control).await;
+        let outcome = one_run(backend, server, &admin, rows, load, Work::Control).await;
         eprintln!(
             "online_load: {} {rows} control: stall {:.0} ms",
             backend.name(),
@@ -729,7 +739,16 @@ async fn main() {
             continue;
         }
         for lock_safe in [false, true] {
-            if lock_safe && !change.has_lock_safe_form() {
+            if let Some(reason) = lock_safe.then(|| change.no_lock_safe_form(backend)).flatten() {
+                let line = json!({
+                    "kind": "no_lock_safe_form",
+                    "backend": backend.name(),
+                    "rows": rows,
+                    "change": change.name(),
+                    "mode": "lock-safe",
+                    "reason": reason,
+                });
+                println!("{line}");
                 continue;
             }
             let mode = if lock_safe { "lock-safe" } else { "default" };
@@ -738,7 +757,7 @@ async fn main() {
                 server,
                 &admin,
                 rows,
-                writers,
+                load,
                 Work::Change { change, lock_safe },
             )
             .await;
