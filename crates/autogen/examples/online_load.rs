@@ -94,7 +94,7 @@ impl Change {
         }
         Some(match self {
             Change::IntToBigint => "the type change rewrites every row under an exclusive lock",
-            Change::ForeignKey | Change::Check => "MariaDB has no in-place form: it copies the table",
+            Change::ForeignKey | Change::Check => "MariaDB copies the table to add it",
             _ => "no lock-safe form",
         })
     }
