@@ -1,4 +1,4 @@
-//! `cargo xtask bench online [--rows N,…] [--backend postgres|mysql]`:
+//! `cargo xtask bench online [--rows N,…] [--backend postgres|mysql] [--rate N]`:
 //! schema changes on a big table while writers keep writing to it, each made
 //! by autogen's executor in default mode (plain DDL) and in lock-safe mode
 //! (`op.lock_safe()`), on PostgreSQL and MariaDB (1M rows unless `--rows`
@@ -9,7 +9,8 @@
 //! runs a control (writers only, no DDL) and each change on a fresh copy of
 //! it, and prints one JSON object per run. This module starts the servers
 //! (`db::up`, unless the tests' variables name them), runs it, and writes
-//! the tables.
+//! the tables, keeping from BENCHMARKS.json the backends and sizes it did
+//! not measure (`--report-only` writes them again and measures nothing).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,7 +26,7 @@ use crate::{cargo, db, run};
 const DEFAULT_ROWS: [u64; 1] = [1_000_000];
 const BACKENDS: [&str; 2] = ["postgres", "mysql"];
 const USAGE: &str =
-    "usage: cargo xtask bench online [--rows 1000000,10000000] [--backend postgres|mysql] [--rate N]";
+    "usage: cargo xtask bench online [--rows 1000000,10000000] [--backend postgres|mysql] [--rate N] | --report-only";
 /// Statements per second each writer makes unless `--rate` says (0: as many
 /// as it can). Paced, the writers leave the 2-core machine's CPU some
 /// headroom, so that a stall shows a wait for a lock rather than for a core.
@@ -43,6 +44,13 @@ const CHANGES: [(&str, &str); 7] = [
 ];
 
 pub fn online(root: &Path, args: &[String]) -> Result<()> {
+    if args == ["--report-only"] {
+        // The tables written again from BENCHMARKS.json's runs, measuring nothing.
+        let runs = with_earlier_runs(root, Vec::new(), &[], &[]);
+        let section = report(&runs);
+        print!("{section}");
+        return bench::write_section(root, "online", &section, Value::Array(runs));
+    }
     let (sizes, backends, rate) = parse_args(args)?;
     run(cargo().current_dir(root).args([
         "build",
@@ -175,6 +183,12 @@ fn with_earlier_runs(root: &Path, measured: Vec<Value>, sizes: &[u64], backends:
         run["date"] = Value::String(date.clone());
         run
     }));
+    // What a run did not have (no error, no lock timeout in default mode) is left out.
+    for run in &mut runs {
+        if let Some(fields) = run.as_object_mut() {
+            fields.retain(|_, value| !value.is_null());
+        }
+    }
     runs
 }
 
@@ -343,13 +357,18 @@ fn report(runs: &[Value]) -> String {
         }
         if missed.iter().any(|line| line.starts_with("MariaDB")) {
             out.push_str(
-                "\nOn MariaDB lock-safe mode names the algorithm (`ALGORITHM=INPLACE, LOCK=NONE`), which these\n\
-                 statements get by default already: default mode shows stalls of the same size. A stall that ends as\n\
-                 the migration ends is the in-place ALTER's last phase, which holds the table's metadata lock\n\
-                 exclusively while it applies the writes made meanwhile and commits.\n",
+                "\nOn MariaDB lock-safe mode names the algorithm (`ALGORITHM=INPLACE, LOCK=NONE`); MariaDB picks an\n\
+                 in-place one for these changes by default where it can, and default mode's stalls for them are of\n\
+                 the same order. A stall that ends as the migration ends falls in the in-place ALTER's last phase,\n\
+                 which holds the table's metadata lock exclusively while it applies the writes made meanwhile and\n\
+                 commits.\n",
             );
         }
     }
+    out.push_str(
+        "\nEach change is one run: stalls of a few tens of milliseconds vary from run to run by about as much\n\
+         (other work shared the machine during these runs).\n",
+    );
     out.push_str(
         "\nMachine: 2 cores, the servers of `cargo xtask db up` on loopback (PostgreSQL with fsync off, MariaDB\n\
          with `innodb_flush_log_at_trx_commit=0`); writers, servers and the migration share the cores, so the\n\

@@ -33,7 +33,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|launcher|autogenerate|rebuild [--tables N,…]|online [--rows N,…] [--backend postgres|mysql]>>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|launcher|autogenerate|rebuild [--tables N,…]|online [--rows N,…] [--backend postgres|mysql] [--rate N] [--report-only]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

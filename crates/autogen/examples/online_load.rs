@@ -3,7 +3,7 @@
 //! runs one revision, in default mode (plain DDL) and in lock-safe mode
 //! (`op.lock_safe()`).
 //!
-//! Usage: `online_load <server URL> <rows> [--writers N] [--only change,…]`.
+//! Usage: `online_load <server URL> <rows> [--writers N] [--rate N] [--only change,…]`.
 //! The URL names the server's maintenance database (`…/postgres`,
 //! `…/mysql`). A base database of `rows` rows is built once; each run works
 //! on a fresh copy of it (PostgreSQL: `CREATE DATABASE … TEMPLATE`; MariaDB:
@@ -11,7 +11,8 @@
 //!
 //! Each run: W writers, each on a connection of its own, alternate an
 //! `INSERT` and an `UPDATE` of a random row, each statement its own
-//! transaction; after a 2 s warm-up (not measured) the revision runs through
+//! transaction, `--rate` statements a second each (as fast as it can
+//! without); after a 2 s warm-up (not measured) the revision runs through
 //! `Migrator::upgrade`, then a cool-down, then the writers stop. The longest
 //! stall is the longest statement or the longest gap between one writer's
 //! successive statements, whichever is longer, over all writers. The
@@ -38,7 +39,7 @@ const COOL_DOWN: Duration = Duration::from_millis(1500);
 const CONTROL_PAUSE: Duration = Duration::from_secs(2);
 const CONTROL_RUNS: usize = 3;
 /// The long reader: started this long before the revision, it holds its
-/// transaction (and its lock on the table) for `READER_SLEEP`.
+/// transaction (and its lock on the table) for `READER_SLEEP_S` seconds.
 const READER_LEAD: Duration = Duration::from_millis(500);
 const READER_SLEEP_S: u32 = 10;
 /// Lock-safe runs wait this long for a lock before giving up and retrying
