@@ -12,7 +12,9 @@
 //!   drift), `offline` (`check --offline` on a 500-revision history beside
 //!   Django's `makemigrations --check`), `rebuild` (the wait between an
 //!   entity edit and the check's answer), `launcher` (what the launcher
-//!   adds to a check once the migration crate is built, beside Alembic).
+//!   adds to a check once the migration crate is built, beside Alembic),
+//!   `online` (writer stalls while a revision changes a big table, in
+//!   default and lock-safe mode, on PostgreSQL and MariaDB).
 //! - `cargo xtask demo [--url <URL>]`: the quick start: the blog example on a
 //!   fresh SQLite database (or the database at URL), through the real
 //!   `autogen` binary.
@@ -21,6 +23,7 @@ mod bench;
 mod bench_autogenerate;
 mod bench_launcher;
 mod bench_offline;
+mod bench_online;
 mod bench_rebuild;
 mod db;
 
@@ -30,7 +33,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str =
-    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|launcher|autogenerate|rebuild [--tables N,…]>>";
+    "usage: cargo xtask <test [cargo test args…] | db <up|down|url> | demo [--url <URL>] | bench <introspect|offline|launcher|autogenerate|rebuild [--tables N,…]|online [--rows N,…] [--backend postgres|mysql] [--rate N] [--report-only]>>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +55,10 @@ fn main() -> ExitCode {
         ["bench", "rebuild", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             bench_rebuild::rebuild(&root, &rest)
+        }
+        ["bench", "online", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            bench_online::online(&root, &rest)
         }
         _ => {
             eprintln!("{USAGE}");
