@@ -47,19 +47,20 @@ async fn wait_until_slow(backend: Backend, url: &str) {
     panic!("the slow statement never started");
 }
 
+/// The fixture revisions that create `user` and `post`, then `last`.
+fn with_fixture_revisions(p: &Scratch, last: &str) {
+    for file in ["aaaaaaaaaaaa_create_user.rs", "bbbbbbbbbbbb_add_post.rs", last] {
+        let source = std::fs::read_to_string(repo().join("fixtures/revisions").join(file)).unwrap();
+        p.write(&format!("migration/src/versions/{file}"), &source);
+    }
+}
+
 /// `upgrade head` is killed (`kill -9` of the launcher and the migration
 /// crate's binary it runs) while revision cccccccccccc runs its slow statement,
 /// after its DDL; then `upgrade head` runs again, without the slow statement.
 /// Returns the second run's output.
 async fn kill_inside_a_revision(backend: Backend, p: &Scratch, url: &str) -> std::process::Output {
-    for file in [
-        "aaaaaaaaaaaa_create_user.rs",
-        "bbbbbbbbbbbb_add_post.rs",
-        "cccccccccccc_slow.rs",
-    ] {
-        let source = std::fs::read_to_string(repo().join("fixtures/revisions").join(file)).unwrap();
-        p.write(&format!("migration/src/versions/{file}"), &source);
-    }
+    with_fixture_revisions(p, "cccccccccccc_slow.rs");
     let database = ("DATABASE_URL", url);
     assert_success(&p.autogen_with_env(&["upgrade", "bbbbbbbbbbbb"], &[database]));
     let mut slow = p.spawn_autogen(
@@ -152,14 +153,7 @@ async fn postgres_completes_a_lock_safe_revision_killed_between_steps() {
         return;
     };
     let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
-    for file in [
-        "aaaaaaaaaaaa_create_user.rs",
-        "bbbbbbbbbbbb_add_post.rs",
-        "dddddddddddd_lock_safe.rs",
-    ] {
-        let source = std::fs::read_to_string(repo().join("fixtures/revisions").join(file)).unwrap();
-        p.write(&format!("migration/src/versions/{file}"), &source);
-    }
+    with_fixture_revisions(&p, "dddddddddddd_lock_safe.rs");
     let database = ("DATABASE_URL", db.url.as_str());
     let run = |args: &[&str]| p.autogen_with_env(args, &[database]);
     assert_success(&run(&["upgrade", "bbbbbbbbbbbb"]));

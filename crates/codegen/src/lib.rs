@@ -311,6 +311,11 @@ mod tests {
         lines.iter().map(ToString::to_string).collect()
     }
 
+    /// A plain revision with the test header.
+    fn plain(upgrade: &[Op], downgrade: &[Op], warnings: &[Warning], dialect: Dialect) -> String {
+        render_revision(&header(), upgrade, downgrade, warnings, dialect, &RunMode::Plain)
+    }
+
     fn header() -> RevisionHeader {
         RevisionHeader {
             id: "3f2a9c1b7d4e".into(),
@@ -425,14 +430,7 @@ pub fn downgrade(op: &mut Operations) {
     fn a_revision_reads_as_a_reviewer_expects() {
         let dir = tmp_dir();
         let text = rustfmt(
-            &render_revision(
-                &header(),
-                &upgrade(),
-                &downgrade(),
-                &[],
-                Dialect::Postgres,
-                &RunMode::Plain,
-            ),
+            &plain(&upgrade(), &downgrade(), &[], Dialect::Postgres),
             dir.path(),
         )
         .unwrap();
@@ -557,18 +555,7 @@ pub fn downgrade(op: &mut Operations) {
     #[test]
     fn alterations_read_as_a_reviewer_expects() {
         let dir = tmp_dir();
-        let text = rustfmt(
-            &render_revision(
-                &header(),
-                &alterations(),
-                &[],
-                &[],
-                Dialect::Postgres,
-                &RunMode::Plain,
-            ),
-            dir.path(),
-        )
-        .unwrap();
+        let text = rustfmt(&plain(&alterations(), &[], &[], Dialect::Postgres), dir.path()).unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -616,11 +603,7 @@ pub fn downgrade(op: &mut Operations) {
                 to: Column::new("user_id", ColumnType::Integer).nullable(),
             }],
         };
-        let text = rustfmt(
-            &render_revision(&header(), &[recreate], &[], &[], Dialect::Sqlite, &RunMode::Plain),
-            dir.path(),
-        )
-        .unwrap();
+        let text = rustfmt(&plain(&[recreate], &[], &[], Dialect::Sqlite), dir.path()).unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -666,11 +649,7 @@ pub fn downgrade(op: &mut Operations) {
             ["Detected recreated table 'post' to change it in place: \
               altered column 'post.views': default Int(0) -> Int(1)"]
         );
-        let text = rustfmt(
-            &render_revision(&header(), &[rebuild], &[], &[], Dialect::Sqlite, &RunMode::Plain),
-            dir.path(),
-        )
-        .unwrap();
+        let text = rustfmt(&plain(&[rebuild], &[], &[], Dialect::Sqlite), dir.path()).unwrap();
         assert!(
             text.contains(
                 "cannot change in place:\n    // - altered column 'post.views': default Int(0) -> Int(1)\n    op.recreate_table("
@@ -723,18 +702,7 @@ pub fn downgrade(op: &mut Operations) {
                 .into_iter()
                 .map(Warning::Destructive)
                 .collect::<Vec<_>>();
-        let text = rustfmt(
-            &render_revision(
-                &header(),
-                &upgrade,
-                &[],
-                &warnings,
-                Dialect::Postgres,
-                &RunMode::Plain,
-            ),
-            dir.path(),
-        )
-        .unwrap();
+        let text = rustfmt(&plain(&upgrade, &[], &warnings, Dialect::Postgres), dir.path()).unwrap();
         let upgrade = &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
             upgrade,
@@ -758,11 +726,7 @@ pub fn downgrade(op: &mut Operations) {
                 column: "note".into(),
             }],
         }];
-        let text = rustfmt(
-            &render_revision(&header(), &upgrade, &[], &[], Dialect::Postgres, &RunMode::Plain),
-            dir.path(),
-        )
-        .unwrap();
+        let text = rustfmt(&plain(&upgrade, &[], &[], Dialect::Postgres), dir.path()).unwrap();
         let upgrade_text =
             &text[text.find("pub fn upgrade").unwrap()..text.find("pub fn downgrade").unwrap()];
         assert_eq!(
@@ -785,26 +749,12 @@ pub fn downgrade(op: &mut Operations) {
     fn rendering_is_deterministic_and_rustfmt_clean() {
         let dir = tmp_dir();
         let a = rustfmt(
-            &render_revision(
-                &header(),
-                &upgrade(),
-                &downgrade(),
-                &[],
-                Dialect::Postgres,
-                &RunMode::Plain,
-            ),
+            &plain(&upgrade(), &downgrade(), &[], Dialect::Postgres),
             dir.path(),
         )
         .unwrap();
         let b = rustfmt(
-            &render_revision(
-                &header(),
-                &upgrade(),
-                &downgrade(),
-                &[],
-                Dialect::Postgres,
-                &RunMode::Plain,
-            ),
+            &plain(&upgrade(), &downgrade(), &[], Dialect::Postgres),
             dir.path(),
         )
         .unwrap();

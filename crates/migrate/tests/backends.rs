@@ -3,16 +3,17 @@
 //! SQLite's table recreation.
 
 use autogen_diff::Options;
-use autogen_migrate::{
-    render, Direction, Graph, MigrateError, Migrator, Operations, Revision, RevisionModule, RunOptions,
-};
+use autogen_migrate::{render, Direction, Graph, MigrateError, Migrator, Operations, RunOptions};
 use autogen_schema::{
     Column, ColumnType, Dialect, ForeignKey, ForeignKeyAction, Index, Op, StringLen, Table, AUTOGEN_TABLES,
 };
 use autogen_testdb::{test_each_backend, Backend};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
+#[path = "support/revision.rs"]
+mod revision;
 mod support;
+use revision::module;
 
 fn create_user(op: &mut Operations) {
     op.create_table(
@@ -35,27 +36,6 @@ fn drop_bio(op: &mut Operations) {
 fn broken(op: &mut Operations) {
     op.create_table(Table::new("half").column(Column::new("id", ColumnType::Integer)));
     op.execute("INSERT INTO no_such_table VALUES (1)");
-}
-
-fn module(
-    id: &'static str,
-    down: &'static [&'static str],
-    message: &'static str,
-    upgrade: fn(&mut Operations),
-    downgrade: fn(&mut Operations),
-) -> RevisionModule {
-    RevisionModule {
-        revision: Revision {
-            id,
-            down_revision: down,
-            branch_labels: &[],
-            depends_on: &[],
-            message,
-        },
-        upgrade,
-        downgrade,
-        path: "src/versions/test.rs",
-    }
 }
 
 fn graph(with_broken: bool) -> Graph {

@@ -6,10 +6,15 @@
 
 use std::time::Duration;
 
-use autogen_migrate::{Graph, LockWait, MigrateError, Migrator, Operations, Revision, RevisionModule};
+use autogen_migrate::{Direction, Graph, LockWait, MigrateError, Migrator, Operations, RunOptions};
+use autogen_schema::Dialect;
 use autogen_schema::{Check, Column, ColumnType, ForeignKey, Index, StringLen, Table};
 use autogen_testdb::Backend;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+#[path = "support/revision.rs"]
+mod revision;
+use revision::module;
 
 fn email(nullable: bool, unique: bool) -> Column {
     Column {
@@ -53,30 +58,10 @@ fn undo(op: &mut Operations) {
     op.drop_index("t", "t_n_idx");
 }
 
-fn module(
-    id: &'static str,
-    down: &'static [&'static str],
-    upgrade: fn(&mut Operations),
-    downgrade: fn(&mut Operations),
-) -> RevisionModule {
-    RevisionModule {
-        revision: Revision {
-            id,
-            down_revision: down,
-            branch_labels: &[],
-            depends_on: &[],
-            message: "live change",
-        },
-        upgrade,
-        downgrade,
-        path: "src/versions/test.rs",
-    }
-}
-
 fn graph() -> Graph {
     Graph::new(&[
-        module("aaaa00000001", &[], create, drop),
-        module("cccc00000002", &["aaaa00000001"], change, undo),
+        module("aaaa00000001", &[], "live change", create, drop),
+        module("cccc00000002", &["aaaa00000001"], "live change", change, undo),
     ])
     .unwrap()
 }
@@ -238,8 +223,14 @@ async fn steps_give_way_to_a_long_transaction(backend: Backend) {
         return;
     };
     let g = Graph::new(&[
-        module("aaaa00000001", &[], create, drop),
-        module("dddd00000002", &["aaaa00000001"], constrain, unconstrain),
+        module("aaaa00000001", &[], "live change", create, drop),
+        module(
+            "dddd00000002",
+            &["aaaa00000001"],
+            "live change",
+            constrain,
+            unconstrain,
+        ),
     ])
     .unwrap();
     let quick = LockWait {
@@ -317,8 +308,14 @@ async fn postgres_runs_a_lock_safe_data_step_outside_any_transaction() {
         return;
     };
     let g = Graph::new(&[
-        module("aaaa00000001", &[], create, drop),
-        module("eeee00000002", &["aaaa00000001"], backfill, no_backfill),
+        module("aaaa00000001", &[], "live change", create, drop),
+        module(
+            "eeee00000002",
+            &["aaaa00000001"],
+            "live change",
+            backfill,
+            no_backfill,
+        ),
     ])
     .unwrap();
     let m = Migrator::connect(&g, &test_db.url).await.unwrap();
@@ -350,8 +347,14 @@ async fn mariadb_refuses_at_once_what_only_a_table_copy_could_do() {
         return;
     };
     let g = Graph::new(&[
-        module("aaaa00000001", &[], create, drop),
-        module("ffff00000002", &["aaaa00000001"], drop_key, add_key),
+        module("aaaa00000001", &[], "live change", create, drop),
+        module(
+            "ffff00000002",
+            &["aaaa00000001"],
+            "live change",
+            drop_key,
+            add_key,
+        ),
     ])
     .unwrap();
     let m = Migrator::connect(&g, &test_db.url).await.unwrap();
@@ -409,4 +412,51 @@ async fn postgres_drops_the_invalid_index_a_failed_build_leaves() {
         .unwrap();
     m.upgrade("head", |_| {}).await.unwrap();
     assert_eq!(postgres_state(db).await, CHANGED);
+}
+
+/// The lock-safe revision's `upgrade --sql`: each step with what bounds its
+/// waits, each op with its codes (read by a human: see `tests/snapshots`).
+/// MariaDB names the algorithm on what has an online form. One transaction
+/// over the run is refused.
+#[test]
+fn the_script_shows_each_step() {
+    let g = graph();
+    let script =
+        |dialect, options| autogen_migrate::script(&g, dialect, Direction::Up, "aaaa00000001:head", options);
+    snapshot(
+        &script(Dialect::Postgres, RunOptions::default()).unwrap(),
+        "lock_safe_postgres.sql",
+    );
+    snapshot(
+        &script(Dialect::MySql, RunOptions::default()).unwrap(),
+        "lock_safe_mariadb.sql",
+    );
+    let one = RunOptions {
+        single_transaction: true,
+        ..RunOptions::default()
+    };
+    let refused = script(Dialect::Postgres, one).unwrap_err();
+    assert!(
+        refused.to_string().contains("run without --single-transaction"),
+        "{refused}"
+    );
+}
+
+/// Compares `text` with the file `name` under `tests/snapshots`, or writes
+/// it there when `AUTOGEN_BLESS` is set.
+fn snapshot(text: &str, name: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("AUTOGEN_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        text,
+        expected,
+        "{} differs; AUTOGEN_BLESS=1 rewrites it",
+        path.display()
+    );
 }

@@ -1,9 +1,9 @@
--- autogen upgrade aaaa:head, rendered for MySQL without connecting
+-- autogen upgrade aaaa00000001:head, rendered for MySQL without connecting
 
 CREATE TABLE IF NOT EXISTS `autogen_version` (`version_num` varchar(32) NOT NULL, CONSTRAINT `autogen_version_pkc` PRIMARY KEY (`version_num`));
 CREATE TABLE IF NOT EXISTS `autogen_revisions` (`revision` varchar(32) NOT NULL, `checksum` char(64) NOT NULL, `tag` text, `applied_at` datetime NOT NULL, CONSTRAINT `autogen_revisions_pkc` PRIMARY KEY (`revision`)) DEFAULT CHARSET = utf8mb4;
 
--- Running upgrade aaaa -> cccc, change t live
+-- Running upgrade aaaa00000001 -> cccc00000002, live change
 
 BEGIN;
 
@@ -25,9 +25,9 @@ ALTER TABLE `t` ADD CONSTRAINT `t_n_check` CHECK (n >= 0);
 
 SET SESSION lock_wait_timeout = DEFAULT;
 DELETE FROM `autogen_version`;
-INSERT INTO `autogen_version` (`version_num`) VALUES ('cccc');
-DELETE FROM `autogen_revisions` WHERE `revision` = 'cccc';
-INSERT INTO `autogen_revisions` (`revision`, `checksum`, `tag`, `applied_at`) VALUES ('cccc', '92d7c64c6ff586147396401c1d9b4415d80c561ea7b56f85ef1cff640c4801fa', NULL, CURRENT_TIMESTAMP);
+INSERT INTO `autogen_version` (`version_num`) VALUES ('cccc00000002');
+DELETE FROM `autogen_revisions` WHERE `revision` = 'cccc00000002';
+INSERT INTO `autogen_revisions` (`revision`, `checksum`, `tag`, `applied_at`) VALUES ('cccc00000002', '92d7c64c6ff586147396401c1d9b4415d80c561ea7b56f85ef1cff640c4801fa', NULL, CURRENT_TIMESTAMP);
 
 COMMIT;
 

@@ -1,9 +1,9 @@
--- autogen upgrade aaaa:head, rendered for PostgreSQL without connecting
+-- autogen upgrade aaaa00000001:head, rendered for PostgreSQL without connecting
 
 CREATE TABLE IF NOT EXISTS "autogen_version" ("version_num" varchar(32) NOT NULL, CONSTRAINT "autogen_version_pkc" PRIMARY KEY ("version_num"));
 CREATE TABLE IF NOT EXISTS "autogen_revisions" ("revision" varchar(32) NOT NULL, "checksum" char(64) NOT NULL, "tag" text, "applied_at" timestamp with time zone NOT NULL, CONSTRAINT "autogen_revisions_pkc" PRIMARY KEY ("revision"));
 
--- Running upgrade aaaa -> cccc, change t live
+-- Running upgrade aaaa00000001 -> cccc00000002, live change
 
 -- Lock-safe: 6 steps; steps 1, 3 run outside a transaction. Each commits on its own: run this script in autocommit mode (not as one transaction). A run of it that stops between steps goes on from the step that failed, by hand.
 
@@ -88,9 +88,9 @@ COMMIT;
 -- the revision is recorded once every step has run
 BEGIN;
 DELETE FROM "autogen_version";
-INSERT INTO "autogen_version" ("version_num") VALUES ('cccc');
-DELETE FROM "autogen_revisions" WHERE "revision" = 'cccc';
-INSERT INTO "autogen_revisions" ("revision", "checksum", "tag", "applied_at") VALUES ('cccc', '92d7c64c6ff586147396401c1d9b4415d80c561ea7b56f85ef1cff640c4801fa', NULL, CURRENT_TIMESTAMP);
+INSERT INTO "autogen_version" ("version_num") VALUES ('cccc00000002');
+DELETE FROM "autogen_revisions" WHERE "revision" = 'cccc00000002';
+INSERT INTO "autogen_revisions" ("revision", "checksum", "tag", "applied_at") VALUES ('cccc00000002', '92d7c64c6ff586147396401c1d9b4415d80c561ea7b56f85ef1cff640c4801fa', NULL, CURRENT_TIMESTAMP);
 
 COMMIT;
 
