@@ -85,14 +85,16 @@ pub(crate) async fn held_elsewhere_on_mysql(db: &DatabaseConnection) -> Result<b
     Ok(answer::<i64>(db, sql, "other").await? == Some(1))
 }
 
-/// Whether another session holds PostgreSQL's lock: a run is going there.
-/// A bigint advisory key shows in `pg_locks` as its high and low halves.
+/// Whether another session holds PostgreSQL's lock on this database: a run
+/// is going there. A bigint advisory key shows in `pg_locks` as its high and
+/// low halves, beside the database it is taken in (each has its own).
 pub(crate) async fn held_elsewhere_on_postgres(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let (high, low) = (POSTGRES_LOCK_KEY >> 32, POSTGRES_LOCK_KEY & 0xffff_ffff);
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
          AND pid <> pg_backend_pid() AND classid::bigint = {high} AND objid::bigint = {low} \
-         AND objsubid = 1) AS other"
+         AND objsubid = 1 \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS other"
     );
     Ok(answer::<bool>(db, sql, "other").await? == Some(true))
 }
