@@ -1,7 +1,7 @@
 use std::fs;
 use std::process::{Command, Output};
 
-use crate::util::{assert_hidden, assert_success, stderr, stdout, Scratch};
+use crate::util::{assert_hidden, assert_success, stderr, stdout, Scratch, CREATE_USER};
 
 /// Panics if either stream holds an escape sequence (colour or style).
 fn assert_plain(output: &Output, what: &str) {
@@ -76,15 +76,7 @@ fn completions_need_no_project_and_name_the_commands() {
 fn quiet_prints_only_answers_and_verbose_says_what_was_used() {
     let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
 
-    let written = p.autogen(&[
-        "-q",
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]);
+    let written = p.autogen(&[&["-q"], CREATE_USER].concat());
     assert_success(&written);
     assert_eq!((stdout(&written).as_str(), stderr(&written).as_str()), ("", ""));
     assert_eq!(p.revision_files().len(), 1);
@@ -156,14 +148,7 @@ fn post_write_hooks_format_new_revisions_and_a_failing_one_only_warns() {
     let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
 
     // The default hook: rustfmt.
-    let formatted = p.autogen(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]);
+    let formatted = p.autogen(CREATE_USER);
     assert_success(&formatted);
     let first = p.path("migration/src/versions/aaaaaaaaaaaa_create_user.rs");
     assert!(rustfmt_clean(&first), "{}", fs::read_to_string(&first).unwrap());
@@ -236,14 +221,7 @@ fn a_project_template_shapes_revisions_and_a_broken_one_writes_none() {
         format!("{s}revision_template = \"templates/revision.rs\"\n")
     });
 
-    let written = p.autogen(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]);
+    let written = p.autogen(CREATE_USER);
     assert_success(&written);
     let source = fs::read_to_string(p.path("migration/src/versions/aaaaaaaaaaaa_create_user.rs")).unwrap();
     assert!(

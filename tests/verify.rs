@@ -6,7 +6,7 @@ use autogen_schema::{invert_all, replay, Dialect, Schema};
 use autogen_testdb::{quoting, Backend};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
-use crate::util::{assert_success, introspect, stderr, stdout, write_newer, Scratch};
+use crate::util::{assert_success, introspect, stderr, stdout, write_newer, Scratch, CREATE_USER};
 
 /// Rewrites a revision file in place; the edit must change it.
 fn edit_revision(path: &Path, f: impl FnOnce(&str) -> String) {
@@ -20,14 +20,7 @@ fn edit_revision(path: &Path, f: impl FnOnce(&str) -> String) {
 /// (user_v1), `bbbbbbbbbbbb` adds post and user.bio; the configured database
 /// at head. `run` runs autogen with the project's database.
 fn two_revisions(p: &Scratch, run: impl Fn(&[&str]) -> std::process::Output) {
-    let first = run(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]);
+    let first = run(CREATE_USER);
     assert_success(&first);
     assert_success(&run(&["upgrade", "head"]));
     p.set_entities(&[("user", "user_v2.rs"), ("post", "post.rs"), ("tag", "tag.rs")]);

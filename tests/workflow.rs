@@ -2,7 +2,7 @@ use std::fs;
 
 use autogen_schema::Schema;
 
-use crate::util::{assert_success, introspect, stderr, stdout, Scratch};
+use crate::util::{assert_success, introspect, stderr, stdout, Scratch, CREATE_USER};
 
 /// The upgrade body of a revision file.
 fn upgrade_body(source: &str) -> &str {
@@ -16,14 +16,7 @@ async fn init_autogenerate_upgrade_change_downgrade_on_sqlite() {
     let p = Scratch::with_entities(&[("user", "user_v1.rs")]);
 
     // First revision: everything the entities declare.
-    let first = p.autogen(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "create user",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ]);
+    let first = p.autogen(CREATE_USER);
     assert_success(&first);
     assert_eq!(
         stderr(&first),

@@ -348,16 +348,22 @@ fn report(rows: &[Row]) -> String {
 pub fn table_counts(args: &[String], default: &[usize], name: &str) -> Result<Vec<usize>> {
     match args {
         [] => Ok(default.to_vec()),
-        [flag, list] if flag == "--tables" => list
-            .split(',')
-            .map(|n| {
-                n.trim()
-                    .parse()
-                    .with_context(|| format!("--tables takes numbers, e.g. 100,500: {n:?}"))
-            })
-            .collect(),
+        [flag, list] if flag == "--tables" => numbers(list, "--tables 100,500"),
         _ => bail!("usage: cargo xtask bench {name} [--tables 100,500,2000]"),
     }
+}
+
+/// The numbers of a comma-separated list given to a flag, `example`
+/// showing the flag with some, for the error when one is not a number.
+pub fn numbers<T: std::str::FromStr>(list: &str, example: &str) -> Result<Vec<T>> {
+    list.split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .ok()
+                .with_context(|| format!("not a number: {n:?}; write e.g. {example}"))
+        })
+        .collect()
 }
 
 /// Median, fastest and slowest of a run.

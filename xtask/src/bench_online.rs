@@ -117,16 +117,7 @@ fn parse_args(args: &[String]) -> Result<(Vec<u64>, Vec<&'static str>, u32)> {
     while let Some(flag) = args.next() {
         let value = args.next().context(USAGE)?;
         match flag.as_str() {
-            "--rows" => {
-                sizes = value
-                    .split(',')
-                    .map(|n| {
-                        n.trim()
-                            .parse()
-                            .with_context(|| format!("--rows takes numbers, e.g. 1000000: {n:?}"))
-                    })
-                    .collect::<Result<_>>()?
-            }
+            "--rows" => sizes = bench::numbers(value, "--rows 1000000,10000000")?,
             "--backend" => {
                 backends = vec![BACKENDS
                     .into_iter()

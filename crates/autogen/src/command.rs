@@ -854,16 +854,15 @@ fn write_revision(
         create_date: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     };
     let lock_safe = options.lock_policy(config).mode == autogen_schema::DdlMode::LockSafe;
+    let mode = match (lock_safe, comparison) {
+        (false, _) => RunMode::Plain,
+        // What running lock-safe means for these ops, above `op.lock_safe()`.
+        (true, Some(c)) => RunMode::LockSafe(autogen_migrate::lock_safe_note(&c.upgrade, c.dialect)),
+        (true, None) => RunMode::LockSafe(Vec::new()),
+    };
     let source = match comparison {
-        Some(c) => {
-            let mode = match lock_safe {
-                true => RunMode::LockSafe(autogen_migrate::lock_safe_note(&c.upgrade, c.dialect)),
-                false => RunMode::Plain,
-            };
-            template.render(&header, &c.upgrade, &c.downgrade, &c.warnings(), c.dialect, &mode)
-        }
-        None if lock_safe => template.render_empty(&header, &RunMode::LockSafe(Vec::new())),
-        None => template.render_empty(&header, &RunMode::Plain),
+        Some(c) => template.render(&header, &c.upgrade, &c.downgrade, &c.warnings(), c.dialect, &mode),
+        None => template.render_empty(&header, &mode),
     };
     let versions = Path::new(project.versions.dir);
     let dir = match &options.version_path {
@@ -1012,6 +1011,17 @@ fn refusal(
     if options.dry_run {
         return None;
     }
+    unallowed_changes(config, options, comparison)
+}
+
+/// Why the changes found may not be written until allowed, if they may not:
+/// in lock-safe mode, lock risks with no lock-safe form; changes that can
+/// lose data. (A `--dry-run` shows them all the same.)
+pub(crate) fn unallowed_changes(
+    config: &Config,
+    options: &RevisionOptions,
+    comparison: &Comparison,
+) -> Option<String> {
     if let Some(reason) = lock_refusal(comparison) {
         return Some(reason);
     }
@@ -1046,7 +1056,7 @@ fn refusal(
 /// Why a lock-safe revision may not be written as found, if it may not: a
 /// change with no lock-safe form would hold its table all the same, which
 /// is what choosing lock-safe DDL says not to do unless told.
-pub(crate) fn lock_refusal(comparison: &Comparison) -> Option<String> {
+fn lock_refusal(comparison: &Comparison) -> Option<String> {
     if comparison.lock_policy.mode != autogen_schema::DdlMode::LockSafe {
         return None;
     }

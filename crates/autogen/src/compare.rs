@@ -123,12 +123,8 @@ impl Comparison {
 
     /// What a reviewer is warned of, op by op: what can lose data, then
     /// what can hold a table.
-    pub fn warnings(&self) -> Vec<autogen_codegen::Warning> {
-        use autogen_codegen::Warning;
-        let mut warnings: Vec<Warning> = self.destructive.iter().cloned().map(Warning::Destructive).collect();
-        warnings.extend(self.lock_risks().into_iter().map(Warning::Lock));
-        warnings.sort_by_key(Warning::op);
-        warnings
+    pub fn warnings(&self) -> Vec<autogen_schema::Warning> {
+        autogen_schema::Warning::of(&self.destructive, self.lock_risks())
     }
 
     /// Each line of the "Detected …" report, naming the entity source of the

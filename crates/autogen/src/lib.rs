@@ -61,7 +61,7 @@ runtime! {
     pub mod verify;
     // The types the public functions take and return, so that a program
     // needs only this crate.
-    pub use autogen_codegen::{ReportLine, Warning};
+    pub use autogen_codegen::ReportLine;
     pub use autogen_diff::{ObjectKind, Options as DiffOptions};
     pub use autogen_migrate::{
         DataConnection, DataFn, DataStepOptions, Direction, Graph, GraphError, Interrupted, LockWait,
@@ -69,7 +69,9 @@ runtime! {
         StatementState, Step, Unfinished, Versions,
     };
     pub use autogen_reflect::{ElsewhereEntity, Entities, SourceLocation, SourceLocations};
-    pub use autogen_schema::{DdlMode, DestructiveChange, DestructiveKind, Dialect, LockKind, LockRisk, Op, Schema};
+    pub use autogen_schema::{
+        DdlMode, DestructiveChange, DestructiveKind, Dialect, LockKind, LockRisk, Op, Schema, Warning,
+    };
     /// The SeaORM autogen connects with, for the connections
     /// [`compare::compare_database`] takes.
     pub use sea_orm;

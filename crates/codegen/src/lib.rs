@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use autogen_schema::{DestructiveChange, Dialect, LockRisk, Op};
+use autogen_schema::{Dialect, Op, Warning};
 use thiserror::Error;
 
 /// What the header and the `REVISION` constant of a revision say.
@@ -38,36 +38,6 @@ pub struct RevisionHeader {
     pub message: String,
     /// When the revision was written, already formatted.
     pub create_date: String,
-}
-
-/// What a reviewer is warned of, above the op it is about: a change that
-/// can lose data (`AG1xx`) or take a long lock on a live table (`AG2xx`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Warning {
-    /// A destructive change.
-    Destructive(DestructiveChange),
-    /// A lock risk.
-    Lock(LockRisk),
-}
-
-impl Warning {
-    /// The position of the op it is about.
-    pub fn op(&self) -> usize {
-        match self {
-            Warning::Destructive(change) => change.op,
-            Warning::Lock(risk) => risk.op,
-        }
-    }
-}
-
-impl std::fmt::Display for Warning {
-    /// `AG102 drops column 'user.bio' and its values`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Warning::Destructive(change) => change.fmt(f),
-            Warning::Lock(risk) => risk.fmt(f),
-        }
-    }
 }
 
 /// How a revision file's functions run their DDL.

@@ -178,7 +178,7 @@ impl<'a> Migrator<'a> {
         let (heads, unfinished) = self.heads_and_unfinished(None).await?;
         if let Some(unfinished) = unfinished {
             // A run in progress keeps a journal too; it holds the lock.
-            if !lock::held_elsewhere_on_postgres(&self.db).await? {
+            if !lock::held_elsewhere(&self.db, Dialect::Postgres).await? {
                 return Err(MigrateError::Unfinished(Box::new(unfinished)));
             }
         }
@@ -192,12 +192,18 @@ impl<'a> Migrator<'a> {
         &self,
         tag: Option<&str>,
     ) -> Result<(Vec<String>, Option<Unfinished>), MigrateError> {
+        let heads = self.uninterrupted_heads().await?;
+        let unfinished = self.unfinished(&heads, tag).await?;
+        Ok((heads, unfinished))
+    }
+
+    /// The recorded heads, unless a run stopped inside a revision on MySQL.
+    async fn uninterrupted_heads(&self) -> Result<Vec<String>, MigrateError> {
         let heads = self.recorded().await?;
         if let Some(interrupted) = self.interrupted(&heads).await? {
             return Err(MigrateError::Interrupted(Box::new(interrupted)));
         }
-        let unfinished = self.unfinished(&heads, tag).await?;
-        Ok((heads, unfinished))
+        Ok(heads)
     }
 
     /// What the journal says of a lock-safe revision a run stopped between
@@ -256,7 +262,7 @@ impl<'a> Migrator<'a> {
             return Ok(None);
         };
         // A run in progress keeps a journal too; it holds the lock.
-        if lock::held_elsewhere_on_mysql(&self.db).await? {
+        if lock::held_elsewhere(&self.db, Dialect::MySql).await? {
             return Ok(None);
         }
         let node = self
@@ -576,16 +582,17 @@ impl<'a> Migrator<'a> {
     ) -> Result<Vec<Step>, MigrateError> {
         let dialect = self.dialect();
         let tag = options.tag.as_deref();
-        let (current, unfinished) = self.heads_and_unfinished(tag).await?;
+        // Read once: under the lock, only this run changes the journal after.
+        let (current, mut unfinished) = self.heads_and_unfinished(tag).await?;
         // The target is resolved once, against where the database was when the
         // run began, so that `+1` means one step even if another run moved it.
         let goal = goal(&current)?;
         let applied = self.graph.ancestors(current.iter().map(String::as_str));
         if self.next(direction, &applied, &goal).is_none() {
-            if let Some(unfinished) = unfinished {
-                return Err(MigrateError::Unfinished(Box::new(unfinished)));
-            }
-            return Ok(Vec::new());
+            return match unfinished {
+                Some(unfinished) => Err(MigrateError::Unfinished(Box::new(unfinished))),
+                None => Ok(Vec::new()),
+            };
         }
         if options.single_transaction {
             // Refused before anything runs, not when the revision is reached.
@@ -618,12 +625,9 @@ impl<'a> Migrator<'a> {
             if !options.single_transaction && !journaled {
                 self.db.execute_unprepared(begin(dialect)).await?;
             }
-            let (heads, unfinished) = self.heads_and_unfinished(tag).await?;
+            let heads = self.uninterrupted_heads().await?;
             let applied = self.graph.ancestors(heads.iter().map(String::as_str));
             let Some(node) = self.next(direction, &applied, &goal) else {
-                if let Some(unfinished) = unfinished {
-                    return Err(MigrateError::Unfinished(Box::new(unfinished)));
-                }
                 if let (true, Some(last)) = (foreign_keys_off, steps.last()) {
                     // One transaction for the run: checked once, before it commits.
                     self.check_foreign_keys(&last.revision).await?;
@@ -634,14 +638,13 @@ impl<'a> Migrator<'a> {
                 return Ok(steps);
             };
             // Only the revision a stopped run left unfinished can run next, the same way.
-            let resumed = match unfinished {
+            let resumed = match unfinished.take() {
                 Some(u) if u.revision == node.id() && u.direction == direction && u.same_steps => u.done,
                 Some(u) => return Err(MigrateError::Unfinished(Box::new(u))),
                 None => 0,
             };
             let step = Step::new(node, direction);
-            let recorded =
-                Operations::record_runnable(node.module.function(direction), options.tag.as_deref());
+            let recorded = Operations::record_runnable(node.module.function(direction), tag);
             let mode = recorded.mode;
             let ops = self.runnable(recorded.ops, &step.revision).await?;
             let stages =
@@ -752,12 +755,7 @@ impl<'a> Migrator<'a> {
                     None => self.db.execute_unprepared(&action.text).await.map(drop),
                 };
                 match (result, lock_wait) {
-                    (Err(error), Some(wait))
-                        if lock::is_lock_wait_timeout(&error) && attempt < wait.retries =>
-                    {
-                        tokio::time::sleep(wait.pause(attempt)).await;
-                        attempt += 1;
-                    }
+                    (Err(error), Some(wait)) if wait.retry_after(&error, &mut attempt).await => {}
                     (result, _) => break result,
                 }
             };
@@ -807,9 +805,7 @@ impl<'a> Migrator<'a> {
                 }
                 // A data step may have committed part of its work: it is not
                 // run again unasked.
-                if lock::is_lock_wait_timeout(&error) && attempt < lock_wait.retries && !stage.runs_code() {
-                    tokio::time::sleep(lock_wait.pause(attempt)).await;
-                    attempt += 1;
+                if !stage.runs_code() && lock_wait.retry_after(&error, &mut attempt).await {
                     continue;
                 }
                 if let Some(index) = &stage.builds_index {
@@ -817,14 +813,10 @@ impl<'a> Migrator<'a> {
                     // every write (and a unique one refusing duplicates): it goes now.
                     let _ = self.drop_invalid_index(index).await;
                 }
-                let node = self
-                    .graph
-                    .get(&step.revision)
-                    .expect("a running revision is in the graph");
                 return Err(MigrateError::StepFailed {
                     unfinished: Box::new(Unfinished {
                         revision: step.revision.clone(),
-                        message: node.message().to_owned(),
+                        message: step.message.clone(),
                         direction: step.direction,
                         done: at,
                         steps: stages.len(),

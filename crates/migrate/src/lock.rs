@@ -77,26 +77,31 @@ pub(crate) async fn release(db: &DatabaseConnection, dialect: Dialect) -> Result
     Ok(())
 }
 
-/// Whether another session holds MySQL's lock: a run is going there.
-pub(crate) async fn held_elsewhere_on_mysql(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    let sql = format!(
-        "SELECT CAST(COALESCE(IS_USED_LOCK('{MYSQL_LOCK_NAME}') <> CONNECTION_ID(), 0) AS SIGNED) AS other"
-    );
-    Ok(answer::<i64>(db, sql, "other").await? == Some(1))
-}
-
-/// Whether another session holds PostgreSQL's lock on this database: a run
-/// is going there. A bigint advisory key shows in `pg_locks` as its high and
-/// low halves, beside the database it is taken in (each has its own).
-pub(crate) async fn held_elsewhere_on_postgres(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    let (high, low) = (POSTGRES_LOCK_KEY >> 32, POSTGRES_LOCK_KEY & 0xffff_ffff);
-    let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
-         AND pid <> pg_backend_pid() AND classid::bigint = {high} AND objid::bigint = {low} \
-         AND objsubid = 1 \
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS other"
-    );
-    Ok(answer::<bool>(db, sql, "other").await? == Some(true))
+/// Whether another session holds the migration lock on this database: a
+/// run is going there. (SQLite's lock is taken per transaction: never held
+/// between them.)
+pub(crate) async fn held_elsewhere(db: &DatabaseConnection, dialect: Dialect) -> Result<bool, DbErr> {
+    Ok(match dialect {
+        Dialect::MySql => {
+            let sql = format!(
+                "SELECT CAST(COALESCE(IS_USED_LOCK('{MYSQL_LOCK_NAME}') <> CONNECTION_ID(), 0) AS SIGNED) AS other"
+            );
+            answer::<i64>(db, sql, "other").await? == Some(1)
+        }
+        // A bigint advisory key shows in `pg_locks` as its high and low
+        // halves, beside the database it is taken in (each has its own).
+        Dialect::Postgres => {
+            let (high, low) = (POSTGRES_LOCK_KEY >> 32, POSTGRES_LOCK_KEY & 0xffff_ffff);
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND pid <> pg_backend_pid() AND classid::bigint = {high} AND objid::bigint = {low} \
+                 AND objsubid = 1 \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS other"
+            );
+            answer::<bool>(db, sql, "other").await? == Some(true)
+        }
+        Dialect::Sqlite => false,
+    })
 }
 
 /// Whether a statement gave up waiting for a lock on what it changes

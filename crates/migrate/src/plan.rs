@@ -227,10 +227,18 @@ impl Default for LockWait {
 }
 
 impl LockWait {
-    /// The pause before retry `attempt` (from 0): doubling from a quarter of
-    /// a second up to eight, so that a long transaction has time to end.
-    pub(crate) fn pause(&self, attempt: u32) -> Duration {
-        Duration::from_millis(250 * 2u64.pow(attempt.min(5)))
+    /// Whether a statement that failed with `error` on try `attempt` (from
+    /// 0, counted up here) runs again: it gave up waiting for its lock, so it
+    /// did nothing, and tries are left. If so, after the pause, doubling from
+    /// a quarter of a second up to eight, so that a long transaction has time
+    /// to end.
+    pub(crate) async fn retry_after(&self, error: &sea_orm::DbErr, attempt: &mut u32) -> bool {
+        if !crate::lock::is_lock_wait_timeout(error) || *attempt >= self.retries {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(250 * 2u64.pow((*attempt).min(5)))).await;
+        *attempt += 1;
+        true
     }
 
     /// What bounds a lock-safe revision's lock waits on MySQL, for its
@@ -296,14 +304,8 @@ pub(crate) fn stages(
         if renames_or_drops(op) && !(validate.is_empty() && last.is_empty()) {
             // What is deferred names tables, columns and constraints as they
             // are now: it runs before they change.
-            for actions in [
-                std::mem::take(&mut current),
-                std::mem::take(&mut validate),
-                std::mem::take(&mut last),
-            ] {
-                if !actions.is_empty() {
-                    stages.push(Stage::transaction(actions));
-                }
+            for actions in [&mut current, &mut validate, &mut last] {
+                close_transaction(&mut stages, actions);
             }
         }
         if let Op::RunData { .. } = op {
@@ -311,9 +313,7 @@ pub(crate) fn stages(
             if actions.iter().any(|action| action.code.is_some()) {
                 // Alone, so that each statement it runs commits on its own: a
                 // batched backfill holds each batch's rows only while it runs.
-                if !current.is_empty() {
-                    stages.push(Stage::transaction(std::mem::take(&mut current)));
-                }
+                close_transaction(&mut stages, &mut current);
                 stages.push(Stage {
                     transactional: false,
                     actions,
@@ -331,9 +331,7 @@ pub(crate) fn stages(
         };
         current.extend(statements(at, form.now));
         if !form.alone.is_empty() {
-            if !current.is_empty() {
-                stages.push(Stage::transaction(std::mem::take(&mut current)));
-            }
+            close_transaction(&mut stages, &mut current);
             for alone in form.alone {
                 stages.push(Stage {
                     transactional: false,
@@ -347,12 +345,18 @@ pub(crate) fn stages(
         validate.extend(statements(at, form.validate));
         last.extend(statements(at, form.last));
     }
-    for actions in [current, validate, last] {
-        if !actions.is_empty() {
-            stages.push(Stage::transaction(actions));
-        }
+    for actions in [&mut current, &mut validate, &mut last] {
+        close_transaction(&mut stages, actions);
     }
     Ok(stages)
+}
+
+/// Ends the transaction `actions` were gathered for, as a stage, if they
+/// hold any.
+fn close_transaction(stages: &mut Vec<Stage>, actions: &mut Vec<Action>) {
+    if !actions.is_empty() {
+        stages.push(Stage::transaction(std::mem::take(actions)));
+    }
 }
 
 /// What running `ops` lock-safe means on `dialect`, as lines for the

@@ -1,7 +1,7 @@
 //! Offline mode (`--sql`): the SQL a run would execute, printed as a script
 //! for a DBA to review or apply, without connecting to any database.
 
-use autogen_schema::{destructive_changes, lock_risks, DdlMode, Dialect, Schema};
+use autogen_schema::{destructive_changes, lock_risks, DdlMode, Dialect, Schema, Warning};
 
 use crate::error::MigrateError;
 use crate::graph::{Graph, GraphError};
@@ -73,16 +73,10 @@ pub fn script(
                 revision: step.revision.clone(),
                 source,
             })?;
-        // What can lose data, then what can hold a table, each by its op.
-        let warnings: Vec<(usize, String)> = destructive_changes(&ops, &schema, dialect)
-            .iter()
-            .map(|change| (change.op, change.to_string()))
-            .chain(
-                lock_risks(&ops, &schema, dialect, recorded.mode)
-                    .iter()
-                    .map(|risk| (risk.op, risk.to_string())),
-            )
-            .collect();
+        let warnings = Warning::of(
+            &destructive_changes(&ops, &schema, dialect),
+            lock_risks(&ops, &schema, dialect, recorded.mode),
+        );
         for op in &ops {
             let _ = op.apply(&mut schema);
         }
@@ -221,11 +215,11 @@ fn statement(sql: &str) -> String {
 /// `-- op 2`, with a line per code the op carries (`AG1xx`, `AG2xx`), so
 /// that a reader (or a linter's finding, by line) knows which op a
 /// statement makes and what it risks.
-fn op_comment(op: usize, warnings: &[(usize, String)]) -> String {
+fn op_comment(op: usize, warnings: &[Warning]) -> String {
     let mut comment = String::new();
     let number = op + 1;
     let mut any = false;
-    for (_, warning) in warnings.iter().filter(|(at, _)| *at == op) {
+    for warning in warnings.iter().filter(|warning| warning.op() == op) {
         comment.push_str(&format!("-- op {number}: {warning}\n"));
         any = true;
     }

@@ -26,6 +26,7 @@ mod op;
 mod rebuild;
 mod sea_query_types;
 mod sql_words;
+mod warning;
 
 pub use destructive::{destructive_changes, DestructiveChange, DestructiveKind};
 pub use dialect::{strip_parens, Dialect, UnsupportedType};
@@ -37,6 +38,7 @@ pub use model::{
 pub use op::{invert_all, replay, ApplyError, Description, InvertError, Op};
 pub use rebuild::{InPlace, RebuildReason};
 pub use sql_words::condition_columns;
+pub use warning::Warning;
 
 /// The table that records which revisions a database is at (Alembic's
 /// `alembic_version`). It is autogen's own, never part of a compared schema.

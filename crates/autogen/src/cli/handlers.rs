@@ -175,10 +175,10 @@ pub(super) fn revision(cx: &mut Context, options: &RevisionOptions) -> Result<Ex
     if let Some(warning) = &outcome.format_warning {
         console.warn(format_args!("the revision is shown unformatted: {warning}"));
     }
-    let refused = outcome.comparison.as_ref().is_some_and(|c| {
-        !(c.destructive.is_empty() || options.allow_destructive || cx.config.allow_destructive)
-            || command::lock_refusal(c).is_some()
-    });
+    let refused = outcome
+        .comparison
+        .as_ref()
+        .is_some_and(|c| command::unallowed_changes(&cx.config, options, c).is_some());
     match (&outcome.path, &outcome.preview) {
         (Some(_), _) => report_written(&outcome, console, &mut cx.out)?,
         (None, Some(preview)) => {

@@ -81,12 +81,10 @@ pub(crate) fn postgres(op: &Op, new_table: bool) -> Result<Option<LockSafeForm>,
             }],
             ..LockSafeForm::default()
         },
-        Op::AddConstraint { table, constraint } => match constraint {
-            Constraint::Unique(unique) => unique_through_index(table, constraint, &unique.columns, "UNIQUE")?,
-            Constraint::PrimaryKey(pk) => {
-                unique_through_index(table, constraint, &pk.columns, "PRIMARY KEY")?
-            }
-            Constraint::ForeignKey(_) | Constraint::Check(_) => {
+        Op::AddConstraint { table, constraint } => match unique_through_index(table, constraint)? {
+            Some(form) => form,
+            // A foreign key or CHECK: added unchecked, checked later.
+            None => {
                 let name =
                     constraint_name(table, constraint, dialect).expect("PostgreSQL names every constraint");
                 LockSafeForm {
@@ -148,40 +146,42 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Result<LockSafeForm,
 /// UNIQUE on one column, named as PostgreSQL names a column's own.
 fn unique_column(table: &str, column: &str) -> Result<LockSafeForm, RenderError> {
     let unique = autogen_schema::UniqueConstraint::new([column]).name(format!("{table}_{column}_key"));
-    unique_through_index(table, &unique.into(), &[column.to_owned()], "UNIQUE")
+    Ok(unique_through_index(table, &unique.into())?.expect("a UNIQUE constraint has an index"))
 }
 
 /// A UNIQUE constraint or primary key whose index is built concurrently
 /// first, then taken over by the constraint, which is then a brief lock.
-fn unique_through_index(
-    table: &str,
-    constraint: &Constraint,
-    columns: &[String],
-    kind: &str,
-) -> Result<LockSafeForm, RenderError> {
+/// (Any other constraint has no index to build: `None`.)
+fn unique_through_index(table: &str, constraint: &Constraint) -> Result<Option<LockSafeForm>, RenderError> {
+    let (kind, columns) = match constraint {
+        Constraint::Unique(unique) => ("UNIQUE", &unique.columns),
+        Constraint::PrimaryKey(pk) => ("PRIMARY KEY", &pk.columns),
+        Constraint::ForeignKey(_) | Constraint::Check(_) => return Ok(None),
+    };
     let dialect = Dialect::Postgres;
     let name = constraint_name(table, constraint, dialect).expect("PostgreSQL names every constraint");
-    let index = Index::new(&name, table, columns.iter().map(String::as_str)).unique();
     let named = ident(dialect, &name);
     let attach = format!(
         "ALTER TABLE {} ADD CONSTRAINT {named} {kind} USING INDEX {named}",
         ident(dialect, table)
     );
-    let index = build_concurrently(&index)?;
-    Ok(match kind {
+    let index = Index::new(&name, table, columns.iter().map(String::as_str)).unique();
+    let form = LockSafeForm {
+        alone: vec![build_concurrently(&index)?],
+        ..LockSafeForm::default()
+    };
+    Ok(Some(match constraint {
         // A primary key needs its columns NOT NULL, which lock-safe forms set
         // last; before that, it would set them itself, scanning under lock.
-        "PRIMARY KEY" => LockSafeForm {
-            alone: vec![index],
+        Constraint::PrimaryKey(_) => LockSafeForm {
             last: vec![attach],
-            ..LockSafeForm::default()
+            ..form
         },
         _ => LockSafeForm {
-            alone: vec![index],
             then: vec![attach],
-            ..LockSafeForm::default()
+            ..form
         },
-    })
+    }))
 }
 
 /// `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS`: a build a killed run
